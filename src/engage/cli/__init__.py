@@ -1,0 +1,1 @@
+"""engage command line (Typer + Rich)."""

@@ -1,0 +1,43 @@
+"""Settings read from the environment (prefix ENGAGE_); no I/O at import."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything a deployment chooses; each field maps to ENGAGE_<NAME>."""
+
+    model_config = SettingsConfigDict(env_prefix="ENGAGE_", extra="ignore")
+
+    database_url: str = "sqlite:///./engage.db"
+    data_dir: Path = Path("./engage-data")
+    secret_key: str = Field(default="", description="signs portal sessions; random per process if empty")
+    base_url: str = "http://127.0.0.1:8000"
+    object_store: str = "filesystem"  # filesystem | s3
+    s3_bucket: str = "engage"
+    s3_endpoint_url: str | None = None
+    s3_region: str = "us-east-1"
+    jobs: str = "inprocess"
+    max_text_bytes: int = 200_000
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_from: str = "support@engage.invalid"
+    google_api_base: str = "https://www.googleapis.com"
+    google_token: str | None = None
+    zoom_api_base: str = "https://api.zoom.us"
+    zoom_oauth_base: str = "https://zoom.us"
+    zoom_account_id: str | None = None
+    zoom_client_id: str | None = None
+    zoom_client_secret: str | None = None
+    # CLI client side
+    url: str = "http://127.0.0.1:8000"
+    token: str | None = None
+
+
+def get_settings() -> Settings:
+    """Read settings from the environment now (never cached at import)."""
+    return Settings()

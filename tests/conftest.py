@@ -1,0 +1,15 @@
+"""Shared pytest configuration."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture
+def fixtures_dir() -> Path:
+    """The project's own test fixtures folder."""
+    return FIXTURES

@@ -1,0 +1,1 @@
+"""SQLAlchemy 2 storage: tables, imperative mapping of domain classes, unit of work, migrations."""

@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from engage.domain.errors import ValidationFailed
+
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MICROSECOND = timedelta(microseconds=1)
 MINUTES_PER_DAY = 24 * 60
@@ -36,8 +38,10 @@ Span = tuple[int, int]
 _CLOCK = re.compile(r"^(\d{2}):(\d{2})$")
 
 
-class AvailabilityError(ValueError):
+class AvailabilityError(ValidationFailed, ValueError):
     """Availability data that cannot be understood (bad zone, time, range or block)."""
+
+    title = "Invalid availability"
 
 
 def to_micros(instant: datetime) -> int:

@@ -30,6 +30,7 @@ from engage.domain.availability import (
     person_from_dict,
     to_micros,
 )
+from engage.domain.errors import Conflict
 
 ZERO = timedelta(0)
 
@@ -37,9 +38,13 @@ ZERO = timedelta(0)
 class SlotQueryError(AvailabilityError):
     """A slot query that cannot be run (unknown person, empty group, bad duration or window)."""
 
+    title = "Invalid slot query"
 
-class SlotUnavailable(Exception):
+
+class SlotUnavailable(Conflict):
     """The chosen start is no longer free for everyone it needs (raised by booking re-checks)."""
+
+    title = "Slot no longer available"
 
 
 @dataclass(frozen=True)

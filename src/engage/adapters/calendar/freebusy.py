@@ -1,0 +1,96 @@
+"""Busy times from an ICS feed or file: events (recurrences expanded) and VFREEBUSY periods.
+
+What counts as busy: every VEVENT occurrence that overlaps the window, except those marked
+``TRANSP:TRANSPARENT`` (shown as free) or ``STATUS:CANCELLED``; and every FREEBUSY period whose
+FBTYPE is not FREE. RRULE, RDATE, EXDATE and moved occurrences (RECURRENCE-ID) are expanded by
+the recurring-ical-events library. All-day events (DATE values) and floating times are read in
+the person's own zone, since that is what their calendar software shows them.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import httpx
+import icalendar
+import recurring_ical_events
+
+Block = tuple[datetime, datetime]
+
+
+class IcsBusyError(ValueError):
+    """An ICS source that cannot be read or parsed."""
+
+
+def _instant(value: date | datetime, tz: ZoneInfo) -> datetime:
+    if not isinstance(value, datetime):
+        value = datetime.combine(value, time(0))
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=tz)
+    return value.astimezone(UTC)
+
+
+def _event_blocks(
+    cal: icalendar.Calendar, start: datetime, end: datetime, tz: ZoneInfo
+) -> list[Block]:
+    blocks = []
+    try:
+        occurrences = recurring_ical_events.of(cal, components=["VEVENT"]).between(start, end)
+    except Exception as exc:  # the library raises several kinds for broken rules
+        raise IcsBusyError(f"cannot expand events: {exc}") from exc
+    for event in occurrences:
+        if str(event.get("TRANSP", "OPAQUE")).upper() == "TRANSPARENT":
+            continue
+        if str(event.get("STATUS", "")).upper() == "CANCELLED":
+            continue
+        first = _instant(event["DTSTART"].dt, tz)
+        last = _instant(event["DTEND"].dt, tz) if "DTEND" in event else first
+        blocks.append((first, last))
+    return blocks
+
+
+def _freebusy_blocks(cal: icalendar.Calendar, start: datetime, end: datetime) -> list[Block]:
+    blocks = []
+    for component in cal.walk("VFREEBUSY"):
+        props = component.get("FREEBUSY", [])
+        for prop in props if isinstance(props, list) else [props]:
+            if str(prop.params.get("FBTYPE", "BUSY")).upper() == "FREE":
+                continue
+            for period in prop.dts:
+                first, second = period.dt
+                last = first + second if isinstance(second, timedelta) else second
+                blocks.append((first.astimezone(UTC), last.astimezone(UTC)))
+    return [(a, b) for a, b in blocks if a < end and b > start]
+
+
+def busy_from_ics(
+    data: bytes | str, *, start: datetime, end: datetime, tz: str = "UTC"
+) -> list[Block]:
+    """Busy (start, end) UTC instants from ICS text that overlap [start, end), sorted."""
+    try:
+        cal = icalendar.Calendar.from_ical(data)
+    except ValueError as exc:
+        raise IcsBusyError(f"not an iCalendar file: {exc}") from exc
+    zone = ZoneInfo(tz)
+    blocks = _event_blocks(cal, start, end, zone) + _freebusy_blocks(cal, start, end)
+    return sorted(blocks)
+
+
+def read_ics(source: str, *, base_dir: Path | None = None, timeout: float = 10.0) -> bytes:
+    """The bytes of an ICS feed (http, https or webcal URL) or file (relative to base_dir)."""
+    if source.startswith("webcal://"):
+        source = "https://" + source.removeprefix("webcal://")
+    if source.startswith(("http://", "https://")):
+        try:
+            response = httpx.get(source, timeout=timeout, follow_redirects=True)
+            response.raise_for_status()
+        except httpx.HTTPError as exc:
+            raise IcsBusyError(f"cannot fetch {source}: {exc}") from exc
+        return response.content
+    path = Path(source) if base_dir is None else base_dir / source
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise IcsBusyError(f"cannot read {path}: {exc.strerror or exc}") from exc

@@ -53,8 +53,9 @@ def _with_ics_busy(
         extra = [
             block
             for source in _ics_sources(specs[name])
-            for block in busy_from_ics(read_ics(source, base_dir=base), start=start, end=end,
-                                       tz=person.tz)
+            for block in busy_from_ics(
+                read_ics(source, base_dir=base), start=start, end=end, tz=person.tz
+            )
         ]
         if extra:
             people[name] = replace(person, busy=person.busy + tuple(extra))

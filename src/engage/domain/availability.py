@@ -241,7 +241,7 @@ def _ranges(name: str, where: str, value: object) -> tuple[DailyRange, ...]:
     ranges = []
     for pair in value:
         if not _is_pair(pair):
-            raise AvailabilityError(f"{name}: {where} has {pair!r}, not [\"HH:MM\", \"HH:MM\"]")
+            raise AvailabilityError(f'{name}: {where} has {pair!r}, not ["HH:MM", "HH:MM"]')
         ranges.append(DailyRange.parse(pair[0], pair[1]))
     return tuple(ranges)
 

@@ -75,22 +75,32 @@ def test_issue_example_by_hand(fixtures_dir: Path) -> None:
     assert by_day["2026-03-03"] == ["14:00", "16:00"]  # busy 15-16Z and the lunch gap
     assert "2026-03-09" not in by_day  # override [] means unavailable
     # after US DST (EDT): morning 13-16Z, afternoon cut by li's 18:00Z end
-    assert by_day["2026-03-10"] == [f"{h}:{m}" for h in ("13", "14") for m in ("00", "15", "30", "45")] + [
-        "15:00", "17:00"]
+    assert by_day["2026-03-10"] == [
+        f"{h}:{m}" for h in ("13", "14") for m in ("00", "15", "30", "45")
+    ] + ["15:00", "17:00"]
     assert by_day["2026-03-14"][0] == "14:00" and by_day["2026-03-14"][-1] == "17:00"
     assert len(slots) == 15 + 2 + 10 + 13
     assert slots == sorted(slots)
 
 
 def _night_owl(day: str) -> dict[str, Person]:
-    person = Person(name="nyc", tz="America/New_York",
-                    overrides={date.fromisoformat(day): (DailyRange.parse("01:00", "04:00"),)})
+    person = Person(
+        name="nyc",
+        tz="America/New_York",
+        overrides={date.fromisoformat(day): (DailyRange.parse("01:00", "04:00"),)},
+    )
     return {"nyc": person}
 
 
 def _query(start: str, end: str, minutes: int, **kw: object) -> SlotQuery:
-    return SlotQuery(window_start=utc(start), window_end=utc(end),
-                     duration=timedelta(minutes=minutes), now=NOW, required=("nyc",), **kw)  # type: ignore[arg-type]
+    return SlotQuery(
+        window_start=utc(start),
+        window_end=utc(end),
+        duration=timedelta(minutes=minutes),
+        now=NOW,
+        required=("nyc",),
+        **kw,
+    )  # type: ignore[arg-type]
 
 
 def test_spring_forward_day_has_two_real_hours() -> None:
@@ -106,22 +116,48 @@ def test_fall_back_day_has_four_real_hours() -> None:
 
 
 def test_buffers_apply_to_hours_and_busy_blocks() -> None:
-    person = Person(name="p", tz="UTC", weekly={0: (DailyRange.parse("09:00", "12:00"),)},
-                    busy=((utc("2026-03-02T11:00:00Z"), utc("2026-03-02T11:30:00Z")),))
-    query = SlotQuery(window_start=utc("2026-03-02T00:00:00Z"), window_end=utc("2026-03-03T00:00:00Z"),
-                      duration=timedelta(minutes=30), now=NOW, required=("p",),
-                      buffer_before=timedelta(minutes=15), buffer_after=timedelta(minutes=15))
+    person = Person(
+        name="p",
+        tz="UTC",
+        weekly={0: (DailyRange.parse("09:00", "12:00"),)},
+        busy=((utc("2026-03-02T11:00:00Z"), utc("2026-03-02T11:30:00Z")),),
+    )
+    query = SlotQuery(
+        window_start=utc("2026-03-02T00:00:00Z"),
+        window_end=utc("2026-03-03T00:00:00Z"),
+        duration=timedelta(minutes=30),
+        now=NOW,
+        required=("p",),
+        buffer_before=timedelta(minutes=15),
+        buffer_after=timedelta(minutes=15),
+    )
     assert [s.strftime("%H:%M") for s in find_slots({"p": person}, query)] == [
-        "09:15", "09:30", "09:45", "10:00", "10:15"]
+        "09:15",
+        "09:30",
+        "09:45",
+        "10:00",
+        "10:15",
+    ]
 
 
 def test_grid_starts_at_window_start_and_notice_is_respected() -> None:
-    person = Person(name="p", tz="UTC", weekly={d: (DailyRange.parse("00:00", "24:00"),) for d in range(7)})
-    query = SlotQuery(window_start=utc("2026-03-02T00:07:00Z"), window_end=utc("2026-03-02T02:00:00Z"),
-                      duration=timedelta(minutes=30), step=timedelta(minutes=20),
-                      now=utc("2026-03-02T00:00:00Z"), min_notice=timedelta(minutes=30), required=("p",))
+    person = Person(
+        name="p", tz="UTC", weekly={d: (DailyRange.parse("00:00", "24:00"),) for d in range(7)}
+    )
+    query = SlotQuery(
+        window_start=utc("2026-03-02T00:07:00Z"),
+        window_end=utc("2026-03-02T02:00:00Z"),
+        duration=timedelta(minutes=30),
+        step=timedelta(minutes=20),
+        now=utc("2026-03-02T00:00:00Z"),
+        min_notice=timedelta(minutes=30),
+        required=("p",),
+    )
     assert [s.strftime("%H:%M") for s in find_slots({"p": person}, query)] == [
-        "00:47", "01:07", "01:27"]
+        "00:47",
+        "01:07",
+        "01:27",
+    ]
 
 
 def test_group_needs_one_member_and_overnight_hours_join_at_midnight() -> None:
@@ -129,10 +165,20 @@ def test_group_needs_one_member_and_overnight_hours_join_at_midnight() -> None:
     night = (DailyRange.parse("00:00", "02:00"),)
     a = Person(name="a", tz="UTC", weekly={0: day, 1: night})
     b = Person(name="b", tz="UTC", weekly={1: (DailyRange.parse("01:00", "03:00"),)})
-    query = SlotQuery(window_start=utc("2026-03-02T00:00:00Z"), window_end=utc("2026-03-04T00:00:00Z"),
-                      duration=timedelta(hours=2), step=timedelta(hours=1), now=NOW, groups=(("a", "b"),))
+    query = SlotQuery(
+        window_start=utc("2026-03-02T00:00:00Z"),
+        window_end=utc("2026-03-04T00:00:00Z"),
+        duration=timedelta(hours=2),
+        step=timedelta(hours=1),
+        now=NOW,
+        groups=(("a", "b"),),
+    )
     assert [s.strftime("%d %H") for s in find_slots({"a": a, "b": b}, query)] == [
-        "02 22", "02 23", "03 00", "03 01"]
+        "02 22",
+        "02 23",
+        "03 00",
+        "03 01",
+    ]
 
 
 def test_booking_recheck() -> None:
@@ -140,8 +186,12 @@ def test_booking_recheck() -> None:
     query = _query("2026-11-01T00:00:00Z", "2026-11-02T00:00:00Z", 60)
     assert is_slot_free(people, query, utc("2026-11-01T07:00:00Z"))
     assert not is_slot_free(people, query, utc("2026-11-01T07:05:00Z"))  # off the grid
-    booked = Person(name="nyc", tz="America/New_York", overrides=people["nyc"].overrides,
-                    busy=((utc("2026-11-01T07:30:00Z"), utc("2026-11-01T08:00:00Z")),))
+    booked = Person(
+        name="nyc",
+        tz="America/New_York",
+        overrides=people["nyc"].overrides,
+        busy=((utc("2026-11-01T07:30:00Z"), utc("2026-11-01T08:00:00Z")),),
+    )
     with pytest.raises(SlotUnavailable):
         ensure_slot_free({"nyc": booked}, query, utc("2026-11-01T07:00:00Z"))
 
@@ -153,13 +203,20 @@ def test_booking_recheck() -> None:
         ({"groups": [[]]}, "group needs at least one member"),
         ({"duration_minutes": 0}, "must be positive"),
         ({"window": {"start": "2026-03-02T00:00:00Z", "end": "2026-03-01T00:00:00Z"}}, "window"),
-        ({"window": {"start": "2026-03-02T00:00:00", "end": "2026-03-03T00:00:00Z"}}, "needs an offset"),
+        (
+            {"window": {"start": "2026-03-02T00:00:00", "end": "2026-03-03T00:00:00Z"}},
+            "needs an offset",
+        ),
         ({"step_minutes": "15"}, "whole number"),
     ],
 )
-def test_bad_queries_are_named_errors(fixtures_dir: Path, change: dict[str, object], message: str) -> None:
+def test_bad_queries_are_named_errors(
+    fixtures_dir: Path, change: dict[str, object], message: str
+) -> None:
     data = json.loads((fixtures_dir / "slots" / "issue6.json").read_text()) | change
-    with pytest.raises(SlotQueryError if "offset" not in message else AvailabilityError, match=message):
+    with pytest.raises(
+        SlotQueryError if "offset" not in message else AvailabilityError, match=message
+    ):
         find_slots(people_from_dict(data), query_from_dict(data, now=NOW))
 
 

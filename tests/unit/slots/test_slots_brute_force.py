@@ -13,38 +13,62 @@ from engage.domain.slots import SlotQuery, find_slots, is_slot_free
 
 MINUTE = timedelta(minutes=1)
 ZONES = [
-    "UTC", "America/New_York", "Europe/London", "Europe/Dublin", "Australia/Sydney",
-    "Australia/Lord_Howe", "America/Santiago", "Asia/Kolkata", "Asia/Kathmandu", "Pacific/Chatham",
+    "UTC",
+    "America/New_York",
+    "Europe/London",
+    "Europe/Dublin",
+    "Australia/Sydney",
+    "Australia/Lord_Howe",
+    "America/Santiago",
+    "Asia/Kolkata",
+    "Asia/Kathmandu",
+    "Pacific/Chatham",
 ]
 # 2026 DST changes: US, EU, southern spring and autumn (AU, NZ/Chatham, Chile)
 DST_DAYS = [
-    datetime(2026, 3, 8, tzinfo=UTC), datetime(2026, 3, 29, tzinfo=UTC),
-    datetime(2026, 4, 5, tzinfo=UTC), datetime(2026, 9, 6, tzinfo=UTC),
-    datetime(2026, 9, 27, tzinfo=UTC), datetime(2026, 10, 4, tzinfo=UTC),
-    datetime(2026, 10, 25, tzinfo=UTC), datetime(2026, 11, 1, tzinfo=UTC),
+    datetime(2026, 3, 8, tzinfo=UTC),
+    datetime(2026, 3, 29, tzinfo=UTC),
+    datetime(2026, 4, 5, tzinfo=UTC),
+    datetime(2026, 9, 6, tzinfo=UTC),
+    datetime(2026, 9, 27, tzinfo=UTC),
+    datetime(2026, 10, 4, tzinfo=UTC),
+    datetime(2026, 10, 25, tzinfo=UTC),
+    datetime(2026, 11, 1, tzinfo=UTC),
 ]
 
 
 # ---------------------------------------------------------------- the plain reference
 
 
-def reference_working_pairs(person: Person, first: date, last: date) -> list[tuple[datetime, datetime]]:
+def reference_working_pairs(
+    person: Person, first: date, last: date
+) -> list[tuple[datetime, datetime]]:
     """Every (start, end) of working hours on every local date from first to last."""
     pairs = []
     day = first
     while day <= last:
-        ranges = person.overrides[day] if day in person.overrides else person.weekly.get(day.weekday(), ())
+        ranges = (
+            person.overrides[day]
+            if day in person.overrides
+            else person.weekly.get(day.weekday(), ())
+        )
         for r in ranges:
-            start = datetime.combine(day, time(r.start // 60, r.start % 60), tzinfo=ZoneInfo(person.tz))
+            start = datetime.combine(
+                day, time(r.start // 60, r.start % 60), tzinfo=ZoneInfo(person.tz)
+            )
             end_day = day + timedelta(days=1) if r.end == 1440 else day
             end_clock = 0 if r.end == 1440 else r.end
-            end = datetime.combine(end_day, time(end_clock // 60, end_clock % 60), tzinfo=ZoneInfo(person.tz))
+            end = datetime.combine(
+                end_day, time(end_clock // 60, end_clock % 60), tzinfo=ZoneInfo(person.tz)
+            )
             pairs.append((start.astimezone(UTC), end.astimezone(UTC)))
         day += timedelta(days=1)
     return pairs
 
 
-def reference_free_minute(pairs: list[tuple[datetime, datetime]], person: Person, minute: datetime) -> bool:
+def reference_free_minute(
+    pairs: list[tuple[datetime, datetime]], person: Person, minute: datetime
+) -> bool:
     """The minute starting at `minute` is inside some working range and in no busy block."""
     working = any(start <= minute < end for start, end in pairs)
     busy = any(start <= minute < end for start, end in person.busy)
@@ -68,9 +92,11 @@ def reference_slots(people: dict[str, Person], query: SlotQuery) -> list[datetim
     slots = []
     t = query.window_start
     while t + query.duration <= query.window_end:
-        if (t >= query.now + query.min_notice
-                and all(free(name, t) for name in query.required)
-                and all(any(free(name, t) for name in group) for group in query.groups)):
+        if (
+            t >= query.now + query.min_notice
+            and all(free(name, t) for name in query.required)
+            and all(any(free(name, t) for name in group) for group in query.groups)
+        ):
             slots.append(t)
         t += query.step
     return slots
@@ -93,27 +119,45 @@ def day_ranges(draw: st.DrawFn) -> tuple[DailyRange, ...]:
 
 @st.composite
 def people_and_query(draw: st.DrawFn) -> tuple[dict[str, Person], SlotQuery]:
-    start = draw(st.sampled_from(DST_DAYS)) + timedelta(minutes=draw(st.integers(-36 * 60, 12 * 60)))
+    start = draw(st.sampled_from(DST_DAYS)) + timedelta(
+        minutes=draw(st.integers(-36 * 60, 12 * 60))
+    )
     end = start + timedelta(minutes=draw(st.integers(60, 36 * 60)))
     names = [f"p{i}" for i in range(draw(st.integers(1, 4)))]
     people = {}
     for name in names:
         weekly = {d: draw(day_ranges()) for d in range(7)}
         local_days = [(start + timedelta(days=k)).date() for k in range(-1, 3)]
-        overrides = {d: draw(day_ranges()) for d in draw(st.lists(st.sampled_from(local_days), max_size=2))}
+        overrides = {
+            d: draw(day_ranges()) for d in draw(st.lists(st.sampled_from(local_days), max_size=2))
+        }
         busy = []
         for _ in range(draw(st.integers(0, 3))):
             b_start = start + timedelta(minutes=draw(st.integers(-120, 36 * 60)))
             busy.append((b_start, b_start + timedelta(minutes=draw(st.integers(0, 240)))))
-        people[name] = Person(name=name, tz=draw(st.sampled_from(ZONES)), weekly=weekly,
-                              overrides=overrides, busy=tuple(busy))
+        people[name] = Person(
+            name=name,
+            tz=draw(st.sampled_from(ZONES)),
+            weekly=weekly,
+            overrides=overrides,
+            busy=tuple(busy),
+        )
     required = tuple(draw(st.lists(st.sampled_from(names), max_size=2, unique=True)))
-    groups = tuple(tuple(g) for g in draw(
-        st.lists(st.lists(st.sampled_from(names), min_size=1, max_size=3, unique=True), max_size=2)))
+    groups = tuple(
+        tuple(g)
+        for g in draw(
+            st.lists(
+                st.lists(st.sampled_from(names), min_size=1, max_size=3, unique=True), max_size=2
+            )
+        )
+    )
     if not required and not groups:
         required = (names[0],)
     query = SlotQuery(
-        window_start=start, window_end=end, required=required, groups=groups,
+        window_start=start,
+        window_end=end,
+        required=required,
+        groups=groups,
         duration=timedelta(minutes=draw(st.sampled_from([15, 30, 45, 60, 90, 120]))),
         step=timedelta(minutes=draw(st.sampled_from([5, 15, 30, 60]))),
         now=start + timedelta(minutes=draw(st.integers(-600, 600))),
@@ -141,10 +185,20 @@ def test_recheck_matches_search(case: tuple[dict[str, Person], SlotQuery], k: in
 
 def test_reference_is_not_vacuous() -> None:
     """The reference finds slots on a plain day, so agreement above is not agreement on []."""
-    person = Person(name="p", tz="Asia/Kathmandu", weekly={d: (DailyRange(540, 600),) for d in range(7)})
-    query = SlotQuery(window_start=DST_DAYS[0], window_end=DST_DAYS[0] + timedelta(days=1),
-                      duration=timedelta(minutes=30), step=timedelta(minutes=15),
-                      now=DST_DAYS[0] - timedelta(days=1), required=("p",))
-    expected = [datetime(2026, 3, 8, 3, 15, tzinfo=UTC), datetime(2026, 3, 8, 3, 30, tzinfo=UTC),
-                datetime(2026, 3, 8, 3, 45, tzinfo=UTC)]
+    person = Person(
+        name="p", tz="Asia/Kathmandu", weekly={d: (DailyRange(540, 600),) for d in range(7)}
+    )
+    query = SlotQuery(
+        window_start=DST_DAYS[0],
+        window_end=DST_DAYS[0] + timedelta(days=1),
+        duration=timedelta(minutes=30),
+        step=timedelta(minutes=15),
+        now=DST_DAYS[0] - timedelta(days=1),
+        required=("p",),
+    )
+    expected = [
+        datetime(2026, 3, 8, 3, 15, tzinfo=UTC),
+        datetime(2026, 3, 8, 3, 30, tzinfo=UTC),
+        datetime(2026, 3, 8, 3, 45, tzinfo=UTC),
+    ]
     assert reference_slots({"p": person}, query) == expected == find_slots({"p": person}, query)

@@ -58,7 +58,8 @@ def _freebusy_blocks(cal: icalendar.Calendar, start: datetime, end: datetime) ->
         for prop in props if isinstance(props, list) else [props]:
             if str(prop.params.get("FBTYPE", "BUSY")).upper() == "FREE":
                 continue
-            for period in prop.dts:
+            # icalendar 7 yields one vPeriod per period; older releases one list per line
+            for period in getattr(prop, "dts", [prop]):
                 first, second = period.dt
                 last = first + second if isinstance(second, timedelta) else second
                 blocks.append((first.astimezone(UTC), last.astimezone(UTC)))

@@ -1,0 +1,94 @@
+"""Busy times from ICS files and from a feed served on loopback."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from engage.adapters.calendar.freebusy import IcsBusyError, busy_from_ics, read_ics
+
+START = datetime(2026, 3, 1, tzinfo=UTC)
+END = datetime(2026, 3, 8, tzinfo=UTC)
+
+
+def z(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def test_events_expand_and_skip_free_and_cancelled(fixtures_dir: Path) -> None:
+    data = (fixtures_dir / "slots" / "team.ics").read_bytes()
+    assert busy_from_ics(data, start=START, end=END, tz="America/New_York") == [
+        (z("2026-03-02T15:00"), z("2026-03-02T15:30")),  # 10:00 EST stand-up
+        (z("2026-03-03T15:00"), z("2026-03-03T15:30")),
+        (z("2026-03-03T19:00"), z("2026-03-03T19:45")),  # floating 14:00, read in New York
+        (z("2026-03-05T20:00"), z("2026-03-05T20:30")),  # moved occurrence; 03-04 is an EXDATE
+        (z("2026-03-06T05:00"), z("2026-03-07T05:00")),  # all-day offsite, New York day
+        (z("2026-03-06T15:00"), z("2026-03-06T15:30")),
+    ]
+
+
+def test_recurrence_crosses_dst(fixtures_dir: Path) -> None:
+    data = (fixtures_dir / "slots" / "team.ics").read_bytes()
+    after = busy_from_ics(
+        data, start=z("2026-03-09T00:00"), end=z("2026-03-10T00:00"), tz="America/New_York"
+    )
+    assert after == [(z("2026-03-09T14:00"), z("2026-03-09T14:30"))]  # 10:00 EDT
+
+
+def test_vfreebusy_periods() -> None:
+    data = (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VFREEBUSY\r\n"
+        "UID:fb@t\r\nDTSTAMP:20260201T000000Z\r\n"
+        "FREEBUSY;FBTYPE=BUSY:20260302T090000Z/20260302T100000Z,20260303T090000Z/PT30M\r\n"
+        "FREEBUSY;FBTYPE=FREE:20260304T090000Z/20260304T100000Z\r\n"
+        "FREEBUSY:20260401T090000Z/20260401T100000Z\r\n"
+        "END:VFREEBUSY\r\nEND:VCALENDAR\r\n"
+    )
+    assert busy_from_ics(data, start=START, end=END) == [
+        (z("2026-03-02T09:00"), z("2026-03-02T10:00")),
+        (z("2026-03-03T09:00"), z("2026-03-03T09:30")),
+    ]
+
+
+def test_garbage_is_a_named_error(tmp_path: Path) -> None:
+    with pytest.raises(IcsBusyError):
+        busy_from_ics(b"hello", start=START, end=END)
+    with pytest.raises(IcsBusyError, match="cannot read"):
+        read_ics("missing.ics", base_dir=tmp_path)
+
+
+@pytest.fixture
+def feed(fixtures_dir: Path) -> Iterator[str]:
+    body = (fixtures_dir / "slots" / "team.ics").read_bytes()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if self.path != "/team.ics":
+                self.send_error(404)
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "text/calendar")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_feed_over_http(feed: str, fixtures_dir: Path) -> None:
+    assert read_ics(f"{feed}/team.ics") == (fixtures_dir / "slots" / "team.ics").read_bytes()
+    with pytest.raises(IcsBusyError, match="cannot fetch"):
+        read_ics(f"{feed}/other.ics")

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
-from typing import BinaryIO, Protocol
+from typing import BinaryIO, Protocol, TypeVar
 
+from engage.domain.cases import Case, CaseEvent, CaseLink, CaseStatus, Comment, Severity
 from engage.domain.meetings import Meeting, MeetingRequest
+from engage.domain.users import ApiToken, Environment, Instance, Organisation, User
+
+T = TypeVar("T")
 
 
 class Clock(Protocol):
@@ -52,3 +57,119 @@ class Mailer(Protocol):
 
     def send(self, *, to: list[str], subject: str, text: str,
              attachments: list[tuple[str, str, bytes]] = ...) -> None: ...
+
+
+@dataclass(frozen=True)
+class CaseQuery:
+    """Filters and paging for case queues; org_ids None means every organisation (support)."""
+
+    org_ids: tuple[int, ...] | None = None
+    statuses: tuple[CaseStatus, ...] = ()
+    severities: tuple[Severity, ...] = ()
+    assignee_id: int | None = None
+    unassigned: bool = False
+    at_risk_by: datetime | None = None  # cases whose SLA is at risk (or breached) at this instant
+    text: str | None = None
+    sort: str = "sla_due"  # sla_due | -created | created | -updated
+    limit: int = 50
+    offset: int = 0
+
+
+class Repository(Protocol[T]):
+    """Add and get one kind of aggregate by id."""
+
+    def add(self, obj: T) -> T: ...
+
+    def get(self, obj_id: int) -> T | None: ...
+
+
+class OrgRepository(Repository[Organisation], Protocol):
+    """Organisations, their environments and instances."""
+
+    def by_slug(self, slug: str) -> Organisation | None: ...
+
+    def all(self) -> list[Organisation]: ...
+
+    def environments(self, org_id: int) -> list[Environment]: ...
+
+    def add_environment(self, env: Environment) -> Environment: ...
+
+    def get_environment(self, env_id: int) -> Environment | None: ...
+
+    def instances(self, org_id: int) -> list[Instance]: ...
+
+    def add_instance(self, inst: Instance) -> Instance: ...
+
+    def get_instance(self, inst_id: int) -> Instance | None: ...
+
+
+class UserRepository(Repository[User], Protocol):
+    """People and their API tokens."""
+
+    def by_email(self, email: str) -> User | None: ...
+
+    def in_org(self, org_id: int | None) -> list[User]: ...
+
+    def support_staff(self) -> list[User]: ...
+
+    def add_token(self, token: ApiToken) -> ApiToken: ...
+
+    def token_by_hash(self, token_hash: str) -> ApiToken | None: ...
+
+    def tokens_of(self, user_id: int) -> list[ApiToken]: ...
+
+
+class CaseRepository(Repository[Case], Protocol):
+    """Cases and everything hanging off them."""
+
+    def query(self, q: CaseQuery) -> tuple[list[Case], int]: ...
+
+    def engineers(self, case_id: int) -> list[int]: ...
+
+    def set_engineers(self, case_id: int, user_ids: list[int]) -> None: ...
+
+    def instances(self, case_id: int) -> list[int]: ...
+
+    def set_instances(self, case_id: int, instance_ids: list[int]) -> None: ...
+
+    def add_comment(self, comment: Comment) -> Comment: ...
+
+    def comments(self, case_id: int, *, internal: bool) -> list[Comment]: ...
+
+    def add_event(self, event: CaseEvent) -> CaseEvent: ...
+
+    def events(self, case_id: int, *, internal: bool) -> list[CaseEvent]: ...
+
+    def add_link(self, link: CaseLink) -> CaseLink: ...
+
+    def links(self, case_id: int) -> list[CaseLink]: ...
+
+    def status_history(self, case_id: int) -> list[tuple[datetime, CaseStatus]]: ...
+
+
+class IdempotencyRepository(Protocol):
+    """Remembers which resource a client's Idempotency-Key created."""
+
+    def find(self, user_id: int, key: str) -> tuple[str, str, int] | None: ...
+
+    def remember(self, *, user_id: int, key: str, scope: str, request_hash: str,
+                 resource_id: int) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    """One atomic piece of work: commit all of it or none of it."""
+
+    orgs: OrgRepository
+    users: UserRepository
+    cases: CaseRepository
+    idempotency: IdempotencyRepository
+
+    def __enter__(self) -> UnitOfWork: ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+    def commit(self) -> None: ...
+
+    def rollback(self) -> None: ...
+
+    def flush(self) -> None: ...

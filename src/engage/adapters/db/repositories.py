@@ -1,0 +1,236 @@
+"""SQLAlchemy repositories behind the ports in engage.services.ports."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import ColumnElement, delete, func, insert, or_, select, text
+from sqlalchemy.orm import Session
+
+from engage.adapters.db import tables as t
+from engage.domain.clock import utcnow
+from engage.domain.cases import Case, CaseEvent, CaseLink, CaseStatus, Comment
+from engage.domain.users import ApiToken, Environment, Instance, Organisation, User
+from engage.services.ports import CaseQuery
+
+T = TypeVar("T")
+COUNT_CAP = 10_000  # queue pages say "10,000+" rather than count a million rows
+
+
+class _Repo(Generic[T]):
+    model: type[T]
+
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def add(self, obj: T) -> T:
+        self.s.add(obj)
+        self.s.flush()
+        return obj
+
+    def get(self, obj_id: int) -> T | None:
+        return self.s.get(self.model, obj_id)
+
+
+class SqlOrgRepository(_Repo[Organisation]):
+    """Organisations, environments, instances."""
+
+    model = Organisation
+
+    def by_slug(self, slug: str) -> Organisation | None:
+        return self.s.scalars(select(Organisation).filter_by(slug=slug)).first()
+
+    def all(self) -> list[Organisation]:
+        return list(self.s.scalars(select(Organisation).order_by(t.organisations.c.name)))
+
+    def environments(self, org_id: int) -> list[Environment]:
+        q = select(Environment).filter_by(org_id=org_id).order_by(t.environments.c.name)
+        return list(self.s.scalars(q))
+
+    def add_environment(self, env: Environment) -> Environment:
+        self.s.add(env)
+        self.s.flush()
+        return env
+
+    def get_environment(self, env_id: int) -> Environment | None:
+        return self.s.get(Environment, env_id)
+
+    def instances(self, org_id: int) -> list[Instance]:
+        q = select(Instance).filter_by(org_id=org_id).order_by(t.instances.c.cluster)
+        return list(self.s.scalars(q))
+
+    def add_instance(self, inst: Instance) -> Instance:
+        self.s.add(inst)
+        self.s.flush()
+        return inst
+
+    def get_instance(self, inst_id: int) -> Instance | None:
+        return self.s.get(Instance, inst_id)
+
+
+class SqlUserRepository(_Repo[User]):
+    """People and tokens."""
+
+    model = User
+
+    def by_email(self, email: str) -> User | None:
+        q = select(User).where(func.lower(t.users.c.email) == email.lower())
+        return self.s.scalars(q).first()
+
+    def in_org(self, org_id: int | None) -> list[User]:
+        return list(self.s.scalars(select(User).filter_by(org_id=org_id).order_by(t.users.c.name)))
+
+    def support_staff(self) -> list[User]:
+        q = select(User).where(t.users.c.org_id.is_(None)).order_by(t.users.c.name)
+        return list(self.s.scalars(q))
+
+    def add_token(self, token: ApiToken) -> ApiToken:
+        self.s.add(token)
+        self.s.flush()
+        return token
+
+    def token_by_hash(self, token_hash: str) -> ApiToken | None:
+        return self.s.scalars(select(ApiToken).filter_by(token_hash=token_hash)).first()
+
+    def tokens_of(self, user_id: int) -> list[ApiToken]:
+        return list(self.s.scalars(select(ApiToken).filter_by(user_id=user_id)))
+
+
+def fts5_query(text_: str) -> str:
+    """Quote each word so user input can never be FTS5 syntax: `a-b "c` -> `"a" "b" "c"`."""
+    words = re.findall(r"\w+", text_, flags=re.UNICODE)
+    return " ".join(f'"{w}"' for w in words[:20])
+
+
+class SqlCaseRepository(_Repo[Case]):
+    """Cases with their comments, events, links, engineers and instances."""
+
+    model = Case
+
+    def _filters(self, q: CaseQuery) -> list[ColumnElement[bool]]:
+        c = t.cases.c
+        where: list[ColumnElement[bool]] = []
+        if q.org_ids is not None:
+            where.append(c.org_id.in_(q.org_ids))
+        if q.statuses:
+            where.append(c.status.in_([s.value for s in q.statuses]))
+        if q.severities:
+            where.append(c.severity.in_([s.value for s in q.severities]))
+        if q.assignee_id is not None:
+            where.append(c.assignee_id == q.assignee_id)
+        if q.unassigned:
+            where.append(c.assignee_id.is_(None))
+        if q.at_risk_by is not None:
+            where.append(c.sla_at_risk_at <= q.at_risk_by)
+        if q.text:
+            where.append(self._search(q.text))
+        return where
+
+    def _search(self, words: str) -> ColumnElement[bool]:
+        c = t.cases.c
+        if self.s.get_bind().dialect.name == "postgresql":
+            doc = func.to_tsvector(text("'english'::regconfig"), c.title + " " + c.description)
+            return doc.op("@@")(func.websearch_to_tsquery(text("'english'::regconfig"), words))
+        match = fts5_query(words)
+        if not match:
+            return c.id.is_(None)
+        sub = text("SELECT rowid FROM cases_fts WHERE cases_fts MATCH :m").bindparams(m=match)
+        return c.id.in_(sub.columns(rowid=t.cases.c.id.type))
+
+    def _order(self, sort: str) -> list[Any]:
+        c = t.cases.c
+        orders = {
+            "sla_due": [c.sla_due_at.asc().nulls_last(), c.id],
+            "created": [c.created_at, c.id],
+            "-created": [c.created_at.desc(), c.id.desc()],
+            "-updated": [c.updated_at.desc(), c.id.desc()],
+            "severity": [c.severity, c.sla_due_at.asc().nulls_last(), c.id],
+        }
+        return orders.get(sort, orders["sla_due"])
+
+    def query(self, q: CaseQuery) -> tuple[list[Case], int]:
+        where = self._filters(q)
+        stmt = select(Case).where(*where).order_by(*self._order(q.sort))
+        rows = list(self.s.scalars(stmt.limit(q.limit).offset(q.offset)))
+        capped = select(t.cases.c.id).where(*where).limit(COUNT_CAP + 1).subquery()
+        total = self.s.scalar(select(func.count()).select_from(capped)) or 0
+        return rows, total
+
+    def engineers(self, case_id: int) -> list[int]:
+        q = select(t.case_engineers.c.user_id).where(t.case_engineers.c.case_id == case_id)
+        return sorted(self.s.scalars(q))
+
+    def set_engineers(self, case_id: int, user_ids: list[int]) -> None:
+        self._replace(t.case_engineers, "user_id", case_id, user_ids)
+
+    def instances(self, case_id: int) -> list[int]:
+        q = select(t.case_instances.c.instance_id).where(t.case_instances.c.case_id == case_id)
+        return sorted(self.s.scalars(q))
+
+    def set_instances(self, case_id: int, instance_ids: list[int]) -> None:
+        self._replace(t.case_instances, "instance_id", case_id, instance_ids)
+
+    def _replace(self, table: Any, column: str, case_id: int, ids: list[int]) -> None:
+        self.s.execute(delete(table).where(table.c.case_id == case_id))
+        if ids:
+            self.s.execute(insert(table), [{"case_id": case_id, column: i} for i in sorted(set(ids))])
+
+    def add_comment(self, comment: Comment) -> Comment:
+        self.s.add(comment)
+        self.s.flush()
+        return comment
+
+    def comments(self, case_id: int, *, internal: bool) -> list[Comment]:
+        q = select(Comment).filter_by(case_id=case_id)
+        if not internal:
+            q = q.filter_by(internal=False)
+        return list(self.s.scalars(q.order_by(t.comments.c.created_at, t.comments.c.id)))
+
+    def add_event(self, event: CaseEvent) -> CaseEvent:
+        self.s.add(event)
+        self.s.flush()
+        return event
+
+    def events(self, case_id: int, *, internal: bool) -> list[CaseEvent]:
+        q = select(CaseEvent).filter_by(case_id=case_id)
+        if not internal:
+            q = q.filter_by(internal=False)
+        return list(self.s.scalars(q.order_by(t.case_events.c.created_at, t.case_events.c.id)))
+
+    def add_link(self, link: CaseLink) -> CaseLink:
+        self.s.add(link)
+        self.s.flush()
+        return link
+
+    def links(self, case_id: int) -> list[CaseLink]:
+        c = t.case_links.c
+        q = select(CaseLink).where(or_(c.from_case_id == case_id, c.to_case_id == case_id))
+        return list(self.s.scalars(q.order_by(c.id)))
+
+    def status_history(self, case_id: int) -> list[tuple[datetime, CaseStatus]]:
+        c = t.case_events.c
+        q = (select(c.created_at, c.data).where(c.case_id == case_id, c.kind == "status")
+             .order_by(c.created_at, c.id))
+        return [(at, CaseStatus(str(data["to"]))) for at, data in self.s.execute(q)]
+
+
+class SqlIdempotencyRepository:
+    """Idempotency keys stored in the same transaction as what they created."""
+
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def find(self, user_id: int, key: str) -> tuple[str, str, int] | None:
+        c = t.idempotency_keys.c
+        row = self.s.execute(
+            select(c.scope, c.request_hash, c.resource_id).where(c.user_id == user_id, c.key == key)
+        ).first()
+        return (row[0], row[1], row[2]) if row else None
+
+    def remember(self, *, user_id: int, key: str, scope: str, request_hash: str,
+                 resource_id: int) -> None:
+        self.s.execute(insert(t.idempotency_keys).values(
+            user_id=user_id, key=key, scope=scope, request_hash=request_hash,
+            resource_id=resource_id, created_at=utcnow()))

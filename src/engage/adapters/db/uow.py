@@ -1,0 +1,57 @@
+"""The SQLAlchemy unit of work: one session, one transaction, all repositories."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from engage.adapters.db.mapping import map_domain
+from engage.adapters.db.repositories import (
+    SqlCaseRepository,
+    SqlIdempotencyRepository,
+    SqlOrgRepository,
+    SqlUserRepository,
+)
+
+
+class SqlUnitOfWork:
+    """Use as `with uow:`; commit explicitly, anything uncommitted is rolled back on exit."""
+
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self._factory = session_factory
+        self.session: Session | None = None
+
+    def __enter__(self) -> SqlUnitOfWork:
+        self.session = self._factory()
+        self.orgs = SqlOrgRepository(self.session)
+        self.users = SqlUserRepository(self.session)
+        self.cases = SqlCaseRepository(self.session)
+        self.idempotency = SqlIdempotencyRepository(self.session)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self.session is not None
+        self.session.rollback()
+        self.session.close()
+        self.session = None
+
+    def commit(self) -> None:
+        """Make everything done in this unit of work durable."""
+        assert self.session is not None
+        self.session.commit()
+
+    def rollback(self) -> None:
+        """Drop everything done since the last commit."""
+        assert self.session is not None
+        self.session.rollback()
+
+    def flush(self) -> None:
+        """Send pending changes so ids exist, without committing."""
+        assert self.session is not None
+        self.session.flush()
+
+
+def uow_factory(engine: Engine) -> sessionmaker[Session]:
+    """A session factory for `engine` with the domain classes mapped."""
+    map_domain()
+    return sessionmaker(bind=engine, expire_on_commit=False)

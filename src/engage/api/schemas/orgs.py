@@ -1,0 +1,85 @@
+"""Organisations, environments, instances, users and tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import Field
+
+from engage.api.schemas.base import Body, Read
+from engage.domain.users import Role
+
+
+class OrgCreate(Body):
+    slug: str = Field(min_length=2, max_length=63, pattern=r"^[a-z0-9][a-z0-9-]+$")
+    name: str = Field(min_length=1, max_length=200)
+    plan: dict[str, Any] | None = None
+
+
+class OrgRead(Read):
+    id: int
+    slug: str
+    name: str
+    created_at: datetime
+
+
+class EnvironmentCreate(Body):
+    name: str = Field(min_length=1, max_length=64)
+
+
+class EnvironmentRead(Read):
+    id: int
+    org_id: int
+    name: str
+
+
+class InstanceCreate(Body):
+    cluster: str = Field(min_length=1, max_length=200)
+    namespace: str = Field(default="kubecost", min_length=1, max_length=200)
+    version: str = Field(default="", max_length=64)
+
+
+class InstanceRead(Read):
+    id: int
+    org_id: int
+    environment_id: int
+    cluster: str
+    namespace: str
+    version: str
+
+
+class UserCreate(Body):
+    email: str = Field(min_length=3, max_length=320)
+    name: str = Field(min_length=1, max_length=200)
+    role: Role
+    org_id: int | None = None
+    password: str | None = Field(default=None, min_length=8, max_length=200)
+    tz: str = Field(default="UTC", max_length=64)
+
+
+class UserRead(Read):
+    id: int
+    email: str
+    name: str
+    role: Role
+    org_id: int | None
+    tz: str
+
+
+class TokenCreate(Body):
+    name: str = Field(min_length=1, max_length=100)
+    user_id: int | None = None
+
+
+class TokenRead(Read):
+    id: int
+    name: str
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+
+class TokenCreated(TokenRead):
+    token: str = Field(description="the secret; shown once, store it now")

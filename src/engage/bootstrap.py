@@ -1,0 +1,39 @@
+"""The composition root: Settings -> adapters -> services. API, portal, worker and CLI call build()."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+
+from engage.adapters.db.engine import make_engine
+from engage.adapters.db.uow import SqlUnitOfWork, uow_factory
+from engage.config import Settings
+from engage.domain.clock import SystemClock
+from engage.services.ports import Clock, UnitOfWork
+
+
+@dataclass
+class Engage:
+    """Everything a delivery layer needs, built once per process."""
+
+    settings: Settings
+    engine: Engine
+    uow: Callable[[], UnitOfWork]
+    clock: Clock
+    extras: dict[str, object] = field(default_factory=dict)
+
+    def close(self) -> None:
+        """Release connections."""
+        self.engine.dispose()
+
+
+def build(settings: Settings | None = None, *, engine: Engine | None = None,
+          clock: Clock | None = None) -> Engage:
+    """Create engines, clients and services from settings (nothing connects at import)."""
+    settings = settings or Settings()
+    engine = engine or make_engine(settings.database_url)
+    factory = uow_factory(engine)
+    return Engage(settings=settings, engine=engine,
+                  uow=lambda: SqlUnitOfWork(factory), clock=clock or SystemClock())

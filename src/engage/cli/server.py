@@ -1,0 +1,97 @@
+"""`engage serve`, `engage db upgrade`, `engage demo`, `engage token create`."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from engage.cli.errors import fail, friendly_errors
+
+db_app = typer.Typer(help="Database schema commands.", no_args_is_help=True)
+token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
+err = Console(stderr=True)
+
+
+def _engage():  # type: ignore[no-untyped-def]
+    from engage.bootstrap import build
+
+    return build()
+
+
+def serve(host: str = typer.Option("127.0.0.1", help="Address to bind."),
+          port: int = typer.Option(8000, help="Port to bind."),
+          workers: int = typer.Option(1, help="Worker processes."),
+          reload: bool = typer.Option(False, help="Reload on code changes (development).")) -> None:
+    """Serve the portal and the API (uvicorn)."""
+    import uvicorn
+
+    from engage.adapters.db.migrate import is_current
+
+    engage = _engage()
+    if not is_current(engage.engine):
+        fail("the database has no schema yet; run `engage db upgrade` first")
+    err.print(f"engage serving on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
+    uvicorn.run("engage.server:create_app", factory=True, host=host, port=port,
+                workers=workers, reload=reload, log_level="info")
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> None:
+    """Create or migrate the database schema (SQLite file or PostgreSQL)."""
+    from engage.adapters.db.migrate import upgrade
+
+    engage = _engage()
+    try:
+        upgrade(engage.engine, revision)
+    except Exception as exc:  # the database driver's own message is the useful part
+        fail(f"migration failed: {exc}")
+    err.print(f"database at {engage.engine.url.render_as_string(hide_password=True)} "
+              f"is at revision {revision}")
+
+
+def demo() -> None:
+    """Load a demo organisation, people, tokens and cases; print how to sign in."""
+    from engage.adapters.db.migrate import is_current
+    from engage.services.demo import load_demo
+
+    engage = _engage()
+    if not is_current(engage.engine):
+        fail("the database has no schema yet; run `engage db upgrade` first")
+    with friendly_errors():
+        info = load_demo(engage.uow(), engage.clock)
+    table = Table(title="engage demo: sign in at " + engage.settings.base_url + "/login")
+    table.add_column("e-mail")
+    table.add_column("role")
+    table.add_column("password")
+    for email, role in info.users:
+        table.add_row(email, role, info.password)
+    Console().print(table)
+    for email, token in info.tokens.items():
+        Console().print(f"API token for {email}: [bold]{token}[/]")
+    Console().print("CLI: export ENGAGE_URL=" + engage.settings.base_url +
+                    " ENGAGE_TOKEN=<a token above>; engage case list")
+
+
+@token_app.command("create")
+def token_create(email: str = typer.Option(..., "--user", help="E-mail of the token's owner."),
+                 name: str = typer.Option("cli", help="A name to recognise the token by.")) -> None:
+    """Create an API token for a user (run by the operator on the server)."""
+    from engage.services.auth import issue_token
+
+    engage = _engage()
+    with friendly_errors(), engage.uow() as uow:
+        user = uow.users.by_email(email)
+        if user is None:
+            fail(f"no user with e-mail {email}")
+        secret = issue_token(uow, engage.clock, user=user, name=name)
+        uow.commit()
+    print(secret)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the server commands to the root app."""
+    app.command()(serve)
+    app.command()(demo)
+    app.add_typer(db_app, name="db")
+    app.add_typer(token_app, name="token")

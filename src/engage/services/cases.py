@@ -1,0 +1,338 @@
+"""Case use cases: open, read, list, update, transition, comment, assign."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from engage.domain.cases import (
+    Case,
+    CaseEvent,
+    CaseLink,
+    CaseStatus,
+    Comment,
+    ComponentArea,
+    Severity,
+)
+from engage.domain.errors import Conflict, NotFound, StaleVersion, ValidationFailed
+from engage.domain.scope import ScopeResult, check_scope
+from engage.domain.sla import ClockKind, ClockStatus
+from engage.domain.users import User
+from engage.domain.workflow import Transition, allowed_transitions, find_transition
+from engage.services.access import require_support, visible_case, visible_org
+from engage.services.ports import CaseQuery, Clock, UnitOfWork
+from engage.services.sla import clocks_for, plan_from_dict, refresh_sla
+
+TITLE_MAX = 200
+DESCRIPTION_MAX = 100_000
+COMMENT_MAX = 50_000
+
+
+@dataclass
+class CaseView:
+    """Everything a case page or API read shows, already filtered for the actor."""
+
+    case: Case
+    comments: list[Comment]
+    events: list[CaseEvent]
+    links: list[CaseLink]
+    engineers: list[int]
+    instances: list[int]
+    clocks: dict[ClockKind, ClockStatus]
+    transitions: list[Transition]
+    people: dict[int, User] = field(default_factory=dict)
+
+
+def request_hash(payload: Any) -> str:
+    """A stable hash of a request body, to tell a retry from a different request."""
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _check_text(title: str | None, description: str | None) -> None:
+    if title is not None and not 1 <= len(title.strip()) <= TITLE_MAX:
+        raise ValidationFailed(f"title must be 1-{TITLE_MAX} characters")
+    if description is not None and len(description) > DESCRIPTION_MAX:
+        raise ValidationFailed(f"description is longer than {DESCRIPTION_MAX} characters")
+
+
+def replay_key(uow: UnitOfWork, actor: User, key: str | None, scope: str, digest: str) -> int | None:
+    """The id a previous request with this Idempotency-Key created, or None for a new key."""
+    if key is None:
+        return None
+    if not 1 <= len(key) <= 200:
+        raise ValidationFailed("Idempotency-Key must be 1-200 characters")
+    assert actor.id is not None
+    found = uow.idempotency.find(actor.id, key)
+    if found is None:
+        return None
+    old_scope, old_digest, resource_id = found
+    if old_scope != scope or old_digest != digest:
+        raise Conflict("this Idempotency-Key was used for a different request")
+    return resource_id
+
+
+def remember_key(uow: UnitOfWork, actor: User, key: str | None, scope: str, digest: str,
+              resource_id: int) -> None:
+    if key is not None:
+        assert actor.id is not None
+        uow.idempotency.remember(user_id=actor.id, key=key, scope=scope, request_hash=digest,
+                                 resource_id=resource_id)
+
+
+def record_event(uow: UnitOfWork, clock: Clock, case: Case, actor: User | None, kind: str,
+           internal: bool = False, **data: Any) -> None:
+    assert case.id is not None
+    uow.cases.add_event(CaseEvent(case_id=case.id, kind=kind, actor_id=actor.id if actor else None,
+                                  data=data, internal=internal, created_at=clock.now()))
+
+
+def _refresh(uow: UnitOfWork, clock: Clock, case: Case) -> None:
+    org = uow.orgs.get(case.org_id)
+    assert org is not None and case.id is not None
+    uow.flush()
+    refresh_sla(case, plan_from_dict(org.plan), uow.cases.status_history(case.id), clock.now())
+
+
+def _check_environment(uow: UnitOfWork, org_id: int, environment_id: int | None,
+                       instance_ids: list[int]) -> None:
+    if environment_id is not None:
+        env = uow.orgs.get_environment(environment_id)
+        if env is None or env.org_id != org_id:
+            raise ValidationFailed(f"environment {environment_id} is not one of this organisation's")
+    for iid in instance_ids:
+        inst = uow.orgs.get_instance(iid)
+        if inst is None or inst.org_id != org_id:
+            raise ValidationFailed(f"instance {iid} is not one of this organisation's")
+
+
+def new_case(uow: UnitOfWork, clock: Clock, *, actor: User, org_id: int, title: str,
+             description: str, severity: Severity, area: ComponentArea,
+             environment_id: int | None = None, instance_ids: list[int] | None = None,
+             assignee_id: int | None = None) -> Case:
+    """Create a case with its opening events and clocks (no commit: callers own the unit)."""
+    _check_text(title, description)
+    _check_environment(uow, org_id, environment_id, instance_ids or [])
+    now = clock.now()
+    assert actor.id is not None
+    case = uow.cases.add(Case(org_id=org_id, title=title.strip(), description=description,
+                              severity=Severity(severity), area=ComponentArea(area),
+                              reporter_id=actor.id, environment_id=environment_id,
+                              assignee_id=assignee_id, created_at=now, updated_at=now))
+    assert case.id is not None
+    if instance_ids:
+        uow.cases.set_instances(case.id, instance_ids)
+    record_event(uow, clock, case, actor, "opened", severity=case.severity, area=case.area)
+    record_event(uow, clock, case, actor, "status", to=CaseStatus.NEW.value)
+    _refresh(uow, clock, case)
+    return case
+
+
+def open_case(uow: UnitOfWork, clock: Clock, *, actor: User, title: str, description: str,
+              severity: Severity, area: ComponentArea | None = None, org_id: int | None = None,
+              environment_id: int | None = None, instance_ids: list[int] | None = None,
+              idempotency_key: str | None = None) -> tuple[Case, ScopeResult]:
+    """Open a case; returns it with the scope check so callers can warn and offer a split."""
+    if not actor.is_support:
+        if org_id is not None and org_id != actor.org_id:
+            raise NotFound(f"organisation {org_id} not found")
+        org_id = actor.org_id
+    if org_id is None:
+        raise ValidationFailed("support must say which organisation the case is for (org_id)")
+    visible_org(uow, actor, org_id)
+    _check_text(title, description)
+    scope = check_scope(title, description)
+    digest = request_hash([org_id, title, description, severity, area, environment_id,
+                           instance_ids])
+    existing = replay_key(uow, actor, idempotency_key, "case:create", digest)
+    if existing is not None:
+        case = uow.cases.get(existing)
+        assert case is not None
+        return case, scope
+    chosen = ComponentArea(area) if area else scope.parts[0].area
+    case = new_case(uow, clock, actor=actor, org_id=org_id, title=title, description=description,
+                    severity=severity, area=chosen, environment_id=environment_id,
+                    instance_ids=instance_ids)
+    if scope.verdict == "multi":
+        record_event(uow, clock, case, None, "scope_warning", parts=len(scope.parts),
+               reasons=list(scope.reasons))
+    assert case.id is not None
+    remember_key(uow, actor, idempotency_key, "case:create", digest, case.id)
+    uow.commit()
+    return case, scope
+
+
+def check_version(case: Case, expected: int | None) -> None:
+    """Reject a write made against an older version (the If-Match header)."""
+    if expected is not None and expected != case.version:
+        raise StaleVersion(f"case {case.id} is at version {case.version}, not {expected}; "
+                           "reload it and try again")
+
+
+def get_case(uow: UnitOfWork, clock: Clock, *, actor: User, case_id: int) -> CaseView:
+    """A case with its timeline, filtered for the actor (no internal notes for customers)."""
+    case = visible_case(uow, actor, case_id)
+    org = uow.orgs.get(case.org_id)
+    assert org is not None
+    internal = actor.is_support
+    clocks = clocks_for(case, plan_from_dict(org.plan), uow.cases.status_history(case_id),
+                        clock.now())
+    view = CaseView(
+        case=case, comments=uow.cases.comments(case_id, internal=internal),
+        events=uow.cases.events(case_id, internal=internal),
+        links=[lk for lk in uow.cases.links(case_id) if _link_visible(uow, actor, lk, case_id)],
+        engineers=uow.cases.engineers(case_id), instances=uow.cases.instances(case_id),
+        clocks=clocks,
+        transitions=allowed_transitions(CaseStatus(case.status), is_support=actor.is_support))
+    ids = {case.reporter_id, case.assignee_id, *view.engineers,
+           *(c.author_id for c in view.comments), *(e.actor_id for e in view.events)}
+    for uid in ids:
+        if uid is not None and (u := uow.users.get(uid)) is not None:
+            view.people[uid] = u
+    return view
+
+
+def _link_visible(uow: UnitOfWork, actor: User, link: CaseLink, case_id: int) -> bool:
+    other = link.to_case_id if link.from_case_id == case_id else link.from_case_id
+    other_case = uow.cases.get(other)
+    return other_case is not None and actor.can_see_org(other_case.org_id)
+
+
+def list_cases(uow: UnitOfWork, *, actor: User, query: CaseQuery) -> tuple[list[Case], int]:
+    """A queue page; customers only ever see their own organisation's cases."""
+    if not actor.is_support:
+        assert actor.org_id is not None
+        query = CaseQuery(**{**query.__dict__, "org_ids": (actor.org_id,)})
+    if not 1 <= query.limit <= 200:
+        raise ValidationFailed("limit must be 1-200")
+    if query.text is not None and len(query.text) > 200:
+        raise ValidationFailed("search text must be at most 200 characters")
+    return uow.cases.query(query)
+
+
+def update_case(uow: UnitOfWork, clock: Clock, *, actor: User, case_id: int,
+                expected_version: int | None, changes: dict[str, Any]) -> Case:
+    """Change title, description, severity, area, environment or instances; one event each."""
+    case = visible_case(uow, actor, case_id)
+    check_version(case, expected_version)
+    if not case.is_open and actor.is_support is False:
+        raise Conflict("a resolved or closed case cannot be edited; reopen it first")
+    _check_text(changes.get("title"), changes.get("description"))
+    support_fields = {"severity", "area"}
+    if not actor.is_support and support_fields & {k for k, v in changes.items() if v is not None}:
+        require_support(actor, "change severity or area after opening")
+    if "environment_id" in changes or "instance_ids" in changes:
+        _check_environment(uow, case.org_id, changes.get("environment_id"),
+                           changes.get("instance_ids") or [])
+    changed = False
+    for name in ("title", "description", "severity", "area", "environment_id"):
+        if name in changes and changes[name] is not None and changes[name] != getattr(case, name):
+            old = getattr(case, name)
+            setattr(case, name, changes[name])
+            shown = {"from": old, "to": changes[name]} if name != "description" else {}
+            record_event(uow, clock, case, actor, f"{name}_changed", **shown)
+            changed = True
+    if changes.get("instance_ids") is not None:
+        assert case.id is not None
+        uow.cases.set_instances(case.id, changes["instance_ids"])
+        record_event(uow, clock, case, actor, "instances_changed", to=changes["instance_ids"])
+        changed = True
+    if changed:
+        touch(uow, clock, case)
+    uow.commit()
+    return case
+
+
+def touch(uow: UnitOfWork, clock: Clock, case: Case) -> None:
+    case.updated_at = clock.now()
+    _refresh(uow, clock, case)
+
+
+def _set_status(uow: UnitOfWork, clock: Clock, case: Case, actor: User | None,
+                target: CaseStatus, transition: str) -> None:
+    old = CaseStatus(case.status)
+    case.status = target
+    if target == CaseStatus.RESOLVED:
+        case.resolved_at = clock.now()
+    elif old == CaseStatus.RESOLVED:
+        case.resolved_at = None
+    record_event(uow, clock, case, actor, "status", to=target.value, **{"from": old.value},
+           transition=transition)
+
+
+def transition_case(uow: UnitOfWork, clock: Clock, *, actor: User, case_id: int,
+                    to: CaseStatus, expected_version: int | None = None) -> Case:
+    """Move a case along the workflow; illegal moves raise InvalidTransition."""
+    case = visible_case(uow, actor, case_id)
+    check_version(case, expected_version)
+    t = find_transition(CaseStatus(case.status), CaseStatus(to), is_support=actor.is_support)
+    _set_status(uow, clock, case, actor, t.target, t.name)
+    touch(uow, clock, case)
+    uow.commit()
+    return case
+
+
+def system_transition(uow: UnitOfWork, clock: Clock, case: Case, to: CaseStatus,
+                      reason: str) -> None:
+    """A move the system makes (e.g. all diagnostics received); no commit."""
+    if CaseStatus(case.status) == to:
+        return
+    t = find_transition(CaseStatus(case.status), to, is_support=True)
+    _set_status(uow, clock, case, None, t.target, f"{t.name}: {reason}")
+    touch(uow, clock, case)
+
+
+def comment_on_case(uow: UnitOfWork, clock: Clock, *, actor: User, case_id: int, body: str,
+                    internal: bool = False, idempotency_key: str | None = None) -> Comment:
+    """Add a reply or an internal note; replies move the SLA clocks and waiting states."""
+    case = visible_case(uow, actor, case_id)
+    if internal:
+        require_support(actor, "write internal notes")
+    if not body.strip() or len(body) > COMMENT_MAX:
+        raise ValidationFailed(f"comment must be 1-{COMMENT_MAX} characters")
+    digest = request_hash([case_id, body, internal])
+    existing = replay_key(uow, actor, idempotency_key, "comment:create", digest)
+    if existing is not None:
+        found = [c for c in uow.cases.comments(case_id, internal=True) if c.id == existing]
+        return found[0]
+    if CaseStatus(case.status) == CaseStatus.CLOSED:
+        raise Conflict("case is closed; open a new case and link it")
+    assert actor.id is not None and case.id is not None
+    now = clock.now()
+    comment = uow.cases.add_comment(Comment(case_id=case.id, author_id=actor.id, body=body,
+                                            internal=internal, created_at=now))
+    record_event(uow, clock, case, actor, "comment", internal=internal, comment_id=comment.id)
+    if actor.is_support and not internal:
+        case.first_response_at = case.first_response_at or now
+        case.last_support_update_at = now
+    elif not actor.is_support and CaseStatus(case.status) == CaseStatus.WAITING_ON_CUSTOMER:
+        _set_status(uow, clock, case, actor, CaseStatus.WAITING_ON_SUPPORT, "customer_replied")
+    touch(uow, clock, case)
+    assert comment.id is not None
+    remember_key(uow, actor, idempotency_key, "comment:create", digest, comment.id)
+    uow.commit()
+    return comment
+
+
+def assign_case(uow: UnitOfWork, clock: Clock, *, actor: User, case_id: int,
+                assignee_id: int | None, engineer_ids: list[int] | None = None,
+                expected_version: int | None = None) -> Case:
+    """Set the assignee and additional engineers (support staff only)."""
+    require_support(actor, "assign cases")
+    case = visible_case(uow, actor, case_id)
+    check_version(case, expected_version)
+    for uid in [u for u in [assignee_id, *(engineer_ids or [])] if u is not None]:
+        user = uow.users.get(uid)
+        if user is None or not user.is_support:
+            raise ValidationFailed(f"user {uid} is not a support engineer")
+    assert case.id is not None
+    if assignee_id != case.assignee_id:
+        record_event(uow, clock, case, actor, "assigned", **{"from": case.assignee_id}, to=assignee_id)
+        case.assignee_id = assignee_id
+    if engineer_ids is not None and sorted(set(engineer_ids)) != uow.cases.engineers(case.id):
+        uow.cases.set_engineers(case.id, engineer_ids)
+        record_event(uow, clock, case, actor, "engineers", to=sorted(set(engineer_ids)))
+    touch(uow, clock, case)
+    uow.commit()
+    return case

@@ -479,6 +479,9 @@ def kubecost_3x_clickhouse(
     )
     c.proxy[(ns, agg_svc, 9004, "debug/orchestrator")] = _js({"state": "deriving"})
     c.proxy[(ns, agg_svc, 9004, "healthz")] = ProxyAnswer(b"ok", content_type="text/plain")
+    c.proxy[(ns, agg_svc, 9004, "debug/pprof/heap")] = ProxyAnswer(
+        gzip.compress(b"\x0a\x04heap", mtime=0), content_type="application/octet-stream"
+    )
     return c
 
 

@@ -1,4 +1,4 @@
-"""The composition root: Settings -> adapters -> services. API, portal, worker and CLI call build()."""
+"""Composition root: Settings -> adapters -> services (API, portal, worker and CLI call build)."""
 
 from __future__ import annotations
 
@@ -29,11 +29,16 @@ class Engage:
         self.engine.dispose()
 
 
-def build(settings: Settings | None = None, *, engine: Engine | None = None,
-          clock: Clock | None = None) -> Engage:
+def build(
+    settings: Settings | None = None, *, engine: Engine | None = None, clock: Clock | None = None
+) -> Engage:
     """Create engines, clients and services from settings (nothing connects at import)."""
     settings = settings or Settings()
     engine = engine or make_engine(settings.database_url)
     factory = uow_factory(engine)
-    return Engage(settings=settings, engine=engine,
-                  uow=lambda: SqlUnitOfWork(factory), clock=clock or SystemClock())
+    return Engage(
+        settings=settings,
+        engine=engine,
+        uow=lambda: SqlUnitOfWork(factory),
+        clock=clock or SystemClock(),
+    )

@@ -8,7 +8,7 @@ import secrets
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from engage.domain.errors import Unauthenticated, ValidationFailed
+from engage.domain.errors import PermissionDenied, Unauthenticated, ValidationFailed
 from engage.domain.users import ApiToken, User
 from engage.services.access import visible_user
 from engage.services.ports import Clock, UnitOfWork
@@ -29,18 +29,24 @@ def token_digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def create_token(uow: UnitOfWork, clock: Clock, *, actor: User, user_id: int,
-                 name: str) -> tuple[ApiToken, str]:
-    """Create a token for `user_id` (yourself, or anyone for support managers); secret shown once."""
+def create_token(
+    uow: UnitOfWork, clock: Clock, *, actor: User, user_id: int, name: str
+) -> tuple[ApiToken, str]:
+    """Create a token for yourself (support managers: for anyone); the secret is shown once."""
     user = visible_user(uow, actor, user_id)
     if user.id != actor.id and actor.role != "support_manager":
-        raise Unauthenticated("you may only create tokens for yourself")
+        raise PermissionDenied("you may only create tokens for yourself")
     if not 1 <= len(name) <= 100:
         raise ValidationFailed("token name must be 1-100 characters")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     assert user.id is not None
-    token = ApiToken(user_id=user.id, name=name, token_hash=token_digest(secret),
-                     prefix=secret[:10], created_at=clock.now())
+    token = ApiToken(
+        user_id=user.id,
+        name=name,
+        token_hash=token_digest(secret),
+        prefix=secret[:10],
+        created_at=clock.now(),
+    )
     uow.users.add_token(token)
     uow.commit()
     return token, secret
@@ -50,8 +56,15 @@ def issue_token(uow: UnitOfWork, clock: Clock, *, user: User, name: str) -> str:
     """Create a token without an acting user (the CLI and demo, run by the operator)."""
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     assert user.id is not None
-    uow.users.add_token(ApiToken(user_id=user.id, name=name, token_hash=token_digest(secret),
-                                 prefix=secret[:10], created_at=clock.now()))
+    uow.users.add_token(
+        ApiToken(
+            user_id=user.id,
+            name=name,
+            token_hash=token_digest(secret),
+            prefix=secret[:10],
+            created_at=clock.now(),
+        )
+    )
     return secret
 
 

@@ -57,7 +57,9 @@ def _check_text(title: str | None, description: str | None) -> None:
         raise ValidationFailed(f"description is longer than {DESCRIPTION_MAX} characters")
 
 
-def replay_key(uow: UnitOfWork, actor: User, key: str | None, scope: str, digest: str) -> int | None:
+def replay_key(
+    uow: UnitOfWork, actor: User, key: str | None, scope: str, digest: str
+) -> int | None:
     """The id a previous request with this Idempotency-Key created, or None for a new key."""
     if key is None:
         return None
@@ -73,19 +75,36 @@ def replay_key(uow: UnitOfWork, actor: User, key: str | None, scope: str, digest
     return resource_id
 
 
-def remember_key(uow: UnitOfWork, actor: User, key: str | None, scope: str, digest: str,
-              resource_id: int) -> None:
+def remember_key(
+    uow: UnitOfWork, actor: User, key: str | None, scope: str, digest: str, resource_id: int
+) -> None:
     if key is not None:
         assert actor.id is not None
-        uow.idempotency.remember(user_id=actor.id, key=key, scope=scope, request_hash=digest,
-                                 resource_id=resource_id)
+        uow.idempotency.remember(
+            user_id=actor.id, key=key, scope=scope, request_hash=digest, resource_id=resource_id
+        )
 
 
-def record_event(uow: UnitOfWork, clock: Clock, case: Case, actor: User | None, kind: str,
-           internal: bool = False, **data: Any) -> None:
+def record_event(
+    uow: UnitOfWork,
+    clock: Clock,
+    case: Case,
+    actor: User | None,
+    kind: str,
+    internal: bool = False,
+    **data: Any,
+) -> None:
     assert case.id is not None
-    uow.cases.add_event(CaseEvent(case_id=case.id, kind=kind, actor_id=actor.id if actor else None,
-                                  data=data, internal=internal, created_at=clock.now()))
+    uow.cases.add_event(
+        CaseEvent(
+            case_id=case.id,
+            kind=kind,
+            actor_id=actor.id if actor else None,
+            data=data,
+            internal=internal,
+            created_at=clock.now(),
+        )
+    )
 
 
 def _refresh(uow: UnitOfWork, clock: Clock, case: Case) -> None:
@@ -95,31 +114,54 @@ def _refresh(uow: UnitOfWork, clock: Clock, case: Case) -> None:
     refresh_sla(case, plan_from_dict(org.plan), uow.cases.status_history(case.id), clock.now())
 
 
-def _check_environment(uow: UnitOfWork, org_id: int, environment_id: int | None,
-                       instance_ids: list[int]) -> None:
+def _check_environment(
+    uow: UnitOfWork, org_id: int, environment_id: int | None, instance_ids: list[int]
+) -> None:
     if environment_id is not None:
         env = uow.orgs.get_environment(environment_id)
         if env is None or env.org_id != org_id:
-            raise ValidationFailed(f"environment {environment_id} is not one of this organisation's")
+            raise ValidationFailed(
+                f"environment {environment_id} is not one of this organisation's"
+            )
     for iid in instance_ids:
         inst = uow.orgs.get_instance(iid)
         if inst is None or inst.org_id != org_id:
             raise ValidationFailed(f"instance {iid} is not one of this organisation's")
 
 
-def new_case(uow: UnitOfWork, clock: Clock, *, actor: User, org_id: int, title: str,
-             description: str, severity: Severity, area: ComponentArea,
-             environment_id: int | None = None, instance_ids: list[int] | None = None,
-             assignee_id: int | None = None) -> Case:
+def new_case(
+    uow: UnitOfWork,
+    clock: Clock,
+    *,
+    actor: User,
+    org_id: int,
+    title: str,
+    description: str,
+    severity: Severity,
+    area: ComponentArea,
+    environment_id: int | None = None,
+    instance_ids: list[int] | None = None,
+    assignee_id: int | None = None,
+) -> Case:
     """Create a case with its opening events and clocks (no commit: callers own the unit)."""
     _check_text(title, description)
     _check_environment(uow, org_id, environment_id, instance_ids or [])
     now = clock.now()
     assert actor.id is not None
-    case = uow.cases.add(Case(org_id=org_id, title=title.strip(), description=description,
-                              severity=Severity(severity), area=ComponentArea(area),
-                              reporter_id=actor.id, environment_id=environment_id,
-                              assignee_id=assignee_id, created_at=now, updated_at=now))
+    case = uow.cases.add(
+        Case(
+            org_id=org_id,
+            title=title.strip(),
+            description=description,
+            severity=Severity(severity),
+            area=ComponentArea(area),
+            reporter_id=actor.id,
+            environment_id=environment_id,
+            assignee_id=assignee_id,
+            created_at=now,
+            updated_at=now,
+        )
+    )
     assert case.id is not None
     if instance_ids:
         uow.cases.set_instances(case.id, instance_ids)
@@ -129,10 +171,20 @@ def new_case(uow: UnitOfWork, clock: Clock, *, actor: User, org_id: int, title: 
     return case
 
 
-def open_case(uow: UnitOfWork, clock: Clock, *, actor: User, title: str, description: str,
-              severity: Severity, area: ComponentArea | None = None, org_id: int | None = None,
-              environment_id: int | None = None, instance_ids: list[int] | None = None,
-              idempotency_key: str | None = None) -> tuple[Case, ScopeResult]:
+def open_case(
+    uow: UnitOfWork,
+    clock: Clock,
+    *,
+    actor: User,
+    title: str,
+    description: str,
+    severity: Severity,
+    area: ComponentArea | None = None,
+    org_id: int | None = None,
+    environment_id: int | None = None,
+    instance_ids: list[int] | None = None,
+    idempotency_key: str | None = None,
+) -> tuple[Case, ScopeResult]:
     """Open a case; returns it with the scope check so callers can warn and offer a split."""
     if not actor.is_support:
         if org_id is not None and org_id != actor.org_id:
@@ -143,20 +195,37 @@ def open_case(uow: UnitOfWork, clock: Clock, *, actor: User, title: str, descrip
     visible_org(uow, actor, org_id)
     _check_text(title, description)
     scope = check_scope(title, description)
-    digest = request_hash([org_id, title, description, severity, area, environment_id,
-                           instance_ids])
+    digest = request_hash(
+        [org_id, title, description, severity, area, environment_id, instance_ids]
+    )
     existing = replay_key(uow, actor, idempotency_key, "case:create", digest)
     if existing is not None:
         case = uow.cases.get(existing)
         assert case is not None
         return case, scope
     chosen = ComponentArea(area) if area else scope.parts[0].area
-    case = new_case(uow, clock, actor=actor, org_id=org_id, title=title, description=description,
-                    severity=severity, area=chosen, environment_id=environment_id,
-                    instance_ids=instance_ids)
+    case = new_case(
+        uow,
+        clock,
+        actor=actor,
+        org_id=org_id,
+        title=title,
+        description=description,
+        severity=severity,
+        area=chosen,
+        environment_id=environment_id,
+        instance_ids=instance_ids,
+    )
     if scope.verdict == "multi":
-        record_event(uow, clock, case, None, "scope_warning", parts=len(scope.parts),
-               reasons=list(scope.reasons))
+        record_event(
+            uow,
+            clock,
+            case,
+            None,
+            "scope_warning",
+            parts=len(scope.parts),
+            reasons=list(scope.reasons),
+        )
     assert case.id is not None
     remember_key(uow, actor, idempotency_key, "case:create", digest, case.id)
     uow.commit()
@@ -166,8 +235,9 @@ def open_case(uow: UnitOfWork, clock: Clock, *, actor: User, title: str, descrip
 def check_version(case: Case, expected: int | None) -> None:
     """Reject a write made against an older version (the If-Match header)."""
     if expected is not None and expected != case.version:
-        raise StaleVersion(f"case {case.id} is at version {case.version}, not {expected}; "
-                           "reload it and try again")
+        raise StaleVersion(
+            f"case {case.id} is at version {case.version}, not {expected}; reload it and try again"
+        )
 
 
 def get_case(uow: UnitOfWork, clock: Clock, *, actor: User, case_id: int) -> CaseView:
@@ -176,17 +246,26 @@ def get_case(uow: UnitOfWork, clock: Clock, *, actor: User, case_id: int) -> Cas
     org = uow.orgs.get(case.org_id)
     assert org is not None
     internal = actor.is_support
-    clocks = clocks_for(case, plan_from_dict(org.plan), uow.cases.status_history(case_id),
-                        clock.now())
+    clocks = clocks_for(
+        case, plan_from_dict(org.plan), uow.cases.status_history(case_id), clock.now()
+    )
     view = CaseView(
-        case=case, comments=uow.cases.comments(case_id, internal=internal),
+        case=case,
+        comments=uow.cases.comments(case_id, internal=internal),
         events=uow.cases.events(case_id, internal=internal),
         links=[lk for lk in uow.cases.links(case_id) if _link_visible(uow, actor, lk, case_id)],
-        engineers=uow.cases.engineers(case_id), instances=uow.cases.instances(case_id),
+        engineers=uow.cases.engineers(case_id),
+        instances=uow.cases.instances(case_id),
         clocks=clocks,
-        transitions=allowed_transitions(CaseStatus(case.status), is_support=actor.is_support))
-    ids = {case.reporter_id, case.assignee_id, *view.engineers,
-           *(c.author_id for c in view.comments), *(e.actor_id for e in view.events)}
+        transitions=allowed_transitions(CaseStatus(case.status), is_support=actor.is_support),
+    )
+    ids = {
+        case.reporter_id,
+        case.assignee_id,
+        *view.engineers,
+        *(c.author_id for c in view.comments),
+        *(e.actor_id for e in view.events),
+    }
     for uid in ids:
         if uid is not None and (u := uow.users.get(uid)) is not None:
             view.people[uid] = u
@@ -211,8 +290,15 @@ def list_cases(uow: UnitOfWork, *, actor: User, query: CaseQuery) -> tuple[list[
     return uow.cases.query(query)
 
 
-def update_case(uow: UnitOfWork, clock: Clock, *, actor: User, case_id: int,
-                expected_version: int | None, changes: dict[str, Any]) -> Case:
+def update_case(
+    uow: UnitOfWork,
+    clock: Clock,
+    *,
+    actor: User,
+    case_id: int,
+    expected_version: int | None,
+    changes: dict[str, Any],
+) -> Case:
     """Change title, description, severity, area, environment or instances; one event each."""
     case = visible_case(uow, actor, case_id)
     check_version(case, expected_version)
@@ -223,8 +309,9 @@ def update_case(uow: UnitOfWork, clock: Clock, *, actor: User, case_id: int,
     if not actor.is_support and support_fields & {k for k, v in changes.items() if v is not None}:
         require_support(actor, "change severity or area after opening")
     if "environment_id" in changes or "instance_ids" in changes:
-        _check_environment(uow, case.org_id, changes.get("environment_id"),
-                           changes.get("instance_ids") or [])
+        _check_environment(
+            uow, case.org_id, changes.get("environment_id"), changes.get("instance_ids") or []
+        )
     changed = False
     for name in ("title", "description", "severity", "area", "environment_id"):
         if name in changes and changes[name] is not None and changes[name] != getattr(case, name):
@@ -249,20 +336,41 @@ def touch(uow: UnitOfWork, clock: Clock, case: Case) -> None:
     _refresh(uow, clock, case)
 
 
-def _set_status(uow: UnitOfWork, clock: Clock, case: Case, actor: User | None,
-                target: CaseStatus, transition: str) -> None:
+def _set_status(
+    uow: UnitOfWork,
+    clock: Clock,
+    case: Case,
+    actor: User | None,
+    target: CaseStatus,
+    transition: str,
+) -> None:
     old = CaseStatus(case.status)
     case.status = target
     if target == CaseStatus.RESOLVED:
         case.resolved_at = clock.now()
     elif old == CaseStatus.RESOLVED:
         case.resolved_at = None
-    record_event(uow, clock, case, actor, "status", to=target.value, **{"from": old.value},
-           transition=transition)
+    record_event(
+        uow,
+        clock,
+        case,
+        actor,
+        "status",
+        to=target.value,
+        **{"from": old.value},
+        transition=transition,
+    )
 
 
-def transition_case(uow: UnitOfWork, clock: Clock, *, actor: User, case_id: int,
-                    to: CaseStatus, expected_version: int | None = None) -> Case:
+def transition_case(
+    uow: UnitOfWork,
+    clock: Clock,
+    *,
+    actor: User,
+    case_id: int,
+    to: CaseStatus,
+    expected_version: int | None = None,
+) -> Case:
     """Move a case along the workflow; illegal moves raise InvalidTransition."""
     case = visible_case(uow, actor, case_id)
     check_version(case, expected_version)
@@ -273,8 +381,9 @@ def transition_case(uow: UnitOfWork, clock: Clock, *, actor: User, case_id: int,
     return case
 
 
-def system_transition(uow: UnitOfWork, clock: Clock, case: Case, to: CaseStatus,
-                      reason: str) -> None:
+def system_transition(
+    uow: UnitOfWork, clock: Clock, case: Case, to: CaseStatus, reason: str
+) -> None:
     """A move the system makes (e.g. all diagnostics received); no commit."""
     if CaseStatus(case.status) == to:
         return
@@ -283,8 +392,16 @@ def system_transition(uow: UnitOfWork, clock: Clock, case: Case, to: CaseStatus,
     touch(uow, clock, case)
 
 
-def comment_on_case(uow: UnitOfWork, clock: Clock, *, actor: User, case_id: int, body: str,
-                    internal: bool = False, idempotency_key: str | None = None) -> Comment:
+def comment_on_case(
+    uow: UnitOfWork,
+    clock: Clock,
+    *,
+    actor: User,
+    case_id: int,
+    body: str,
+    internal: bool = False,
+    idempotency_key: str | None = None,
+) -> Comment:
     """Add a reply or an internal note; replies move the SLA clocks and waiting states."""
     case = visible_case(uow, actor, case_id)
     if internal:
@@ -300,8 +417,9 @@ def comment_on_case(uow: UnitOfWork, clock: Clock, *, actor: User, case_id: int,
         raise Conflict("case is closed; open a new case and link it")
     assert actor.id is not None and case.id is not None
     now = clock.now()
-    comment = uow.cases.add_comment(Comment(case_id=case.id, author_id=actor.id, body=body,
-                                            internal=internal, created_at=now))
+    comment = uow.cases.add_comment(
+        Comment(case_id=case.id, author_id=actor.id, body=body, internal=internal, created_at=now)
+    )
     record_event(uow, clock, case, actor, "comment", internal=internal, comment_id=comment.id)
     if actor.is_support and not internal:
         case.first_response_at = case.first_response_at or now
@@ -315,9 +433,16 @@ def comment_on_case(uow: UnitOfWork, clock: Clock, *, actor: User, case_id: int,
     return comment
 
 
-def assign_case(uow: UnitOfWork, clock: Clock, *, actor: User, case_id: int,
-                assignee_id: int | None, engineer_ids: list[int] | None = None,
-                expected_version: int | None = None) -> Case:
+def assign_case(
+    uow: UnitOfWork,
+    clock: Clock,
+    *,
+    actor: User,
+    case_id: int,
+    assignee_id: int | None,
+    engineer_ids: list[int] | None = None,
+    expected_version: int | None = None,
+) -> Case:
     """Set the assignee and additional engineers (support staff only)."""
     require_support(actor, "assign cases")
     case = visible_case(uow, actor, case_id)
@@ -328,7 +453,9 @@ def assign_case(uow: UnitOfWork, clock: Clock, *, actor: User, case_id: int,
             raise ValidationFailed(f"user {uid} is not a support engineer")
     assert case.id is not None
     if assignee_id != case.assignee_id:
-        record_event(uow, clock, case, actor, "assigned", **{"from": case.assignee_id}, to=assignee_id)
+        record_event(
+            uow, clock, case, actor, "assigned", **{"from": case.assignee_id}, to=assignee_id
+        )
         case.assignee_id = assignee_id
     if engineer_ids is not None and sorted(set(engineer_ids)) != uow.cases.engineers(case.id):
         uow.cases.set_engineers(case.id, engineer_ids)

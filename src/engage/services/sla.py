@@ -9,7 +9,14 @@ from typing import Any
 from engage.domain.business_hours import BusinessHours
 from engage.domain.cases import Case, CaseStatus, Severity, SlaFlag
 from engage.domain.errors import ValidationFailed
-from engage.domain.sla import ClockKind, ClockState, ClockStatus, SlaTargets, SupportPlan, compute_clocks
+from engage.domain.sla import (
+    ClockKind,
+    ClockState,
+    ClockStatus,
+    SlaTargets,
+    SupportPlan,
+    compute_clocks,
+)
 
 AT_RISK_FRACTION = 0.75
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

@@ -10,8 +10,8 @@ from sqlalchemy import ColumnElement, delete, func, insert, or_, select, text
 from sqlalchemy.orm import Session
 
 from engage.adapters.db import tables as t
-from engage.domain.clock import utcnow
 from engage.domain.cases import Case, CaseEvent, CaseLink, CaseStatus, Comment
+from engage.domain.clock import utcnow
 from engage.domain.users import ApiToken, Environment, Instance, Organisation, User
 from engage.services.ports import CaseQuery
 
@@ -175,7 +175,9 @@ class SqlCaseRepository(_Repo[Case]):
     def _replace(self, table: Any, column: str, case_id: int, ids: list[int]) -> None:
         self.s.execute(delete(table).where(table.c.case_id == case_id))
         if ids:
-            self.s.execute(insert(table), [{"case_id": case_id, column: i} for i in sorted(set(ids))])
+            self.s.execute(
+                insert(table), [{"case_id": case_id, column: i} for i in sorted(set(ids))]
+            )
 
     def add_comment(self, comment: Comment) -> Comment:
         self.s.add(comment)
@@ -211,8 +213,11 @@ class SqlCaseRepository(_Repo[Case]):
 
     def status_history(self, case_id: int) -> list[tuple[datetime, CaseStatus]]:
         c = t.case_events.c
-        q = (select(c.created_at, c.data).where(c.case_id == case_id, c.kind == "status")
-             .order_by(c.created_at, c.id))
+        q = (
+            select(c.created_at, c.data)
+            .where(c.case_id == case_id, c.kind == "status")
+            .order_by(c.created_at, c.id)
+        )
         return [(at, CaseStatus(str(data["to"]))) for at, data in self.s.execute(q)]
 
 
@@ -229,8 +234,16 @@ class SqlIdempotencyRepository:
         ).first()
         return (row[0], row[1], row[2]) if row else None
 
-    def remember(self, *, user_id: int, key: str, scope: str, request_hash: str,
-                 resource_id: int) -> None:
-        self.s.execute(insert(t.idempotency_keys).values(
-            user_id=user_id, key=key, scope=scope, request_hash=request_hash,
-            resource_id=resource_id, created_at=utcnow()))
+    def remember(
+        self, *, user_id: int, key: str, scope: str, request_hash: str, resource_id: int
+    ) -> None:
+        self.s.execute(
+            insert(t.idempotency_keys).values(
+                user_id=user_id,
+                key=key,
+                scope=scope,
+                request_hash=request_hash,
+                resource_id=resource_id,
+                created_at=utcnow(),
+            )
+        )

@@ -59,7 +59,8 @@ def _ts(name: str, **kw: Any) -> Column[Any]:
 
 
 organisations = Table(
-    "organisations", metadata,
+    "organisations",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("slug", String(64), nullable=False, unique=True),
     Column("name", String(200), nullable=False),
@@ -69,7 +70,8 @@ organisations = Table(
 )
 
 environments = Table(
-    "environments", metadata,
+    "environments",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("org_id", ForeignKey("organisations.id", ondelete="CASCADE"), nullable=False),
     Column("name", String(64), nullable=False),
@@ -77,9 +79,12 @@ environments = Table(
 )
 
 instances = Table(
-    "instances", metadata,
+    "instances",
+    metadata,
     Column("id", Integer, primary_key=True),
-    Column("org_id", ForeignKey("organisations.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column(
+        "org_id", ForeignKey("organisations.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
     Column("environment_id", ForeignKey("environments.id", ondelete="CASCADE"), nullable=False),
     Column("cluster", String(200), nullable=False),
     Column("namespace", String(200), nullable=False),
@@ -88,7 +93,8 @@ instances = Table(
 )
 
 users = Table(
-    "users", metadata,
+    "users",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("org_id", ForeignKey("organisations.id", ondelete="CASCADE"), nullable=True, index=True),
     Column("email", String(320), nullable=False, unique=True),
@@ -101,7 +107,8 @@ users = Table(
 )
 
 api_tokens = Table(
-    "api_tokens", metadata,
+    "api_tokens",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
     Column("name", String(100), nullable=False),
@@ -113,7 +120,8 @@ api_tokens = Table(
 )
 
 cases = Table(
-    "cases", metadata,
+    "cases",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("org_id", ForeignKey("organisations.id", ondelete="CASCADE"), nullable=False),
     Column("title", String(200), nullable=False),
@@ -144,19 +152,22 @@ cases = Table(
 )
 
 case_engineers = Table(
-    "case_engineers", metadata,
+    "case_engineers",
+    metadata,
     Column("case_id", ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True),
     Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
 )
 
 case_instances = Table(
-    "case_instances", metadata,
+    "case_instances",
+    metadata,
     Column("case_id", ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True),
     Column("instance_id", ForeignKey("instances.id", ondelete="CASCADE"), primary_key=True),
 )
 
 case_links = Table(
-    "case_links", metadata,
+    "case_links",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("from_case_id", ForeignKey("cases.id", ondelete="CASCADE"), nullable=False, index=True),
     Column("to_case_id", ForeignKey("cases.id", ondelete="CASCADE"), nullable=False, index=True),
@@ -166,7 +177,8 @@ case_links = Table(
 )
 
 comments = Table(
-    "comments", metadata,
+    "comments",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("case_id", ForeignKey("cases.id", ondelete="CASCADE"), nullable=False),
     Column("author_id", ForeignKey("users.id"), nullable=False),
@@ -177,7 +189,8 @@ comments = Table(
 )
 
 case_events = Table(
-    "case_events", metadata,
+    "case_events",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("case_id", ForeignKey("cases.id", ondelete="CASCADE"), nullable=False),
     Column("kind", String(64), nullable=False),
@@ -189,7 +202,8 @@ case_events = Table(
 )
 
 idempotency_keys = Table(
-    "idempotency_keys", metadata,
+    "idempotency_keys",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
     Column("key", String(200), nullable=False),

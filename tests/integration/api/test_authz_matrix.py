@@ -1,0 +1,112 @@
+"""Authorisation matrix: every route that takes an id answers 404 to another organisation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.routing import APIRoute
+
+from engage.api.app import create_api
+from tests.integration.conftest import World
+
+# (method, path, json body). Placeholders: {case} a case of org A, {org} org A,
+# {env} an environment of org A, {user} a member of org A.
+MATRIX: list[tuple[str, str, dict[str, Any] | None]] = [
+    ("GET", "/api/v1/cases/{case}", None),
+    ("PATCH", "/api/v1/cases/{case}", {"title": "hijack"}),
+    ("POST", "/api/v1/cases/{case}/transition", {"to": "resolved"}),
+    ("POST", "/api/v1/cases/{case}/comments", {"body": "hello"}),
+    ("GET", "/api/v1/cases/{case}/comments", None),
+    ("POST", "/api/v1/cases/{case}/assign", {"assignee_id": None}),
+    ("POST", "/api/v1/cases/{case}/split", {"parts": [{"title": "t", "area": "other"}]}),
+    ("POST", "/api/v1/cases/{case}/links", {"other_case_id": 1, "kind": "related"}),
+    ("GET", "/api/v1/cases/{case}/timeline", None),
+    ("GET", "/api/v1/orgs/{org}", None),
+    ("GET", "/api/v1/orgs/{org}/environments", None),
+    ("POST", "/api/v1/orgs/{org}/environments", {"name": "evil"}),
+    ("GET", "/api/v1/orgs/{org}/instances", None),
+    ("GET", "/api/v1/orgs/{org}/users", None),
+    ("POST", "/api/v1/environments/{env}/instances", {"cluster": "c1"}),
+    ("GET", "/api/v1/users/{user}", None),
+]
+
+
+def _fill(path: str, ids: dict[str, int]) -> str:
+    return path.format(**ids)
+
+
+@pytest.fixture
+def ids(world: World) -> dict[str, int]:
+    admin = world["admin_a"].client
+    case = admin.post("/api/v1/cases", json={"title": "Org A case", "description": "d"}).json()
+    env = admin.post(f"/api/v1/orgs/{world.org_a}/environments", json={"name": "prod"}).json()
+    return {"case": case["case"]["id"], "org": world.org_a, "env": env["id"],
+            "user": world["member_a"].user.id or 0}
+
+
+def test_matrix_covers_every_route_with_an_id(world: World) -> None:
+    app = create_api(world.engage)
+    with_ids = {(m, r.path) for r in app.routes if isinstance(r, APIRoute)
+                for m in r.methods if "{" in r.path}
+    covered = {(m, p.replace("{case}", "{case_id}").replace("{org}", "{org_id}")
+                .replace("{env}", "{environment_id}").replace("{user}", "{user_id}"))
+               for m, p, _ in MATRIX}
+    assert with_ids <= covered, f"routes missing from the matrix: {sorted(with_ids - covered)}"
+
+
+@pytest.mark.parametrize(("method", "path", "body"), MATRIX,
+                         ids=[f"{m} {p}" for m, p, _ in MATRIX])
+def test_other_org_gets_404(world: World, ids: dict[str, int], method: str, path: str,
+                            body: dict[str, Any] | None) -> None:
+    r = world["admin_b"].client.request(method, _fill(path, ids), json=body)
+    assert r.status_code == 404, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+
+
+@pytest.mark.parametrize(("method", "path", "body"), MATRIX,
+                         ids=[f"{m} {p}" for m, p, _ in MATRIX])
+def test_no_credentials_gets_401(world: World, ids: dict[str, int], method: str, path: str,
+                                 body: dict[str, Any] | None) -> None:
+    r = world.app_client.request(method, _fill(path, ids), json=body)
+    assert r.status_code == 401
+
+
+@pytest.mark.parametrize(("method", "path", "body"), MATRIX,
+                         ids=[f"{m} {p}" for m, p, _ in MATRIX])
+def test_same_org_and_support_are_not_404(world: World, ids: dict[str, int], method: str,
+                                          path: str, body: dict[str, Any] | None) -> None:
+    for who in ("admin_a", "engineer"):
+        r = world[who].client.request(method, _fill(path, ids), json=body)
+        assert r.status_code != 404 or "other_case_id" in (body or {}), (who, r.text)
+
+
+def test_customer_lists_only_their_org(world: World, ids: dict[str, int]) -> None:
+    world["admin_b"].client.post("/api/v1/cases", json={"title": "B case", "description": "d"})
+    items = world["admin_a"].client.get("/api/v1/cases", params={"limit": 200}).json()["items"]
+    assert items and {i["org_id"] for i in items} == {world.org_a}
+    forced = world["admin_a"].client.get("/api/v1/cases", params={"org_id": world.org_b}).json()
+    assert {i["org_id"] for i in forced["items"]} <= {world.org_a}
+    orgs = world["admin_a"].client.get("/api/v1/orgs").json()
+    assert [o["id"] for o in orgs] == [world.org_a]
+
+
+def test_role_rules_for_people_and_orgs(world: World) -> None:
+    member = world["member_a"].client
+    r = member.post("/api/v1/users", json={"email": "x@y.example", "name": "X",
+                                           "role": "customer_member", "org_id": world.org_a})
+    assert r.status_code == 403
+    admin = world["admin_a"].client
+    r = admin.post("/api/v1/users", json={"email": "new@a.example", "name": "New",
+                                          "role": "customer_member", "org_id": world.org_a})
+    assert r.status_code == 201
+    r = admin.post("/api/v1/users", json={"email": "evil@a.example", "name": "Evil",
+                                          "role": "support_engineer"})
+    assert r.status_code in (404, 422)
+    r = admin.post("/api/v1/users", json={"email": "b@b.example", "name": "B",
+                                          "role": "customer_member", "org_id": world.org_b})
+    assert r.status_code == 404
+    assert world["engineer"].client.post("/api/v1/orgs", json={"slug": "zz-new", "name": "Z"}
+                                         ).status_code == 403
+    assert world["manager"].client.post("/api/v1/orgs", json={"slug": f"zz-{world.org_a}",
+                                                             "name": "Z"}).status_code == 201

@@ -165,17 +165,21 @@ def _when(session: Session) -> str:
     return f"{session.start:%a %d %b %Y %H:%M}-{session.end:%H:%M} UTC"
 
 
-def invite_mail(session: Session, *, stamp: datetime) -> InviteMail:
-    """The mail for the session's current state: REQUEST while on, CANCEL once cancelled."""
+def invite_mail(session: Session, *, stamp: datetime, update: bool = False) -> InviteMail:
+    """The mail for the session's current state: REQUEST while on, CANCEL once cancelled.
+
+    ``update`` marks a re-invite after a change (the subject says so); the SEQUENCE inside
+    already tells calendar software to replace the earlier copy.
+    """
     cancelled = session.status is SessionStatus.CANCELLED
     method = Method.CANCEL if cancelled else Method.REQUEST
     data = build_cancel(session, stamp=stamp) if cancelled else build_invite(session, stamp=stamp)
     if cancelled:
-        subject = f"Cancelled: Kubecost support session, case {session.case_id}"
+        subject = f"Cancelled: Kubecost support session {session.case_id}"
         text = f"The session on {_when(session)} is cancelled.\n\n{session.note}".rstrip() + "\n"
     else:
-        updated = "Updated: " if session.sequence else ""
-        subject = f"{updated}Kubecost support session, case {session.case_id}: {_when(session)}"
+        prefix = "Updated: " if update else ""
+        subject = f"{prefix}Kubecost support session {session.case_id}, {_when(session)}"
         text = f"{_when(session)}\n\n{describe(session)}\n"
     return InviteMail(
         to=[p.email for p in session.participants],
@@ -185,8 +189,10 @@ def invite_mail(session: Session, *, stamp: datetime) -> InviteMail:
     )
 
 
-def send_invite(mailer: Mailer, session: Session, *, stamp: datetime) -> InviteMail:
+def send_invite(
+    mailer: Mailer, session: Session, *, stamp: datetime, update: bool = False
+) -> InviteMail:
     """Mail the session's invite (or cancellation) to every participant; returns what was sent."""
-    mail = invite_mail(session, stamp=stamp)
+    mail = invite_mail(session, stamp=stamp, update=update)
     mailer.send(to=mail.to, subject=mail.subject, text=mail.text, attachments=mail.attachments)
     return mail

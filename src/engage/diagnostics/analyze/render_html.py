@@ -1,0 +1,27 @@
+"""One self-contained HTML page (inline CSS and SVG) to paste into a case."""
+
+from __future__ import annotations
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
+
+from engage.diagnostics.analyze.charts import line_chart
+from engage.diagnostics.analyze.model import AnalysisReport, Severity
+
+_ENV = Environment(loader=PackageLoader("engage.diagnostics.analyze", "templates"),
+                   autoescape=select_autoescape(["html", "j2"]))
+
+
+def render_html(report: AnalysisReport) -> str:
+    """The report as one HTML page without external assets."""
+    groups = []
+    for index, instance in enumerate(report.instances):
+        findings = [f for f in report.findings if f.instance == index]
+        groups.append({"instance": instance, "findings": findings})
+    charts = [Markup(c) for c in (  # noqa: S704 - SVG built from escaped text in charts.py
+        line_chart(report.timeline.errors, title="Error-level log lines per hour, by component"),
+        line_chart(report.timeline.restarts, title="Restarts and back-offs per hour, by pod"),
+    ) if c]
+    return _ENV.get_template("report.html.j2").render(
+        report=report, groups=groups, charts=charts,
+        severities=[s.label for s in sorted(Severity, reverse=True)])

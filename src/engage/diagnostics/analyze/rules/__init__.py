@@ -1,0 +1,1 @@
+"""Built-in analyzer rules, one per module; each registers itself with `@register`."""

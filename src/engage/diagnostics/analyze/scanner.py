@@ -1,0 +1,204 @@
+"""One hyperscan pass over log bytes for every log-line rule at once.
+
+All rule patterns (plus a few helper patterns: error-level markers for the charts, version
+lines) are compiled into ONE block-mode database, so scanning cost does not grow with the number
+of rules. Logs are read in large chunks cut at line ends; only the lines hyperscan flags are
+decoded and handed to the rules' precise Python checks.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import BinaryIO
+
+import hyperscan
+
+from engage.diagnostics.analyze.rule import Hit, Rule
+from engage.diagnostics.analyze.timestamps import parse_timestamp
+from engage.diagnostics.versions import DetectedVersion, detect_version
+
+CHUNK = 8 * 1024 * 1024
+MAX_LINE = 8 * 1024 * 1024        # a longer "line" is scanned in windows and reported
+EXCERPT = 400                      # characters kept of an evidence line
+CONFIRM_WINDOW = 16 * 1024         # characters of a huge line given to the Python check
+
+# Error-level markers across Kubecost's log shapes (zerolog console, JSON, glog, logfmt, nginx).
+_ERROR_MARKERS = (
+    r"\d ERR ", r"\d FTL ", r"\d (?:ERROR|FATAL) ", r"\[(?:Error|ERROR|emerg|crit|alert)\]",
+    r"\[error\] \d", r"\"level\":\s?\"(?:error|fatal|panic)\"", r"level=(?:error|fatal)",
+    r"^[EF]\d{4} \d\d:\d\d:\d\d", r"^panic: ",
+)
+_VERSION_MARKER = r"Starting (?:cost-model|kubecost|aggregator)[^\n]{0,40}(?:commit|version)"
+_ERROR_ID = 1_000_000
+_VERSION_ID = 1_000_001
+
+
+@dataclass(frozen=True)
+class LogSource:
+    """Where a log came from: display path, component (container) and instance index."""
+
+    path: str
+    component: str
+    instance: int
+    kubecost: bool | None = None  # None = unknown workload (all rules apply)
+
+
+HitSink = Callable[[Rule, LogSource, Hit], None]
+ErrorSink = Callable[[LogSource, str], None]
+VersionSink = Callable[[LogSource, DetectedVersion], None]
+
+
+class LogScanner:
+    """Scans log streams with every log-line rule in one hyperscan database."""
+
+    def __init__(self, rules: list[Rule]) -> None:
+        self.rules = [r for r in rules if r.patterns]
+        expressions: list[bytes] = []
+        ids: list[int] = []
+        flags: list[int] = []
+        self._python: list[list[re.Pattern[str]]] = []
+        for index, rule in enumerate(self.rules):
+            # MULTILINE so that `^` means the start of a line inside a chunk
+            flag = hyperscan.HS_FLAG_MULTILINE | (
+                hyperscan.HS_FLAG_CASELESS if rule.caseless else 0)
+            self._python.append([re.compile(p, re.IGNORECASE if rule.caseless else 0)
+                                 for p in rule.patterns])
+            for pattern in rule.patterns:
+                expressions.append(pattern.encode())
+                ids.append(index)
+                flags.append(flag)
+        for pattern in _ERROR_MARKERS:
+            expressions.append(pattern.encode())
+            ids.append(_ERROR_ID)
+            flags.append(hyperscan.HS_FLAG_MULTILINE)
+        expressions.append(_VERSION_MARKER.encode())
+        ids.append(_VERSION_ID)
+        flags.append(0)
+        self.pattern_count = len(expressions)
+        self._db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+        self._db.compile(expressions=expressions, ids=ids, elements=len(expressions),
+                         flags=flags)
+        self._scratch = hyperscan.Scratch(self._db)
+
+    def scan(self, stream: BinaryIO, source: LogSource, *, on_hit: HitSink,
+             on_error_line: ErrorSink | None = None, on_version: VersionSink | None = None,
+             progress: Callable[[int], None] | None = None,
+             first_line: int = 1) -> tuple[int, bool]:
+        """Scan one log stream; returns (bytes read, whether an over-long line was split)."""
+        total = 0
+        line_base = first_line
+        split = False
+        for chunk, huge in _chunks(stream):
+            split = split or huge
+            matches: list[tuple[int, int]] = []
+            self._db.scan(chunk, match_event_handler=_collect, context=matches,
+                          scratch=self._scratch)
+            if matches:
+                self._handle(chunk, matches, line_base, source, on_hit, on_error_line,
+                             on_version)
+            line_base += chunk.count(b"\n")
+            total += len(chunk)
+            if progress is not None:
+                progress(len(chunk))
+        return total, split
+
+    def _handle(self, chunk: bytes, matches: list[tuple[int, int]], line_base: int,
+                source: LogSource, on_hit: HitSink, on_error_line: ErrorSink | None,
+                on_version: VersionSink | None) -> None:
+        lines: dict[int, set[int]] = {}
+        ends: dict[int, int] = {}
+        for end, pattern_id in matches:
+            start = chunk.rfind(b"\n", 0, max(end - 1, 0)) + 1
+            lines.setdefault(start, set()).add(pattern_id)
+            ends.setdefault(start, end)
+        counted_to, count = 0, 0
+        for start in sorted(lines):
+            count += chunk.count(b"\n", counted_to, start)
+            counted_to = start
+            stop = chunk.find(b"\n", start)
+            stop = stop if stop >= 0 else len(chunk)
+            if stop - start > CONFIRM_WINDOW:  # huge line: keep a window around the match
+                first = max(start, ends[start] - CONFIRM_WINDOW // 2)
+                raw = chunk[first: min(stop, first + CONFIRM_WINDOW)]
+            else:
+                raw = chunk[start:stop]
+            text = _decode(raw)
+            self._line(lines[start], text, line_base + count, source, on_hit,
+                       on_error_line, on_version)
+
+    def _line(self, ids: set[int], text: str, number: int, source: LogSource,
+              on_hit: HitSink, on_error_line: ErrorSink | None,
+              on_version: VersionSink | None) -> None:
+        when: str | None = None
+        if _ERROR_ID in ids and on_error_line is not None:
+            when = parse_timestamp(text)
+            if when:
+                on_error_line(source, when[:13])
+        if _VERSION_ID in ids and on_version is not None:
+            found = detect_version(text)
+            if found:
+                on_version(source, found)
+        confirmed = [self.rules[i] for i in ids if i < _ERROR_ID and self._confirm(i, text)]
+        if source.kubecost is False:
+            confirmed = [r for r in confirmed if not r.kubecost_only]
+        if not confirmed:
+            return
+        top = max(r.tier for r in confirmed)
+        excerpt = clean_excerpt(text)
+        when = when or parse_timestamp(text)
+        for rule in confirmed:
+            if rule.tier == top:
+                on_hit(rule, source, Hit(source.path, number, excerpt, when))
+
+    def _confirm(self, index: int, text: str) -> bool:
+        if not any(p.search(text) for p in self._python[index]):
+            return False
+        return self.rules[index].confirm(text)
+
+
+def _collect(pattern_id: int, start: int, end: int, flags: int,
+             context: list[tuple[int, int]]) -> None:
+    context.append((end, pattern_id))
+
+
+def _chunks(stream: BinaryIO) -> Iterator[tuple[bytes, bool]]:
+    """Blocks of whole lines; a line longer than MAX_LINE is cut (flag True)."""
+    tail = b""
+    while True:
+        block = stream.read(CHUNK)
+        if not block:
+            if tail:
+                yield tail, False
+            return
+        data = tail + block if tail else block
+        cut = data.rfind(b"\n")
+        if cut < 0:
+            if len(data) >= MAX_LINE:
+                yield data, True
+                tail = b""
+            else:
+                tail = data
+            continue
+        yield data[: cut + 1], False
+        tail = data[cut + 1:]
+
+
+def _decode(raw: bytes) -> str:
+    return raw.decode("utf-8", errors="replace").rstrip("\r")
+
+
+def clean_excerpt(text: str) -> str:
+    """The message of a line for evidence: unwraps Docker json-file records, caps the length."""
+    stripped = text.strip()
+    if stripped.startswith('{"log":') and len(stripped) < 100_000:
+        try:
+            record = json.loads(stripped)
+            stripped = str(record.get("log", stripped)).strip()
+        except ValueError:
+            pass
+    if len(stripped) > EXCERPT:
+        stripped = stripped[: EXCERPT - 1] + "…"
+    return stripped

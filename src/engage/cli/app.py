@@ -17,6 +17,8 @@ app = typer.Typer(
 
 # Each module exposes register(app). Add a module name here when you add a verb group.
 COMMAND_MODULES: list[str] = [
+    "collect",
+    "bundle",
     "server",
     "cases",
     "slots",

@@ -185,7 +185,7 @@ class BundleWriter:
                 path=relpath, size=hashing.size, sha256=hashing.sha.hexdigest(), binary=binary
             )
 
-    def write_text(self, relpath: str, src: BinaryIO) -> FileEntry:
+    def write_text(self, relpath: str, src: IO[bytes]) -> FileEntry:
         """Stream text (a log, a raw API answer) through the redactor into the bundle."""
         with self.open(relpath, binary=False) as dst:
             self.redactor.redact_stream(src, dst, name=relpath)  # type: ignore[arg-type]

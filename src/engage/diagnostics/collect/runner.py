@@ -317,14 +317,15 @@ def _finish(run: _Run, now: datetime) -> Manifest:
         engage_version=__version__,
         created_at=now.isoformat().replace("+00:00", "Z"),
         case_id=run.options.case_id,
-        collected_by=CollectedBy(user=_user(), host=socket.gethostname()),
+        collected_by=CollectedBy(user=current_user(), host=socket.gethostname()),
         environments=sorted(envs, key=lambda e: e.name),
         permissions={"missing": missing},  # type: ignore[arg-type]
         redaction=report.to_dict() if report is not None else {},
     )
 
 
-def _user() -> str:
+def current_user() -> str:
+    """The OS user running the collection."""
     try:
         return getpass.getuser()
     except (KeyError, OSError):

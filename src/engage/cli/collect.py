@@ -1,0 +1,262 @@
+"""`engage collect`: one run gathers diagnostics from every Kubecost install into one bundle."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import httpx
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TransferSpeedColumn,
+)
+
+from engage.cli.errors import fail
+from engage.diagnostics.bundle import BundleError
+from engage.diagnostics.collect import (
+    OPTIONAL_COLLECTORS,
+    CollectError,
+    CollectOptions,
+    CollectResult,
+    collect,
+    parse_duration,
+)
+
+EXIT_PARTIAL = 3
+_err = Console(stderr=True)
+
+
+class RichProgress:
+    """One Rich line per environment and per instance, on stderr."""
+
+    def __init__(self, progress: Progress) -> None:
+        self._progress = progress
+        self._tasks: dict[str, TaskID] = {}
+
+    def add(self, key: str, label: str) -> None:
+        """Start a line."""
+        self._tasks[key] = self._progress.add_task(label, total=None, status="")
+
+    def update(self, key: str, text: str) -> None:
+        """Change what the line says is happening."""
+        if key in self._tasks:
+            self._progress.update(self._tasks[key], status=text)
+
+    def done(self, key: str, text: str) -> None:
+        """Finish a line."""
+        if key in self._tasks:
+            self._progress.update(self._tasks[key], status=text, total=1, completed=1)
+
+
+class _ReadProgress:
+    """A file wrapper that advances a progress bar as httpx reads it."""
+
+    def __init__(self, fh: Any, progress: Progress, task: TaskID) -> None:
+        self._fh, self._progress, self._task = fh, progress, task
+
+    def read(self, size: int = -1) -> bytes:
+        data: bytes = self._fh.read(size)
+        self._progress.advance(self._task, len(data))
+        return data
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._fh, name)
+
+
+def _sha256(path: Path) -> str:
+    sha = hashlib.sha256()
+    with path.open("rb") as fh:
+        while block := fh.read(1 << 20):
+            sha.update(block)
+    return sha.hexdigest()
+
+
+def upload_bundle(
+    path: Path, case_id: str, *, url: str, token: str, timeout: float = 300.0
+) -> dict[str, Any]:
+    """POST the bundle to `{url}/api/v1/cases/{case}/artifacts`; retry-safe via Idempotency-Key."""
+    headers = {
+        "Authorization": f"Bearer {token}",
+        "Idempotency-Key": f"engage-bundle-{_sha256(path)[:40]}",
+    }
+    endpoint = f"{url.rstrip('/')}/api/v1/cases/{case_id}/artifacts"
+    columns = (TextColumn("upload"), BarColumn(), DownloadColumn(), TransferSpeedColumn())
+    with Progress(*columns, console=_err, transient=True) as progress, path.open("rb") as fh:
+        task = progress.add_task("upload", total=path.stat().st_size)
+        reader: Any = _ReadProgress(fh, progress, task)
+        files = {"file": (path.name, reader, "application/gzip")}
+        try:
+            resp = httpx.post(
+                endpoint,
+                files=files,
+                data={"kind": "engage-bundle"},
+                headers=headers,
+                timeout=timeout,
+            )
+        except httpx.HTTPError as exc:
+            raise CollectError(f"upload to {endpoint} failed: {exc}") from exc
+    if resp.status_code >= 400:
+        detail = resp.text[:300]
+        try:
+            body = resp.json()
+            detail = body.get("detail") or body.get("title") or detail
+        except ValueError:
+            pass
+        raise CollectError(f"upload rejected ({resp.status_code}): {detail}")
+    try:
+        answer: dict[str, Any] = resp.json()
+    except ValueError:
+        answer = {}
+    return answer
+
+
+def _parse_environments(values: list[str]) -> dict[str, str]:
+    out = {}
+    for v in values:
+        name, sep, ctx = v.partition("=")
+        if not sep or not name or not ctx:
+            fail(f"--environment expects NAME=CONTEXT, got {v!r}", 2)
+        out[name] = ctx
+    return out
+
+
+def _parse_include(value: str) -> frozenset[str]:
+    items = frozenset(i.strip() for i in value.split(",") if i.strip())
+    unknown = items - OPTIONAL_COLLECTORS
+    if unknown:
+        fail(
+            f"--include: unknown item(s) {', '.join(sorted(unknown))} "
+            f"(choose from {', '.join(sorted(OPTIONAL_COLLECTORS))})",
+            2,
+        )
+    return items
+
+
+def _confirm(yes: bool) -> Any:
+    if yes:
+        return lambda question: True
+    if sys.stdin.isatty():
+        return lambda question: typer.confirm(question, default=False, err=True)
+    return None
+
+
+def _analyze(bundle: Path) -> dict[str, Any] | None:
+    try:
+        from engage.diagnostics.analyze.engine import analyze_path
+    except ImportError:
+        _err.print("[yellow]--analyze: the analyzer is not available in this build[/]")
+        return None
+    report = analyze_path(bundle)
+    summary: dict[str, Any] = report.to_dict().get("summary", {})
+    return summary
+
+
+def collect_command(
+    output: Path | None = typer.Option(None, "-o", "--output", help="Bundle file to write."),
+    kubeconfig: str | None = typer.Option(
+        None, "--kubeconfig", help="Kubeconfig (else $KUBECONFIG)."
+    ),
+    context: list[str] = typer.Option([], "--context", help="Context to collect (repeatable)."),
+    all_contexts: bool = typer.Option(
+        False, "--all-contexts", help="Every context in the kubeconfig."
+    ),
+    environment: list[str] = typer.Option([], "--environment", help="NAME=CONTEXT (repeatable)."),
+    namespace: str | None = typer.Option(None, "--namespace", "-n", help="Only this namespace."),
+    since: str = typer.Option("24h", "--since", help="Log window, e.g. 30m, 24h, 2d."),
+    include: str = typer.Option("", "--include", help="Extras: heap,aggregator-db."),
+    case: str | None = typer.Option(None, "--case", help="Support case id."),
+    upload: bool = typer.Option(False, "--upload", help="Send the bundle to the case."),
+    analyze: bool = typer.Option(
+        False, "--analyze", help="Run the analyzer and print its summary."
+    ),
+    timeout: str = typer.Option("10m", "--timeout", help="Overall deadline."),
+    request_timeout: str = typer.Option("30s", "--request-timeout", help="Per API request."),
+    concurrency: int = typer.Option(4, "--concurrency", min=1, max=64, help="Parallel instances."),
+    log_limit_mb: int = typer.Option(100, "--log-limit-mb", min=1, help="Per container log."),
+    max_db_size_gb: float = typer.Option(2.0, "--max-db-size-gb", help="Ask above this DB size."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Answer yes to size questions."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Collect logs, resources, Kubecost diagnostics (and optionally heap and DB) into a bundle."""
+    if upload and not case:
+        fail("--upload needs --case ID", 2)
+    try:
+        options = CollectOptions(
+            output=output,
+            kubeconfig=kubeconfig,
+            contexts=list(context),
+            all_contexts=all_contexts,
+            environments=_parse_environments(environment),
+            namespace=namespace,
+            since_seconds=int(parse_duration(since)) or None,
+            include=_parse_include(include),
+            case_id=case,
+            timeout=parse_duration(timeout),
+            request_timeout=parse_duration(request_timeout),
+            concurrency=concurrency,
+            log_limit_bytes=log_limit_mb << 20,
+            max_db_bytes=int(max_db_size_gb * 2**30),
+            confirm=_confirm(yes),
+        )
+    except ValueError as exc:
+        fail(str(exc), 2)
+    columns = (
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TextColumn("[dim]{task.fields[status]}"),
+    )
+    try:
+        with Progress(*columns, console=_err, transient=False) as progress:
+            options.progress = RichProgress(progress)
+            result = collect(options)
+    except (CollectError, BundleError) as exc:
+        fail(str(exc))
+    _report(result, upload=upload, analyze=analyze, as_json=as_json)
+
+
+def _report(result: CollectResult, *, upload: bool, analyze: bool, as_json: bool) -> None:
+    assert result.bundle is not None
+    out: dict[str, Any] = {
+        "bundle": str(result.bundle),
+        "complete": result.complete,
+        "problems": result.problems,
+    }
+    for problem in result.problems:
+        _err.print(f"[yellow]partial:[/] {problem}", highlight=False)
+    if upload:
+        token = os.environ.get("ENGAGE_TOKEN")
+        url = os.environ.get("ENGAGE_URL", "http://127.0.0.1:8000")
+        if not token:
+            fail(f"bundle written to {result.bundle}, but ENGAGE_TOKEN is not set for --upload")
+        try:
+            out["upload"] = upload_bundle(
+                result.bundle, str(result.manifest.case_id), url=url, token=token
+            )
+        except CollectError as exc:
+            fail(f"bundle written to {result.bundle}; {exc}")
+    if analyze:
+        out["analysis"] = _analyze(result.bundle)
+    if as_json:
+        typer.echo(json.dumps(out, indent=2))
+    else:
+        typer.echo(str(result.bundle))
+        if out.get("analysis") is not None:
+            typer.echo(json.dumps(out["analysis"], indent=2))
+    if not result.complete:
+        raise typer.Exit(EXIT_PARTIAL)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `collect` command to the root app."""
+    app.command("collect")(collect_command)

@@ -251,8 +251,8 @@ class ReleaseCatalogue:
             verdict = "unsupported"
         notes = self._notes_between(running, latest.parsed)
         if running > latest.parsed:
-            notes.insert(0, f"{normalise_version(version)} is newer than the newest release in the catalogue "
-                            f"({latest.version}); run `engage versions update`.")
+            notes.insert(0, f"{normalise_version(version)} is newer than the newest release in "
+                            f"the catalogue ({latest.version}); run `engage versions update`.")
         return VersionVerdict(str(normalise_version(version)), verdict, latest.version,
                               self.upgrade_path(running), notes)
 

@@ -24,7 +24,8 @@ def line_chart(series: dict[str, dict[str, int]], *, title: str, max_series: int
         y = HEIGHT - PAD - (HEIGHT - 2 * PAD) * value / peak
         return f"{x:.1f},{y:.1f}"
 
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT + 20 * len(top)}"'
+    height = HEIGHT + 20 * len(top)
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}"'
              f' role="img" aria-label="{escape(title)}">',
              f'<text x="{PAD}" y="16" font-size="13" font-weight="bold">{escape(title)}</text>',
              _axes(hours, peak)]
@@ -48,7 +49,8 @@ def line_chart(series: dict[str, dict[str, int]], *, title: str, max_series: int
 
 def _axes(hours: list[str], peak: int) -> str:
     bottom = HEIGHT - PAD
-    first, last = escape(hours[0].replace("T", " ") + "h"), escape(hours[-1].replace("T", " ") + "h")
+    first = escape(hours[0].replace("T", " ") + "h")
+    last = escape(hours[-1].replace("T", " ") + "h")
     return (f'<line x1="{PAD}" y1="{bottom}" x2="{WIDTH - PAD}" y2="{bottom}" stroke="#999"/>'
             f'<line x1="{PAD}" y1="{PAD}" x2="{PAD}" y2="{bottom}" stroke="#999"/>'
             f'<text x="{PAD - 4}" y="{PAD + 4}" font-size="11" text-anchor="end">{peak}</text>'

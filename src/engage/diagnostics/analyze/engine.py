@@ -283,9 +283,9 @@ class _Run:
         for _path, event in inst.items("events"):
             if event.get("reason") == "BackOff":
                 when = event.get("lastTimestamp") or event.get("eventTime")
-                pod = str(dig(event, "involvedObject", "name", default="?"))
+                target = str(dig(event, "involvedObject", "name", default="?"))
                 if isinstance(when, str) and len(when) >= 13:
-                    self.timeline.add_restart(pod, when[:13], int(event.get("count") or 1))
+                    self.timeline.add_restart(target, when[:13], int(event.get("count") or 1))
 
 
 class _Prefixed(io.RawIOBase):
@@ -299,8 +299,8 @@ class _Prefixed(io.RawIOBase):
         if self._head:
             data, self._head = self._head, b""
             if size < 0:
-                return data + self._rest.read()
-            return data + self._rest.read(max(size - len(data), 0))
+                return data + bytes(self._rest.read())
+            return data + bytes(self._rest.read(max(size - len(data), 0)))
         return bytes(self._rest.read(size))
 
 

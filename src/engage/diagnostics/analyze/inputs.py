@@ -75,7 +75,7 @@ def iter_entries(path: Path, problems: InputProblems) -> Iterator[Entry]:
     elif is_tarball(path):
         yield from _iter_tar(path, problems)
     else:
-        yield Entry(path.name, path.stat().st_size, lambda: open(path, "rb"))
+        yield Entry(path.name, path.stat().st_size, _file_opener(path))
 
 
 def is_tarball(path: Path) -> bool:
@@ -106,33 +106,41 @@ def _iter_directory(root: Path, problems: InputProblems) -> Iterator[Entry]:
             except OSError as exc:
                 problems.add(rel, f"unreadable: {exc.strerror}")
                 continue
-            yield Entry(rel, size, lambda full=full: open(full, "rb"))  # type: ignore[misc]
+            yield Entry(rel, size, _file_opener(full))
 
 
 def _iter_tar(path: Path, problems: InputProblems) -> Iterator[Entry]:
-    raw = open(path, "rb")  # noqa: SIM115 - closed in finally, after streaming
-    try:
-        archive = tarfile.open(fileobj=raw, mode="r|*")
-        while True:
-            try:
-                member = archive.next()
-            except (tarfile.TarError, EOFError, OSError, zlib.error) as exc:
-                problems.add(path.name, f"archive truncated or corrupt, stopped reading: {exc}")
-                return
-            if member is None:
-                return
-            if member.issym() or member.islnk():
-                problems.add(member.name, "link inside archive (not followed)")
-                continue
-            if not member.isfile():
-                continue
+    with path.open("rb") as raw:
+        try:
+            with tarfile.open(fileobj=raw, mode="r|*") as archive:
+                yield from _members(archive, raw, problems, path.name)
+        except (tarfile.TarError, EOFError, OSError, zlib.error) as exc:
+            problems.add(path.name, f"archive truncated or corrupt, stopped reading: {exc}")
+
+
+def _members(archive: tarfile.TarFile, raw: BinaryIO, problems: InputProblems,
+             name: str) -> Iterator[Entry]:
+    while True:
+        try:
+            member = archive.next()
+        except (tarfile.TarError, EOFError, OSError, zlib.error) as exc:
+            problems.add(name, f"archive truncated or corrupt, stopped reading: {exc}")
+            return
+        if member is None:
+            return
+        if member.issym() or member.islnk():
+            problems.add(member.name, "link inside archive (not followed)")
+            continue
+        if member.isfile():
             yield Entry(member.name, member.size,
                         lambda m=member: _member(archive, m),  # type: ignore[misc]
                         position=raw.tell)
-    except (tarfile.TarError, EOFError, OSError, zlib.error) as exc:
-        problems.add(path.name, f"archive truncated or corrupt, stopped reading: {exc}")
-    finally:
-        raw.close()
+
+
+def _file_opener(path: Path) -> Callable[[], AbstractContextManager[BinaryIO]]:
+    def opener() -> AbstractContextManager[BinaryIO]:
+        return path.open("rb")
+    return opener
 
 
 def _member(archive: tarfile.TarFile, member: tarfile.TarInfo) -> AbstractContextManager[BinaryIO]:
@@ -176,7 +184,7 @@ def split_bug_report(data: bytes) -> list[Section]:
     lines = data.split(b"\n")
     sections: list[Section] = []
     current = ("", "", "bug-report")
-    start, body = 1, []
+    start, body = 1, list[bytes]()
     index = 0
     while index < len(lines):
         line = lines[index]

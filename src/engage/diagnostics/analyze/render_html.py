@@ -18,7 +18,8 @@ def render_html(report: AnalysisReport) -> str:
     for index, instance in enumerate(report.instances):
         findings = [f for f in report.findings if f.instance == index]
         groups.append({"instance": instance, "findings": findings})
-    charts = [Markup(c) for c in (  # noqa: S704 - SVG built from escaped text in charts.py
+    # the SVG is built from escaped text in charts.py, so it can be marked safe
+    charts = [Markup(c) for c in (
         line_chart(report.timeline.errors, title="Error-level log lines per hour, by component"),
         line_chart(report.timeline.restarts, title="Restarts and back-offs per hour, by pod"),
     ) if c]

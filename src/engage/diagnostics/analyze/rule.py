@@ -105,7 +105,8 @@ class Rule:
 
     def applies_to(self, instance: Instance) -> bool:
         """Whether the rule is meant for this instance's version and flavour."""
-        if self.flavours and instance.flavour != "unknown" and instance.flavour not in self.flavours:
+        known = instance.flavour != "unknown"
+        if self.flavours and known and instance.flavour not in self.flavours:
             return False
         if not self.versions or not instance.version:
             return True

@@ -159,8 +159,8 @@ class LogScanner:
         return self.rules[index].confirm(text)
 
 
-def _collect(pattern_id: int, start: int, end: int, flags: int,
-             context: list[tuple[int, int]]) -> None:
+def _collect(pattern_id: int, start: int, end: int, flags: int, context: object) -> None:
+    assert isinstance(context, list)
     context.append((end, pattern_id))
 
 

@@ -16,7 +16,8 @@ class DiagnosticsPodsPending(Rule):
     title = "Diagnostics: Kubecost pods are Pending"
     category = "pod-health"
     severity = Severity.ERROR
-    patterns = (r"RunDiagnostic: checkKubecostPodsNotPending", r"kube_pod_status_phase\{[^}\n]{0,200}phase=.Pending")
+    patterns = (r"RunDiagnostic: checkKubecostPodsNotPending",
+                r"kube_pod_status_phase\{[^}\n]{0,200}phase=.Pending")
     explanation = ("The diagnostics service asked Prometheus for Kubecost pods in phase Pending "
                    "and found some: a component is not scheduled (resources, node selectors, "
                    "unbound PVCs), so part of Kubecost is not running.")

@@ -1,0 +1,243 @@
+"""Words the scope check reads: Kubecost vocabulary per component area, and discourse markers.
+
+Terms are lower-case regular-expression fragments matched on word boundaries; the longest
+term wins where terms overlap ("microsoft teams" before "teams"), and each distinct term counts
+once per sentence. Weights: 3 = names the area on its own (athena, saml), 2 = strong hint,
+1 = weak hint that other areas share. Words every ticket uses (cost, cluster, pod, kubecost)
+are not listed on purpose.
+"""
+
+from __future__ import annotations
+
+import re
+
+from engage.domain.cases import ComponentArea as A
+
+AREA_TERMS: dict[A, dict[str, float]] = {
+    A.INSTALL_UPGRADE: {
+        r"helm (?:install|upgrade|chart|values)": 3, r"helm": 2, r"charts?": 1.5,
+        r"values(?:-[\w-]+)?\.ya?ml": 2, r"install(?:ed|ing|ation|s)?": 1.5, r"re-?install": 2,
+        r"upgrad(?:e|ed|ing|es)": 1.5, r"imagepullbackoff|errimagepull": 3,
+        r"image ?pull(?: secrets?)?": 2, r"private registry|air-?gapped|mirror(?:ed)? the images": 3,
+        r"image (?:tag|path|registry)|imageregistry": 2, r"podsecuritypolicy|psp": 3,
+        r"storage ?class(?:es)?": 3, r"pvcs?|persistent ?volume claims?": 2,
+        r"pending": 1, r"openshift|scc": 2, r"argo ?cd|terraform|kustomize|flux": 2,
+        r"global\.clusterid|clusterid": 1.5, r"global\.acknowledged": 3,
+        r"tolerations?|node ?selector|taints?": 2, r"crds?": 2, r"namespace [\"'][\w-]+[\"']": 1,
+        r"maintenance window": 2, r"release name": 2, r"uninstall(?:ed|ing)?": 2,
+        r"finops ?agent": 2, r"migrat(?:e|ed|ion) (?:to|from) (?:2|3)": 2,
+    },
+    A.COST_ALLOCATION: {
+        r"allocations?(?: page| api)?": 2, r"cost allocation": 3, r"__idle__|idle(?: costs?)?": 2,
+        r"__unallocated__|unallocated": 3, r"shared (?:costs?|namespaces?|overhead)": 3,
+        r"share idle": 3, r"labels?": 1, r"annotations?": 1, r"aggregat(?:e|ed|ing) by": 2,
+        r"chargeback|showback": 2, r"namespace costs?": 2, r"ram cost|cpu cost|gpu cost": 2,
+        r"custom pricing|csv pricing|pricing (?:csv|file)": 3, r"node prices?|node costs?": 1.5,
+        r"spot (?:prices?|data feed|feed|nodes?)|awsspotdata\w*": 2,
+        r"kube-state-metrics|ksm|kube_\w+": 2, r"prometheus": 1, r"scrape(?: config| job)?": 1.5,
+        r"assets? page|assets": 1.5, r"duplicate nodes?|nodeduplicate\w*": 2,
+        r"etl(?: repair)?|repair": 1, r"efficiency": 1, r"\$0(?:\.00)?": 1.5,
+        r"cost[- ]cent(?:er|re)|department|business units?": 1, r"distribut(?:e|ed|ion)": 1,
+    },
+    A.CLOUD_COSTS: {
+        r"athena\w*": 3, r"cur|cost and usage reports?": 3, r"cloud costs?(?: page)?": 3,
+        r"cloud[- ]integrations?": 3, r"cloud-integration(?:\.json)?": 3, r"cloud-cost": 2,
+        r"bigquery|billing export|billing account": 3, r"reconcil(?:e|ed|iation)": 2.5,
+        r"savings plans?": 2, r"reserved instances?": 2, r"negotiated (?:discounts?|prices?)": 1.5,
+        r"cost explorer|aws bill|invoice|our bill": 2, r"glue(?: crawler)?": 2.5,
+        r"azure (?:cost )?exports?|cost exports?|storage account": 3, r"focus schema": 3,
+        r"amortized|amortis(?:ed|ation)": 2, r"payer account|linked accounts?": 2.5,
+        r"iam (?:role|policy|permissions?)": 1.5, r"billing|billed": 1.5,
+        r"out-of-cluster|external costs": 2, r"gcp|aws|azure": 0.5,
+    },
+    A.AGGREGATOR_FEDERATION: {
+        r"aggregator": 2, r"federat(?:ed|ion)(?: etl| store)?|federated-store(?:\.yaml)?": 3,
+        r"multi-?cluster": 2.5, r"primary(?: cluster)?": 1.5, r"secondar(?:y|ies)": 2,
+        r"agent(?:-only| clusters?)": 2, r"buckets?": 1.5, r"duckdb|clickhouse": 2,
+        r"ingest(?:ion|ing|or)?": 2, r"derivation|deriving": 2, r"orchestrator": 2,
+        r"cluster (?:list|dropdown|ids?)|cluster_id|clustername": 2,
+        r"(?:missing|disappear\w*|vanish\w*) (?:from|on) the primary": 3,
+        r"bingen|waterfowl": 2, r"thanos": 1.5, r"re-?ingest\w*": 2, r"database": 1,
+    },
+    A.NETWORKING: {
+        r"network[- ]?costs?(?: daemonset| pods?)?": 3, r"network column": 3,
+        r"egress|ingress(?:-nginx)?": 2, r"cross-zone|inter-zone|in-zone|cross-region": 3,
+        r"nginx": 2, r"dns": 2, r"502|504|bad gateway|gateway timeout": 2.5,
+        r"upstream": 1.5, r"proxy": 1.5, r"load ?balancer": 1.5, r"port-?forward": 1,
+        r"calico|cilium|cni|vxlan|expressroute|vpn": 2, r"subnets?|cidr": 1.5,
+        r"daemonset": 1, r"route|routes": 1, r"internet": 1, r"network(?:ing)?": 1.5,
+        r"traffic": 1, r"tls|certificates?": 1,
+    },
+    A.SSO_AUTH: {
+        r"sso|single sign-on": 3, r"saml": 3, r"oidc|openid": 3, r"okta": 3,
+        r"entra(?: id)?|azure ad|active directory": 3, r"keycloak|auth0|ping ?identity": 3,
+        r"log ?in|logging in|logged (?:in|out)|sign(?:ed|ing)? ?in|signs? in": 1.5,
+        r"rbac": 2, r"read-?only (?:access|role|users?)|admin(?:s| role)?": 1.5,
+        r"groups?(?: claim| attribute| mapping)?": 1, r"redirect uri|acs url|callback": 2.5,
+        r"client secret|client id|invalid_client|pkce": 2.5, r"id token|access token|jwt": 2,
+        r"api tokens?|tokens?": 1.5, r"auth(?:entication|orization|timeout)?": 2,
+        r"401|403|forbidden|unauthori[sz]ed": 1.5, r"teams feature|kubecost teams?": 2,
+        r"permissions?": 0.5, r"idp|identity provider": 3,
+    },
+    A.ALERTS_BUDGETS_REPORTS: {
+        r"alerts?|alerting": 2.5, r"budgets?": 2.5, r"saved reports?|reports?": 2,
+        r"slack": 2, r"microsoft teams|teams channel": 2.5, r"webhooks?": 1.5,
+        r"e-?mail(?:ed|s)?|smtp|distribution list": 1.5, r"notifications?|notif(?:y|ied)": 1.5,
+        r"pdf": 1.5, r"csv export|download > csv|export(?:ed)? (?:to|as) csv": 1.5,
+        r"scheduled|every monday|weekly|daily digest": 1, r"anomal(?:y|ies)": 2,
+        r"spend": 0.5,
+    },
+    A.SAVINGS_RECOMMENDATIONS: {
+        r"savings(?! plans?)": 2.5, r"recommend(?:ation|ations|ed|s)?": 2,
+        r"right-?sizing|rightsiz\w*|request sizing": 3, r"cluster sizing": 3,
+        r"abandoned workloads?|unclaimed volumes?|orphaned resources?": 3,
+        r"cluster turndown|turndown": 3, r"cluster-?controller": 2.5, r"spot readiness": 3,
+        r"profiles?": 1, r"node types?|instance famil(?:y|ies)|graviton": 1.5,
+        r"reduce our requests|over-?provision\w*": 2, r"autoscal\w*": 1.5,
+    },
+    A.PERFORMANCE_MEMORY: {
+        r"oom(?:killed| ?kill\w*)?|out of memory": 3, r"memory(?: usage| leak| limit)?": 1.5,
+        r"memory leak|leak": 2.5, r"heap(?: profile)?|pprof|cpu profile": 2.5,
+        r"slow(?:ly|ness|er)?|takes? (?:over )?(?:a minute|\d+ ?(?:-\d+ )?(?:s|seconds|minutes))": 2,
+        r"times? out|timed out|timeout": 1.5, r"latency|ttfb": 2, r"cpu (?:is )?pegged": 2,
+        r"crash(?:es|ed|ing)?|crash ?loop(?:backoff)?|restarts?|restarting": 1.5,
+        r"panic": 1.5, r"limits?": 0.5, r"\d+ ?gi\b": 1, r"performance|faster": 2,
+        r"(?:to|page) load|loading": 1, r"resources|sizing guideline": 1,
+    },
+    A.OTHER: {
+        r"licen[cs]e[ds]?": 3, r"product ?key|productkey": 3, r"trial": 2,
+        r"core (?:count|limit)": 3, r"currency|eur|usd": 2.5, r"grafana(?: dashboards?)?": 2,
+        r"dashboards?": 1, r"documentation|docs": 0.5, r"dark mode|feature request": 2,
+    },
+}
+
+#: Phrases that contain an area word but say nothing about the area; they are matched first
+#: and count for nothing ("bug report" is not about reports).
+NEUTRAL_TERMS: tuple[str, ...] = (
+    r"bug reports?", r"support (?:ticket|case)s?", r"reported (?:this|a bug|the issue)",
+    r"heap profile attached", r"helm values reporting",
+)
+
+#: Human labels for reasons.
+AREA_LABELS: dict[A, str] = {
+    A.INSTALL_UPGRADE: "install/upgrade",
+    A.COST_ALLOCATION: "cost allocation",
+    A.CLOUD_COSTS: "cloud costs",
+    A.AGGREGATOR_FEDERATION: "aggregator/federation",
+    A.NETWORKING: "networking/network costs",
+    A.SSO_AUTH: "SSO/auth",
+    A.ALERTS_BUDGETS_REPORTS: "alerts/budgets/reports",
+    A.SAVINGS_RECOMMENDATIONS: "savings/recommendations",
+    A.PERFORMANCE_MEMORY: "performance/memory",
+    A.OTHER: "other",
+}
+
+# --- discourse markers, matched at the start of a sentence (after list bullets) ---
+
+#: A new, separate matter starts here (strength 1.0).
+STRONG_SHIFT = re.compile(
+    r"^(?:separately|unrelated(?: to [^,.:]+)?|on (?:a|an) (?:different|other|separate|unrelated)"
+    r" note|p\.?\s?s\.?|also,? unrelated|another (?:issue|question|problem|thing|topic|request)"
+    r"|(?:a |one )?(?:second|third|separate|different|other|last) (?:issue|question|problem|"
+    r"topic|request|thing)|(?:issue|problem|question|topic) (?:#?\d+|two|three)"
+    r"|one more (?:thing|question)|apart from (?:that|this)|besides (?:that|this)"
+    r"|in addition to (?:that|this)|lastly|finally, (?:we|i|can|could|how|is|do))\b",
+    re.IGNORECASE,
+)
+
+#: Probably a new ask (strength 0.6): enumerations and "also" followed by an ask.
+MEDIUM_SHIFT = re.compile(
+    r"^(?:(?:first|second|third|fourth)(?:ly)?,|the (?:first|second|third) (?:one|issue|thing)"
+    r"|(?:also|additionally|in addition|and|plus),? (?:can|could|how|is|are|does|do|what|which|"
+    r"why|where|we (?:would|'d) like|we want|we need|i (?:would|'d) like|please)"
+    r"|(?:also|additionally),? (?:we|i) (?:have|had|got) (?:a|an|another|one)"
+    r"|(?:we|i) (?:also|additionally) (?:have|had|got|want|need|would like) (?:a|an|to|another)"
+    r"|(?:also|additionally),? (?:our|the) [\w -]{0,30}(?:also )?(?:stopped|is|are|does|do|has"
+    r"|shows?|fails?))\b",
+    re.IGNORECASE,
+)
+
+#: The sentence continues or explains what came before: never a new issue on its own.
+CONTINUATION = re.compile(
+    r"^(?:this|that|these|those|it|they|the same|same|because|since then|as a result|so |"
+    r"therefore|which|due to|(?:since|after) (?:the|that|this) (?:upgrade|change|move|switch)"
+    r"|(?:we|i) (?:are|am|'re|run|use|deployed|installed|have) (?:on |running |kubecost )?"
+    r"(?:v?\d|the|kubecost|it|a |an |our)|our (?:cluster|setup|environment|install\w*) (?:uses|runs|is)"
+    r"|(?:we|i) (?:also )?(?:tried|checked|verified|confirmed|noticed|"
+    r"see|saw|think|believe|suspect|assume|guess)|(?:also|additionally),? (?:we|i) (?:also )?"
+    r"(?:tried|checked|verified|confirmed|noticed|see|saw|restarted|ran)|my guess"
+    r"|to reproduce|steps|what we did|things we (?:checked|tried)|result)\b",
+    re.IGNORECASE,
+)
+
+#: Anywhere in the text: the writer ties the symptoms to one cause.
+ONE_CAUSE = re.compile(
+    r"\b(?:all (?:of )?(?:this|these|three|the symptoms)|(?:the )?same (?:problem|issue|cause|root"
+    r" cause)|one (?:root )?cause|(?:are|is) (?:all )?(?:connected|related)|explain(?:s)? (?:all|"
+    r"why|this)|the cause of all|caused by the same|which would explain|is the cause)\b",
+    re.IGNORECASE,
+)
+
+#: Inside a sentence: an explicit causal tie to what came before.
+CAUSAL = re.compile(
+    r"\b(?:because(?: of)?|caused by|as a result|which (?:causes|caused|means|breaks)|due to"
+    r"|since (?:the|we) (?:upgrade|upgraded|moved|switched|changed)|after (?:the|we) upgrad\w*"
+    r"|leads? to|resulting in|that(?:'s| is) why)\b",
+    re.IGNORECASE,
+)
+
+#: A heading that names an issue: "Issue 2: Slow UI", "Problem #1 -", "2) The cost-model ...".
+ISSUE_HEADING = re.compile(
+    r"^(?:(?:issue|problem|question|topic|request)\s*#?\d+\s*[:.)-]|\d+\)\s)", re.IGNORECASE
+)
+
+#: An ask: a question or a request for help.
+ASK = re.compile(
+    r"(?:\?\s*$|^(?:can|could|would|is|are|does|do|how|what|which|why|where|when|should|please)"
+    r"\b|\b(?:can you|could you|please|we would like|we'd like|we want to know|let us know"
+    r"|is there a way|is it possible)\b)",
+    re.IGNORECASE,
+)
+
+#: Greetings, sign-offs and thanks carry no topic.
+PLEASANTRY = re.compile(
+    r"^(?:hi|hello|hey|dear|thanks|thank you|many thanks|regards|best|cheers|kind regards"
+    r"|best regards|br)\b[^.?!]{0,60}[.!,]?$",
+    re.IGNORECASE,
+)
+
+# --- lines that are not prose: code, logs, YAML, stack traces, tables, commands ---
+
+NON_PROSE_LINE = re.compile(
+    r"""^(?:
+        \s{4,}\S | \t                                     # indented code or log
+      | \s*[$>]\s                                         # shell prompt or quote
+      | \s*(?:helm|kubectl|curl|gcloud|aws|az|oc|docker|jq)\s.*\s-{1,2}[a-z]  # commands
+      | \s*(?:GET|POST|PUT|PATCH|DELETE)\s+/                 # HTTP request lines
+      | \s*\d{4}-\d{2}-\d{2}[T\s]\d                      # ISO timestamp
+      | \s*[IWEF]\d{4}\s+\d\d:\d\d                        # glog
+      | \s*(?:ERR|INF|WRN|DBG|ERROR|INFO|WARN|DEBUG|FATAL|TRACE)\b   # levelled log
+      | \s*\[(?:error|info|warn|warning|debug)\]            # [Error] style
+      | \s*(?:panic:|goroutine\s\d|traceback|exception\b|caused\sby:|at\s[\w$.]+\()
+      | \s*(?:error|warning):\s                           # tool errors (helm, nginx)
+      | \s*nginx:\s
+      | \s*[\[{"]                                          # JSON
+      | \s*[}\]]
+      | \s*[\w./-]+\.(?:go|py|java|rs|js|ts):\d+           # source positions
+      | \s*(?:github\.com|gcr\.io|icr\.io|quay\.io)/
+      | \s*(?:/model/|https?://)\S*(?:\s|$)                # bare URL or API path
+      | \s*[\w.-]+:\s*(?:[|>][-+]?)?\s*$                   # YAML key opening a block
+      | \s*[\w.-]+:\s+(?:"[^"]*"|'[^']*'|[^\s"']+)\s*$     # YAML key: one value
+      | \s*-\s+[\w.-]+:\s                                  # YAML list of maps
+      | \s*-\s+["']?[\w./:@-]+["']?\s*$                    # YAML list of scalars
+      | .*\S\s{3,}\S.*\S\s{3,}\S                           # columns (kubectl tables, events)
+    )""",
+    re.VERBOSE | re.IGNORECASE,
+)
+
+FENCE = re.compile(r"^\s*(?:```|~~~)")
+LIST_ITEM = re.compile(r"^\s*(?:[-*\u2022]|\d+[.)]|[a-z][.)])\s+")
+NUMBERED_ITEM = re.compile(r"^\s*\d+[.)]\s+")
+SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?=[\"'(\[]?[A-Z0-9_$/])")
+ABBREVIATION = re.compile(r"\b(?:e\.g|i\.e|etc|vs|approx|incl|no|fig|mr|ms|dr|p\.s)\.$",
+                          re.IGNORECASE)

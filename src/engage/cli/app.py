@@ -22,6 +22,8 @@ COMMAND_MODULES: list[str] = [
     "server",
     "cases",
     "slots",
+    "analyze",
+    "versions",
 ]
 
 

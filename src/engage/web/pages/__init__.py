@@ -1,0 +1,1 @@
+"""Portal page routers, one module per area (listed in engage.web.portal.PAGE_MODULES)."""

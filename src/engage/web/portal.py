@@ -1,0 +1,63 @@
+"""Install the server-rendered portal (Jinja2 + htmx) on the FastAPI app."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import secrets
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+
+from engage.bootstrap import Engage
+from engage.config import Settings
+from engage.web.errors import install_error_pages
+
+STATIC_DIR = Path(__file__).parent / "static"
+SESSION_COOKIE = "engage_session"
+SESSION_MAX_AGE = 12 * 60 * 60
+
+#: Page modules, each exposing `router`; later features append theirs here.
+PAGE_MODULES = [
+    "engage.web.pages.auth",
+    "engage.web.pages.new_case",
+    "engage.web.pages.queue",
+    "engage.web.pages.case",
+    "engage.web.pages.case_actions",
+]
+
+
+def session_secret(settings: Settings) -> str:
+    """The key that signs session cookies: the configured one, else one kept in the data dir.
+
+    Keeping a generated key on disk (mode 0600) means sign-ins survive a restart and every
+    worker process of one deployment agrees on it.
+    """
+    if settings.secret_key:
+        return settings.secret_key
+    path = Path(settings.data_dir) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another worker won the race; use its key
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as out:
+        out.write(key)
+    return key
+
+
+def install_portal(app: FastAPI, engage: Engage) -> None:
+    """Add sessions, /static and the page routers to `app`."""
+    app.state.engage = engage
+    app.add_middleware(SessionMiddleware, secret_key=session_secret(engage.settings),
+                       session_cookie=SESSION_COOKIE, max_age=SESSION_MAX_AGE, same_site="lax",
+                       https_only=engage.settings.base_url.startswith("https://"))
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    for name in PAGE_MODULES:
+        app.include_router(importlib.import_module(name).router)
+    install_error_pages(app)

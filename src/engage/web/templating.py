@@ -1,0 +1,92 @@
+"""The portal's Jinja2 environment: templates, filters for times, labels and durations."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from starlette.responses import Response
+
+from engage.web.deps import csrf_token
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+
+_LABELS = {
+    "at_risk": "At risk",
+    "sso-auth": "SSO / auth",
+    "install-upgrade": "Install / upgrade",
+    "aggregator-federation": "Aggregator / federation",
+    "alerts-budgets-reports": "Alerts / budgets / reports",
+    "savings-recommendations": "Savings / recommendations",
+    "performance-memory": "Performance / memory",
+    "networking": "Networking / network costs",
+    "customer_replied": "Customer replied",
+    "split_from": "Split from",
+    "duplicate_of": "Duplicate of",
+}
+
+
+def label(value: object) -> str:
+    """A human label for an enum value: `waiting_on_customer` -> `Waiting on customer`."""
+    raw = str(getattr(value, "value", value))
+    if raw in _LABELS:
+        return _LABELS[raw]
+    text = raw.replace("_", " ").replace("-", " ")
+    return text[:1].upper() + text[1:]
+
+
+def zone(tz: str | None) -> ZoneInfo:
+    """The viewer's time zone, UTC when unknown."""
+    try:
+        return ZoneInfo(tz or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def local_time(at: datetime | None, tz: str | None) -> str:
+    """`at` in the viewer's zone, e.g. `Tue 4 Mar 2025, 14:05 EST`; an em dash for None."""
+    if at is None:
+        return "—"
+    here = at.astimezone(zone(tz))
+    return f"{here:%a} {here.day} {here:%b %Y, %H:%M} {here.tzname()}"
+
+
+def duration(minutes: float | None) -> str:
+    """Minutes as `2d 3h 10m` (whole minutes, no sign)."""
+    if minutes is None:
+        return "—"
+    total = round(abs(minutes))
+    days, rest = divmod(total, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    parts = [f"{days}d" if days else "", f"{hours}h" if hours else "", f"{mins}m" if mins else ""]
+    return " ".join(p for p in parts if p) or "0m"
+
+
+def make_templates() -> Jinja2Templates:
+    """The template set with engage's filters registered."""
+    templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+    templates.env.filters["label"] = label
+    templates.env.filters["duration"] = duration
+    templates.env.globals["local_time"] = local_time
+    templates.env.globals["new_key"] = lambda: secrets.token_urlsafe(16)
+    templates.env.trim_blocks = True
+    templates.env.lstrip_blocks = True
+    return templates
+
+
+templates = make_templates()
+
+
+def render(request: Request, name: str, context: dict[str, Any] | None = None,
+           status_code: int = 200) -> Response:
+    """Render `name` with the signed-in user and the CSRF token in the context."""
+    ctx: dict[str, Any] = {"user": getattr(request.state, "viewer", None),
+                           "csrf_token": csrf_token(request),
+                           "flash": request.session.pop("flash", None)}
+    ctx.update(context or {})
+    return templates.TemplateResponse(request, name, ctx, status_code=status_code)

@@ -24,6 +24,7 @@ COMMAND_MODULES: list[str] = [
     "slots",
     "analyze",
     "versions",
+    "scope",
 ]
 
 

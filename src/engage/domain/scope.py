@@ -102,7 +102,7 @@ class _Segment:
                 peak[term] = max(peak.get(term, 0.0), use)
         totals: dict[ComponentArea, float] = dict.fromkeys(ComponentArea, 0.0)
         for (area, term), n in counts.items():
-            totals[area] += _WEIGHTS[term] * peak[term] * min(1.5, 1 + 0.25 * (n - 1))
+            totals[area] += lx.TERM_WEIGHT[term] * peak[term] * min(1.5, 1 + 0.25 * (n - 1))
         return totals
 
     def substantial(self) -> bool:
@@ -127,115 +127,30 @@ class _Segment:
                 if hit_area is area:
                     counts[term] += n
                     surface.setdefault(term, sentence.surface[term])
-        ranked = sorted(counts, key=lambda t: (-_WEIGHTS[t] * counts[t], surface[t]))
+        ranked = sorted(counts, key=lambda t: (-lx.TERM_WEIGHT[t] * counts[t], surface[t]))
         return list(dict.fromkeys(surface[t] for t in ranked))[:limit]
-
-
-# --- vocabulary compiled once: one alternation, longest patterns first, neutral ones first ---
-
-_WEIGHTS: dict[str, float] = {}
-_AREA_OF: dict[str, ComponentArea | None] = {}
-
-
-def _compile_terms() -> re.Pattern[str]:
-    entries: list[tuple[str, ComponentArea | None, float]] = [
-        (t, None, 0.0) for t in lx.NEUTRAL_TERMS]
-    ranked = sorted(((t, a, w) for a, terms in lx.AREA_TERMS.items() for t, w in terms.items()),
-                    key=lambda entry: -len(entry[0]))
-    entries.extend(ranked)
-    alternatives = []
-    for index, (pattern, area, weight) in enumerate(entries):
-        name = f"t{index}"
-        _WEIGHTS[name], _AREA_OF[name] = weight, area
-        alternatives.append(f"(?P<{name}>{pattern})")
-    return re.compile(r"(?<![\w-])(?:" + "|".join(alternatives) + r")(?![\w-])", re.IGNORECASE)
-
-
-_TERMS = _compile_terms()
-_ANNOUNCE = re.compile(
-    r"\b(?:two|three|four|several|a few|multiple|a couple of)\s+(?:separate |different |"
-    r"unrelated |other )?(?:issues|problems|questions|things|topics|requests)\b", re.IGNORECASE)
-_SEPARATE = re.compile(r"\b(?:separate|different|unrelated|independent)\b", re.IGNORECASE)
-_EFFECT = re.compile(r"\b(?:as a result|which (?:causes|caused|means|breaks)|resulting in"
-                     r"|leads? to|therefore|so that)\b", re.IGNORECASE)
-_STEPS = re.compile(r"\b(?:steps?|reproduce|tried|we did|checked|symptoms?|since the)\b",
-                    re.IGNORECASE)
 
 
 def _hits(sentence: _Sentence) -> None:
     """Record the vocabulary terms a sentence uses."""
-    effect = _effect_start(sentence.text)
-    for match in _TERMS.finditer(sentence.text):
-        name = match.lastgroup or ""
-        area = _AREA_OF.get(name)
-        if area is not None:
-            sentence.hits[(area, name)] += 1
-            sentence.surface.setdefault(name, " ".join(match.group(0).lower().split()))
-            boost = EFFECT_WEIGHT if match.start() >= effect else 1.0
-            sentence.boost[name] = max(sentence.boost.get(name, 0.0), boost)
-
-
-def _effect_start(text: str) -> int:
-    """Where the consequence starts in "Because X, Y" or "X, which causes Y" (else the end)."""
-    if re.match(r"(?:because|since|as)\b", text, re.IGNORECASE) and "," in text:
-        return text.index(",")
-    marker = _EFFECT.search(text)
-    return marker.end() if marker else len(text)
+    effect = lx.effect_start(sentence.text)
+    for area, term, surface, start in lx.find_terms(sentence.text):
+        sentence.hits[(area, term)] += 1
+        sentence.surface.setdefault(term, surface)
+        boost = EFFECT_WEIGHT if start >= effect else 1.0
+        sentence.boost[term] = max(sentence.boost.get(term, 0.0), boost)
 
 
 # --- step 1 and 2: prose extraction and segmentation into sentences ---
 
 
-def _prose_paragraphs(description: str) -> tuple[list[list[str]], int]:
-    """Paragraphs of prose lines, and how many lines were dropped as code, logs or data."""
-    paragraphs: list[list[str]] = [[]]
-    dropped, fenced = 0, False
-    for raw in description.replace("\r\n", "\n").split("\n"):
-        if lx.FENCE.match(raw):
-            fenced = not fenced
-            dropped += 1
-            paragraphs.append([])
-            continue
-        if fenced or lx.NON_PROSE_LINE.match(raw):
-            dropped += 1 if raw.strip() else 0
-            paragraphs.append([])
-        elif not raw.strip():
-            paragraphs.append([])
-        else:
-            paragraphs[-1].append(raw.strip().lstrip("#").strip().replace("`", ""))
-    return [p for p in paragraphs if p], dropped
-
-
-def _units(lines: list[str]) -> list[tuple[str, bool, bool]]:
-    """Join wrapped lines into units: (text, is list item, is numbered item)."""
-    units: list[tuple[str, bool, bool]] = []
-    for line in lines:
-        if lx.LIST_ITEM.match(line) or not units:
-            units.append((line, bool(lx.LIST_ITEM.match(line)),
-                          bool(lx.NUMBERED_ITEM.match(line))))
-        else:
-            text, is_item, numbered = units[-1]
-            units[-1] = (f"{text} {line}", is_item, numbered)
-    return units
-
-
-def _split_sentences(text: str) -> list[str]:
-    pieces: list[str] = []
-    for piece in lx.SENTENCE_END.split(text):
-        if pieces and lx.ABBREVIATION.search(pieces[-1]):
-            pieces[-1] = f"{pieces[-1]} {piece}"
-        else:
-            pieces.append(piece)
-    return [p.strip() for p in pieces if re.search(r"[A-Za-z]{2}", p)]
-
-
 def _list_kind(lead_in: str, items: list[str], one_cause: bool) -> float:
     """Boundary strength at each item of a list: asks and issues split, steps do not."""
-    if one_cause or _STEPS.search(lead_in):
+    if one_cause or lx.STEPS.search(lead_in):
         return 0.0
-    announced = bool(_ANNOUNCE.search(lead_in)) or "question" in lead_in.lower()
+    announced = bool(lx.ANNOUNCE.search(lead_in)) or "question" in lead_in.lower()
     asks = sum(1 for item in items if item.rstrip().endswith("?"))
-    if announced and _SEPARATE.search(lead_in):
+    if announced and lx.SEPARATE.search(lead_in):
         return 1.0
     if announced or asks * 2 > len(items):
         return 0.6
@@ -251,17 +166,17 @@ def _mark(sentence: _Sentence, body: str) -> None:
         sentence.boundary, sentence.cue = 1.0, (strong.group(0) if strong else body.split(":")[0])
     elif medium:
         sentence.boundary, sentence.cue = 0.6, medium.group(0)
-    elif lx.CONTINUATION.match(body) or sentence.causal and body.lower().startswith(
-            ("because", "since", "after")):
+    elif lx.CONTINUATION.match(body) or (
+            sentence.causal and body.lower().startswith(("because", "since", "after"))):
         sentence.continues = True
 
 
 def _sentences(description: str, one_cause: bool) -> tuple[list[_Sentence], int]:
-    paragraphs, dropped = _prose_paragraphs(description)
+    paragraphs, dropped = lx.prose_paragraphs(description)
     sentences: list[_Sentence] = []
     list_strength = 0.0  # a list interrupted by a code block goes on in the next paragraph
     for p_index, lines in enumerate(paragraphs, start=1):
-        units = _units(lines)
+        units = lx.units(lines)
         items = [u[0] for u in units if u[1]]
         lead = next((u[0] for u in units if not u[1]), None)
         if items and (lead is not None or not units[0][1]):
@@ -274,7 +189,7 @@ def _sentences(description: str, one_cause: bool) -> tuple[list[_Sentence], int]
             where = (f"list item {label} in paragraph {p_index}" if is_item
                      else f"paragraph {p_index}")
             body = text[marker.end():] if marker else text
-            for s_index, piece in enumerate(_split_sentences(body)):
+            for s_index, piece in enumerate(lx.split_sentences(body)):
                 if lx.PLEASANTRY.match(piece):
                     continue
                 sentence = _Sentence(text=piece, where=where)
@@ -468,7 +383,7 @@ def check_scope(title: str, description: str) -> ScopeResult:
     """Decide whether a case describes one issue or several, with parts, confidence, reasons."""
     one_cause = lx.ONE_CAUSE.search(description)
     ctx = _Context(one_cause=one_cause.group(0) if one_cause else "",
-                   announced=bool(_ANNOUNCE.search(f"{title}\n{description}")))
+                   announced=bool(lx.ANNOUNCE.search(f"{title}\n{description}")))
     sentences, dropped = _sentences(description, bool(one_cause))
     preamble = [f"ignored {dropped} lines of code, logs, YAML, stack traces or commands"] \
         if dropped else []

@@ -1,4 +1,4 @@
-"""Words the scope check reads: Kubecost vocabulary per component area, and discourse markers.
+"""What the scope check reads: Kubecost vocabulary per area, discourse markers, prose splitting.
 
 Terms are lower-case regular-expression fragments matched on word boundaries; the longest
 term wins where terms overlap ("microsoft teams" before "teams"), and each distinct term counts
@@ -18,7 +18,8 @@ AREA_TERMS: dict[A, dict[str, float]] = {
         r"helm (?:install|upgrade|chart|values)": 3, r"helm": 2, r"charts?": 1.5,
         r"values(?:-[\w-]+)?\.ya?ml": 2, r"install(?:ed|ing|ation|s)?": 1.5, r"re-?install": 2,
         r"upgrad(?:e|ed|ing|es)": 1.5, r"imagepullbackoff|errimagepull": 3,
-        r"image ?pull(?: secrets?)?": 2, r"private registry|air-?gapped|mirror(?:ed)? the images": 3,
+        r"image ?pull(?: secrets?)?": 2,
+        r"private registry|air-?gapped|mirror(?:ed)? the images": 3,
         r"image (?:tag|path|registry)|imageregistry": 2, r"podsecuritypolicy|psp": 3,
         r"storage ?class(?:es)?": 3, r"pvcs?|persistent ?volume claims?": 2,
         r"pending": 1, r"openshift|scc": 2, r"argo ?cd|terraform|kustomize|flux": 2,
@@ -98,7 +99,8 @@ AREA_TERMS: dict[A, dict[str, float]] = {
     A.PERFORMANCE_MEMORY: {
         r"oom(?:killed| ?kill\w*)?|out of memory": 3, r"memory(?: usage| leak| limit)?": 1.5,
         r"memory leak|leak": 2.5, r"heap(?: profile)?|pprof|cpu profile": 2.5,
-        r"slow(?:ly|ness|er)?|takes? (?:over )?(?:a minute|\d+ ?(?:-\d+ )?(?:s|seconds|minutes))": 2,
+        r"slow(?:ly|ness|er)?": 2,
+        r"takes? (?:over )?(?:a minute|\d+ ?(?:-\d+ )?(?:s|seconds|minutes))": 2,
         r"times? out|timed out|timeout": 1.5, r"latency|ttfb": 2, r"cpu (?:is )?pegged": 2,
         r"crash(?:es|ed|ing)?|crash ?loop(?:backoff)?|restarts?|restarting": 1.5,
         r"panic": 1.5, r"limits?": 0.5, r"\d+ ?gi\b": 1, r"performance|faster": 2,
@@ -162,7 +164,8 @@ CONTINUATION = re.compile(
     r"^(?:this|that|these|those|it|they|the same|same|because|since then|as a result|so |"
     r"therefore|which|due to|(?:since|after) (?:the|that|this) (?:upgrade|change|move|switch)"
     r"|(?:we|i) (?:are|am|'re|run|use|deployed|installed|have) (?:on |running |kubecost )?"
-    r"(?:v?\d|the|kubecost|it|a |an |our)|our (?:cluster|setup|environment|install\w*) (?:uses|runs|is)"
+    r"(?:v?\d|the|kubecost|it|a |an |our)"
+    r"|our (?:cluster|setup|environment|install\w*) (?:uses|runs|is)"
     r"|(?:we|i) (?:also )?(?:tried|checked|verified|confirmed|noticed|"
     r"see|saw|think|believe|suspect|assume|guess)|(?:also|additionally),? (?:we|i) (?:also )?"
     r"(?:tried|checked|verified|confirmed|noticed|see|saw|restarted|ran)|my guess"
@@ -186,9 +189,9 @@ CAUSAL = re.compile(
     re.IGNORECASE,
 )
 
-#: A heading that names an issue: "Issue 2: Slow UI", "Problem #1 -", "2) The cost-model ...".
+#: A heading that names an issue: "Issue 2: Slow UI", "Problem #1 -".
 ISSUE_HEADING = re.compile(
-    r"^(?:(?:issue|problem|question|topic|request)\s*#?\d+\s*[:.)-]|\d+\)\s)", re.IGNORECASE
+    r"^(?:issue|problem|question|topic|request)\s*#?\d+\s*[:.)-]", re.IGNORECASE
 )
 
 #: An ask: a question or a request for help.
@@ -241,3 +244,101 @@ NUMBERED_ITEM = re.compile(r"^\s*\d+[.)]\s+")
 SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?=[\"'(\[]?[A-Z0-9_$/])")
 ABBREVIATION = re.compile(r"\b(?:e\.g|i\.e|etc|vs|approx|incl|no|fig|mr|ms|dr|p\.s)\.$",
                           re.IGNORECASE)
+
+
+# --- vocabulary compiled once: one alternation, neutral phrases first, then longest first ---
+
+TERM_WEIGHT: dict[str, float] = {}
+_AREA_OF: dict[str, A | None] = {}
+
+
+def _compile_terms() -> re.Pattern[str]:
+    entries: list[tuple[str, A | None, float]] = [
+        (t, None, 0.0) for t in NEUTRAL_TERMS]
+    ranked = sorted(((t, a, w) for a, terms in AREA_TERMS.items() for t, w in terms.items()),
+                    key=lambda entry: -len(entry[0]))
+    entries.extend(ranked)
+    alternatives = []
+    for index, (pattern, area, weight) in enumerate(entries):
+        name = f"t{index}"
+        TERM_WEIGHT[name], _AREA_OF[name] = weight, area
+        alternatives.append(f"(?P<{name}>{pattern})")
+    return re.compile(r"(?<![\w-])(?:" + "|".join(alternatives) + r")(?![\w-])", re.IGNORECASE)
+
+
+_TERMS = _compile_terms()
+
+
+def find_terms(text: str) -> list[tuple[A, str, str, int]]:
+    """Area terms in `text`: (area, term id, text as written, offset), left to right."""
+    found = []
+    for match in _TERMS.finditer(text):
+        term = match.lastgroup or ""
+        area = _AREA_OF.get(term)
+        if area is not None:
+            found.append((area, term, " ".join(match.group(0).lower().split()), match.start()))
+    return found
+
+ANNOUNCE = re.compile(
+    r"\b(?:two|three|four|several|a few|multiple|a couple of)\s+(?:separate |different |"
+    r"unrelated |other )?(?:issues|problems|questions|things|topics|requests)\b", re.IGNORECASE)
+SEPARATE = re.compile(r"\b(?:separate|different|unrelated|independent)\b", re.IGNORECASE)
+EFFECT = re.compile(r"\b(?:as a result|which (?:causes|caused|means|breaks)|resulting in"
+                     r"|leads? to|therefore|so that)\b", re.IGNORECASE)
+STEPS = re.compile(r"\b(?:steps?|reproduce|tried|we did|checked|symptoms?|since the)\b",
+                    re.IGNORECASE)
+
+
+def effect_start(text: str) -> int:
+    """Where the consequence starts in "Because X, Y" or "X, which causes Y" (else the end)."""
+    if re.match(r"(?:because|since|as)\b", text, re.IGNORECASE) and "," in text:
+        return text.index(",")
+    marker = EFFECT.search(text)
+    return marker.end() if marker else len(text)
+
+
+# --- prose: paragraphs, list units, sentences ---
+
+
+def prose_paragraphs(description: str) -> tuple[list[list[str]], int]:
+    """Paragraphs of prose lines, and how many lines were dropped as code, logs or data."""
+    paragraphs: list[list[str]] = [[]]
+    dropped, fenced = 0, False
+    for raw in description.replace("\r\n", "\n").split("\n"):
+        if FENCE.match(raw):
+            fenced = not fenced
+            dropped += 1
+            paragraphs.append([])
+            continue
+        if fenced or NON_PROSE_LINE.match(raw):
+            dropped += 1 if raw.strip() else 0
+            paragraphs.append([])
+        elif not raw.strip():
+            paragraphs.append([])
+        else:
+            paragraphs[-1].append(raw.strip().lstrip("#").strip().replace("`", ""))
+    return [p for p in paragraphs if p], dropped
+
+
+def units(lines: list[str]) -> list[tuple[str, bool, bool]]:
+    """Join wrapped lines into units: (text, is list item, is numbered item)."""
+    units: list[tuple[str, bool, bool]] = []
+    for line in lines:
+        if LIST_ITEM.match(line) or not units:
+            units.append((line, bool(LIST_ITEM.match(line)),
+                          bool(NUMBERED_ITEM.match(line))))
+        else:
+            text, is_item, numbered = units[-1]
+            units[-1] = (f"{text} {line}", is_item, numbered)
+    return units
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of a prose unit; abbreviations such as e.g. do not end one."""
+    pieces: list[str] = []
+    for piece in SENTENCE_END.split(text):
+        if pieces and ABBREVIATION.search(pieces[-1]):
+            pieces[-1] = f"{pieces[-1]} {piece}"
+        else:
+            pieces.append(piece)
+    return [p.strip() for p in pieces if re.search(r"[A-Za-z]{2}", p)]

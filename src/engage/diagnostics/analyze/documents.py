@@ -112,3 +112,12 @@ def is_kubelet_summary(doc: Any) -> bool:
     """Kubelet `/stats/summary` output (node plus pods with volume stats)."""
     return isinstance(doc, Mapping) and isinstance(doc.get("node"), Mapping) and isinstance(
         doc.get("pods"), list)
+
+
+def event_line(event: Mapping[str, Any]) -> str:
+    """One log-like line for a Kubernetes event: time, type, reason, object and message."""
+    obj = event.get("involvedObject") or {}
+    when = event.get("lastTimestamp") or event.get("eventTime") or event.get("firstTimestamp")
+    message = " ".join(str(event.get("message") or "").split())
+    return (f"{when or '-'} {event.get('type', 'Warning')} {event.get('reason', '')} "
+            f"{obj.get('kind', '')}/{obj.get('name', '')}: {message}")

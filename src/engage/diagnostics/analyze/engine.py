@@ -164,8 +164,11 @@ class _Run:
             return
         if docs.is_k8s_list(doc):
             items = list_items(doc)
-            self._inst(key).objects.setdefault(docs.kind_folder(path, items), []).extend(
-                (path, item) for item in items)
+            kind = docs.kind_folder(path, items)
+            self._inst(key).objects.setdefault(kind, []).extend((path, item) for item in items)
+            if kind == "events":  # event messages are log lines too (e.g. FailedMount text)
+                text = "\n".join(docs.event_line(item) for item in items).encode()
+                self._scan(LogSource(path, "events", 0, True), key, io.BytesIO(text), 1)
             return
         if docs.is_kubelet_summary(doc):
             self._inst(key).objects.setdefault("stats", []).append((path, doc))

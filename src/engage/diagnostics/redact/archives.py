@@ -1,0 +1,163 @@
+"""Tarballs and directories: every member redacted, unsafe members refused and reported.
+
+Refused (reported, left out of the output): absolute paths, ``..`` components, symlinks and
+hard links, devices and FIFOs, unreadable files, containers we cannot open (zip...). Members
+are streamed: each is redacted into a spooled temporary file (memory up to 16 MiB, then disk)
+so the output tar header can carry the new size.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import tarfile
+import tempfile
+from collections.abc import Callable
+from pathlib import Path, PurePosixPath
+from typing import IO, TYPE_CHECKING, cast
+
+from engage.diagnostics.redact.errors import RedactionError, UnsupportedInput
+from engage.diagnostics.redact.streams import CountingReader, NullSink
+
+if TYPE_CHECKING:
+    from engage.diagnostics.redact.formats import Pipeline
+
+SPOOL_MAX = 16 << 20
+Progress = Callable[[int], None]
+
+
+def tar_write_mode(name: str) -> str:
+    """Streaming tarfile mode that writes the same compression as ``name`` suggests."""
+    lower = name.lower()
+    if lower.endswith((".tar.gz", ".tgz")):
+        return "w|gz"
+    if lower.endswith((".tar.xz", ".txz")):
+        return "w|xz"
+    if lower.endswith((".tar.bz2", ".tbz2")):
+        return "w|bz2"
+    return "w|"
+
+
+def unsafe_member(member: tarfile.TarInfo) -> str | None:
+    """Why a tar member is refused, or None when it is a safe file or directory."""
+    path = PurePosixPath(member.name)
+    if member.name.startswith("/") or (len(member.name) > 1 and member.name[1] == ":"):
+        return "absolute path in archive; refused"
+    if ".." in path.parts:
+        return "'..' in archive path; refused"
+    if member.issym() or member.islnk():
+        return f"link to {member.linkname!r} in archive; refused"
+    if member.ischr() or member.isblk() or member.isfifo():
+        return "device or FIFO in archive; refused"
+    if not (member.isfile() or member.isdir()):
+        return "unsupported archive entry type; refused"
+    return None
+
+
+def redact_tar_stream(pipeline: Pipeline, src: IO[bytes], dst: IO[bytes], name: str) -> None:
+    """Redact a tar archive (any compression) into one of the same kind."""
+    discard = isinstance(dst, NullSink)
+    try:
+        with tarfile.open(fileobj=src, mode="r|*") as tin:
+            if discard:
+                for member in tin:
+                    _member(pipeline, tin, None, member, f"{name}/{member.name}")
+                return
+            mode = tar_write_mode(name)
+            with tarfile.open(fileobj=dst, mode=mode) as tout:  # type: ignore[call-overload]
+                for member in tin:
+                    _member(pipeline, tin, tout, member, f"{name}/{member.name}")
+    except (tarfile.TarError, EOFError) as exc:
+        raise RedactionError(f"{name}: not a readable tar archive ({exc})") from exc
+
+
+def _member(
+    pipeline: Pipeline,
+    tin: tarfile.TarFile,
+    tout: tarfile.TarFile | None,
+    member: tarfile.TarInfo,
+    display: str,
+) -> None:
+    reason = unsafe_member(member)
+    if reason is not None:
+        pipeline.report.problem(display, reason, skipped=True)
+        return
+    if member.isdir():
+        if tout is not None:
+            tout.addfile(member)
+        return
+    source = tin.extractfile(member)
+    if source is None:
+        pipeline.report.problem(display, "unreadable archive member; refused", skipped=True)
+        return
+    with tempfile.SpooledTemporaryFile(max_size=SPOOL_MAX) as spool:
+        try:
+            sink = cast(IO[bytes], NullSink() if tout is None else spool)
+            pipeline.redact_stream(source, sink, display)
+        except UnsupportedInput as exc:
+            pipeline.report.problem(display, str(exc), skipped=True)
+            return
+        if tout is not None:
+            info = tarfile.TarInfo(member.name)
+            info.mode, info.mtime, info.type = member.mode, member.mtime, member.type
+            info.uid, info.gid, info.uname, info.gname = (
+                member.uid,
+                member.gid,
+                member.uname,
+                member.gname,
+            )
+            info.size = spool.tell()
+            spool.seek(0)
+            tout.addfile(info, cast(IO[bytes], spool))
+
+
+def redact_directory(
+    pipeline: Pipeline, src: Path, dst: Path | None, progress: Progress | None
+) -> None:
+    """Redact every file under ``src`` into the same layout under ``dst`` (None: discard)."""
+    for root, dirs, files in os.walk(src, followlinks=False):
+        base = Path(root)
+        rel_root = base.relative_to(src)
+        for d in sorted(dirs):
+            if (base / d).is_symlink():
+                pipeline.report.problem(str(rel_root / d), "symlink; refused", skipped=True)
+                dirs.remove(d)
+            elif dst is not None:
+                (dst / rel_root / d).mkdir(parents=True, exist_ok=True)
+        dirs.sort()
+        for f in sorted(files):
+            _directory_file(pipeline, base / f, rel_root / f, dst, progress)
+
+
+def _directory_file(
+    pipeline: Pipeline, path: Path, rel: Path, dst: Path | None, progress: Progress | None
+) -> None:
+    display = rel.as_posix()
+    mode = path.lstat().st_mode
+    if stat.S_ISLNK(mode):
+        pipeline.report.problem(display, "symlink; refused", skipped=True)
+        return
+    if not stat.S_ISREG(mode):
+        pipeline.report.problem(display, "device, FIFO or socket; refused", skipped=True)
+        return
+    target = None if dst is None else dst / rel
+    try:
+        with open(path, "rb") as raw:
+            src: IO[bytes] = raw
+            if progress is not None:
+                src = cast(IO[bytes], CountingReader(raw, progress))
+            if target is None:
+                pipeline.redact_stream(src, cast(IO[bytes], NullSink()), display)
+                return
+            with open(target, "wb") as out:
+                pipeline.redact_stream(src, out, display)
+        shutil.copymode(path, target)
+    except PermissionError:
+        pipeline.report.problem(display, "permission denied; refused", skipped=True)
+    except UnsupportedInput as exc:
+        pipeline.report.problem(display, str(exc), skipped=True)
+    else:
+        return
+    if target is not None:
+        target.unlink(missing_ok=True)

@@ -1,0 +1,141 @@
+"""Key names that hold secrets, plus Kubecost's own: product key and ``kubecostToken``.
+
+The key/value scanner (text) and the document walker (JSON/YAML) both ask these rules whether
+a key names a secret; the first rule in priority order that matches names the finding.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+
+from engage.diagnostics.redact.detectors import KeyRule, PatternRule, register
+
+
+def _key(name: str, description: str, priority: int, **spec: tuple[str, ...]) -> None:
+    register(KeyRule(name=name, description=description, priority=priority, **spec))
+
+
+_key(
+    "aws-secret-key",
+    "AWS secret access keys by key name",
+    10,
+    suffixes=("secret_access_key", "aws_secret_key", "aws_secret", "service_key_secret"),
+)
+_key(
+    "aws-session-token",
+    "AWS session and security tokens by key name",
+    11,
+    suffixes=("session_token", "security_token"),
+)
+_key("gcp-service-account", "GCP service-account key ids", 12, suffixes=("private_key_id",))
+_key(
+    "azure-storage-key",
+    "Azure storage account keys and shared access keys",
+    13,
+    suffixes=("account_key", "storage_key", "storage_access_key", "shared_access_key"),
+)
+_key("kubecost-token", "Kubecost kubecostToken", 14, suffixes=("kubecost_token",))
+_key(
+    "kubecost-product-key",
+    "Kubecost product/license keys",
+    15,
+    suffixes=("product_key", "license_key", "licence_key"),
+)
+_key(
+    "client-secret",
+    "OAuth/OIDC/SAML client secrets (Helm values, configs)",
+    16,
+    suffixes=("client_secret",),
+)
+_key(
+    "private-key",
+    "private keys by key name (private_key, client-key-data)",
+    17,
+    suffixes=("private_key", "client_key_data", "ssh_key", "tls_key"),
+)
+_key(
+    "api-key",
+    "API, access and signing keys by key name",
+    18,
+    suffixes=(
+        "api_key",
+        "apikey",
+        "access_key",
+        "auth_key",
+        "signing_key",
+        "encryption_key",
+        "master_key",
+        "session_key",
+        "secret_key",
+        "app_key",
+        "webhook_key",
+    ),
+)
+_key(
+    "password",
+    "passwords by key name (password, passwd, pwd...)",
+    19,
+    words=("password", "passwd", "passphrase", "passwords"),
+    exact=("pass", "pwd", "db_pass"),
+)
+_key(
+    "token",
+    "tokens by key name (token, access_token, auth...)",
+    20,
+    words=("token", "tokens"),
+    exact=("auth",),
+)
+_key(
+    "secret",
+    "secrets and credentials by key name",
+    21,
+    words=("secret", "secrets", "credential", "credentials"),
+    suffixes=("connection_string", "conn_str"),
+)
+
+
+register(
+    PatternRule(
+        name="kubecost-product-key",
+        description="Kubecost product key inside inline Helm values (productKey: {key: ...})",
+        triggers=(r"product[_\-]?key[\"'\\]{0,3}[ \t]{0,3}:[ \t]{0,3}\{",),
+        caseless=True,
+        pattern=re.compile(
+            rb"(?i)product[_\-]?key[\"'\\]*\s*:\s*\{[^{}]*?[\"'\\]*\bkey[\"'\\]*\s*:\s*[\"'\\]*"
+            rb"(?P<secret>[^\"'\\\s,}]+)"
+        ),
+        priority=40,
+    )
+)
+
+
+def shannon_entropy(value: bytes) -> float:
+    """Bits per character of a value."""
+    counts = Counter(value)
+    n = len(value)
+    return -sum(c / n * math.log2(c / n) for c in counts.values())
+
+
+def _high_entropy(m: re.Match[bytes]) -> bool:
+    value = m.group("secret").rstrip(b"=")
+    has_classes = (
+        re.search(rb"[a-z]", value) and re.search(rb"[A-Z]", value) and re.search(rb"[0-9]", value)
+    )
+    return bool(has_classes) and value.count(b"/") <= 2 and shannon_entropy(value) >= 4.2
+
+
+register(
+    PatternRule(
+        name="high-entropy-value",
+        description="random-looking base64 values (32+ chars, mixed case, digits) after = or :",
+        triggers=(r"[=:][ \t]{0,3}[\"']?[A-Za-z0-9+/]{32}",),
+        pattern=re.compile(
+            rb"[=:][ \t]*[\"']?(?<![A-Za-z0-9+/])(?P<secret>[A-Za-z0-9+/]{32,256}={0,2})"
+            rb"(?![A-Za-z0-9+/=_\-.])"
+        ),
+        check=_high_entropy,
+        priority=60,
+    )
+)

@@ -1,0 +1,274 @@
+"""Detector types and the one registry every rule (built-in or third-party) is added to.
+
+Two kinds of rules:
+
+- :class:`PatternRule`: hyperscan ``triggers`` find candidate positions in one pass over big
+  blocks; the precise Python ``pattern`` then runs only on the lines that were flagged, and the
+  named group (``secret`` by default) is replaced by a token.
+- :class:`KeyRule`: key names that hold secrets (``password``, ``clientSecret``,
+  ``AWS_SECRET_ACCESS_KEY``...). One shared key/value scanner serves them in text, and the
+  document walker uses them on JSON/YAML keys and on ``{name, value}`` pairs.
+
+Built-ins live in :mod:`engage.diagnostics.redact.builtin` and call :func:`register` exactly as
+a plugin would; plugins are modules named by the ``engage.redact.detectors`` entry point group.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from typing import Literal
+
+from engage.diagnostics.redact.errors import RedactionError
+
+RuleKind = Literal["secret", "pseudonym", "custom"]
+MatchCheck = Callable[["re.Match[bytes]"], bool]
+ENTRY_POINT_GROUP = "engage.redact.detectors"
+
+_CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
+
+
+def key_words(key: str) -> list[str]:
+    """Lower-case words of a key: ``AWS_SECRET_ACCESS_KEY`` / ``secretAccessKey`` -> words."""
+    return [w.lower() for part in re.split(r"[^A-Za-z0-9]+", key) for w in _CAMEL.findall(part)]
+
+
+def normalize_key(key: str) -> str:
+    """Key folded to lower-case letters and digits only (``client-secret`` -> ``clientsecret``)."""
+    return "".join(key_words(key))
+
+
+@dataclass(frozen=True)
+class PatternRule:
+    """A detector found by hyperscan triggers and confirmed by a precise Python regex."""
+
+    name: str
+    description: str
+    triggers: tuple[str, ...]
+    pattern: re.Pattern[bytes]
+    group: str | int = "secret"
+    check: MatchCheck | None = None
+    digest_source: Callable[[bytes], bytes] | None = None
+    caseless: bool = False
+    kind: RuleKind = "secret"
+    priority: int = 50
+
+    def secret_span(self, m: re.Match[bytes]) -> tuple[int, int]:
+        """Span of the part of a match to replace."""
+        try:
+            return m.span(self.group)
+        except IndexError:
+            return m.span(0)
+
+
+# Words after a secret word that make a key describe a secret instead of holding one:
+# ``secretName``, ``token_ttl``, ``passwordFile``, ``secretKeyRef``...
+METADATA_WORDS = frozenset(
+    [
+        "name",
+        "names",
+        "file",
+        "files",
+        "path",
+        "paths",
+        "ref",
+        "refs",
+        "type",
+        "types",
+        "id",
+        "ids",
+        "ttl",
+        "expiry",
+        "expires",
+        "expiration",
+        "expire",
+        "expired",
+        "lifetime",
+        "validity",
+        "length",
+        "len",
+        "size",
+        "count",
+        "url",
+        "uri",
+        "urls",
+        "endpoint",
+        "endpoints",
+        "enabled",
+        "enable",
+        "disabled",
+        "disable",
+        "required",
+        "version",
+        "versions",
+        "dir",
+        "directory",
+        "mount",
+        "mounts",
+        "field",
+        "fields",
+        "format",
+        "header",
+        "headers",
+        "prefix",
+        "suffix",
+        "source",
+        "sources",
+        "provider",
+        "providers",
+        "mode",
+        "policy",
+        "policies",
+        "rotation",
+        "timeout",
+        "duration",
+        "seconds",
+        "secs",
+        "ms",
+        "min",
+        "max",
+        "at",
+        "time",
+        "date",
+        "label",
+        "labels",
+        "selector",
+        "selectors",
+        "namespace",
+        "namespaces",
+        "kind",
+        "template",
+        "annotation",
+        "annotations",
+        "store",
+        "stores",
+        "manager",
+        "managers",
+        "interval",
+        "period",
+        "limit",
+        "limits",
+        "rate",
+        "ratio",
+        "location",
+        "class",
+        "backend",
+        "engine",
+        "reviewer",
+        "reviewers",
+        "hint",
+        "hints",
+        "list",
+        "generator",
+        "generation",
+        "status",
+        "state",
+        "metric",
+        "metrics",
+        "event",
+        "events",
+        "error",
+        "errors",
+    ]
+)
+
+
+@dataclass(frozen=True)
+class KeyRule:
+    """Key names whose values are secrets, e.g. ``client_secret`` or ``kubecostToken``.
+
+    ``suffixes`` are written with separators (``secret_access_key``); a key matches when its
+    normalised form ends with one of them or equals one of ``exact``. ``words`` match a word
+    anywhere in the key unless a metadata word (``name``, ``file``, ``ttl``...) follows it.
+    """
+
+    name: str
+    description: str
+    suffixes: tuple[str, ...] = ()
+    exact: tuple[str, ...] = ()
+    words: tuple[str, ...] = ()
+    priority: int = 50
+    _norm_suffixes: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    _norm_exact: frozenset[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_norm_suffixes", tuple(normalize_key(s) for s in self.suffixes))
+        object.__setattr__(self, "_norm_exact", frozenset(normalize_key(s) for s in self.exact))
+
+    def matches(self, words: list[str]) -> bool:
+        """True when a key (given as its words) names this kind of secret."""
+        norm = "".join(words)
+        if norm in self._norm_exact or (self._norm_suffixes and norm.endswith(self._norm_suffixes)):
+            return True
+        for i in range(len(words) - 1, -1, -1):
+            if self._word_hit(words[i]):
+                return not any(w in METADATA_WORDS for w in words[i + 1 :])
+        return False
+
+    def _word_hit(self, word: str) -> bool:
+        return any(word == w or (len(w) >= 5 and word.endswith(w)) for w in self.words)
+
+    def trigger_fragments(self) -> list[str]:
+        """Hyperscan fragments (case-insensitive) that find these key names in text."""
+        parts = list(self.suffixes) + list(self.exact) + list(self.words)
+        return [r"[_.\- ]?".join(re.escape(w) for w in key_words(p)) for p in parts]
+
+
+Rule = PatternRule | KeyRule
+
+
+class DetectorRegistry:
+    """All known rules by name; built-ins and plugins register themselves here."""
+
+    def __init__(self) -> None:
+        self._rules: dict[str, Rule] = {}
+        self._loaded = False
+
+    def register(self, rule: Rule) -> Rule:
+        """Add a rule; a second rule with the same name and type is refused."""
+        if rule.name in self._rules and type(self._rules[rule.name]) is type(rule):
+            raise RedactionError(f"a redaction rule named {rule.name!r} is already registered")
+        key = rule.name if rule.name not in self._rules else f"{rule.name}#key"
+        self._rules[key] = rule
+        return rule
+
+    def load(self) -> None:
+        """Import the built-in detectors and any plugin modules (once)."""
+        if self._loaded:
+            return
+        self._loaded = True
+        importlib.import_module("engage.diagnostics.redact.builtin")
+        for ep in entry_points(group=ENTRY_POINT_GROUP):
+            loaded = ep.load()
+            if callable(loaded):
+                loaded(self)
+
+    def pattern_rules(self, kinds: Iterable[RuleKind] = ("secret",)) -> list[PatternRule]:
+        """Pattern rules of the given kinds, in priority order."""
+        self.load()
+        wanted = set(kinds)
+        found = [r for r in self._rules.values() if isinstance(r, PatternRule) and r.kind in wanted]
+        return sorted(found, key=lambda r: r.priority)
+
+    def key_rules(self) -> list[KeyRule]:
+        """Key rules in priority order (most specific first)."""
+        self.load()
+        return sorted(
+            (r for r in self._rules.values() if isinstance(r, KeyRule)), key=lambda r: r.priority
+        )
+
+    def names(self) -> list[str]:
+        """Every registered rule name."""
+        self.load()
+        return sorted({r.name for r in self._rules.values()})
+
+
+registry = DetectorRegistry()
+
+
+def register(rule: Rule) -> Rule:
+    """Register a rule in the global registry (built-ins use this too)."""
+    return registry.register(rule)

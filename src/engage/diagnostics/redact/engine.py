@@ -1,0 +1,197 @@
+"""The Redactor: one per run, so pseudonyms stay consistent across every file it touches."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any, cast
+
+from engage.diagnostics.redact.archives import redact_directory
+from engage.diagnostics.redact.documents import DocumentRedactor
+from engage.diagnostics.redact.errors import RedactionError, UnsupportedInput
+from engage.diagnostics.redact.formats import Pipeline, is_tarball
+from engage.diagnostics.redact.lines import LineRedactor
+from engage.diagnostics.redact.report import FileCounter, Finding, RedactionReport
+from engage.diagnostics.redact.rules import RuleSet
+from engage.diagnostics.redact.scanner import compile_rules
+from engage.diagnostics.redact.streams import CountingReader, NullSink
+from engage.diagnostics.redact.textstream import TextStreamRedactor
+from engage.diagnostics.redact.tokens import Pseudonymizer
+
+Progress = Callable[[int], None]
+
+
+class Redactor:
+    """Removes secrets from text, documents, streams, files, directories and tarballs."""
+
+    def __init__(
+        self,
+        rules: RuleSet | None = None,
+        *,
+        pseudonymize: frozenset[str] = frozenset(),
+        key: bytes | None = None,
+    ) -> None:
+        base = rules if rules is not None else RuleSet.builtin()
+        self.rules = base.with_pseudonyms(sorted(pseudonymize)) if pseudonymize else base
+        self.report = RedactionReport()
+        self._pseudonymizer = Pseudonymizer(key)
+        compiled = compile_rules(
+            self.rules.pattern_rules, self.rules.key_rules, prefilter=self.rules.prefilter
+        )
+        self._lines = LineRedactor(compiled, self._pseudonymizer)
+        self._text = TextStreamRedactor(self._lines)
+        self._counters: list[FileCounter] = []
+        self._docs = DocumentRedactor(
+            text=self._redact_value,
+            mask=self._mask,
+            count=self._count,
+            classifier=self._lines.classifier,
+            key_paths=self.rules.key_paths,
+            changes=lambda: self._counters[-1].total if self._counters else 0,
+        )
+        self._pipeline = Pipeline(
+            text=self._text,
+            docs=self._docs,
+            report=self.report,
+            using=self._using,
+            always_structured=bool(self.rules.key_paths),
+        )
+
+    @property
+    def mapping(self) -> dict[str, str]:
+        """Token -> original value, for the customer's own use (``--map``) only."""
+        return dict(self._pseudonymizer.mapping)
+
+    @contextmanager
+    def _using(self, counter: FileCounter) -> Iterator[None]:
+        self._counters.append(counter)
+        previous = self._lines.counter
+        self._lines.counter = counter
+        try:
+            yield
+        finally:
+            self._counters.pop()
+            self._lines.counter = previous
+
+    def _mask(self, rule: str, value: bytes) -> str:
+        return self._lines.mask(rule, value).decode("utf-8")
+
+    def _count(self, rule: str) -> None:
+        if self._lines.counter is not None:
+            self._lines.counter.add(rule)
+
+    def _redact_value(self, value: str) -> str:
+        raw = value.encode("utf-8", "surrogateescape")
+        counter = self._lines.counter
+        if counter is None:
+            return value
+        out = self._text.redact_bytes(raw, counter)
+        return value if out == raw else out.decode("utf-8", "surrogateescape")
+
+    def redact_text(self, text: str, *, name: str = "<text>") -> str:
+        """Redact a string, e.g. a log excerpt."""
+        with self._using(self.report.counter(name)):
+            return self._redact_value(text)
+
+    def redact_document(self, obj: Any, *, name: str) -> Any:
+        """Redacted copy of a parsed JSON/YAML document (Kubernetes objects, HAR, Helm values)."""
+        with self._using(self.report.counter(name)):
+            return self._docs.redact(obj, name)
+
+    def redact_stream(self, src: IO[bytes], dst: IO[bytes], *, name: str) -> None:
+        """Stream ``src`` to ``dst`` redacted; the format is chosen from ``name``.
+
+        Raises UnsupportedInput for content that is refused (zip archives, corrupt gzip...).
+        """
+        self._pipeline.redact_stream(src, dst, name)
+
+    def redact_path(
+        self, src: Path, dst: Path, *, progress: Progress | None = None
+    ) -> RedactionReport:
+        """Redact a file, directory or tarball into ``dst`` of the same kind.
+
+        Output is written next to ``dst`` and moved into place at the end, so a failed run
+        leaves no partial output.
+        """
+        src, dst = Path(src), Path(dst)
+        _check_paths(src, dst)
+        partial = dst.with_name(f".{dst.name}.partial-{os.getpid()}")
+        try:
+            self._write(src, partial, progress)
+            os.replace(partial, dst)
+        except BaseException as exc:
+            _remove(partial)
+            if isinstance(exc, OSError):
+                raise RedactionError(f"cannot write {dst}: {exc.strerror or exc}") from exc
+            raise
+        self.report.bytes_in += _size(src)
+        self.report.bytes_out += _size(dst)
+        return self.report
+
+    def _write(self, src: Path, out: Path, progress: Progress | None) -> None:
+        if src.is_dir():
+            out.mkdir()
+            redact_directory(self._pipeline, src, out, progress)
+            return
+        try:
+            with open(src, "rb") as raw, open(out, "wb") as sink:
+                reader: IO[bytes] = raw
+                if progress is not None:
+                    reader = cast(IO[bytes], CountingReader(raw, progress))
+                self._pipeline.redact_stream(reader, sink, src.name)
+        except UnsupportedInput as exc:
+            raise RedactionError(f"{src.name}: {exc}") from exc
+        except PermissionError as exc:
+            raise RedactionError(f"cannot read {src}: permission denied") from exc
+
+    def scan_path(self, path: Path) -> RedactionReport:
+        """Run every rule over a path without writing anything (what would be replaced)."""
+        path = Path(path)
+        if not path.exists():
+            raise RedactionError(f"{path} does not exist")
+        if path.is_dir():
+            redact_directory(self._pipeline, path, None, None)
+            return self.report
+        try:
+            with open(path, "rb") as raw:
+                self._pipeline.redact_stream(raw, cast(IO[bytes], NullSink()), path.name)
+        except UnsupportedInput as exc:
+            self.report.problem(path.name, str(exc), skipped=True)
+        return self.report
+
+
+def verify_path(path: Path, rules: RuleSet | None = None) -> list[Finding]:
+    """Rescan redacted output: (file, rule) pairs of every detector that still fires."""
+    return Redactor(rules).scan_path(Path(path)).findings()
+
+
+def _check_paths(src: Path, dst: Path) -> None:
+    if not src.exists():
+        raise RedactionError(f"input {src} does not exist")
+    if dst.exists() or dst.is_symlink():
+        raise RedactionError(f"output {dst} already exists")
+    if not dst.parent.is_dir():
+        raise RedactionError(f"output folder {dst.parent} does not exist")
+    if src.is_dir() and dst.resolve().is_relative_to(src.resolve()):
+        raise RedactionError("output must not be inside the input folder")
+    if is_tarball(dst.name) != (src.is_file() and is_tarball(src.name)):
+        raise RedactionError(
+            "output must be the same kind as the input "
+            "(file -> file, folder -> folder, tarball -> tarball)"
+        )
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def _size(path: Path) -> int:
+    if path.is_file():
+        return path.stat().st_size
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink())

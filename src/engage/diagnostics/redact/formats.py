@@ -1,0 +1,221 @@
+"""Choosing how to redact a stream from its name and first bytes, and doing it.
+
+``.tar*``/``.tgz`` -> archive members; ``.gz``/``.xz``/``.bz2`` -> decompress, redact the inner
+file, recompress (a binary inner file, e.g. a pprof profile, passes through byte-for-byte);
+``.har``/``.json``/``.yaml`` -> text rules, plus structural rules when the document needs them;
+binary -> passed through and reported; anything else -> streamed text.
+"""
+
+from __future__ import annotations
+
+import bz2
+import codecs
+import gzip
+import io
+import json
+import lzma
+import re
+import shutil
+import zlib
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from typing import IO, Any
+
+import yaml
+
+from engage.diagnostics.redact.documents import DocumentRedactor
+from engage.diagnostics.redact.errors import UnsupportedInput
+from engage.diagnostics.redact.report import FileCounter, RedactionReport
+from engage.diagnostics.redact.scanner import STRUCT_OWNER
+from engage.diagnostics.redact.streams import (
+    REFUSED_SUFFIXES,
+    SNIFF_SIZE,
+    NullSink,
+    chain,
+    is_binary,
+    refused_kind,
+)
+from engage.diagnostics.redact.textstream import StreamState, TextStreamRedactor
+
+STRUCTURED_MAX = 128 << 20
+TAR_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.xz", ".txz", ".tar.bz2", ".tbz2")
+_STRUCTURED = (".har", ".json", ".yaml", ".yml")
+_SPECIAL_NAMES = ("cloud-integration.json", "values.yaml", "values.yml")
+Opener = Callable[[IO[bytes], str], Any]
+_COMPRESSORS: dict[str, tuple[Opener, Callable[[], Any], str]] = {
+    ".gz": (
+        lambda f, mode: gzip.GzipFile(filename="", fileobj=f, mode=mode, mtime=0),
+        lambda: zlib.decompressobj(wbits=47),
+        "gzip",
+    ),
+    ".xz": (lambda f, mode: lzma.LZMAFile(f, mode), lzma.LZMADecompressor, "xz"),  # noqa: SIM115
+    ".bz2": (
+        lambda f, mode: bz2.BZ2File(f, mode),  # type: ignore[call-overload]
+        bz2.BZ2Decompressor,
+        "bzip2",
+    ),
+}
+_INDENT = re.compile(rb"\n([ \t]+)[\"\[{0-9tfn-]")
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_YAML_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+def is_tarball(name: str) -> bool:
+    """Names of tar archives (compressed or not)."""
+    return name.lower().endswith(TAR_SUFFIXES)
+
+
+class Pipeline:
+    """Redacts one named stream into another, recursing into compressed files and archives."""
+
+    def __init__(
+        self,
+        *,
+        text: TextStreamRedactor,
+        docs: DocumentRedactor,
+        report: RedactionReport,
+        using: Callable[[FileCounter], AbstractContextManager[None]],
+        always_structured: bool,
+    ) -> None:
+        self.text = text
+        self.docs = docs
+        self.report = report
+        self.using = using
+        self.always_structured = always_structured
+
+    def redact_stream(self, src: IO[bytes], dst: IO[bytes], name: str) -> None:
+        """Redact ``src`` into ``dst``; the format is chosen from ``name`` and the content."""
+        lower = name.lower()
+        if is_tarball(lower):
+            from engage.diagnostics.redact.archives import redact_tar_stream
+
+            redact_tar_stream(self, src, dst, name)
+            return
+        suffix = next((s for s in REFUSED_SUFFIXES if lower.endswith(s)), None)
+        if suffix is not None:
+            raise UnsupportedInput(f"{REFUSED_SUFFIXES[suffix]} cannot be redacted; refused")
+        for ext, spec in _COMPRESSORS.items():
+            if lower.endswith(ext):
+                self._compressed(src, dst, name, ext, spec)
+                return
+        self._plain(src, dst, name)
+
+    def _compressed(
+        self,
+        src: IO[bytes],
+        dst: IO[bytes],
+        name: str,
+        ext: str,
+        spec: tuple[Opener, Callable[[], Any], str],
+    ) -> None:
+        opener, decompressor, label = spec
+        raw_head = src.read(1 << 16)
+        try:
+            plain_head = decompressor().decompress(raw_head)[:SNIFF_SIZE]
+        except (OSError, EOFError, ValueError, lzma.LZMAError, zlib.error) as exc:
+            raise UnsupportedInput(f"not a valid {label} file ({exc}); refused") from exc
+        if is_binary(plain_head):
+            dst.write(raw_head)
+            shutil.copyfileobj(src, dst, 1 << 20)
+            self.report.binary_files.append(name)
+            return
+        inner = name[: -len(ext)]
+        try:
+            with opener(chain(raw_head, src), "rb") as plain:
+                if isinstance(dst, NullSink):
+                    self.redact_stream(plain, dst, inner)
+                    return
+                with opener(dst, "wb") as packed:
+                    self.redact_stream(plain, packed, inner)
+        except (OSError, EOFError, lzma.LZMAError, zlib.error) as exc:
+            raise UnsupportedInput(f"corrupt {label} data ({exc}); refused") from exc
+
+    def _plain(self, src: IO[bytes], dst: IO[bytes], name: str) -> None:
+        head = src.read(SNIFF_SIZE)
+        counter = self.report.counter(name)
+        if not head:
+            self.report.problem(name, "empty file (copied as is)")
+            return
+        kind = refused_kind(head)
+        if kind is not None:
+            raise UnsupportedInput(f"{kind} cannot be redacted; refused")
+        if is_binary(head):
+            dst.write(head)
+            shutil.copyfileobj(src, dst, 1 << 20)
+            self.report.binary_files.append(name)
+            return
+        with self.using(counter):
+            if name.lower().endswith(_STRUCTURED):
+                self._structured(src, dst, name, head, counter)
+            else:
+                self._notes(name, self.text.stream(src, dst, counter, head=head))
+
+    def _notes(self, name: str, state: StreamState) -> None:
+        if state.long_lines:
+            self.report.problem(
+                name,
+                f"{state.long_lines} line(s) longer than "
+                f"{self.text.max_line >> 20} MiB, redacted in windows",
+            )
+        if state.invalid_utf8_at >= 0:
+            self.report.problem(
+                name, f"invalid UTF-8 at byte {state.invalid_utf8_at}; redacted as bytes"
+            )
+
+    def _structured(
+        self, src: IO[bytes], dst: IO[bytes], name: str, head: bytes, counter: FileCounter
+    ) -> None:
+        data = head + src.read(STRUCTURED_MAX + 1 - len(head))
+        if len(data) > STRUCTURED_MAX:
+            self.report.problem(
+                name,
+                f"larger than {STRUCTURED_MAX >> 20} MiB: text rules "
+                "only, structural rules skipped",
+            )
+            self._notes(name, self.text.stream(src, dst, counter, head=data))
+            return
+        lower = name.lower()
+        needs = (
+            self.always_structured
+            or lower.endswith((".har", *_SPECIAL_NAMES))
+            or any(owner == STRUCT_OWNER for _, owner in self.text.lines.compiled.scan(data))
+        )
+        docs = self._parse(data, lower) if needs else None
+        if docs is None:
+            if needs:
+                self.report.problem(name, "not valid JSON/YAML; redacted as text")
+            self._notes(name, self.text.stream(io.BytesIO(data), dst, counter))
+            return
+        before = counter.total
+        redacted = [self.docs.redact(doc, name) for doc in docs]
+        dst.write(data if counter.total == before else self._dump(redacted, data, lower))
+
+    @staticmethod
+    def _parse(data: bytes, lower: str) -> list[Any] | None:
+        try:
+            if lower.endswith((".yaml", ".yml")):
+                return list(yaml.load_all(data, Loader=_YAML_LOADER))
+            return [json.loads(data.decode("utf-8-sig"))]
+        except (ValueError, yaml.YAMLError, RecursionError):
+            return None
+
+    @staticmethod
+    def _dump(docs: list[Any], original: bytes, lower: str) -> bytes:
+        if lower.endswith((".yaml", ".yml")):
+            explicit = len(docs) > 1 or original.lstrip().startswith(b"---")
+            text = yaml.dump_all(
+                docs,
+                Dumper=_YAML_DUMPER,
+                sort_keys=False,
+                allow_unicode=True,
+                default_flow_style=False,
+                explicit_start=explicit,
+            )
+            return str(text).encode("utf-8")
+        m = _INDENT.search(original[:65536])
+        indent = m.group(1).decode() if m else None
+        separators = (",", ":") if indent is None and b'": ' not in original[:4096] else None
+        out = json.dumps(docs[0], ensure_ascii=False, indent=indent, separators=separators)
+        bom = codecs.BOM_UTF8 if original.startswith(codecs.BOM_UTF8) else b""
+        tail = b"\n" if original.endswith(b"\n") else b""
+        return bom + out.encode("utf-8") + tail

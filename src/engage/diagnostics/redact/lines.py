@@ -1,0 +1,165 @@
+"""Precise redaction of one flagged line, and the states that span several lines.
+
+Multi-line states: the body of a PEM key, the continuation lines of an INI/YAML key whose value
+starts on the next line, and the ``value`` line that follows a secret ``name`` line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Protocol
+
+from engage.diagnostics.redact.builtin.keys import (
+    PEM_BEGIN,
+    PEM_END,
+    looks_like_key_material,
+    pem_digest_source,
+)
+from engage.diagnostics.redact.pairs import NAME_RE, KeyClassifier, PairScanner, is_placeholder
+from engage.diagnostics.redact.scanner import KV_OWNER, NV_OWNER, STRUCT_OWNER, CompiledRules
+from engage.diagnostics.redact.tokens import Pseudonymizer, contains_token
+
+_MAPPING_LINE = re.compile(rb"[ \t]*(?:-[ \t]+)?[\"']?[\w.\-]+[\"']?[ \t]*[:=]")
+PEM_RULE = "private-key"
+
+
+class Counter(Protocol):
+    """Receives one count per replaced value."""
+
+    def add(self, rule: str) -> None:
+        """Count one replacement by ``rule``."""
+
+
+class LineState(Protocol):
+    """A multi-line state; ``feed`` returns (handled line or None to process normally, open)."""
+
+    def feed(self, line: bytes) -> tuple[bytes | None, bool]:
+        """Handle the next line."""
+
+
+def _split_eol(line: bytes) -> tuple[int, bytes, bytes]:
+    body = line.rstrip(b"\r\n")
+    indent = len(body) - len(body.lstrip(b" \t"))
+    return indent, body[indent:], line[len(body) :]
+
+
+class PemBody:
+    """Inside ``-----BEGIN ... PRIVATE KEY-----``: the first body line becomes the token."""
+
+    def __init__(self, redactor: LineRedactor) -> None:
+        self.redactor = redactor
+        self.first = True
+
+    def feed(self, line: bytes) -> tuple[bytes | None, bool]:
+        """Replace key material until the END line."""
+        if PEM_END.search(line) is not None:
+            return line, False
+        indent, content, eol = _split_eol(line)
+        if not content.strip() or contains_token(content):
+            return line, True
+        if not self.first:
+            return line[:indent] + eol, True
+        if not looks_like_key_material(content):
+            return line, True
+        self.first = False
+        token = self.redactor.mask(PEM_RULE, pem_digest_source(content))
+        return line[:indent] + token + eol, True
+
+
+class Continuation:
+    """Indented lines that carry the value of a secret key (INI continuation, YAML ``|``)."""
+
+    def __init__(self, redactor: LineRedactor, rule: str, indent: int, block_scalar: bool) -> None:
+        self.redactor, self.rule = redactor, rule
+        self.indent, self.block_scalar = indent, block_scalar
+
+    def feed(self, line: bytes) -> tuple[bytes | None, bool]:
+        """Mask deeper-indented value lines; stop at the first line that is not one."""
+        indent, content, eol = _split_eol(line)
+        if not content.strip():
+            return line, True
+        if indent <= self.indent:
+            return None, False
+        if not self.block_scalar and _MAPPING_LINE.match(line):
+            return None, False
+        if content[:1] in (b"#", b";") or is_placeholder(content.strip()):
+            return line, True
+        return line[:indent] + self.redactor.mask(self.rule, content.rstrip()) + eol, True
+
+
+class PendingValue:
+    """After ``name: DB_PASSWORD`` the ``value:`` is on one of the next two lines."""
+
+    def __init__(self, redactor: LineRedactor, rule: str) -> None:
+        self.redactor, self.rule, self.left = redactor, rule, 2
+
+    def feed(self, line: bytes) -> tuple[bytes | None, bool]:
+        """Mask the value line if it comes before another name or the budget runs out."""
+        if NAME_RE.search(line) is not None:
+            return None, False
+        new, found = self.redactor.pairs.value_after(line, 0, self.rule)
+        if found:
+            return new, False
+        self.left -= 1
+        return None, self.left > 0
+
+
+class LineRedactor:
+    """Runs the precise rules whose triggers fired on a line, in priority order."""
+
+    def __init__(self, compiled: CompiledRules, pseudonymizer: Pseudonymizer) -> None:
+        self.compiled = compiled
+        self.pseudonymizer = pseudonymizer
+        self.classifier = KeyClassifier(compiled.key_rules)
+        self.pairs = PairScanner(self.classifier, self.mask)
+        self.counter: Counter | None = None
+        self._priority = {i: r.priority for i, r in enumerate(compiled.pattern_rules)}
+        self._priority.update({KV_OWNER: 50, NV_OWNER: 51, STRUCT_OWNER: 1000})
+        self._pem = next(
+            (i for i, r in enumerate(compiled.pattern_rules) if r.name == PEM_RULE), None
+        )
+
+    def mask(self, rule: str, value: bytes) -> bytes:
+        """Token for a secret value, counted against the current file."""
+        if self.counter is not None:
+            self.counter.add(rule)
+        return self.pseudonymizer.token(rule, value)
+
+    def redact_line(self, line: bytes, owners: Iterable[int]) -> tuple[bytes, LineState | None]:
+        """Redact one line; return it and a multi-line state it opened, if any."""
+        state: LineState | None = None
+        for owner in sorted(set(owners), key=self._priority.__getitem__):
+            if owner >= 0:
+                line = self._apply(owner, line)
+            elif owner == KV_OWNER:
+                line, hit = self.pairs.key_values(line)
+                if hit is not None:
+                    indent = len(line) - len(line.lstrip(b" \t"))
+                    state = Continuation(self, hit.rule, indent, hit.block_scalar)
+            elif owner == NV_OWNER:
+                line, pending = self.pairs.name_values(line)
+                if pending is not None:
+                    state = PendingValue(self, pending)
+        if self._pem is not None and self._pem in owners:
+            begins = list(PEM_BEGIN.finditer(line))
+            if begins and PEM_END.search(line, begins[-1].end()) is None:
+                state = PemBody(self)
+        return line, state
+
+    def _apply(self, index: int, line: bytes) -> bytes:
+        rule = self.compiled.pattern_rules[index]
+
+        def replace(m: re.Match[bytes]) -> bytes:
+            whole = m.group(0)
+            start, end = rule.secret_span(m)
+            if start < 0 or start == end:
+                return whole
+            secret = m.string[start:end]
+            if contains_token(secret) or (rule.check is not None and not rule.check(m)):
+                return whole
+            source = rule.digest_source(secret) if rule.digest_source else secret
+            offset = m.start()
+            return whole[: start - offset] + self.mask(rule.name, source) + whole[end - offset :]
+
+        return rule.pattern.sub(replace, line)

@@ -1,0 +1,212 @@
+"""Key/value and name/value pairs in text: ``password=...``, ``"token": "..."``, env entries.
+
+Handles the shapes found in logs and configs: ``key=value``, ``key: value``, ``key := value``,
+JSON pairs (also escaped inside a log line: ``\\"password\\":\\"...\\"``), connection strings
+(``Password=...;``), and ``{"name": "DB_PASSWORD", "value": "..."}`` pairs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from engage.diagnostics.redact.detectors import KeyRule, key_words
+from engage.diagnostics.redact.tokens import contains_token
+
+KV_RE = re.compile(
+    rb"""(?<![\w.\-])(?<!redacted:)
+    (?P<key>[A-Za-z_][\w.\-]{0,80})
+    (?P<kq>\\*["']?)
+    [ \t]*(?P<sep>:=|=>|[:=])[ \t]*
+    (?:(?P<dq>\\*")(?P<dqv>[^"\\\r\n]*)
+      |(?P<sq>\\*')(?P<sqv>[^'\\\r\n]*)
+      |(?P<uv>[^\s"'\\,;&<>(){}\[\]`|]+))?""",
+    re.X,
+)
+NAME_RE = re.compile(
+    rb"""(?<![\w\-])(?P<nq>\\*["']?)name\\*["']?[ \t]*[:=][ \t]*\\*["']?
+    (?P<name>[A-Za-z0-9_.\-]{1,120})""",
+    re.X,
+)
+VALUE_RE = re.compile(
+    rb"""(?<![\w\-])\\*["']?value\\*["']?[ \t]*:[ \t]*
+    (?:(?P<dq>\\*")(?P<dqv>[^"\\\r\n]*)
+      |(?P<sq>\\*')(?P<sqv>[^'\\\r\n]*)
+      |(?P<uv>[^\s"'\\,;&<>(){}\[\]`|]+))""",
+    re.X,
+)
+_LINE_START = re.compile(rb"[ \t]*(?:-[ \t]+)?(?:export[ \t]+)?[\"']?")
+_BLOCK_REST = re.compile(rb"[ \t]*(?:[|>][-+0-9]*)?[ \t]*\r?\n?")
+_PLACEHOLDERS = frozenset(
+    b"true false null none nil undefined yes no on off <nil> redacted [redacted] <redacted> "
+    b"masked [masked] <masked> hidden [hidden] <hidden> changeme-not-set".split()
+)
+_FILLER = frozenset(b"*xX.-_#?")
+HEADER_RULES = {
+    "cookie": "cookie",
+    "set-cookie": "cookie",
+    "authorization": "authorization-header",
+    "proxy-authorization": "authorization-header",
+}
+_HEADER_SECRET_WORDS = frozenset(
+    [
+        "token",
+        "key",
+        "secret",
+        "signature",
+        "auth",
+        "session",
+        "credential",
+        "credentials",
+        "apikey",
+        "csrf",
+        "xsrf",
+    ]
+)
+
+Masker = Callable[[str, bytes], bytes]
+
+
+def is_placeholder(value: bytes) -> bool:
+    """Values that are not secrets: empty, booleans, templates, masks and tokens."""
+    if len(value) < 3 or contains_token(value) or value[:1] in (b"=", b">", b"%"):
+        return True
+    if value.lower() in _PLACEHOLDERS or all(c in _FILLER for c in value):
+        return True
+    return value.startswith((b"${", b"{{", b"$(", b"<%", b"[["))
+
+
+def looks_secret(value: bytes) -> bool:
+    """For ``key: value`` inside prose: only values that look like a credential count."""
+    has_digit = any(48 <= c <= 57 for c in value)
+    mixed = value.lower() != value and value.upper() != value
+    return (has_digit and len(value) >= 6) or (mixed and len(value) >= 16)
+
+
+@dataclass(frozen=True)
+class PairHit:
+    """What a pair scan found: a continuation to follow, or a value pending on a later line."""
+
+    rule: str
+    block: bool  # True: a key with an empty value opened a block (INI/YAML)
+    block_scalar: bool  # the block is a YAML literal/folded scalar (| or >)
+
+
+class KeyClassifier:
+    """Decides whether a key names a secret, and which rule it belongs to."""
+
+    def __init__(self, key_rules: Sequence[KeyRule]) -> None:
+        self._rules = list(key_rules)
+        self._cache: dict[bytes, str | None] = {}
+
+    def classify(self, key: bytes) -> str | None:
+        """Rule name for a secret-holding key, or None."""
+        if key in self._cache:
+            return self._cache[key]
+        words = key_words(key.decode("ascii", "replace"))
+        found = None
+        if words and words[0] != "existing":
+            found = next((r.name for r in self._rules if r.matches(words)), None)
+        if len(self._cache) < 100_000:
+            self._cache[key] = found
+        return found
+
+    def classify_name(self, name: bytes) -> str | None:
+        """Rule for the name of a name/value pair (env variable, HTTP header, cookie...)."""
+        lower = name.decode("ascii", "replace").lower()
+        if lower in HEADER_RULES:
+            return HEADER_RULES[lower]
+        if lower.startswith("x-") and set(lower[2:].split("-")) & _HEADER_SECRET_WORDS:
+            return "token-header"
+        return self.classify(name)
+
+
+def _value_span(m: re.Match[bytes]) -> tuple[int, int, bool]:
+    for group, quoted in (("dqv", True), ("sqv", True), ("uv", False)):
+        if m.group(group) is not None:
+            return m.start(group), m.end(group), quoted
+    return -1, -1, False
+
+
+def _line_rest(line: bytes, start: int) -> int:
+    """End of an unquoted value that runs to the end of the line (minus comment and blanks)."""
+    end = len(line)
+    while end > start and line[end - 1] in b" \t\r\n":
+        end -= 1
+    for marker in (b" #", b"\t#"):
+        cut = line.find(marker, start, end)
+        if cut != -1:
+            end = cut
+    while end > start and line[end - 1] in b" \t":
+        end -= 1
+    return end
+
+
+class PairScanner:
+    """Masks secret values of key/value and name/value pairs on one line."""
+
+    def __init__(self, classifier: KeyClassifier, mask: Masker) -> None:
+        self.classifier = classifier
+        self.mask = mask
+
+    def key_values(self, line: bytes) -> tuple[bytes, PairHit | None]:
+        """Mask every secret ``key <sep> value`` on a line; report a block opened at its end."""
+        pieces: list[bytes] = []
+        last = pos = 0
+        hit: PairHit | None = None
+        while (m := KV_RE.search(line, pos)) is not None:
+            rule = self.classifier.classify(m.group("key"))
+            if rule is None:
+                pos = m.end("key")
+                continue
+            start, end, quoted = _value_span(m)
+            pos = max(m.end(), m.end("key") + 1)
+            at_start = _LINE_START.fullmatch(line, 0, m.start("key")) is not None
+            if start < 0:
+                if at_start and _BLOCK_REST.fullmatch(line, m.end()):
+                    rest = line[m.end() :].strip()
+                    hit = PairHit(rule, True, rest[:1] in (b"|", b">"))
+                continue
+            spaced = any(c in b" \t" for c in line[m.end("key") : start])
+            if not quoted and at_start and (m.group("sep") == b":" or spaced):
+                end = max(end, _line_rest(line, start))
+            value = line[start:end]
+            if is_placeholder(value) or (rule == "password" and value[:1] == b"/"):
+                continue
+            prose = m.group("sep") == b":" and not quoted and not at_start and not m.group("kq")
+            if prose and not looks_secret(value):
+                continue
+            pieces += [line[last:start], self.mask(rule, value)]
+            last = pos = end
+        if not pieces:
+            return line, hit
+        pieces.append(line[last:])
+        return b"".join(pieces), hit
+
+    def name_values(self, line: bytes) -> tuple[bytes, str | None]:
+        """Mask values of secret-named pairs; return a rule if the value is on a later line."""
+        pending: str | None = None
+        for m in NAME_RE.finditer(line):
+            rule = self.classifier.classify_name(m.group("name"))
+            if rule is None:
+                continue
+            line, found = self.value_after(line, m.end(), rule)
+            pending = None if found else rule
+        return line, pending
+
+    def value_after(self, line: bytes, pos: int, rule: str) -> tuple[bytes, bool]:
+        """Mask the first ``value: ...`` at or after ``pos``; tell whether one was found."""
+        v = VALUE_RE.search(line, pos)
+        if v is None:
+            return line, False
+        start, end, quoted = _value_span(v)
+        if not quoted:
+            end = max(end, _line_rest(line, start))
+        value = line[start:end]
+        if value.endswith(b",") and not quoted:
+            end -= 1
+            value = value[:-1]
+        if is_placeholder(value):
+            return line, True
+        return line[:start] + self.mask(rule, value) + line[end:], True

@@ -1,0 +1,105 @@
+"""One hyperscan database for every trigger of every rule: find candidates in one pass.
+
+Each expression belongs to an *owner*: the index of a pattern rule, or one of the shared
+scanners (key/value pairs, name/value pairs, structural hints for documents). The precise
+Python work then only runs on the few lines where an owner fired.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import hyperscan
+
+from engage.diagnostics.redact.detectors import KeyRule, PatternRule
+from engage.diagnostics.redact.errors import RulesError
+
+KV_OWNER = -1  # key: value / key=value / "key": "value" pairs
+NV_OWNER = -2  # {"name": "DB_PASSWORD", "value": "..."} pairs (env, HAR headers)
+STRUCT_OWNER = -3  # hints that a document needs structural redaction (Secret kind...)
+
+_SEP = r"[\"'\\]{0,3}[ \t]{0,4}(:=|=>|[:=])"
+NV_TRIGGER = (
+    r"name[\"'\\]{0,3}[ \t]{0,3}[:=][ \t]{0,3}[\"'\\]{0,3}[A-Za-z0-9_.\-]{0,60}"
+    r"(pass|pwd|secret|token|key|credential|auth|cookie|session|signature)"
+)
+STRUCT_TRIGGERS = (
+    r"kind[\"'\\]{0,3}[ \t]{0,3}:[ \t]{0,3}[\"'\\]{0,3}Secret",
+    r"last-applied-configuration",
+    r"HELM_VALUES",
+)
+
+
+@dataclass
+class CompiledRules:
+    """Rules compiled into one hyperscan database plus the owner of each expression."""
+
+    pattern_rules: list[PatternRule]
+    key_rules: list[KeyRule]
+    owners: list[int] = field(default_factory=list)
+    db: hyperscan.Database | None = None
+
+    def scan(self, data: bytes) -> list[tuple[int, int]]:
+        """(end offset, owner) of every trigger match in ``data``, in scan order."""
+        found: list[tuple[int, int]] = []
+        if self.db is None or not len(data):
+            return found
+        owners = self.owners
+
+        def on_match(expr: int, start: int, end: int, flags: int, ctx: object) -> None:
+            found.append((end, owners[expr]))
+
+        self.db.scan(data, match_event_handler=on_match)
+        return found
+
+
+def _expression(trigger: str, caseless: bool) -> tuple[bytes, int]:
+    return trigger.encode("utf-8"), hyperscan.HS_FLAG_CASELESS if caseless else 0
+
+
+def compile_rules(
+    pattern_rules: Sequence[PatternRule],
+    key_rules: Sequence[KeyRule],
+    *,
+    prefilter: frozenset[str] = frozenset(),
+) -> CompiledRules:
+    """Compile every trigger into one block-mode hyperscan database.
+
+    ``prefilter`` names rules (custom regexes) whose triggers may use constructs hyperscan does
+    not support; they are compiled in prefilter mode, which only widens the candidate set.
+    """
+    compiled = CompiledRules(list(pattern_rules), list(key_rules))
+    expressions: list[bytes] = []
+    flags: list[int] = []
+    for index, rule in enumerate(compiled.pattern_rules):
+        for trigger in rule.triggers:
+            expr, flag = _expression(trigger, rule.caseless)
+            if rule.name in prefilter:
+                flag |= hyperscan.HS_FLAG_PREFILTER
+            expressions.append(expr)
+            flags.append(flag)
+            compiled.owners.append(index)
+    if compiled.key_rules:
+        fragments = sorted({f for r in compiled.key_rules for f in r.trigger_fragments()})
+        kv = "(" + "|".join(fragments) + r")[A-Za-z0-9_.\-]{0,40}" + _SEP
+        for expr_text, owner in ((kv, KV_OWNER), (NV_TRIGGER, NV_OWNER)):
+            expressions.append(expr_text.encode())
+            flags.append(hyperscan.HS_FLAG_CASELESS)
+            compiled.owners.append(owner)
+    for trigger in STRUCT_TRIGGERS:
+        expressions.append(trigger.encode())
+        flags.append(0)
+        compiled.owners.append(STRUCT_OWNER)
+    db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+    try:
+        db.compile(
+            expressions=expressions,
+            ids=list(range(len(expressions))),
+            elements=len(expressions),
+            flags=flags,
+        )
+    except hyperscan.error as exc:
+        raise RulesError(f"a rule pattern cannot be compiled for scanning: {exc}") from exc
+    compiled.db = db
+    return compiled

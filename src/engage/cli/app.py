@@ -17,6 +17,7 @@ app = typer.Typer(
 
 # Each module exposes register(app). Add a module name here when you add a verb group.
 COMMAND_MODULES: list[str] = [
+    "redact",
     "collect",
     "bundle",
     "server",

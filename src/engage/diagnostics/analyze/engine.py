@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import json
 import re
+import tarfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -106,6 +108,8 @@ class _Run:
         for entry in iter_entries(self.path, self.problems):
             try:
                 self._entry(entry)
+            except (tarfile.TarError, EOFError, zlib.error) as exc:
+                self.problems.add(entry.path, f"truncated or corrupt data, read partly: {exc}")
             except OSError as exc:
                 self.problems.add(entry.path, f"read error: {exc}")
             self._tick(entry)

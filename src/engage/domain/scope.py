@@ -33,6 +33,7 @@ SUMMARY_CHARS = 100
 OPENING_WEIGHT = 1.5  # the first sentence of a part usually states the problem
 CAUSE_WEIGHT = 1.75  # the sentence naming the one cause, and its neighbours
 EFFECT_WEIGHT = 0.5  # "because X, Y": Y is a consequence, not the issue
+STEP_WEIGHT = 0.5  # reproduction steps walk through other areas on the way to the problem
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,7 @@ class _Sentence:
     surface: dict[str, str] = field(default_factory=dict)  # term id -> text as written
     boost: dict[str, float] = field(default_factory=dict)  # term id -> 0.5 if only an effect
     weight: float = 1.0  # the sentence stating the one cause (and its neighbours) weighs more
+    step: bool = False  # an item of a list of reproduction or troubleshooting steps
 
 
 @dataclass
@@ -106,7 +108,12 @@ class _Segment:
         return totals
 
     def substantial(self) -> bool:
-        """Enough evidence to stand as an issue: two terms, or one ask after a marker."""
+        """Enough evidence to stand as an issue: two terms, or one ask after a marker.
+
+        Steps alone never do: they belong to the problem they reproduce.
+        """
+        if all(s.step or not s.hits for s in self.sentences):
+            return False
         area, score = self.top()
         uses = sum(n for s in self.sentences for (a, _t), n in s.hits.items() if a is area)
         if self.first.boundary >= 0.6:
@@ -144,17 +151,20 @@ def _hits(sentence: _Sentence) -> None:
 # --- step 1 and 2: prose extraction and segmentation into sentences ---
 
 
-def _list_kind(lead_in: str, items: list[str], one_cause: bool) -> float:
-    """Boundary strength at each item of a list: asks and issues split, steps do not."""
-    if one_cause or lx.STEPS.search(lead_in):
-        return 0.0
+def _list_kind(lead_in: str, items: list[str], one_cause: bool) -> tuple[float, bool]:
+    """Boundary strength at each item of a list (asks and issues split, steps do not), and
+    whether the list is reproduction or troubleshooting steps."""
+    if lx.STEPS.search(lead_in):
+        return 0.0, True
+    if one_cause:
+        return 0.0, False
     announced = bool(lx.ANNOUNCE.search(lead_in)) or "question" in lead_in.lower()
     asks = sum(1 for item in items if item.rstrip().endswith("?"))
     if announced and lx.SEPARATE.search(lead_in):
-        return 1.0
+        return 1.0, False
     if announced or asks * 2 > len(items):
-        return 0.6
-    return 0.0
+        return 0.6, False
+    return 0.0, False
 
 
 def _mark(sentence: _Sentence, body: str) -> None:
@@ -174,15 +184,15 @@ def _mark(sentence: _Sentence, body: str) -> None:
 def _sentences(description: str, one_cause: bool) -> tuple[list[_Sentence], int]:
     paragraphs, dropped = lx.prose_paragraphs(description)
     sentences: list[_Sentence] = []
-    list_strength = 0.0  # a list interrupted by a code block goes on in the next paragraph
+    list_strength, steps = 0.0, False  # a list cut by a code block goes on after it
     for p_index, lines in enumerate(paragraphs, start=1):
         units = lx.units(lines)
         items = [u[0] for u in units if u[1]]
         lead = next((u[0] for u in units if not u[1]), None)
         if items and (lead is not None or not units[0][1]):
-            list_strength = _list_kind(lead or "", items, one_cause)
+            list_strength, steps = _list_kind(lead or "", items, one_cause)
         elif items and lead is None and not list_strength and sentences:
-            list_strength = _list_kind(sentences[-1].text, items, one_cause)
+            list_strength, steps = _list_kind(sentences[-1].text, items, one_cause)
         for u_index, (text, is_item, _numbered) in enumerate(units):
             marker = lx.LIST_ITEM.match(text)
             label = marker.group(0).strip() if marker else ""
@@ -195,6 +205,8 @@ def _sentences(description: str, one_cause: bool) -> tuple[list[_Sentence], int]
                 sentence = _Sentence(text=piece, where=where)
                 _hits(sentence)
                 _mark(sentence, piece)
+                if is_item and steps:
+                    sentence.weight, sentence.step = STEP_WEIGHT, True
                 if s_index == 0 and is_item and list_strength > sentence.boundary:
                     sentence.boundary, sentence.cue = list_strength, f"list item {label}"
                 opens_paragraph = s_index == 0 and u_index == 0

@@ -6,7 +6,9 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -19,12 +21,33 @@ from engage.server import create_app
 from engage.services.demo import DemoInfo, load_demo
 
 
+class ShiftableClock:
+    """The real clock plus an offset tests can move (to see SLA clocks run out)."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta()
+
+    def now(self) -> datetime:
+        """Now (UTC) plus the offset."""
+        return datetime.now(UTC) + self.offset
+
+    @contextmanager
+    def shifted(self, **delta: float) -> Iterator[None]:
+        """Move the clock forward for the duration of a `with` block."""
+        self.offset += timedelta(**delta)
+        try:
+            yield
+        finally:
+            self.offset -= timedelta(**delta)
+
+
 @dataclass
 class LiveServer:
-    """A running engage server: its base URL, the container behind it and the demo data."""
+    """A running engage server: its base URL, the container, its clock and the demo data."""
 
     url: str
     engage: Engage
+    clock: ShiftableClock
     demo: DemoInfo
 
 
@@ -50,12 +73,13 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     """A migrated SQLite database with the demo loaded, served on 127.0.0.1 for the session."""
     root: Path = tmp_path_factory.mktemp("live-server")
     settings = Settings(database_url=f"sqlite:///{root / 'engage.db'}", data_dir=root / "data")
-    engage = build(settings)
+    clock = ShiftableClock()
+    engage = build(settings, clock=clock)
     upgrade(engage.engine)
     demo = load_demo(engage.uow(), engage.clock)
     server, thread, url = _serve(engage)
     try:
-        yield LiveServer(url=url, engage=engage, demo=demo)
+        yield LiveServer(url=url, engage=engage, clock=clock, demo=demo)
     finally:
         server.should_exit = True
         thread.join(timeout=10)

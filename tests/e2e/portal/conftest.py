@@ -63,3 +63,33 @@ def page(browser: Any, live_server: Any, request: pytest.FixtureRequest) -> Iter
         name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid)
         page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
     context.close()
+
+
+@pytest.fixture
+def sign_in(live_server: Any) -> Any:
+    """`sign_in(page, email)`: sign in through the form as a demo user."""
+    def do(page: Any, email: str, password: str | None = None) -> None:
+        page.goto("/login")
+        page.get_by_label("E-mail").fill(email)
+        page.get_by_label("Password").fill(password or live_server.demo.password)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_load_state()
+    return do
+
+
+@pytest.fixture
+def open_case_as(live_server: Any) -> Any:
+    """`open_case_as(email, title, description, severity="P3") -> case id`, through the service."""
+    from engage.domain.cases import Severity
+    from engage.services.cases import open_case
+
+    def do(email: str, title: str, description: str, severity: str = "P3") -> int:
+        engage = live_server.engage
+        with engage.uow() as uow:
+            user = uow.users.by_email(email)
+            assert user is not None
+            case, _ = open_case(uow, engage.clock, actor=user, title=title,
+                                description=description, severity=Severity(severity))
+            assert case.id is not None
+            return case.id
+    return do

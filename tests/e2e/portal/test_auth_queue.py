@@ -1,0 +1,144 @@
+"""Sign-in, the case queue and who sees what, in headless Chromium."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+ALICE = "alice@acme.example"  # Acme customer admin, America/New_York
+SAM = "sam@support.example"  # support engineer, Europe/London
+
+
+def queue_ids(page: Any) -> list[int]:
+    """Case ids in the queue table, top to bottom."""
+    return [int(x) for x in page.locator("table.queue tbody tr").evaluate_all(
+        "rows => rows.map(r => r.dataset.caseId)")]
+
+
+def test_signed_out_visitor_signs_in_and_lands_where_they_were_going(
+        page: Any, sign_in: Any) -> None:
+    page.goto("/cases/1")
+    expect(page).to_have_url(re.compile(r"/login\?next=%2Fcases%2F1$"))
+    page.get_by_label("E-mail").fill(ALICE)
+    page.get_by_label("Password").fill("engage-demo")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(re.compile(r"/cases/1$"))
+    expect(page.get_by_role("banner")).to_contain_text("Alice Admin")
+    page.get_by_role("button", name="Sign out").click()
+    expect(page).to_have_url(re.compile(r"/login$"))
+    page.goto("/cases")
+    expect(page).to_have_url(re.compile(r"/login\?next="))
+
+
+def test_wrong_password_is_refused_with_a_message(page: Any, sign_in: Any) -> None:
+    sign_in(page, ALICE, "not-the-password")
+    expect(page.get_by_role("alert")).to_have_text("wrong e-mail or password")
+    expect(page.get_by_label("E-mail")).to_have_value(ALICE)
+    page.goto("/cases")
+    expect(page).to_have_url(re.compile(r"/login"))
+
+
+def test_customer_queue_shows_only_their_organisation(page: Any, sign_in: Any) -> None:
+    sign_in(page, ALICE)
+    ids = queue_ids(page)
+    assert {1, 2} <= set(ids)
+    assert 3 not in ids  # Globex's P1
+    expect(page.locator("table.queue")).not_to_contain_text("Aggregator stuck in ingesting")
+    expect(page.locator("table.queue thead")).not_to_contain_text("Organisation")
+
+
+def test_customer_gets_not_found_for_another_organisations_case(page: Any, sign_in: Any) -> None:
+    sign_in(page, ALICE)
+    response = page.goto("/cases/3")
+    assert response is not None and response.status == 404
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Not found")
+    expect(page.locator("main")).not_to_contain_text("Aggregator stuck")
+    assert page.goto("/cases/3/split").status == 404
+
+
+def test_support_queue_is_sorted_by_sla_due_and_shows_flags(page: Any, sign_in: Any) -> None:
+    sign_in(page, SAM)
+    ids = queue_ids(page)
+    assert {1, 2, 3} <= set(ids)
+    dues = page.locator("table.queue tbody tr td:last-child time").evaluate_all(
+        "ts => ts.map(t => t.getAttribute('datetime'))")
+    assert dues == sorted(dues)  # cases without a due time (paused) come after these
+    row1 = page.locator('tr[data-case-id="1"]')
+    expect(row1).to_contain_text("SLA paused")  # waiting on the customer
+    expect(row1).to_contain_text("Acme Retail")
+
+
+def test_queue_filters_update_live_and_keep_the_url(page: Any, sign_in: Any) -> None:
+    sign_in(page, SAM)
+    page.get_by_label("P1").check()
+    page.wait_for_url(re.compile(r"severity=P1"))
+    expect(page.locator('tr[data-case-id="2"]')).to_have_count(0)
+    assert 3 in queue_ids(page)
+    page.get_by_label("P1").uncheck()
+    page.get_by_label("Waiting on customer").check()
+    page.wait_for_url(re.compile(r"status=waiting_on_customer"))
+    expect(page.locator('tr[data-case-id="3"]')).to_have_count(0)
+    assert 1 in queue_ids(page)
+    page.get_by_label("Waiting on customer").uncheck()
+    page.get_by_label("Assignee").select_option(label="Unassigned")
+    page.wait_for_url(re.compile(r"assignee=none"))
+    expect(page.locator('tr[data-case-id="1"]')).to_have_count(0)  # assigned to Sam
+
+
+def test_full_text_search_as_you_type(page: Any, sign_in: Any) -> None:
+    sign_in(page, SAM)
+    page.get_by_label("Search").fill("Athena")
+    page.wait_for_url(re.compile(r"q=Athena"))
+    expect(page.locator("table.queue tbody tr")).to_have_count(1)
+    assert queue_ids(page) == [1]
+    page.get_by_label("Search").fill("zebrafish-nowhere")
+    expect(page.locator("#results")).to_contain_text("No cases match")
+
+
+def test_filters_work_without_javascript(browser: Any, live_server: Any, sign_in: Any) -> None:
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    page = context.new_page()
+    try:
+        sign_in(page, SAM)
+        page.get_by_label("Search").fill("SAML")
+        page.get_by_role("button", name="Apply filters").click()
+        expect(page).to_have_url(re.compile(r"q=SAML"))
+        assert 2 in queue_ids(page)
+        assert 1 not in queue_ids(page)
+    finally:
+        context.close()
+
+
+def test_at_risk_filter_shows_cases_whose_sla_is_running_out(
+        page: Any, sign_in: Any, live_server: Any, open_case_as: Any) -> None:
+    urgent = open_case_as(ALICE, "Allocation API returns 500 for every namespace",
+                          "GET /model/allocation returns 500 since this morning.", "P1")
+    sign_in(page, SAM)
+    page.goto("/cases?at_risk=on")
+    assert urgent not in queue_ids(page)  # just opened: 60 minutes to first response
+    with live_server.clock.shifted(minutes=50):  # past 75% of the P1 first-response target
+        page.goto("/cases?at_risk=on")
+        expect(page.get_by_label("SLA at risk or breached")).to_be_checked()
+        ids = queue_ids(page)
+        assert urgent in ids
+        assert 2 not in ids  # P3 in business hours: far from its target
+        for row in page.locator("table.queue tbody tr").all():
+            expect(row).to_contain_text(re.compile(r"SLA (at risk|breached)"))
+
+
+def test_every_form_control_has_a_label(page: Any, sign_in: Any) -> None:
+    sign_in(page, SAM)
+    for path in ("/cases", "/cases/1", "/cases/2", "/cases/new", "/cases/2/split"):
+        page.goto(path)
+        unlabelled = page.evaluate("""() => [...document.querySelectorAll(
+            'input:not([type=hidden]), select, textarea')]
+            .filter(el => el.labels.length === 0 && !el.getAttribute('aria-label'))
+            .map(el => el.name || el.id)""")
+        assert unlabelled == [], f"{path}: {unlabelled}"
+        assert page.locator("main").count() == 1
+        assert page.locator("h1").count() == 1

@@ -29,6 +29,7 @@ from engage.domain.cases import ComponentArea
 SUBSTANTIAL = 2.0  # area score a segment needs before it can stand as an issue of its own
 THRESHOLD = 0.5  # split strength at which a cut makes two issues
 PARAGRAPH_BREAK = 0.35  # boundary strength of a paragraph start without any marker
+QUESTION_BREAK = 0.5  # a question right after another question may be a separate ask
 SUMMARY_CHARS = 100
 OPENING_WEIGHT = 1.5  # the first sentence of a part usually states the problem
 CAUSE_WEIGHT = 1.75  # the sentence naming the one cause, and its neighbours
@@ -209,6 +210,10 @@ def _sentences(description: str, one_cause: bool) -> tuple[list[_Sentence], int]
                     sentence.weight, sentence.step = STEP_WEIGHT, True
                 if s_index == 0 and is_item and list_strength > sentence.boundary:
                     sentence.boundary, sentence.cue = list_strength, f"list item {label}"
+                previous = sentences[-1] if sentences else None
+                if (s_index > 0 and previous is not None and previous.text.endswith("?")
+                        and piece.endswith("?") and sentence.boundary < QUESTION_BREAK):
+                    sentence.boundary, sentence.cue = QUESTION_BREAK, "a second question"
                 opens_paragraph = s_index == 0 and u_index == 0
                 if opens_paragraph and len(units) == 1 and piece.endswith(":") and \
                         sentence.boundary < 0.6:

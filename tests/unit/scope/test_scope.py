@@ -93,6 +93,17 @@ def test_same_sentence_mid_paragraph_area_change_is_not_split() -> None:
     assert check_scope("t", text).verdict == "single"
 
 
+def test_back_to_back_questions_in_different_areas_are_separate_asks() -> None:
+    text = ("How do we configure SAML login with Okta groups for the admin role? "
+            "Can budget alerts be sent to a Slack channel every week?")
+    result = check_scope("Two questions", text)
+    assert result.verdict == "multi"
+    assert "a second question" in result.reasons[-1]
+    same_area = ("How do we configure SAML login with Okta groups? "
+                 "Which SAML attribute carries the Okta group for the admin role?")
+    assert check_scope("SAML questions", same_area).verdict == "single"
+
+
 def test_empty_and_vocabulary_free_texts() -> None:
     empty = check_scope("", "")
     assert (empty.verdict, empty.parts[0].area, empty.confidence) == (

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +59,26 @@ def make_duckdb(path: Path) -> Path:
     finally:
         con.close()
     return path
+
+
+_STAMP = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?Z")
+
+
+def recent(lines: list[str], *, minutes_ago: int = 90) -> list[str]:
+    """Shift leading RFC 3339 timestamps so the first line is `minutes_ago` old (fits --since)."""
+    stamps = [_STAMP.match(line) for line in lines]
+    first = next((m for m in stamps if m), None)
+    if first is None:
+        return lines
+    start = datetime.fromisoformat(first.group(1)).replace(tzinfo=UTC)
+    shift = datetime.now(UTC) - timedelta(minutes=minutes_ago) - start
+    out = []
+    for line, m in zip(lines, stamps, strict=True):
+        if m:
+            moved = datetime.fromisoformat(m.group(1)).replace(tzinfo=UTC) + shift
+            line = moved.strftime("%Y-%m-%dT%H:%M:%S") + (m.group(2) or "") + "Z" + line[m.end() :]
+        out.append(line)
+    return out
 
 
 def _js(obj: Any) -> ProxyAnswer:
@@ -273,8 +295,8 @@ def kubecost_2x_duckdb(
 def _logs_2x(c: FakeCluster, ns: str, release: str, ca_pod: str, log_size: int | None) -> None:
     def log(lines: list[str]) -> LogSource:
         if log_size:
-            return SyntheticLog(log_size, lines)
-        return ("\n".join(lines) + "\n").encode()
+            return SyntheticLog(log_size, recent(lines))
+        return ("\n".join(recent(lines)) + "\n").encode()
 
     c.logs[(ns, ca_pod, "cost-model", False)] = log(COST_MODEL_LOG)
     c.logs[(ns, ca_pod, "cost-model", True)] = log(PREVIOUS_LOG)

@@ -444,8 +444,8 @@ def assign_case(
     expected_version: int | None = None,
 ) -> Case:
     """Set the assignee and additional engineers (support staff only)."""
+    case = visible_case(uow, actor, case_id)  # 404 before 403: never confirm another org's id
     require_support(actor, "assign cases")
-    case = visible_case(uow, actor, case_id)
     check_version(case, expected_version)
     for uid in [u for u in [assignee_id, *(engineer_ids or [])] if u is not None]:
         user = uow.users.get(uid)

@@ -74,6 +74,9 @@ def add_instance(uow: UnitOfWork, *, actor: User | None, environment_id: int, cl
     if not cluster or len(cluster) > 200 or len(namespace) > 200:
         raise ValidationFailed("cluster and namespace must be 1-200 characters")
     assert env.id is not None
+    if any(i.environment_id == env.id and i.cluster == cluster and i.namespace == namespace
+           for i in uow.orgs.instances(env.org_id)):
+        raise Conflict(f"instance {cluster}/{namespace} is already registered in {env.name}")
     inst = uow.orgs.add_instance(Instance(org_id=env.org_id, environment_id=env.id,
                                           cluster=cluster, namespace=namespace, version=version))
     uow.commit()

@@ -99,8 +99,8 @@ def link_cases(uow: UnitOfWork, clock: Clock, *, actor: User, case_id: int, othe
         raise Conflict("these cases are already linked that way")
     link = uow.cases.add_link(CaseLink(from_case_id=case.id, to_case_id=other.id, kind=kind,
                                        created_at=clock.now()))
-    record_event(uow, clock, case, actor, "linked", kind=kind.value, case_id=other.id)
-    record_event(uow, clock, other, actor, "linked", kind=kind.value, case_id=case.id, inverse=True)
+    record_event(uow, clock, case, actor, "linked", link=kind.value, case_id=other.id)
+    record_event(uow, clock, other, actor, "linked", link=kind.value, case_id=case.id, inverse=True)
     touch(uow, clock, case)
     uow.commit()
     return link

@@ -26,8 +26,11 @@ class _Repo(Generic[T]):
         self.s = session
 
     def add(self, obj: T) -> T:
+        from engage.adapters.db.uow import translate_errors
+
         self.s.add(obj)
-        self.s.flush()
+        with translate_errors():
+            self.s.flush()
         return obj
 
     def get(self, obj_id: int) -> T | None:

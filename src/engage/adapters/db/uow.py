@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+from engage.domain.errors import Conflict, StaleVersion
 
 from engage.adapters.db.mapping import map_domain
 from engage.adapters.db.repositories import (
@@ -12,6 +19,17 @@ from engage.adapters.db.repositories import (
     SqlOrgRepository,
     SqlUserRepository,
 )
+
+
+@contextmanager
+def translate_errors() -> Iterator[None]:
+    """Database constraint failures become domain errors, never a 500."""
+    try:
+        yield
+    except IntegrityError as exc:
+        raise Conflict("that conflicts with something that already exists") from exc
+    except StaleDataError as exc:
+        raise StaleVersion("someone else changed this object meanwhile; reload it") from exc
 
 
 class SqlUnitOfWork:
@@ -38,7 +56,8 @@ class SqlUnitOfWork:
     def commit(self) -> None:
         """Make everything done in this unit of work durable."""
         assert self.session is not None
-        self.session.commit()
+        with translate_errors():
+            self.session.commit()
 
     def rollback(self) -> None:
         """Drop everything done since the last commit."""
@@ -48,7 +67,8 @@ class SqlUnitOfWork:
     def flush(self) -> None:
         """Send pending changes so ids exist, without committing."""
         assert self.session is not None
-        self.session.flush()
+        with translate_errors():
+            self.session.flush()
 
 
 def uow_factory(engine: Engine) -> sessionmaker[Session]:

@@ -111,7 +111,7 @@ def test_db_changing_during_copy_is_retried(fleet: Fleet, prod: FakeCluster, tmp
 def test_db_that_keeps_changing_is_reported(fleet: Fleet, prod: FakeCluster, tmp_path: Path) -> None:
     files = prod.pod_file("kubecost", "kubecost-aggregator-0", "aggregator")
     next(f for p, f in files.items() if p.endswith(".read")).changes_during_read = 99
-    bundle, m = _run(fleet, tmp_path, include=frozenset({"aggregator-db"}))
+    _, m = _run(fleet, tmp_path, include=frozenset({"aggregator-db"}))
     status, error = _runs(m, "prod")["aggregator-db"]
     assert status == "failed" and "changed during each of 3 copies" in error
     assert not any(f.path.endswith(".read") for f in m.files)

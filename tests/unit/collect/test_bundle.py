@@ -138,7 +138,7 @@ def test_disk_full_is_a_named_error(tmp_path: Path, copying_redactor) -> None:
         yield b"x"
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    with pytest.raises(DiskFull, match="disk full while writing big.bin"):
+    with pytest.raises(DiskFull, match=r"disk full while writing big\.bin"):
         w.write_binary("big.bin", chunks())
     assert w.files == []
     assert not (w.root / "big.bin").exists()

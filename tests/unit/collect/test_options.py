@@ -32,7 +32,7 @@ def test_named_environments_and_all_contexts() -> None:
 
 
 def test_unknown_context_is_an_error() -> None:
-    with pytest.raises(KubeconfigError, match="unknown context.*nope"):
+    with pytest.raises(KubeconfigError, match=r"unknown context.*nope"):
         plan_environments(CollectOptions(contexts=["nope"]), ["a"], "a")
 
 

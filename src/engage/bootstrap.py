@@ -9,9 +9,10 @@ from sqlalchemy import Engine
 
 from engage.adapters.db.engine import make_engine
 from engage.adapters.db.uow import SqlUnitOfWork, uow_factory
+from engage.adapters.jobs.inprocess import InProcessJobQueue
 from engage.config import Settings
 from engage.domain.clock import SystemClock
-from engage.services.ports import Clock, UnitOfWork
+from engage.services.ports import Clock, JobQueue, UnitOfWork
 
 
 @dataclass
@@ -22,6 +23,7 @@ class Engage:
     engine: Engine
     uow: Callable[[], UnitOfWork]
     clock: Clock
+    jobs: JobQueue
     extras: dict[str, object] = field(default_factory=dict)
 
     def close(self) -> None:
@@ -30,15 +32,22 @@ class Engage:
 
 
 def build(
-    settings: Settings | None = None, *, engine: Engine | None = None, clock: Clock | None = None
+    settings: Settings | None = None,
+    *,
+    engine: Engine | None = None,
+    clock: Clock | None = None,
+    jobs: JobQueue | None = None,
 ) -> Engage:
     """Create engines, clients and services from settings (nothing connects at import)."""
     settings = settings or Settings()
     engine = engine or make_engine(settings.database_url)
     factory = uow_factory(engine)
+    if jobs is None and settings.jobs != "inprocess":
+        raise ValueError(f"unknown job queue {settings.jobs!r}; only 'inprocess' is built in")
     return Engage(
         settings=settings,
         engine=engine,
         uow=lambda: SqlUnitOfWork(factory),
         clock=clock or SystemClock(),
+        jobs=jobs or InProcessJobQueue(),
     )

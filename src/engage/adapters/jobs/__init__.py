@@ -1,0 +1,1 @@
+"""Job queues behind engage.services.ports.JobQueue."""

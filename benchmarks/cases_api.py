@@ -261,7 +261,8 @@ def run(engine: Engine, n: int, args: argparse.Namespace, tmp: Path) -> None:
         sql(f"SELECT * FROM cases WHERE {where} ORDER BY sla_due_at NULLS LAST, id LIMIT 50", (q, o))
         sql(f"SELECT count(*) FROM (SELECT id FROM cases WHERE {where} LIMIT 10001) s", (q, o))
 
-    ids = [rng.randint(1, n) for _ in range(args.runs + 10)]
+    open_ids = [r[0] for r in sql("SELECT id FROM cases WHERE status <> 'closed' AND id % 7 = 0 LIMIT 20000")]
+    ids = [rng.choice(open_ids) for _ in range(args.runs + 10)]
 
     def api_get(i: int) -> None:
         r = http.get(f"/cases/{ids[i]}")

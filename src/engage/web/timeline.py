@@ -36,7 +36,9 @@ def _assigned(d: Mapping[str, Any], name: Callable[[object], str]) -> str:
 
 def _engineers(d: Mapping[str, Any], name: Callable[[object], str]) -> str:
     people = [name(u) for u in d.get("to") or []]
-    return "set additional engineers: " + ", ".join(people) if people else "removed additional engineers"
+    if not people:
+        return "removed additional engineers"
+    return "set additional engineers: " + ", ".join(people)
 
 
 def _changed(field: str) -> Describe:

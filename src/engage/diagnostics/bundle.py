@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import tarfile
+import tempfile
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -25,6 +26,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 SCHEMA_VERSION = 1
 MANIFEST = "manifest.json"
+SPOOL = 4 << 20  # per text file in flight before it spills to an anonymous temp file
 COMPRESSLEVEL = 3  # gzip level: logs shrink ~8x already at 3, and level 6 costs twice the CPU
 Status = Literal["ok", "partial", "failed", "skipped"]
 Flavour = Literal["2.x-duckdb", "2.x-clickhouse", "3.x", "unknown"]
@@ -152,6 +154,7 @@ class BundleWriter:
         self.redactor = redactor
         self._files: dict[str, FileEntry] = {}
         self._lock = threading.Lock()
+        self._redact_lock = threading.Lock()
         self._closed = False
 
     @property
@@ -186,21 +189,31 @@ class BundleWriter:
             )
 
     def write_text(self, relpath: str, src: IO[bytes]) -> FileEntry:
-        """Stream text (a log, a raw API answer) through the redactor into the bundle."""
-        with self.open(relpath, binary=False) as dst:
-            self.redactor.redact_stream(src, dst, name=relpath)  # type: ignore[arg-type]
+        """Stream text (a log, a raw API answer) through the redactor into the bundle.
+
+        The Redactor keeps per-file state on itself, so calls are serialised; the source is
+        first drained into an anonymous spool (memory up to SPOOL bytes, then an unlinked temp
+        file) so a slow network stream never holds the redactor while it waits.
+        """
+        with tempfile.SpooledTemporaryFile(SPOOL) as spool:
+            shutil.copyfileobj(src, spool, 1 << 16)
+            spool.seek(0)
+            with self.open(relpath, binary=False) as dst, self._redact_lock:
+                self.redactor.redact_stream(spool, dst, name=relpath)  # type: ignore[arg-type]
         return self._files[relpath]
 
     def write_json(self, relpath: str, obj: Any) -> FileEntry:
         """Redact a JSON document (Kubernetes objects, API answers) and write it indented."""
-        clean = self.redactor.redact_document(obj, name=relpath)
+        with self._redact_lock:
+            clean = self.redactor.redact_document(obj, name=relpath)
         with self.open(relpath, binary=False) as dst:
             dst.write(json.dumps(clean, indent=2, sort_keys=False).encode())
         return self._files[relpath]
 
     def write_yaml(self, relpath: str, obj: Any) -> FileEntry:
         """Redact a document (Helm values) and write it as YAML."""
-        clean = self.redactor.redact_document(obj, name=relpath)
+        with self._redact_lock:
+            clean = self.redactor.redact_document(obj, name=relpath)
         with self.open(relpath, binary=False) as dst:
             dst.write(yaml.safe_dump(clean, sort_keys=False).encode())
         return self._files[relpath]

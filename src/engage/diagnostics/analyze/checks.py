@@ -48,8 +48,8 @@ def waiting_reasons(pod: Mapping[str, Any]) -> Iterator[tuple[str, str, str]]:
 
 
 def events(data: InstanceData, *reasons: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
-    """Events with one of the given reasons."""
-    for path, event in data.items("events"):
+    """Events about Kubecost objects with one of the given reasons."""
+    for path, event in data.kubecost_events():
         if event.get("reason") in reasons:
             yield path, event
 

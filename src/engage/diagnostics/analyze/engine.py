@@ -28,7 +28,12 @@ from engage.diagnostics.analyze.inputs import (
     looks_binary,
     split_bug_report,
 )
-from engage.diagnostics.analyze.kube import container_statuses, list_items, version_from_pod
+from engage.diagnostics.analyze.kube import (
+    container_statuses,
+    is_kubecost_event,
+    list_items,
+    version_from_pod,
+)
 from engage.diagnostics.analyze.model import (
     AnalysisReport,
     AnalyzeError,
@@ -139,7 +144,10 @@ class _Run:
                 self._document(entry, key, head + handle.read(MAX_DOCUMENT), "json")
                 return
             if lower.endswith((".yaml", ".yml")):
-                self._document(entry, key, head + handle.read(MAX_DOCUMENT), "yaml")
+                if _values_candidate(lower):  # parse only what may be Helm values (YAML is slow)
+                    self._document(entry, key, head + handle.read(MAX_DOCUMENT), "yaml")
+                else:
+                    self.problems.add(entry.path, "YAML other than Helm values (not analysed)")
                 return
             if is_bug_report(head):
                 self._bug_report(entry, key, head + handle.read())
@@ -149,7 +157,7 @@ class _Run:
     def _document(self, entry: Entry, key: str, data: bytes, kind: str) -> None:
         try:
             text = data.decode("utf-8", errors="replace")
-            doc = json.loads(text) if kind == "json" else yaml.safe_load(text)
+            doc = json.loads(text) if kind == "json" else yaml.load(text, Loader=_YAML_LOADER)
         except (ValueError, yaml.YAMLError) as exc:
             self.problems.add(entry.path, f"invalid {kind.upper()}: {str(exc)[:80]}")
             return
@@ -171,7 +179,8 @@ class _Run:
             kind = docs.kind_folder(path, items)
             self._inst(key).objects.setdefault(kind, []).extend((path, item) for item in items)
             if kind == "events":  # event messages are log lines too (e.g. FailedMount text)
-                text = "\n".join(docs.event_line(item) for item in items).encode()
+                mine = [i for i in items if self.engage_bundle or key or is_kubecost_event(i)]
+                text = "\n".join(docs.event_line(item) for item in mine).encode()
                 self._scan(LogSource(path, "events", 0, True), key, io.BytesIO(text), 1)
             return
         if docs.is_kubelet_summary(doc):
@@ -392,6 +401,15 @@ def _findings(run: _Run, index: dict[str, int], threshold: Severity) -> list[Fin
             instance=index.get(key, 0)))
     findings.sort(key=lambda f: (-f.severity, f.instance, -f.count, f.rule_id))
     return findings
+
+
+_YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _values_candidate(lower_path: str) -> bool:
+    """Helm values files: `helm/values.yaml`, `values*.yaml`, `*-values.yaml`."""
+    name = lower_path.rsplit("/", 1)[-1]
+    return "values" in name or "/helm/" in f"/{lower_path}"
 
 
 def _json_lines(head: bytes) -> bool:

@@ -33,6 +33,13 @@ def is_kubecost_pod(pod: Mapping[str, Any]) -> bool:
     return any("kubecost" in image for image in pod_images(pod))
 
 
+def is_kubecost_event(event: Mapping[str, Any]) -> bool:
+    """Whether an event is about a Kubecost object (by the object's name or namespace)."""
+    obj = event.get("involvedObject") or {}
+    return is_kubecost_name(str(obj.get("name", ""))) or "kubecost" in str(
+        obj.get("namespace", ""))
+
+
 def pod_images(pod: Mapping[str, Any]) -> Iterator[str]:
     """Images of every container and init container of a pod."""
     spec = pod.get("spec") or {}

@@ -63,6 +63,14 @@ class InstanceData:
             if self.all_pods_are_kubecost or is_kubecost_pod(pod):
                 yield path, pod
 
+    def kubecost_events(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Events about Kubecost objects (all events of an engage bundle's namespace)."""
+        from engage.diagnostics.analyze.kube import is_kubecost_event
+
+        for path, event in self.items("events"):
+            if self.all_pods_are_kubecost or is_kubecost_event(event):
+                yield path, event
+
 
 class Rule:
     """Base class of analyzer rules; subclasses set the metadata class attributes."""

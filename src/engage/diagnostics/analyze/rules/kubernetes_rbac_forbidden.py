@@ -13,8 +13,8 @@ class KubernetesRbacForbidden(Rule):
     title = "Kubernetes API denies Kubecost's service account"
     category = "auth"
     severity = Severity.ERROR
-    patterns = (r"is forbidden: User \\?\"system:serviceaccount:",
-                r"cannot (?:list|get|watch) resource \\?\"[a-z]+\\?\" in API group")
+    patterns = (r"is forbidden: User \\?\"system:serviceaccount:[^\n]{0,80}"
+                r"(?:kubecost|cost-analyzer|cost-model|aggregator|cloud-cost|opencost|finops)",)
     explanation = ("The Kubernetes API refused a list/watch of Kubecost's service account, so "
                    "the objects it needs (pods, nodes, PVs, logs for bug reports) are invisible "
                    "and costs or diagnostics are incomplete.")

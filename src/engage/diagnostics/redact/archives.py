@@ -1,7 +1,8 @@
 """Tarballs and directories: every member redacted, unsafe members refused and reported.
 
-Refused (reported, left out of the output): absolute paths, ``..`` components, symlinks and
-hard links, devices and FIFOs, unreadable files, containers we cannot open (zip...). Members
+Refused (reported, left out of the output): absolute paths, ``..`` components, links that point
+outside the input, devices and FIFOs, unreadable files, containers we cannot open (zip...).
+Links that stay inside the input are kept as links (they carry no data). Members
 are streamed: each is redacted into a spooled temporary file (memory up to 16 MiB, then disk)
 so the output tar header can carry the new size.
 """
@@ -9,6 +10,7 @@ so the output tar header can carry the new size.
 from __future__ import annotations
 
 import os
+import posixpath
 import shutil
 import stat
 import tarfile
@@ -39,6 +41,14 @@ def tar_write_mode(name: str) -> str:
     return "w|"
 
 
+def link_inside(base: PurePosixPath, target: str) -> bool:
+    """True when a relative link target, resolved from ``base``, stays inside the root."""
+    if not target or target.startswith("/"):
+        return False
+    normal = posixpath.normpath(posixpath.join(base.as_posix() or ".", target))
+    return normal != ".." and not normal.startswith("../") and not normal.startswith("/")
+
+
 def unsafe_member(member: tarfile.TarInfo) -> str | None:
     """Why a tar member is refused, or None when it is a safe file or directory."""
     path = PurePosixPath(member.name)
@@ -47,10 +57,12 @@ def unsafe_member(member: tarfile.TarInfo) -> str | None:
     if ".." in path.parts:
         return "'..' in archive path; refused"
     if member.issym() or member.islnk():
-        return f"link to {member.linkname!r} in archive; refused"
+        base = path.parent if member.issym() else PurePosixPath()
+        if not link_inside(base, member.linkname):
+            return f"link to {member.linkname!r} points outside the archive; refused"
     if member.ischr() or member.isblk() or member.isfifo():
         return "device or FIFO in archive; refused"
-    if not (member.isfile() or member.isdir()):
+    if not (member.isfile() or member.isdir() or member.issym() or member.islnk()):
         return "unsupported archive entry type; refused"
     return None
 
@@ -83,7 +95,7 @@ def _member(
     if reason is not None:
         pipeline.report.problem(display, reason, skipped=True)
         return
-    if member.isdir():
+    if member.isdir() or member.issym() or member.islnk():
         if tout is not None:
             tout.addfile(member)
         return
@@ -121,7 +133,7 @@ def redact_directory(
         rel_root = base.relative_to(src)
         for d in sorted(dirs):
             if (base / d).is_symlink():
-                pipeline.report.problem(str(rel_root / d), "symlink; refused", skipped=True)
+                _directory_link(pipeline, base / d, rel_root / d, dst)
                 dirs.remove(d)
             elif dst is not None:
                 (dst / rel_root / d).mkdir(parents=True, exist_ok=True)
@@ -130,13 +142,23 @@ def redact_directory(
             _directory_file(pipeline, base / f, rel_root / f, dst, progress)
 
 
+def _directory_link(pipeline: Pipeline, path: Path, rel: Path, dst: Path | None) -> None:
+    target = os.readlink(path)
+    if not link_inside(PurePosixPath(rel.parent.as_posix()), target):
+        msg = f"symlink to {target!r} points outside the input; refused"
+        pipeline.report.problem(rel.as_posix(), msg, skipped=True)
+        return
+    if dst is not None:
+        os.symlink(target, dst / rel)
+
+
 def _directory_file(
     pipeline: Pipeline, path: Path, rel: Path, dst: Path | None, progress: Progress | None
 ) -> None:
     display = rel.as_posix()
     mode = path.lstat().st_mode
     if stat.S_ISLNK(mode):
-        pipeline.report.problem(display, "symlink; refused", skipped=True)
+        _directory_link(pipeline, path, rel, dst)
         return
     if not stat.S_ISREG(mode):
         pipeline.report.problem(display, "device, FIFO or socket; refused", skipped=True)

@@ -64,115 +64,26 @@ class PatternRule:
             return m.span(0)
 
 
+def word_set(text: str) -> frozenset[str]:
+    """The whitespace-separated words of a text block."""
+    return frozenset(text.split())
+
+
 # Words after a secret word that make a key describe a secret instead of holding one:
 # ``secretName``, ``token_ttl``, ``passwordFile``, ``secretKeyRef``...
-METADATA_WORDS = frozenset(
-    [
-        "name",
-        "names",
-        "file",
-        "files",
-        "path",
-        "paths",
-        "ref",
-        "refs",
-        "type",
-        "types",
-        "id",
-        "ids",
-        "ttl",
-        "expiry",
-        "expires",
-        "expiration",
-        "expire",
-        "expired",
-        "lifetime",
-        "validity",
-        "length",
-        "len",
-        "size",
-        "count",
-        "url",
-        "uri",
-        "urls",
-        "endpoint",
-        "endpoints",
-        "enabled",
-        "enable",
-        "disabled",
-        "disable",
-        "required",
-        "version",
-        "versions",
-        "dir",
-        "directory",
-        "mount",
-        "mounts",
-        "field",
-        "fields",
-        "format",
-        "header",
-        "headers",
-        "prefix",
-        "suffix",
-        "source",
-        "sources",
-        "provider",
-        "providers",
-        "mode",
-        "policy",
-        "policies",
-        "rotation",
-        "timeout",
-        "duration",
-        "seconds",
-        "secs",
-        "ms",
-        "min",
-        "max",
-        "at",
-        "time",
-        "date",
-        "label",
-        "labels",
-        "selector",
-        "selectors",
-        "namespace",
-        "namespaces",
-        "kind",
-        "template",
-        "annotation",
-        "annotations",
-        "store",
-        "stores",
-        "manager",
-        "managers",
-        "interval",
-        "period",
-        "limit",
-        "limits",
-        "rate",
-        "ratio",
-        "location",
-        "class",
-        "backend",
-        "engine",
-        "reviewer",
-        "reviewers",
-        "hint",
-        "hints",
-        "list",
-        "generator",
-        "generation",
-        "status",
-        "state",
-        "metric",
-        "metrics",
-        "event",
-        "events",
-        "error",
-        "errors",
-    ]
+METADATA_WORDS = word_set(
+    """
+name names file files path paths ref refs type types id ids ttl expiry expires expiration
+expire expired lifetime validity length len size count url uri urls endpoint endpoints enabled
+enable disabled disable required version versions dir directory mount mounts field fields format
+header headers prefix suffix source sources provider providers mode policy policies rotation
+timeout duration seconds secs ms min max at time date label labels selector selectors namespace
+namespaces kind template annotation annotations store stores manager managers interval period
+limit limits rate ratio location class backend engine reviewer reviewers hint hints list
+generator generation status state metric metrics event events error errors audience audiences
+config configs configuration settings options spec operator operators controller controllers
+plugin plugins driver drivers reflector projection volume volumes refresher issuer
+"""
 )
 
 

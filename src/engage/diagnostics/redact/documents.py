@@ -22,7 +22,12 @@ from typing import Any
 import yaml
 
 from engage.diagnostics.redact.detectors import normalize_key
-from engage.diagnostics.redact.pairs import KeyClassifier, is_placeholder
+from engage.diagnostics.redact.pairs import (
+    KeyClassifier,
+    is_file_path,
+    is_placeholder,
+    names_objects,
+)
 from engage.diagnostics.redact.rules import KeyPath
 from engage.diagnostics.redact.tokens import size_marker
 
@@ -134,7 +139,9 @@ class DocumentRedactor:
 
     def _mask_scalar(self, rule: str, value: Scalar) -> Any:
         raw = _scalar_bytes(value)
-        if isinstance(value, str) and is_placeholder(raw):
+        if isinstance(value, str) and (is_placeholder(raw) or is_file_path(raw)):
+            return value
+        if rule == "secret" and isinstance(value, str) and names_objects(raw):
             return value
         return self.mask(rule, value)
 
@@ -151,6 +158,8 @@ class DocumentRedactor:
             return self._helm_values(value)
         if not _is_scalar(value):
             return self.walk(value, ())
+        if isinstance(value, int | float) and abs(value) < 100000:
+            return value
         return self._mask_scalar(rule, value)
 
     def _helm_values(self, value: str) -> str:

@@ -12,53 +12,20 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from engage.diagnostics.har import is_har
+from engage.diagnostics.redact.detectors import word_set
 
 if TYPE_CHECKING:
     from engage.diagnostics.redact.documents import DocumentRedactor
 
 __all__ = ["is_har", "mask_url", "redact_har"]
 
-TOKEN_PARAMS = frozenset(
-    [
-        "token",
-        "access_token",
-        "id_token",
-        "refresh_token",
-        "code",
-        "state",
-        "client_secret",
-        "samlresponse",
-        "samlrequest",
-        "relaystate",
-        "signature",
-        "sig",
-        "x-amz-signature",
-        "x-amz-credential",
-        "x-amz-security-token",
-        "x-goog-signature",
-        "x-goog-credential",
-        "password",
-        "passwd",
-        "pwd",
-        "api_key",
-        "apikey",
-        "key",
-        "session",
-        "sessionid",
-        "jsessionid",
-        "phpsessid",
-        "sid",
-        "nonce",
-        "code_verifier",
-        "otp",
-        "auth",
-        "authorization",
-        "jwt",
-        "assertion",
-        "client_assertion",
-        "ticket",
-        "secret",
-    ]
+TOKEN_PARAMS = word_set(
+    """
+token access_token id_token refresh_token code state client_secret samlresponse samlrequest
+relaystate signature sig x-amz-signature x-amz-credential x-amz-security-token x-goog-signature
+x-goog-credential password passwd pwd api_key apikey key session sessionid jsessionid phpsessid
+sid nonce code_verifier otp auth authorization jwt assertion client_assertion ticket secret
+"""
 )
 PARAM_RULE = "url-token-param"
 AUTH_BODY_RULE = "auth-response-body"

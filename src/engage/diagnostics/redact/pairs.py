@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from engage.diagnostics.redact.detectors import KeyRule, key_words
+from engage.diagnostics.redact.detectors import KeyRule, key_words, word_set
 from engage.diagnostics.redact.tokens import contains_token
 
 KV_RE = re.compile(
@@ -42,6 +42,9 @@ _PLACEHOLDERS = frozenset(
     b"true false null none nil undefined yes no on off <nil> redacted [redacted] <redacted> "
     b"masked [masked] <masked> hidden [hidden] <hidden> changeme-not-set".split()
 )
+_K8S_NAME = re.compile(rb"[a-z0-9](?:[-a-z0-9.]{0,251}[a-z0-9])?")
+_NAME_LIST = re.compile(rb"[a-z0-9.,\- ]+")
+_FILE_PATH = re.compile(rb"(?:/[\w.@\-]{1,40})+/?")
 _FILLER = frozenset(b"*xX.-_#?")
 HEADER_RULES = {
     "cookie": "cookie",
@@ -49,20 +52,10 @@ HEADER_RULES = {
     "authorization": "authorization-header",
     "proxy-authorization": "authorization-header",
 }
-_HEADER_SECRET_WORDS = frozenset(
-    [
-        "token",
-        "key",
-        "secret",
-        "signature",
-        "auth",
-        "session",
-        "credential",
-        "credentials",
-        "apikey",
-        "csrf",
-        "xsrf",
-    ]
+_HEADER_SECRET_WORDS = word_set(
+    """
+token key secret signature auth session credential credentials apikey csrf xsrf
+"""
 )
 
 Masker = Callable[[str, bytes], bytes]
@@ -77,8 +70,44 @@ def is_placeholder(value: bytes) -> bool:
     return value.startswith((b"${", b"{{", b"$(", b"<%", b"[["))
 
 
+def names_objects(value: bytes) -> bool:
+    """``secrets: etcd-client-0,kubelet-client``: references to Secret objects, not values.
+
+    Only hyphenated lower-case Kubernetes names count, so ``secret: hunter2`` is still masked.
+    """
+    prefix = _NAME_LIST.match(value)
+    names = [n.strip() for n in (prefix.group(0) if prefix else b"").split(b",")]
+    return any(names) and all(b"-" in n and _K8S_NAME.fullmatch(n) for n in names if n)
+
+
+def is_file_path(value: bytes) -> bool:
+    """``/etc/secrets/tls.key``: a path to a secret, not the secret itself."""
+    if not _FILE_PATH.fullmatch(value) or value.count(b"/") < 2:
+        return False
+    upper = sum(1 for c in value if 65 <= c <= 90)
+    return upper * 4 < len(value)
+
+
+def _not_a_value(value: bytes) -> bool:
+    """Object references and prose after ``secret:``/``token:`` (multi-line log messages)."""
+    if names_objects(value):
+        return True
+    first, space, _ = value.partition(b" ")
+    return bool(space) and not looks_secret(first)
+
+
+def is_small_number(value: bytes) -> bool:
+    """Counters and sizes (``"value": 1764``) next to a secret-looking name are not secrets."""
+    return len(value) < 6 and value.isdigit()
+
+
 def looks_secret(value: bytes) -> bool:
-    """For ``key: value`` inside prose: only values that look like a credential count."""
+    """For ``key: value`` inside prose: only values that look like a credential count.
+
+    Kubernetes object names (``localhost-recovery-client-token-0``) are not credentials.
+    """
+    if _K8S_NAME.fullmatch(value):
+        return False
     has_digit = any(48 <= c <= 57 for c in value)
     mixed = value.lower() != value and value.upper() != value
     return (has_digit and len(value) >= 6) or (mixed and len(value) >= 16)
@@ -104,7 +133,8 @@ class KeyClassifier:
         """Rule name for a secret-holding key, or None."""
         if key in self._cache:
             return self._cache[key]
-        words = key_words(key.decode("ascii", "replace"))
+        # "spec.volumes.0.secret.items.0.key": only the last dotted segment names the value
+        words = key_words(key.rsplit(b".", 1)[-1].decode("ascii", "replace"))
         found = None
         if words and words[0] != "existing":
             found = next((r.name for r in self._rules if r.matches(words)), None)
@@ -169,12 +199,14 @@ class PairScanner:
                     hit = PairHit(rule, True, rest[:1] in (b"|", b">"))
                 continue
             spaced = any(c in b" \t" for c in line[m.end("key") : start])
-            if not quoted and at_start and (m.group("sep") == b":" or spaced):
+            if not quoted and at_start and not m.group("kq") and (m.group("sep") == b":" or spaced):
                 end = max(end, _line_rest(line, start))
             value = line[start:end]
-            if is_placeholder(value) or (rule == "password" and value[:1] == b"/"):
+            if is_placeholder(value) or is_file_path(value):
                 continue
-            prose = m.group("sep") == b":" and not quoted and not at_start and not m.group("kq")
+            if rule in ("secret", "token") and _not_a_value(value):
+                continue
+            prose = m.group("sep") == b":" and not quoted and not at_start
             if prose and not looks_secret(value):
                 continue
             pieces += [line[last:start], self.mask(rule, value)]
@@ -201,12 +233,12 @@ class PairScanner:
         if v is None:
             return line, False
         start, end, quoted = _value_span(v)
-        if not quoted:
+        if not quoted and _LINE_START.fullmatch(line, 0, v.start()):
             end = max(end, _line_rest(line, start))
         value = line[start:end]
         if value.endswith(b",") and not quoted:
             end -= 1
             value = value[:-1]
-        if is_placeholder(value):
+        if is_placeholder(value) or is_small_number(value) or is_file_path(value):
             return line, True
         return line[:start] + self.mask(rule, value) + line[end:], True

@@ -12,7 +12,7 @@ PEM_BEGIN = re.compile(rb"-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY( BLOCK)?-----"
 PEM_END = re.compile(rb"-----END ((?:[A-Z0-9]+ )*)PRIVATE KEY( BLOCK)?-----")
 # Body of a PEM key written on one line, e.g. inside a JSON string with "\n" escapes.
 PEM_INLINE = re.compile(
-    rb"-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY( BLOCK)?-----(?:\\[nr]|[ \t])*"
+    rb"-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY((?: BLOCK)?)-----(?:\\[nr]|[ \t])*"
     rb"(?P<secret>[^-\\ \t](?:(?!-----END)[A-Za-z0-9+/=:,\- \t\\])*?)"
     rb"(?:\\[nr]|[ \t])*-----END \1PRIVATE KEY\2-----"
 )

@@ -9,13 +9,14 @@ from typing import Any
 from engage.diagnostics.analyze.model import AnalysisReport, Evidence, Finding, Instance
 
 SHARE_EXCERPT = 200
+PSEUDONYMIZE = frozenset({"ips", "hostnames", "emails"})
 
 
 def share_report(report: AnalysisReport) -> AnalysisReport:
     """A copy of the report whose excerpts, paths and names went through the Redactor."""
     from engage.diagnostics.redact import Redactor  # one Redactor: consistent pseudonyms
 
-    redactor = Redactor()
+    redactor = Redactor(pseudonymize=PSEUDONYMIZE)
 
     def clean(text: str, name: str) -> str:
         return str(redactor.redact_text(text, name=name))

@@ -172,3 +172,21 @@ def test_sla_clocks_show_state_and_due_time_in_the_viewers_zone(
         expect(row).to_contain_text(f"{local:%H:%M} {local.tzname()}")
         iso = row.locator("time").get_attribute("datetime")
         assert iso == due["first_response"].isoformat()
+
+
+def test_status_change_from_a_stale_page_is_refused(
+        browser: Any, live_server: Any, page: Any, sign_in: Any, open_case_as: Any) -> None:
+    case_id = open_case_as(BOB, "Kubecost UI blank after SSO change", "Blank page after login.")
+    other = browser.new_context(base_url=live_server.url).new_page()
+    try:
+        sign_in(page, SAM)
+        sign_in(other, SAM)
+        page.goto(f"/cases/{case_id}")
+        other.goto(f"/cases/{case_id}")
+        other.get_by_role("button", name="Triage", exact=True).click()
+        expect(other.locator(".case-head .badges")).to_contain_text("Triage")
+        page.get_by_role("button", name="Close", exact=True).click()
+        expect(page.locator("#transition-error")).to_contain_text("Someone changed this case")
+        expect(page.locator(".case-head .badges")).to_contain_text("Triage")
+    finally:
+        other.context.close()

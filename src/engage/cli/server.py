@@ -66,11 +66,12 @@ def demo() -> None:
     table.add_column("password")
     for email, role in info.users:
         table.add_row(email, role, info.password)
-    Console().print(table)
+    out = Console(soft_wrap=True)
+    out.print(table)
     for email, token in info.tokens.items():
-        Console().print(f"API token for {email}: [bold]{token}[/]")
-    Console().print("CLI: export ENGAGE_URL=" + engage.settings.base_url +
-                    " ENGAGE_TOKEN=<a token above>; engage case list")
+        out.print(f"API token for {email}: [bold]{token}[/]")
+    out.print(f"CLI: export ENGAGE_URL={engage.settings.base_url} ENGAGE_TOKEN=<a token above>"
+              "; engage case list")
 
 
 @token_app.command("create")

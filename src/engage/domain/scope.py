@@ -72,8 +72,6 @@ class _Sentence:
     boundary: float = 0.0
     cue: str = ""
     continues: bool = False
-    causal: bool = False
-    ask: bool = False
     hits: Counter[tuple[ComponentArea, str]] = field(default_factory=Counter)
     surface: dict[str, str] = field(default_factory=dict)  # term id -> text as written
     boost: dict[str, float] = field(default_factory=dict)  # term id -> 0.5 if only an effect
@@ -81,13 +79,31 @@ class _Sentence:
     step: bool = False  # an item of a list of reproduction or troubleshooting steps
 
 
-@dataclass
 class _Segment:
-    sentences: list[_Sentence]
+    """Consecutive sentences read as one topic; area scores are kept up to date as it grows."""
+
+    def __init__(self, sentences: list[_Sentence]) -> None:
+        self.sentences: list[_Sentence] = []
+        self._counts: Counter[tuple[ComponentArea, str]] = Counter()
+        self._peak: dict[str, float] = {}
+        self._totals: dict[ComponentArea, float] | None = None
+        self._top: tuple[ComponentArea, float] | None = None
+        self.extend(sentences)
 
     @property
     def first(self) -> _Sentence:
         return self.sentences[0]
+
+    def extend(self, sentences: list[_Sentence]) -> None:
+        """Append sentences (a later segment folded into this one)."""
+        for sentence in sentences:
+            position = 1.0 if self.sentences else OPENING_WEIGHT
+            self.sentences.append(sentence)
+            self._counts.update(sentence.hits)
+            for _area, term in sentence.hits:
+                use = sentence.weight * position * sentence.boost.get(term, 1.0)
+                self._peak[term] = max(self._peak.get(term, 0.0), use)
+        self._totals = self._top = None
 
     def scores(self) -> dict[ComponentArea, float]:
         """Area scores: each distinct term once, repeats add a little (at most +50%).
@@ -95,18 +111,13 @@ class _Segment:
         A term counts at its strongest use: the opening sentence (the problem statement)
         weighs 1.5, a term only used as the effect of a stated cause weighs half.
         """
-        counts: Counter[tuple[ComponentArea, str]] = Counter()
-        peak: dict[str, float] = {}
-        for index, sentence in enumerate(self.sentences):
-            counts.update(sentence.hits)
-            position = OPENING_WEIGHT if index == 0 else 1.0
-            for _area, term in sentence.hits:
-                use = sentence.weight * position * sentence.boost.get(term, 1.0)
-                peak[term] = max(peak.get(term, 0.0), use)
-        totals: dict[ComponentArea, float] = dict.fromkeys(ComponentArea, 0.0)
-        for (area, term), n in counts.items():
-            totals[area] += lx.TERM_WEIGHT[term] * peak[term] * min(1.5, 1 + 0.25 * (n - 1))
-        return totals
+        if self._totals is None:
+            totals = dict.fromkeys(ComponentArea, 0.0)
+            for (area, term), n in self._counts.items():
+                totals[area] += (lx.TERM_WEIGHT[term] * self._peak[term]
+                                 * min(1.5, 1 + 0.25 * (n - 1)))
+            self._totals = totals
+        return self._totals
 
     def substantial(self) -> bool:
         """Enough evidence to stand as an issue: two terms, or one ask after a marker.
@@ -122,9 +133,12 @@ class _Segment:
         return score >= SUBSTANTIAL + 1.0 and uses >= 2
 
     def top(self) -> tuple[ComponentArea, float]:
-        scores = self.scores()
-        area = max(scores, key=lambda a: scores[a])
-        return area, scores[area]
+        """The leading area and its score (ties go to the area listed first)."""
+        if self._top is None:
+            scores = self.scores()
+            area = max(scores, key=lambda a: scores[a])
+            self._top = (area, scores[area])
+        return self._top
 
     def terms(self, area: ComponentArea, limit: int = 3) -> list[str]:
         """The strongest terms of `area` in this segment, as written."""
@@ -141,8 +155,9 @@ class _Segment:
 
 def _hits(sentence: _Sentence) -> None:
     """Record the vocabulary terms a sentence uses."""
-    effect = lx.effect_start(sentence.text)
-    for area, term, surface, start in lx.find_terms(sentence.text):
+    lowered = sentence.text.lower()
+    effect = lx.effect_start(lowered)
+    for area, term, surface, start in lx.find_terms(lowered):
         sentence.hits[(area, term)] += 1
         sentence.surface.setdefault(term, surface)
         boost = EFFECT_WEIGHT if start >= effect else 1.0
@@ -155,11 +170,12 @@ def _hits(sentence: _Sentence) -> None:
 def _list_kind(lead_in: str, items: list[str], one_cause: bool) -> tuple[float, bool]:
     """Boundary strength at each item of a list (asks and issues split, steps do not), and
     whether the list is reproduction or troubleshooting steps."""
+    lead_in = lead_in.lower()
     if lx.STEPS.search(lead_in):
         return 0.0, True
     if one_cause:
         return 0.0, False
-    announced = bool(lx.ANNOUNCE.search(lead_in)) or "question" in lead_in.lower()
+    announced = bool(lx.ANNOUNCE.search(lead_in)) or "question" in lead_in
     asks = sum(1 for item in items if item.rstrip().endswith("?"))
     if announced and lx.SEPARATE.search(lead_in):
         return 1.0, False
@@ -170,15 +186,14 @@ def _list_kind(lead_in: str, items: list[str], one_cause: bool) -> tuple[float, 
 
 def _mark(sentence: _Sentence, body: str) -> None:
     """Read the discourse markers at the start of a sentence."""
-    sentence.causal = bool(lx.CAUSAL.search(body))
-    sentence.ask = bool(lx.ASK.search(body))
-    strong, medium = lx.STRONG_SHIFT.match(body), lx.MEDIUM_SHIFT.match(body)
-    if strong or lx.ISSUE_HEADING.match(body):
-        sentence.boundary, sentence.cue = 1.0, (strong.group(0) if strong else body.split(":")[0])
+    lower = body.lower()
+    strong, medium = lx.STRONG_SHIFT.match(lower), lx.MEDIUM_SHIFT.match(lower)
+    if strong or lx.ISSUE_HEADING.match(lower):
+        cue = body[: strong.end()] if strong else body.split(":")[0]
+        sentence.boundary, sentence.cue = 1.0, cue
     elif medium:
-        sentence.boundary, sentence.cue = 0.6, medium.group(0)
-    elif lx.CONTINUATION.match(body) or (
-            sentence.causal and body.lower().startswith(("because", "since", "after"))):
+        sentence.boundary, sentence.cue = 0.6, body[: medium.end()]
+    elif lx.CONTINUATION.match(lower) or lx.CAUSAL.match(lower):
         sentence.continues = True
 
 
@@ -201,7 +216,7 @@ def _sentences(description: str, one_cause: bool) -> tuple[list[_Sentence], int]
                      else f"paragraph {p_index}")
             body = text[marker.end():] if marker else text
             for s_index, piece in enumerate(lx.split_sentences(body)):
-                if lx.PLEASANTRY.match(piece):
+                if lx.PLEASANTRY.match(piece.lower()):
                     continue
                 sentence = _Sentence(text=piece, where=where)
                 _hits(sentence)
@@ -221,14 +236,15 @@ def _sentences(description: str, one_cause: bool) -> tuple[list[_Sentence], int]
                 if opens_paragraph and not sentence.continues:
                     sentence.boundary = max(sentence.boundary, PARAGRAPH_BREAK)
                 sentences.append(sentence)
-    _weigh_cause(sentences)
+    if one_cause:
+        _weigh_cause(sentences)
     return sentences, dropped
 
 
 def _weigh_cause(sentences: list[_Sentence]) -> None:
     """The sentence that claims one cause, and its neighbours, name the issue's area."""
     for index, sentence in enumerate(sentences):
-        if lx.ONE_CAUSE.search(sentence.text):
+        if lx.ONE_CAUSE.search(sentence.text.lower()):
             for near in sentences[max(0, index - 1): index + 2]:
                 near.weight = CAUSE_WEIGHT
 
@@ -249,7 +265,7 @@ def _segments(sentences: list[_Sentence]) -> list[_Segment]:
         if not segments or sentence.boundary >= PARAGRAPH_BREAK:
             segments.append(_Segment([sentence]))
         else:
-            segments[-1].sentences.append(sentence)
+            segments[-1].extend([sentence])
     return segments
 
 
@@ -270,10 +286,10 @@ def _fold_thin(segments: list[_Segment]) -> list[_Segment]:
         elif segment.first.boundary >= 0.6 or not out:
             carry = segment.sentences
         else:
-            out[-1].sentences.extend(segment.sentences)
+            out[-1].extend(segment.sentences)
     if carry:
         if out:
-            out[-1].sentences.extend(carry)
+            out[-1].extend(carry)
         else:
             out.append(_Segment(carry))
     return out
@@ -297,7 +313,7 @@ def _split_strength(before: _Segment, after: _Segment, ctx: _Context) -> tuple[f
     elif ctx.one_cause and boundary < 1.0:
         link, why = 0.6, f"the writer ties the symptoms to one cause ('{ctx.one_cause}')"
     if same:
-        asks = any(s.ask for s in after.sentences)
+        asks = any(lx.is_ask(s.text.lower()) for s in after.sentences)
         if boundary >= 1.0 and evidence >= 0.66 and asks and link == 1.0:
             return 0.55, ""
         return 0.3 * boundary * evidence, why or f"it stays on {lx.AREA_LABELS[area_b]}"
@@ -330,12 +346,12 @@ def _decide(segments: list[_Segment], ctx: _Context) -> tuple[list[_Segment], li
         if split:
             parts.append(segment)
         else:
-            parts[-1] = _Segment(parts[-1].sentences + segment.sentences)
+            parts[-1].extend(segment.sentences)
     folded: list[_Segment] = []
     for part in parts:
         twin = next((f for f in folded if f.top()[0] is part.top()[0]), None)
         if twin is not None and part.first.boundary < 1.0:
-            twin.sentences.extend(part.sentences)
+            twin.extend(part.sentences)
             for decision in decisions:
                 decision.split = decision.split and decision.segment is not part
         else:
@@ -398,9 +414,9 @@ def _single_reasons(whole: _Segment, area: ComponentArea, decisions: list[_Decis
 
 def check_scope(title: str, description: str) -> ScopeResult:
     """Decide whether a case describes one issue or several, with parts, confidence, reasons."""
-    one_cause = lx.ONE_CAUSE.search(description)
+    one_cause = lx.ONE_CAUSE.search(description.lower())
     ctx = _Context(one_cause=one_cause.group(0) if one_cause else "",
-                   announced=bool(lx.ANNOUNCE.search(f"{title}\n{description}")))
+                   announced=bool(lx.ANNOUNCE.search(f"{title}\n{description}".lower())))
     sentences, dropped = _sentences(description, bool(one_cause))
     preamble = [f"ignored {dropped} lines of code, logs, YAML, stack traces or commands"] \
         if dropped else []

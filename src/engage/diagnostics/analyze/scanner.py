@@ -27,7 +27,8 @@ CONFIRM_WINDOW = 16 * 1024         # characters of a huge line given to the Pyth
 
 # Error-level markers across Kubecost's log shapes (zerolog console, JSON, glog, logfmt, nginx).
 _ERROR_MARKERS = (
-    r"[0-9Z] ERR ", r"[0-9Z] FTL ", r"[0-9Z] (?:ERROR|FATAL) ", r"\[(?:Error|ERROR|emerg|crit|alert)\]",
+    r"[0-9Z] ERR ", r"[0-9Z] FTL ", r"[0-9Z] (?:ERROR|FATAL) ",
+    r"\[(?:Error|ERROR|emerg|crit|alert)\]",
     r"\[error\] \d", r"\"level\":\s?\"(?:error|fatal|panic)\"", r"level=(?:error|fatal)",
     r"^[EF]\d{4} \d\d:\d\d:\d\d", r"^panic: ",
 )

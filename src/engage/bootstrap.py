@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 
 from engage.adapters.db.engine import make_engine
 from engage.adapters.db.uow import SqlUnitOfWork, uow_factory
-from engage.adapters.jobs.inprocess import InProcessJobQueue
+from engage.adapters.jobs.inprocess import InProcessJobQueue, Periodic
 from engage.config import Settings
 from engage.domain.clock import SystemClock
 from engage.services.ports import Clock, JobQueue, UnitOfWork
@@ -25,6 +25,7 @@ class Engage:
     clock: Clock
     jobs: JobQueue
     extras: dict[str, object] = field(default_factory=dict)
+    periodic: list[Periodic] = field(default_factory=list)
 
     def close(self) -> None:
         """Release connections."""
@@ -44,10 +45,20 @@ def build(
     factory = uow_factory(engine)
     if jobs is None and settings.jobs != "inprocess":
         raise ValueError(f"unknown job queue {settings.jobs!r}; only 'inprocess' is built in")
-    return Engage(
+    engage = Engage(
         settings=settings,
         engine=engine,
         uow=lambda: SqlUnitOfWork(factory),
         clock=clock or SystemClock(),
         jobs=jobs or InProcessJobQueue(),
     )
+    register_jobs(engage)
+    return engage
+
+
+def register_jobs(engage: Engage) -> None:
+    """Register every background job and the periodic ones the scheduler enqueues.
+
+    Each feature adds its jobs here: `engage.jobs.register(name, callable)` and, for jobs that
+    run on a schedule, `engage.periodic.append(Periodic(name, every=seconds))`.
+    """

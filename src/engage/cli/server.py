@@ -32,8 +32,36 @@ def serve(host: str = typer.Option("127.0.0.1", help="Address to bind."),
     if not is_current(engage.engine):
         fail("the database has no schema yet; run `engage db upgrade` first")
     err.print(f"engage serving on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
-    uvicorn.run("engage.server:create_app", factory=True, host=host, port=port,
+    uvicorn.run("engage.server:create_served_app", factory=True, host=host, port=port,
                 workers=workers, reload=reload, log_level="info")
+
+
+def worker(interval: float = typer.Option(30.0, help="Seconds between scheduler ticks."),
+           once: bool = typer.Option(False, help="Run every periodic job once and exit.")) -> None:
+    """Run the periodic jobs (reminders, retention) outside the web server."""
+    import time
+
+    from engage.adapters.jobs.inprocess import InProcessJobQueue, Scheduler
+
+    engage = _engage()
+    if not isinstance(engage.jobs, InProcessJobQueue):
+        fail("engage worker runs the in-process queue; use your queue's own worker")
+    sched = Scheduler(engage.jobs, engage.periodic)
+    names = sched.tick()
+    err.print(f"ran: {', '.join(names) or 'no periodic jobs registered'}")
+    if once:
+        engage.jobs.wait()
+        engage.jobs.shutdown()
+        for name, problem in engage.jobs.failures:
+            err.print(f"[red]job {name} failed:[/] {problem}")
+        raise typer.Exit(1 if engage.jobs.failures else 0)
+    sched.start(interval)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        sched.stop()
+        engage.jobs.shutdown()
 
 
 @db_app.command("upgrade")
@@ -94,5 +122,6 @@ def register(app: typer.Typer) -> None:
     """Add the server commands to the root app."""
     app.command()(serve)
     app.command()(demo)
+    app.command()(worker)
     app.add_typer(db_app, name="db")
     app.add_typer(token_app, name="token")

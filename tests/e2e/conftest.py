@@ -51,7 +51,8 @@ class LiveServer:
     demo: DemoInfo
 
 
-def _serve(engage: Engage) -> tuple[uvicorn.Server, threading.Thread, str]:
+def serve_in_thread(engage: Engage) -> tuple[uvicorn.Server, threading.Thread, str]:
+    """Serve the app for `engage` on a free 127.0.0.1 port from a thread; returns its URL."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
@@ -77,7 +78,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     engage = build(settings, clock=clock)
     upgrade(engage.engine)
     demo = load_demo(engage.uow(), engage.clock)
-    server, thread, url = _serve(engage)
+    server, thread, url = serve_in_thread(engage)
     try:
         yield LiveServer(url=url, engage=engage, clock=clock, demo=demo)
     finally:

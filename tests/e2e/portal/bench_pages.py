@@ -36,6 +36,7 @@ def _e2e_helpers() -> ModuleType:
     spec = importlib.util.spec_from_file_location("engage_e2e_conftest", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while being built
     spec.loader.exec_module(module)
     return module
 

@@ -9,6 +9,7 @@ running are recorded as failed, so a hung cluster yields a partial bundle, never
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import getpass
 import re
 import shutil
@@ -99,8 +100,21 @@ class _Run:
         return self.stop.is_set() or self.deadline.remaining() <= 0
 
 
+def limit_malloc_arenas(arenas: int = 4) -> None:
+    """Cap glibc malloc arenas: a dozen streaming threads otherwise each grow their own arena.
+
+    Without this the collector's peak RSS roughly doubles while its live memory stays flat.
+    """
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(-8, arenas)  # M_ARENA_MAX
+    except (OSError, AttributeError):
+        pass  # not glibc: nothing to tune
+
+
 def collect(options: CollectOptions) -> CollectResult:
     """Collect from every environment into one bundle; see `CollectOptions` for the knobs."""
+    limit_malloc_arenas()
     kubeconfig = kubeconfig_path(options.kubeconfig)
     known, current = list_contexts(kubeconfig)
     plan = plan_environments(options, known, current)

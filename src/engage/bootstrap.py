@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import cast
 
 from sqlalchemy import Engine
 
@@ -48,7 +49,7 @@ def build(
     engage = Engage(
         settings=settings,
         engine=engine,
-        uow=lambda: SqlUnitOfWork(factory),
+        uow=lambda: cast(UnitOfWork, SqlUnitOfWork(factory)),
         clock=clock or SystemClock(),
         jobs=jobs or InProcessJobQueue(),
     )

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from engage.cli.errors import fail, friendly_errors
 
+if TYPE_CHECKING:
+    from engage.bootstrap import Engage
+
 db_app = typer.Typer(help="Database schema commands.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 err = Console(stderr=True)
 
 
-def _engage():  # type: ignore[no-untyped-def]
+def _engage() -> Engage:
     from engage.bootstrap import build
 
     return build()

@@ -85,6 +85,11 @@ def remember_key(
         )
 
 
+def _from(value: Any) -> dict[str, Any]:
+    """`from` is a keyword in Python; events still call the old value `from`."""
+    return {"from": value}
+
+
 def record_event(
     uow: UnitOfWork,
     clock: Clock,
@@ -357,7 +362,7 @@ def _set_status(
         actor,
         "status",
         to=target.value,
-        **{"from": old.value},
+        **_from(old.value),
         transition=transition,
     )
 
@@ -454,7 +459,7 @@ def assign_case(
     assert case.id is not None
     if assignee_id != case.assignee_id:
         record_event(
-            uow, clock, case, actor, "assigned", **{"from": case.assignee_id}, to=assignee_id
+            uow, clock, case, actor, "assigned", **_from(case.assignee_id), to=assignee_id
         )
         case.assignee_id = assignee_id
     if engineer_ids is not None and sorted(set(engineer_ids)) != uow.cases.engineers(case.id):

@@ -144,7 +144,7 @@ class SqlCaseRepository(_Repo[Case]):
 
     def _order(self, sort: str) -> list[Any]:
         c = t.cases.c
-        orders = {
+        orders: dict[str, list[Any]] = {
             "sla_due": [c.sla_due_at.asc().nulls_last(), c.id],
             "created": [c.created_at, c.id],
             "-created": [c.created_at.desc(), c.id.desc()],

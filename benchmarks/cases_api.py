@@ -48,8 +48,22 @@ AREAS = ["install-upgrade", "cost-allocation", "cloud-costs", "aggregator-federa
          "performance-memory", "other"]
 
 
+# Text with a Zipf-like word distribution, as real tickets have: a few very common words,
+# Kubecost terms spread from fairly common (rank 30) to rare (rank ~4000) among 8,000 words.
+_FILLER = [f"{a}{b}{c}" for a in "bcdfghklmnprstvz" for b in ("a", "e", "i", "o", "u", "ou", "ea")
+           for c in ("n", "r", "st", "l", "m", "t", "ck", "sh", "nd", "rt", "ll", "ng", "x")][:8000]
+_VOCAB = list(_FILLER)
+for _rank, _word in enumerate(WORDS):
+    _VOCAB.insert(30 + _rank * 100, _word)
+_CUM: list[float] = []
+_total = 0.0
+for _r in range(len(_VOCAB)):
+    _total += 1.0 / (_r + 1)
+    _CUM.append(_total)
+
+
 def _sentence(rng: random.Random, n: int) -> str:
-    return " ".join(rng.choice(WORDS) for _ in range(n))
+    return " ".join(rng.choices(_VOCAB, cum_weights=_CUM, k=n))
 
 
 def _free_port() -> int:

@@ -23,9 +23,16 @@ CLUSTERS = ("fast-a", "fast-b", "slow")
 STREAMS_PER_CLUSTER = 6  # log streams in the 2.x scenario (incl. one --previous)
 
 
-def _serve(workdir: str, per_stream: int, slow_rate: float, ready: mp.Queue, stop: mp.Event) -> None:
-    from engage.testing.k8s_scenarios import COST_MODEL_LOG, PREVIOUS_LOG, kubecost_2x_duckdb, recent
+def _serve(
+    workdir: str, per_stream: int, slow_rate: float, ready: mp.Queue, stop: mp.Event
+) -> None:
     from engage.testing.k8s_cluster import SyntheticLog
+    from engage.testing.k8s_scenarios import (
+        COST_MODEL_LOG,
+        PREVIOUS_LOG,
+        kubecost_2x_duckdb,
+        recent,
+    )
     from engage.testing.k8s_server import FakeKubeServer, write_kubeconfig
 
     # realistic mix: one secret-bearing line in ~60, the rest ordinary Kubecost log lines
@@ -45,10 +52,25 @@ def _serve(workdir: str, per_stream: int, slow_rate: float, ready: mp.Queue, sto
         s.stop()
 
 
-def _collect(kubeconfig: str, out: Path, contexts: list[str], concurrency: int,
-             limit_mb: int) -> float:
-    args = [sys.executable, "-m", "engage", "collect", "--kubeconfig", kubeconfig, "-o", str(out),
-            "--concurrency", str(concurrency), "--log-limit-mb", str(limit_mb), "--timeout", "30m"]
+def _collect(
+    kubeconfig: str, out: Path, contexts: list[str], concurrency: int, limit_mb: int
+) -> float:
+    args = [
+        sys.executable,
+        "-m",
+        "engage",
+        "collect",
+        "--kubeconfig",
+        kubeconfig,
+        "-o",
+        str(out),
+        "--concurrency",
+        str(concurrency),
+        "--log-limit-mb",
+        str(limit_mb),
+        "--timeout",
+        "30m",
+    ]
     for ctx in contexts:
         args += ["--context", ctx]
     started = time.perf_counter()
@@ -72,21 +94,28 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="engage-bench-") as tmp:
         ready: mp.Queue = mp.Queue()
         stop = mp.Event()
-        server = mp.Process(target=_serve, args=(tmp, per_stream, opts.slow_mbps * 2**20, ready, stop))
+        server = mp.Process(
+            target=_serve, args=(tmp, per_stream, opts.slow_mbps * 2**20, ready, stop)
+        )
         server.start()
         try:
             kubeconfig = ready.get(timeout=120)
-            alone = _collect(kubeconfig, Path(tmp) / "alone.tar.gz", ["slow"], opts.concurrency, limit_mb)
+            alone = _collect(
+                kubeconfig, Path(tmp) / "alone.tar.gz", ["slow"], opts.concurrency, limit_mb
+            )
             rss_alone = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-            both = _collect(kubeconfig, Path(tmp) / "all.tar.gz", list(CLUSTERS), opts.concurrency,
-                            limit_mb)
+            both = _collect(
+                kubeconfig, Path(tmp) / "all.tar.gz", list(CLUSTERS), opts.concurrency, limit_mb
+            )
             rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
             size = (Path(tmp) / "all.tar.gz").stat().st_size
         finally:
             stop.set()
             server.join(10)
-    print(f"logs: {total / 2**30:.2f} GiB in {len(CLUSTERS) * STREAMS_PER_CLUSTER} streams over "
-          f"{len(CLUSTERS)} clusters; slow cluster streams at {opts.slow_mbps:g} MiB/s each")
+    print(
+        f"logs: {total / 2**30:.2f} GiB in {len(CLUSTERS) * STREAMS_PER_CLUSTER} streams over "
+        f"{len(CLUSTERS)} clusters; slow cluster streams at {opts.slow_mbps:g} MiB/s each"
+    )
     print(f"slow cluster alone : {alone:7.1f} s   (peak RSS {rss_alone:.0f} MB)")
     print(f"all three clusters : {both:7.1f} s   ({total / both / 2**20:.0f} MiB/s collected)")
     print(f"ratio all/slowest  : {both / alone:7.2f}x  (target <= 1.30x)")

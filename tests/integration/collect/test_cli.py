@@ -145,3 +145,13 @@ def test_import_rejects_non_bundle(fixtures_dir: Path, tmp_path: Path) -> None:
     res = runner.invoke(app, ["bundle", "import", str(src), "-o", str(tmp_path)])
     assert res.exit_code == 1
     assert "no cluster-resources" in res.stderr
+
+
+def test_analyze_runs_on_the_bundle(fleet: Fleet, prod: FakeCluster, tmp_path: Path) -> None:
+    import json
+
+    res = runner.invoke(app, ["collect", "--kubeconfig", fleet.kubeconfig(), "-o",
+                              str(tmp_path / "b.tar.gz"), "--analyze", "--json"])
+    assert res.exit_code == 0, res.output
+    analysis = json.loads(res.stdout)["analysis"]
+    assert isinstance(analysis, dict) and analysis

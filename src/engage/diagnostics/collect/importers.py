@@ -222,7 +222,7 @@ def _dump(src: Path, job: _Import) -> Path:
 
 def _spool() -> IO[bytes]:
     """A buffer that stays in memory up to 8 MiB, then moves to a temporary file."""
-    return tempfile.SpooledTemporaryFile(8 << 20)  # noqa: SIM115 - closed by the caller
+    return tempfile.SpooledTemporaryFile(8 << 20)
 
 
 def _split_dump_log(job: _Import, base: str, ns: str, log: Path) -> None:

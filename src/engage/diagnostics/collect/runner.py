@@ -67,7 +67,7 @@ def bundle_top(case_id: str | None, now: datetime) -> str:
 
 def default_redactor() -> Redacting:
     """One Redactor for the whole run (built-in rules)."""
-    from engage.diagnostics.redact import Redactor  # type: ignore[attr-defined]
+    from engage.diagnostics.redact import Redactor
 
     redactor: Redacting = Redactor()
     return redactor

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import BinaryIO, Protocol, TypeVar
+from enum import StrEnum
+from typing import Any, BinaryIO, Protocol, TypeVar
 
 from engage.domain.cases import Case, CaseEvent, CaseLink, CaseStatus, Comment, Severity
 from engage.domain.meetings import Meeting, MeetingRequest
@@ -156,6 +157,175 @@ class IdempotencyRepository(Protocol):
                  resource_id: int) -> None: ...
 
 
+# --- diagnostics intake (issue 7) ---
+# Stored values of the intake, read and written by IntakeRepository. Field names match the
+# columns of the intake tables so adapters can build them straight from rows.
+
+
+class RowStatus(StrEnum):
+    """Where one requested item stands; requested and rejected rows wait on the customer."""
+
+    REQUESTED = "requested"
+    RECEIVED = "received"
+    VALIDATED = "validated"
+    REJECTED = "rejected"
+    WAIVED = "waived"
+
+
+@dataclass(frozen=True)
+class DiagnosticRequest:
+    """Support asking for one kind of artifact, expanded into rows (case, env or instance)."""
+
+    id: int
+    case_id: int
+    kind: str
+    label: str
+    note: str
+    due_at: datetime | None
+    expand: str
+    created_by: int | None
+    created_at: datetime
+    reminded_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class RequestRow:
+    """One thing the customer must provide (e.g. the heap profile of prod/cluster-a)."""
+
+    id: int
+    request_id: int
+    case_id: int
+    environment_id: int | None
+    instance_id: int | None
+    label: str
+    status: RowStatus
+    reason: str
+    status_by: int | None
+    status_at: datetime
+
+
+@dataclass(frozen=True)
+class ArtifactRecord:
+    """An accepted upload: sanitised content in the object store under `content_key`."""
+
+    id: int
+    case_id: int
+    row_id: int | None
+    kind: str
+    content_key: str
+    size: int
+    original_name: str
+    summary: Mapping[str, Any]
+    redaction: Mapping[str, Any]
+    status: str
+    analysis_error: str
+    analyzable: bool
+    uploaded_by: int | None
+    uploaded_at: datetime
+    deleted_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class UploadSession:
+    """A resumable chunked upload: bytes received so far of a file of `size` bytes."""
+
+    id: str
+    case_id: int
+    row_id: int | None
+    kind: str
+    original_name: str
+    size: int
+    received: int
+    status: str
+    artifact_id: int | None
+    created_by: int
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class FindingRecord:
+    """One analyzer finding stored on a case, from one artifact."""
+
+    id: int
+    artifact_id: int
+    case_id: int
+    rule_id: str
+    category: str
+    severity: str
+    title: str
+    explanation: str
+    remediation: str
+    evidence: list[Any]
+    count: int
+
+
+@dataclass(frozen=True)
+class Notification:
+    """Something a person should look at (e.g. all requested diagnostics are in)."""
+
+    id: int
+    user_id: int
+    case_id: int | None
+    kind: str
+    message: str
+    created_at: datetime
+    read_at: datetime | None = None
+
+
+class IntakeRepository(Protocol):
+    """Diagnostic requests, rows, artifacts, upload sessions, findings, downloads, notices."""
+
+    def add_request(self, **values: Any) -> DiagnosticRequest: ...
+
+    def get_request(self, request_id: int) -> DiagnosticRequest | None: ...
+
+    def requests(self, case_id: int) -> list[DiagnosticRequest]: ...
+
+    def update_request(self, request_id: int, **values: Any) -> None: ...
+
+    def overdue_requests(self, now: datetime, remind_before: datetime) -> list[DiagnosticRequest]: ...
+
+    def add_row(self, **values: Any) -> RequestRow: ...
+
+    def get_row(self, row_id: int, *, lock: bool = False) -> RequestRow | None: ...
+
+    def rows(self, case_id: int) -> list[RequestRow]: ...
+
+    def update_row(self, row_id: int, **values: Any) -> RequestRow: ...
+
+    def add_artifact(self, **values: Any) -> ArtifactRecord: ...
+
+    def get_artifact(self, artifact_id: int) -> ArtifactRecord | None: ...
+
+    def artifacts(self, case_id: int) -> list[ArtifactRecord]: ...
+
+    def update_artifact(self, artifact_id: int, **values: Any) -> None: ...
+
+    def expired_artifacts(self, org_id: int, before: datetime) -> list[ArtifactRecord]: ...
+
+    def key_in_use(self, content_key: str, *, except_id: int) -> bool: ...
+
+    def replace_findings(self, artifact_id: int, case_id: int,
+                         findings: list[Mapping[str, Any]]) -> None: ...
+
+    def findings(self, case_id: int) -> list[FindingRecord]: ...
+
+    def add_download(self, artifact_id: int, user_id: int | None, at: datetime) -> None: ...
+
+    def downloads(self, artifact_id: int) -> list[tuple[int | None, datetime]]: ...
+
+    def add_upload(self, **values: Any) -> UploadSession: ...
+
+    def get_upload(self, upload_id: str) -> UploadSession | None: ...
+
+    def update_upload(self, upload_id: str, **values: Any) -> None: ...
+
+    def add_notification(self, **values: Any) -> Notification: ...
+
+    def notifications(self, user_id: int) -> list[Notification]: ...
+
+
 class UnitOfWork(Protocol):
     """One atomic piece of work: commit all of it or none of it."""
 
@@ -163,6 +333,7 @@ class UnitOfWork(Protocol):
     users: UserRepository
     cases: CaseRepository
     idempotency: IdempotencyRepository
+    intake: IntakeRepository
 
     def __enter__(self) -> UnitOfWork: ...
 

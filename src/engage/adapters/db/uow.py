@@ -12,6 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from engage.domain.errors import Conflict, StaleVersion
 
+from engage.adapters.db.intake_repo import SqlIntakeRepository
 from engage.adapters.db.mapping import map_domain
 from engage.adapters.db.repositories import (
     SqlCaseRepository,
@@ -45,6 +46,7 @@ class SqlUnitOfWork:
         self.users = SqlUserRepository(self.session)
         self.cases = SqlCaseRepository(self.session)
         self.idempotency = SqlIdempotencyRepository(self.session)
+        self.intake = SqlIntakeRepository(self.session)
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -11,9 +11,10 @@ from sqlalchemy import Engine
 from engage.adapters.db.engine import make_engine
 from engage.adapters.db.uow import SqlUnitOfWork, uow_factory
 from engage.adapters.jobs.inprocess import InProcessJobQueue, Periodic
+from engage.adapters.objectstore import build_store
 from engage.config import Settings
 from engage.domain.clock import SystemClock
-from engage.services.ports import Clock, JobQueue, UnitOfWork
+from engage.services.ports import Clock, JobQueue, ObjectStore, UnitOfWork
 
 
 @dataclass
@@ -25,6 +26,7 @@ class Engage:
     uow: Callable[[], UnitOfWork]
     clock: Clock
     jobs: JobQueue
+    store: ObjectStore
     extras: dict[str, object] = field(default_factory=dict)
     periodic: list[Periodic] = field(default_factory=list)
 
@@ -39,6 +41,7 @@ def build(
     engine: Engine | None = None,
     clock: Clock | None = None,
     jobs: JobQueue | None = None,
+    store: ObjectStore | None = None,
 ) -> Engage:
     """Create engines, clients and services from settings (nothing connects at import)."""
     settings = settings or Settings()
@@ -52,6 +55,7 @@ def build(
         uow=lambda: cast(UnitOfWork, SqlUnitOfWork(factory)),
         clock=clock or SystemClock(),
         jobs=jobs or InProcessJobQueue(),
+        store=store or build_store(settings),
     )
     register_jobs(engage)
     return engage

@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import Any, BinaryIO, Protocol, TypeVar
 
 from engage.domain.cases import Case, CaseEvent, CaseLink, CaseStatus, Comment, Severity
+from engage.domain.errors import EngageError, NotFound
 from engage.domain.meetings import Meeting, MeetingRequest
 from engage.domain.users import ApiToken, Environment, Instance, Organisation, User
 
@@ -21,12 +22,47 @@ class Clock(Protocol):
     def now(self) -> datetime: ...
 
 
+class ObjectNotFound(NotFound):
+    """No object under this key in the object store."""
+
+
+class ObjectStoreError(EngageError):
+    """The object store failed (unreachable, refused, out of space); the request may be retried."""
+
+    status = 503
+    title = "Storage unavailable"
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    """What ``ObjectStore.put_content`` stored: its content-addressed key, size and SHA-256."""
+
+    key: str
+    size: int
+    sha256: str
+
+
+def content_key(sha256: str) -> str:
+    """The content-addressed key of a SHA-256 hex digest: ``sha256/ab/cdef...``."""
+    return f"sha256/{sha256[:2]}/{sha256[2:]}"
+
+
 class ObjectStore(Protocol):
-    """Content-addressed blob storage (filesystem by default, S3-compatible when configured)."""
+    """Content-addressed blob storage (filesystem by default, S3-compatible when configured).
+
+    Keys are relative ``/``-separated names whose segments use ``[A-Za-z0-9._-]`` and never
+    start with a dot (so no ``..``). A put is all or nothing: readers never see a partial
+    object. ``open`` and ``size`` raise ObjectNotFound for a missing key; ``delete`` of a
+    missing key does nothing.
+    """
 
     def put(self, key: str, stream: BinaryIO) -> int: ...
 
+    def put_content(self, stream: BinaryIO) -> StoredObject: ...
+
     def open(self, key: str) -> BinaryIO: ...
+
+    def size(self, key: str) -> int: ...
 
     def exists(self, key: str) -> bool: ...
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, FastAPI, Request, Response
 
 from engage import __version__
 from engage.api import problems
-from engage.api.routes import cases, orgs, scope
+from engage.api.routes import cases, orgs, scope, sessions
 from engage.bootstrap import Engage
 
 MAX_BODY = 2 * 1024 * 1024  # JSON bodies; uploads have their own streaming limits
@@ -24,6 +24,8 @@ def create_api(engage: Engage) -> FastAPI:
     v1.include_router(cases.router)
     v1.include_router(orgs.router)
     v1.include_router(scope.router)
+    v1.include_router(sessions.router)
+    sessions.install_tools(engage)
     app.include_router(v1)
 
     @app.middleware("http")

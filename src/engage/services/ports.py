@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, BinaryIO, Protocol, TypeVar
@@ -11,6 +11,7 @@ from typing import Any, BinaryIO, Protocol, TypeVar
 from engage.domain.cases import Case, CaseEvent, CaseLink, CaseStatus, Comment, Severity
 from engage.domain.errors import EngageError, NotFound
 from engage.domain.meetings import Meeting, MeetingRequest
+from engage.domain.sessions import Session
 from engage.domain.users import ApiToken, Environment, Instance, Organisation, User
 
 T = TypeVar("T")
@@ -193,6 +194,78 @@ class IdempotencyRepository(Protocol):
                  resource_id: int) -> None: ...
 
 
+Block = tuple[datetime, datetime]
+"""A busy (start, end) pair of aware UTC instants."""
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    """A stored session: the domain value plus what only storage knows (ids, search, version).
+
+    ``user_ids`` maps a participant's lower-cased e-mail to their user id (people with an
+    account); ``search`` holds the slot-search parameters the booking re-check reuses.
+    """
+
+    id: int
+    case_id: int
+    session: Session
+    user_ids: Mapping[str, int] = field(default_factory=dict)
+    search: Mapping[str, object] = field(default_factory=dict)
+    custom_url: str | None = None
+    custom_dial_in: str = ""
+    version: int = 1
+    created_by: int | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Availability:
+    """One person's working hours in the ``engage slots`` JSON shape, and an optional ICS feed."""
+
+    user_id: int
+    tz: str
+    weekly: Mapping[str, list[list[str]]] = field(default_factory=dict)
+    overrides: Mapping[str, list[list[str]]] = field(default_factory=dict)
+    ics_url: str | None = None
+    ics_fetched_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+class SessionRepository(Protocol):
+    """Sessions with participants, agenda, reminders and no-shows; availability and busy time."""
+
+    def add(self, record: SessionRecord) -> SessionRecord: ...
+
+    def get(self, session_id: int) -> SessionRecord | None: ...
+
+    def for_case(self, case_id: int) -> list[SessionRecord]: ...
+
+    def save(self, record: SessionRecord, now: datetime) -> SessionRecord: ...
+
+    def lock_for_booking(self, session_id: int, user_ids: Iterable[int]) -> None: ...
+
+    def booked(self, user_ids: Iterable[int], start: datetime, end: datetime,
+               exclude_session_id: int | None = None) -> dict[int, list[Block]]: ...
+
+    def starting_between(self, start: datetime, end: datetime) -> list[SessionRecord]: ...
+
+    def claim_reminder(self, session_id: int, kind: str, at: datetime) -> bool: ...
+
+    def reminders_sent(self, session_id: int) -> set[str]: ...
+
+    def add_no_show(self, session_id: int, email: str, by: int | None, at: datetime) -> None: ...
+
+    def availability(self, user_id: int) -> Availability | None: ...
+
+    def set_availability(self, availability: Availability) -> None: ...
+
+    def busy_blocks(self, user_ids: Iterable[int], start: datetime, end: datetime,
+                    source: str | None = None) -> dict[int, list[Block]]: ...
+
+    def replace_busy_blocks(self, user_id: int, source: str, blocks: Iterable[Block]) -> None: ...
+
+
 # --- diagnostics intake (issue 7) ---
 # Stored values of the intake, read and written by IntakeRepository. Field names match the
 # columns of the intake tables so adapters can build them straight from rows.
@@ -370,6 +443,7 @@ class UnitOfWork(Protocol):
     cases: CaseRepository
     idempotency: IdempotencyRepository
     intake: IntakeRepository
+    sessions: SessionRepository
 
     def __enter__(self) -> UnitOfWork: ...
 

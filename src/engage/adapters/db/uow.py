@@ -10,8 +10,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from engage.domain.errors import Conflict, StaleVersion
-
 from engage.adapters.db.intake_repo import SqlIntakeRepository
 from engage.adapters.db.mapping import map_domain
 from engage.adapters.db.repositories import (
@@ -20,6 +18,8 @@ from engage.adapters.db.repositories import (
     SqlOrgRepository,
     SqlUserRepository,
 )
+from engage.adapters.db.sessions_repo import SqlSessionRepository
+from engage.domain.errors import Conflict, StaleVersion
 
 
 @contextmanager
@@ -47,6 +47,7 @@ class SqlUnitOfWork:
         self.cases = SqlCaseRepository(self.session)
         self.idempotency = SqlIdempotencyRepository(self.session)
         self.intake = SqlIntakeRepository(self.session)
+        self.sessions = SqlSessionRepository(self.session)
         return self
 
     def __exit__(self, *exc: object) -> None:

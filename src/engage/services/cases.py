@@ -17,13 +17,14 @@ from engage.domain.cases import (
     Severity,
 )
 from engage.domain.errors import Conflict, NotFound, StaleVersion, ValidationFailed
+from engage.domain.policy import policy_from_dict
 from engage.domain.scope import ScopeResult, check_scope
 from engage.domain.sla import ClockKind, ClockStatus
 from engage.domain.users import User
 from engage.domain.workflow import Transition, allowed_transitions, find_transition
 from engage.services.access import require_support, visible_case, visible_org
 from engage.services.ports import CaseQuery, Clock, UnitOfWork
-from engage.services.sla import clocks_for, plan_from_dict, refresh_sla
+from engage.services.sla import clocks_for, plan_from_dict, policy_adjust, refresh_sla
 
 TITLE_MAX = 200
 DESCRIPTION_MAX = 100_000
@@ -43,6 +44,7 @@ class CaseView:
     clocks: dict[ClockKind, ClockStatus]
     transitions: list[Transition]
     people: dict[int, User] = field(default_factory=dict)
+    sla_notes: list[str] = field(default_factory=list)  # why targets differ from the plan
 
 
 def request_hash(payload: Any) -> str:
@@ -116,7 +118,8 @@ def _refresh(uow: UnitOfWork, clock: Clock, case: Case) -> None:
     org = uow.orgs.get(case.org_id)
     assert org is not None and case.id is not None
     uow.flush()
-    refresh_sla(case, plan_from_dict(org.plan), uow.cases.status_history(case.id), clock.now())
+    refresh_sla(case, plan_from_dict(org.plan), uow.cases.status_history(case.id), clock.now(),
+                policy_adjust(org.policy, Severity(case.severity)))
 
 
 def _check_environment(
@@ -172,6 +175,10 @@ def new_case(
         uow.cases.set_instances(case.id, instance_ids)
     record_event(uow, clock, case, actor, "opened", severity=case.severity, area=case.area)
     record_event(uow, clock, case, actor, "status", to=CaseStatus.NEW.value)
+    org = uow.orgs.get(org_id)
+    notes = policy_from_dict(org.policy if org else None).explain()
+    if notes:  # the opening reply tells the customer their targets and why
+        record_event(uow, clock, case, None, "sla_adjusted", reasons=notes)
     _refresh(uow, clock, case)
     return case
 
@@ -252,9 +259,11 @@ def get_case(uow: UnitOfWork, clock: Clock, *, actor: User, case_id: int) -> Cas
     assert org is not None
     internal = actor.is_support
     clocks = clocks_for(
-        case, plan_from_dict(org.plan), uow.cases.status_history(case_id), clock.now()
+        case, plan_from_dict(org.plan), uow.cases.status_history(case_id), clock.now(),
+        policy_adjust(org.policy, Severity(case.severity)),
     )
     view = CaseView(
+        sla_notes=policy_from_dict(org.policy).explain(),
         case=case,
         comments=uow.cases.comments(case_id, internal=internal),
         events=uow.cases.events(case_id, internal=internal),

@@ -9,6 +9,7 @@ from typing import Any
 from engage.domain.business_hours import BusinessHours
 from engage.domain.cases import Case, CaseStatus, Severity, SlaFlag
 from engage.domain.errors import ValidationFailed
+from engage.domain.policy import policy_from_dict
 from engage.domain.sla import (
     ClockKind,
     ClockState,
@@ -74,6 +75,14 @@ def plan_to_dict(plan: SupportPlan) -> dict[str, Any]:
 
 
 Adjust = Callable[[ClockKind, int], int]
+
+
+def policy_adjust(policy: Mapping[str, Any] | None, severity: Severity) -> Adjust | None:
+    """Stretch targets as the organisation's security policy says (None when it changes nothing)."""
+    parsed = policy_from_dict(policy)
+    if not parsed.restrictions():
+        return None
+    return lambda kind, minutes: parsed.adjust_target(kind.value, severity, minutes)
 
 
 def clocks_for(case: Case, plan: SupportPlan, history: list[tuple[datetime, CaseStatus]],

@@ -63,6 +63,7 @@ def case_detail(view: svc.CaseView, now: datetime) -> CaseDetail:
             for k, c in view.clocks.items()
         ],
         links=[LinkRead.model_validate(lk) for lk in view.links],
+        sla_notes=view.sla_notes,
         allowed_transitions=[t.target for t in view.transitions],
         comments=[CommentRead.model_validate(c) for c in view.comments],
         timeline=[EventRead.model_validate(e) for e in view.events],

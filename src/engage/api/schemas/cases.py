@@ -138,6 +138,7 @@ class CaseDetail(CaseRead):
     engineer_ids: list[int]
     instance_ids: list[int]
     sla: list[ClockRead]
+    sla_notes: list[str] = Field(description="why targets differ from the plan (security policy)")
     links: list[LinkRead]
     allowed_transitions: list[CaseStatus]
     comments: list[CommentRead]

@@ -51,6 +51,7 @@ from engage.diagnostics.versions import DetectedVersion, detect_version
 
 MAX_DOCUMENT = 256 * 1024 * 1024
 MAX_EVIDENCE = 3
+SHAPE_LOOKAHEAD = 200
 _SOURCE_RANK = {"installInfo": 0, "image": 1, "chart-label": 2, "log": 3, "tag": 4}
 _DIGITS = re.compile(r"\d+")
 Progress = Callable[[int, int], None]
@@ -82,7 +83,8 @@ class _Accumulator:
         if hit.when:
             self.first = hit.when if self.first is None else min(self.first, hit.when)
             self.last = hit.when if self.last is None else max(self.last, hit.when)
-        if len(self.evidence) < MAX_EVIDENCE:
+        # look for distinct evidence among the first occurrences only (cheap on floods)
+        if len(self.evidence) < MAX_EVIDENCE and self.count <= SHAPE_LOOKAHEAD:
             shape = _DIGITS.sub("#", hit.excerpt)
             if shape not in self.shapes:
                 self.shapes.add(shape)
@@ -152,7 +154,11 @@ class _Run:
             if is_bug_report(head):
                 self._bug_report(entry, key, head + handle.read())
                 return
-            self._log(entry, key, _Prefixed(head, handle))
+            if entry.position is None:  # a plain file: rewind instead of re-joining the head
+                handle.seek(0)
+                self._log(entry, key, handle)
+            else:
+                self._log(entry, key, _Prefixed(head, handle))
 
     def _document(self, entry: Entry, key: str, data: bytes, kind: str) -> None:
         try:

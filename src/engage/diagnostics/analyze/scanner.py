@@ -12,7 +12,7 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 import hyperscan
 
@@ -92,35 +92,38 @@ class LogScanner:
         total = 0
         line_base = first_line
         split = False
-        for chunk, huge in _chunks(stream):
+        for chunk, end, huge in _chunks(stream):
             split = split or huge
             matches: list[tuple[int, int]] = []
-            self._db.scan(chunk, match_event_handler=_collect, context=matches,
-                          scratch=self._scratch)
+            view = cast(bytes, memoryview(chunk)[:end])  # no copy; hyperscan takes buffers
+            self._db.scan(view, match_event_handler=_collect,
+                          context=matches, scratch=self._scratch)
+            counted_to, count = 0, 0
             if matches:
-                self._handle(chunk, matches, line_base, source, on_hit, on_error_line,
-                             on_version)
-            line_base += chunk.count(b"\n")
-            total += len(chunk)
+                counted_to, count = self._handle(chunk, end, matches, line_base, source, on_hit,
+                                                 on_error_line, on_version)
+            line_base += count + chunk.count(b"\n", counted_to, end)
+            total += end
             if progress is not None:
-                progress(len(chunk))
+                progress(end)
         return total, split
 
-    def _handle(self, chunk: bytes, matches: list[tuple[int, int]], line_base: int,
+    def _handle(self, chunk: bytes, end: int, matches: list[tuple[int, int]], line_base: int,
                 source: LogSource, on_hit: HitSink, on_error_line: ErrorSink | None,
-                on_version: VersionSink | None) -> None:
+                on_version: VersionSink | None) -> tuple[int, int]:
+        """Run the precise checks on flagged lines; returns (offset, newlines) counted so far."""
         lines: dict[int, set[int]] = {}
         ends: dict[int, int] = {}
-        for end, pattern_id in matches:
-            start = chunk.rfind(b"\n", 0, max(end - 1, 0)) + 1
+        for stop, pattern_id in matches:
+            start = chunk.rfind(b"\n", 0, max(stop - 1, 0)) + 1
             lines.setdefault(start, set()).add(pattern_id)
-            ends.setdefault(start, end)
+            ends.setdefault(start, stop)
         counted_to, count = 0, 0
         for start in sorted(lines):
             count += chunk.count(b"\n", counted_to, start)
             counted_to = start
-            stop = chunk.find(b"\n", start)
-            stop = stop if stop >= 0 else len(chunk)
+            stop = chunk.find(b"\n", start, end)
+            stop = stop if stop >= 0 else end
             if stop - start > CONFIRM_WINDOW:  # huge line: keep a window around the match
                 first = max(start, ends[start] - CONFIRM_WINDOW // 2)
                 raw = chunk[first: min(stop, first + CONFIRM_WINDOW)]
@@ -129,6 +132,7 @@ class LogScanner:
             text = _decode(raw)
             self._line(lines[start], text, line_base + count, source, on_hit,
                        on_error_line, on_version)
+        return counted_to, count
 
     def _line(self, ids: set[int], text: str, number: int, source: LogSource,
               on_hit: HitSink, on_error_line: ErrorSink | None,
@@ -165,25 +169,29 @@ def _collect(pattern_id: int, start: int, end: int, flags: int, context: object)
     context.append((end, pattern_id))
 
 
-def _chunks(stream: BinaryIO) -> Iterator[tuple[bytes, bool]]:
-    """Blocks of whole lines; a line longer than MAX_LINE is cut (flag True)."""
+def _chunks(stream: BinaryIO) -> Iterator[tuple[bytes, int, bool]]:
+    """(buffer, end, cut) blocks of whole lines: buffer[:end] is scanned; the rest carries over.
+
+    A line longer than MAX_LINE is scanned in pieces (cut=True). Passing `end` instead of a
+    slice avoids copying every block once more.
+    """
     tail = b""
     while True:
         block = stream.read(CHUNK)
         if not block:
             if tail:
-                yield tail, False
+                yield tail, len(tail), False
             return
         data = tail + block if tail else block
         cut = data.rfind(b"\n")
         if cut < 0:
             if len(data) >= MAX_LINE:
-                yield data, True
+                yield data, len(data), True
                 tail = b""
             else:
                 tail = data
             continue
-        yield data[: cut + 1], False
+        yield data, cut + 1, False
         tail = data[cut + 1:]
 
 

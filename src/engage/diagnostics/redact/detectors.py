@@ -53,6 +53,8 @@ class PatternRule:
     check: MatchCheck | None = None
     digest_source: Callable[[bytes], bytes] | None = None
     caseless: bool = False
+    multiline: bool = False
+    in_logs: bool = True
     kind: RuleKind = "secret"
     priority: int = 50
 

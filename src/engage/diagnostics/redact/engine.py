@@ -38,11 +38,14 @@ class Redactor:
         self.rules = base.with_pseudonyms(sorted(pseudonymize)) if pseudonymize else base
         self.report = RedactionReport()
         self._pseudonymizer = Pseudonymizer(key)
-        compiled = compile_rules(
-            self.rules.pattern_rules, self.rules.key_rules, prefilter=self.rules.prefilter
-        )
+        rules, prefilter = self.rules, self.rules.prefilter
+        compiled = compile_rules(rules.pattern_rules, rules.key_rules, prefilter=prefilter)
+        log_rules = [r for r in rules.pattern_rules if r.in_logs]
+        compiled_logs = compile_rules(log_rules, rules.key_rules, prefilter=prefilter)
         self._lines = LineRedactor(compiled, self._pseudonymizer)
         self._text = TextStreamRedactor(self._lines)
+        self._log_lines = LineRedactor(compiled_logs, self._pseudonymizer, self._lines.classifier)
+        self._log_text = TextStreamRedactor(self._log_lines)
         self._counters: list[FileCounter] = []
         self._docs = DocumentRedactor(
             text=self._redact_value,
@@ -54,6 +57,7 @@ class Redactor:
         )
         self._pipeline = Pipeline(
             text=self._text,
+            log_text=self._log_text,
             docs=self._docs,
             report=self.report,
             using=self._using,
@@ -69,12 +73,12 @@ class Redactor:
     def _using(self, counter: FileCounter) -> Iterator[None]:
         self._counters.append(counter)
         previous = self._lines.counter
-        self._lines.counter = counter
+        self._lines.counter = self._log_lines.counter = counter
         try:
             yield
         finally:
             self._counters.pop()
-            self._lines.counter = previous
+            self._lines.counter = self._log_lines.counter = previous
 
     def _mask(self, rule: str, value: bytes) -> str:
         return self._lines.mask(rule, value).decode("utf-8")

@@ -55,9 +55,16 @@ _COMPRESSORS: dict[str, tuple[Opener, Callable[[], Any], str]] = {
         "bzip2",
     ),
 }
+_LOG_NAME = re.compile(r"\.log(?:\.\d+)?$|\.(?:out|err|stdout|stderr)$|^(?:stdout|stderr)$")
 _INDENT = re.compile(rb"\n([ \t]+)[\"\[{0-9tfn-]")
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _YAML_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+def is_log_name(name: str) -> bool:
+    """Container and service logs: scanned without the config-only rules (entropy)."""
+    base = name.lower().rsplit("/", 1)[-1]
+    return bool(_LOG_NAME.search(base))
 
 
 def is_tarball(name: str) -> bool:
@@ -72,12 +79,14 @@ class Pipeline:
         self,
         *,
         text: TextStreamRedactor,
+        log_text: TextStreamRedactor,
         docs: DocumentRedactor,
         report: RedactionReport,
         using: Callable[[FileCounter], AbstractContextManager[None]],
         always_structured: bool,
     ) -> None:
         self.text = text
+        self.log_text = log_text
         self.docs = docs
         self.report = report
         self.using = using
@@ -148,7 +157,8 @@ class Pipeline:
             if name.lower().endswith(_STRUCTURED):
                 self._structured(src, dst, name, head, counter)
             else:
-                self._notes(name, self.text.stream(src, dst, counter, head=head))
+                text = self.log_text if is_log_name(name) else self.text
+                self._notes(name, text.stream(src, dst, counter, head=head))
 
     def _notes(self, name: str, state: StreamState) -> None:
         if state.long_lines:

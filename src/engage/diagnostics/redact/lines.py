@@ -108,10 +108,15 @@ class PendingValue:
 class LineRedactor:
     """Runs the precise rules whose triggers fired on a line, in priority order."""
 
-    def __init__(self, compiled: CompiledRules, pseudonymizer: Pseudonymizer) -> None:
+    def __init__(
+        self,
+        compiled: CompiledRules,
+        pseudonymizer: Pseudonymizer,
+        classifier: KeyClassifier | None = None,
+    ) -> None:
         self.compiled = compiled
         self.pseudonymizer = pseudonymizer
-        self.classifier = KeyClassifier(compiled.key_rules)
+        self.classifier = classifier or KeyClassifier(compiled.key_rules)
         self.pairs = PairScanner(self.classifier, self.mask)
         self.counter: Counter | None = None
         self._priority = {i: r.priority for i, r in enumerate(compiled.pattern_rules)}

@@ -40,7 +40,7 @@ class CompiledRules:
     owners: list[int] = field(default_factory=list)
     db: hyperscan.Database | None = None
 
-    def scan(self, data: bytes) -> list[tuple[int, int]]:
+    def scan(self, data: bytes | memoryview) -> list[tuple[int, int]]:
         """(end offset, owner) of every trigger match in ``data``, in scan order."""
         found: list[tuple[int, int]] = []
         if self.db is None or not len(data):
@@ -50,12 +50,15 @@ class CompiledRules:
         def on_match(expr: int, start: int, end: int, flags: int, ctx: object) -> None:
             found.append((end, owners[expr]))
 
-        self.db.scan(data, match_event_handler=on_match)
+        self.db.scan(data, match_event_handler=on_match)  # type: ignore[type-var]
         return found
 
 
-def _expression(trigger: str, caseless: bool) -> tuple[bytes, int]:
-    return trigger.encode("utf-8"), hyperscan.HS_FLAG_CASELESS if caseless else 0
+def _expression(trigger: str, rule: PatternRule) -> tuple[bytes, int]:
+    flags = hyperscan.HS_FLAG_CASELESS if rule.caseless else 0
+    if rule.multiline:
+        flags |= hyperscan.HS_FLAG_MULTILINE
+    return trigger.encode("utf-8"), flags
 
 
 def compile_rules(
@@ -74,7 +77,7 @@ def compile_rules(
     flags: list[int] = []
     for index, rule in enumerate(compiled.pattern_rules):
         for trigger in rule.triggers:
-            expr, flag = _expression(trigger, rule.caseless)
+            expr, flag = _expression(trigger, rule)
             if rule.name in prefilter:
                 flag |= hyperscan.HS_FLAG_PREFILTER
             expressions.append(expr)
@@ -82,7 +85,7 @@ def compile_rules(
             compiled.owners.append(index)
     if compiled.key_rules:
         fragments = sorted({f for r in compiled.key_rules for f in r.trigger_fragments()})
-        kv = "(" + "|".join(fragments) + r")[A-Za-z0-9_.\-]{0,40}" + _SEP
+        kv = "(" + "|".join(fragments) + r")[A-Za-z0-9_.\-]{0,24}" + _SEP
         for expr_text, owner in ((kv, KV_OWNER), (NV_TRIGGER, NV_OWNER)):
             expressions.append(expr_text.encode())
             flags.append(hyperscan.HS_FLAG_CASELESS)

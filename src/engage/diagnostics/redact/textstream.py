@@ -26,11 +26,12 @@ class StreamState:
 
     state: LineState | None = None
     long_lines: int = 0
+    in_long_line: bool = False
     invalid_utf8_at: int = -1
     offset: int = 0
 
 
-def _window_cut(data: bytes, limit: int) -> int:
+def _window_cut(data: bytes | bytearray, limit: int) -> int:
     """Where to cut a line with no newline: the last separator near the limit, else the limit."""
     low = max(0, limit - 65536)
     best = max(data.rfind(bytes([c]), low, limit) for c in _WINDOW_SEPARATORS)
@@ -51,7 +52,8 @@ class TextStreamRedactor:
         """Redact a whole (small) text at once, e.g. one string value of a document."""
         state = StreamState()
         self.lines.counter = counter
-        return b"".join(self.process_block(data, state))
+        pieces = self.process_block(data, 0, len(data), state)
+        return b"".join(data[p[0] : p[1]] if isinstance(p, tuple) else p for p in pieces)
 
     def stream(
         self,
@@ -62,86 +64,115 @@ class TextStreamRedactor:
         head: bytes = b"",
         progress: Callable[[int], None] | None = None,
     ) -> StreamState:
-        """Redact ``head`` followed by the rest of ``src`` into ``dst``."""
+        """Redact ``head`` followed by the rest of ``src`` into ``dst``.
+
+        Whole lines of each chunk are processed in place (no copy); only the partial line at a
+        chunk's end is carried over to the next one.
+        """
         state = StreamState()
-        carry = head
+        self.lines.counter = counter
+        pending = bytearray(head)
         while True:
             chunk = src.read(self.block_size)
-            if progress is not None and chunk:
-                progress(len(chunk))
-            data = carry + chunk if carry else chunk
             if not chunk:
-                if data:
-                    self._emit(dst, data, state, counter)
+                if pending:
+                    self._emit(dst, bytes(pending), 0, len(pending), state)
                 return state
-            cut = data.rfind(b"\n") + 1
-            if cut == 0:
-                if len(data) < self.max_line:
-                    carry = data
-                    continue
-                cut = _window_cut(data, self.max_line)
-                state.long_lines += 1
-            self._emit(dst, data[:cut] if cut < len(data) else data, state, counter)
-            carry = data[cut:]
+            if progress is not None:
+                progress(len(chunk))
+            first = chunk.find(b"\n")
+            if first < 0:
+                pending += chunk
+                self._cut_windows(dst, pending, state)
+                continue
+            start = 0
+            if pending:
+                pending += chunk[: first + 1]
+                self._emit(dst, bytes(pending), 0, len(pending), state)
+                pending.clear()
+                start = first + 1
+            state.in_long_line = False
+            last = chunk.rfind(b"\n") + 1
+            if last > start:
+                self._emit(dst, chunk, start, last, state)
+            pending += chunk[last:]
+            self._cut_windows(dst, pending, state)
 
-    def _emit(self, dst: IO[bytes], block: bytes, state: StreamState, counter: Counter) -> None:
-        if state.invalid_utf8_at < 0 and not block.isascii():
+    def _cut_windows(self, dst: IO[bytes], pending: bytearray, state: StreamState) -> None:
+        while len(pending) >= self.max_line:
+            cut = _window_cut(pending, self.max_line)
+            if not state.in_long_line:
+                state.long_lines += 1
+                state.in_long_line = True
+            self._emit(dst, bytes(pending[:cut]), 0, cut, state)
+            del pending[:cut]
+
+    def _emit(self, dst: IO[bytes], buf: bytes, start: int, end: int, state: StreamState) -> None:
+        if state.invalid_utf8_at < 0 and not buf.isascii():
             try:
-                block.decode("utf-8")
+                buf[start:end].decode("utf-8")
             except UnicodeDecodeError as exc:
                 state.invalid_utf8_at = state.offset + exc.start
-        state.offset += len(block)
-        self.lines.counter = counter
-        for piece in self.process_block(block, state):
-            dst.write(piece)
+        state.offset += end - start
+        view = memoryview(buf)
+        for piece in self.process_block(buf, start, end, state):
+            dst.write(view[piece[0] : piece[1]] if isinstance(piece, tuple) else piece)
 
-    def process_block(self, block: bytes, st: StreamState) -> list[bytes]:
-        """Redact a block that ends at a line end (or a window cut); return output pieces."""
-        flagged = self._flag_lines(block)
+    def process_block(
+        self, buf: bytes, start: int, end: int, st: StreamState
+    ) -> list[bytes | tuple[int, int]]:
+        """Redact ``buf[start:end]`` (whole lines); return output pieces.
+
+        A piece is either replacement bytes or a (start, end) span of ``buf`` to copy as is.
+        """
+        flagged = self._flag_lines(buf, start, end)
         if not flagged and st.state is None:
-            return [block]
+            return [(start, end)]
         starts = sorted(flagged)
-        out: list[bytes] = []
-        pos = i = 0
-        size = len(block)
-        while pos < size:
+        out: list[bytes | tuple[int, int]] = []
+        pos, i = start, 0
+        while pos < end:
             if st.state is None:
                 while i < len(starts) and starts[i] < pos:
                     i += 1
                 if i == len(starts):
-                    out.append(block[pos:])
+                    out.append((pos, end))
                     break
-                out.append(block[pos : starts[i]])
+                if starts[i] > pos:
+                    out.append((pos, starts[i]))
                 pos = starts[i]
-            nl = block.find(b"\n", pos)
-            end = size if nl < 0 else nl + 1
-            line = block[pos:end]
-            handled: bytes | None = None
-            if st.state is not None:
-                handled, still_open = st.state.feed(line)
-                if not still_open:
-                    st.state = None
-            if handled is None:
-                owners = flagged.get(pos)
-                handled = line
-                if owners:
-                    handled, opened = self.lines.redact_line(line, owners)
-                    if opened is not None:
-                        st.state = opened
-            out.append(handled)
-            pos = end
+            nl = buf.find(b"\n", pos, end)
+            line_end = end if nl < 0 else nl + 1
+            out.append(self._line(buf[pos:line_end], flagged.get(pos), st))
+            pos = line_end
         return out
 
-    def _flag_lines(self, block: bytes) -> dict[int, set[int]]:
+    def _line(self, line: bytes, owners: set[int] | None, st: StreamState) -> bytes:
+        handled: bytes | None = None
+        if st.state is not None:
+            handled, still_open = st.state.feed(line)
+            if not still_open:
+                st.state = None
+        if handled is not None:
+            return handled
+        if not owners:
+            return line
+        redacted, opened = self.lines.redact_line(line, owners)
+        if opened is not None:
+            st.state = opened
+        return redacted
+
+    def _flag_lines(self, buf: bytes, start: int, end: int) -> dict[int, set[int]]:
         flagged: dict[int, set[int]] = {}
         line_start = line_end = -1
-        for end, owner in self.lines.compiled.scan(block):
+        view = memoryview(buf)[start:end] if (start, end) != (0, len(buf)) else buf
+        for hit_end, owner in self.lines.compiled.scan(view):
             if owner == STRUCT_OWNER:
                 continue
-            last = end - 1 if end > 0 else 0
+            last = start + (hit_end - 1 if hit_end > 0 else 0)
             if not line_start <= last < line_end:
-                line_start = block.rfind(b"\n", 0, last) + 1
-                nl = block.find(b"\n", last)
-                line_end = len(block) if nl < 0 else nl + 1
+                line_start = max(buf.rfind(b"\n", start, last) + 1, start)
+                nl = buf.find(b"\n", last, end)
+                line_end = end if nl < 0 else nl + 1
             flagged.setdefault(line_start, set()).add(owner)
         return flagged

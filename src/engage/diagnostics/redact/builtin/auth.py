@@ -70,10 +70,7 @@ register(
     PatternRule(
         name="url-credentials",
         description="passwords in URLs and connection strings (scheme://user:password@host)",
-        triggers=(
-            r"[A-Za-z][A-Za-z0-9+.\-]{1,20}://[^ \t\r\n/:@\"'<>]{0,256}:"
-            r"[^ \t\r\n/@\"'<>]{1,256}@",
-        ),
+        triggers=(r"://[^ \t\r\n/:@\"'<>]{0,64}:[^ \t\r\n/@\"'<>]{1,96}@",),
         pattern=re.compile(
             rb"[A-Za-z][A-Za-z0-9+.\-]{1,20}://[^\s/:@\"'<>]*:(?P<secret>[^\s/@\"'<>]+)@"
         ),

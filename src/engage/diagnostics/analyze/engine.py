@@ -28,6 +28,12 @@ from engage.diagnostics.analyze.inputs import (
     looks_binary,
     split_bug_report,
 )
+from engage.diagnostics.analyze.instances import (
+    best_version,
+    flavour_of,
+    identity_from_key,
+    namespace_of,
+)
 from engage.diagnostics.analyze.kube import (
     container_statuses,
     is_kubecost_event,
@@ -52,7 +58,6 @@ from engage.diagnostics.versions import DetectedVersion, detect_version
 MAX_DOCUMENT = 256 * 1024 * 1024
 MAX_EVIDENCE = 3
 SHAPE_LOOKAHEAD = 200
-_SOURCE_RANK = {"installInfo": 0, "image": 1, "chart-label": 2, "log": 3, "tag": 4}
 _DIGITS = re.compile(r"\d+")
 Progress = Callable[[int, int], None]
 
@@ -282,15 +287,15 @@ class _Run:
             keys = [""]
         for key in keys:
             inst = self._inst(key)
-            base = declared.get(key) or _identity_from_key(key)
+            base = declared.get(key) or identity_from_key(key)
             inst.all_pods_are_kubecost = self.engage_bundle
             for path, pod in inst.items("pods"):
                 found = version_from_pod(pod)
                 if found:
                     inst.versions.append((path, found))
-            version = base.version or _best_version(inst.versions)
-            flavour = base.flavour if base.flavour != "unknown" else _flavour(version, inst)
-            namespace = base.namespace if base.namespace != "unknown" else _namespace(inst)
+            version = base.version or best_version(inst.versions)
+            flavour = base.flavour if base.flavour != "unknown" else flavour_of(version, inst)
+            namespace = base.namespace if base.namespace != "unknown" else namespace_of(inst)
             inst.instance = replace(base, version=version, flavour=flavour, namespace=namespace)
         return keys
 
@@ -324,43 +329,6 @@ class _Prefixed(io.RawIOBase):
                 return data + bytes(self._rest.read())
             return data + bytes(self._rest.read(max(size - len(data), 0)))
         return bytes(self._rest.read(size))
-
-
-def _identity_from_key(key: str) -> Instance:
-    found = environment_of(key + "/")
-    if found:
-        return Instance(environment=found[1], cluster=found[2], namespace=found[3], path=key)
-    if key.startswith("mcd:"):
-        return Instance(cluster=key[4:], path=key)
-    return Instance(path=key)
-
-
-def _best_version(found: list[tuple[str, DetectedVersion]]) -> str | None:
-    if not found:
-        return None
-    return min(found, key=lambda f: _SOURCE_RANK.get(f[1].source, 9))[1].version
-
-
-def _flavour(version: str | None, inst: InstanceData) -> str:
-    if not version or not version[0].isdigit():
-        return "unknown"
-    major = version.split(".", 1)[0]
-    if major == "3":
-        return "3.x"
-    if major != "2":
-        return "unknown"
-    for _path, values in inst.values:
-        if dig(values, "kubecostAggregator", "useDBv3") is True:
-            return "2.x-clickhouse"
-    return "2.x-duckdb"
-
-
-def _namespace(inst: InstanceData) -> str:
-    for _path, pod in inst.kubecost_pods():
-        ns = (pod.get("metadata") or {}).get("namespace")
-        if isinstance(ns, str):
-            return ns
-    return "unknown"
 
 
 def analyze_path(path: Path, *, min_severity: str = "info", progress: Progress | None = None,

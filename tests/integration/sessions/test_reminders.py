@@ -1,0 +1,61 @@
+"""The session_reminders job: run by the scheduler, mails once per lead time, never twice."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from engage.adapters.jobs.inprocess import InProcessJobQueue, Periodic, Scheduler
+from engage.domain.clock import FixedClock
+from engage.services.sessions import REMINDER_EVERY, REMINDER_JOB, SessionTools, register_jobs
+from tests.integration.conftest import World
+
+from .conftest import Inbox
+from .test_sessions_api import proposed_and_booked
+
+
+def test_reminders_go_out_24h_and_1h_before_once_each(world: World, tools: SessionTools,
+                                                      inbox: tuple[int, Inbox]) -> None:
+    _, booked = proposed_and_booked(world)  # the first proposal: Tue 3 Mar 09:00Z
+    start = datetime.fromisoformat(booked["start"])
+    assert start == datetime(2026, 3, 3, 9, 0, tzinfo=UTC)
+    _, box = inbox
+    invites = len(box.messages)
+    clock = world.engage.clock
+    assert isinstance(clock, FixedClock)
+    queue = InProcessJobQueue(eager=True)
+    register_jobs(queue, world.engage.uow, clock, tools)
+    scheduler = Scheduler(queue, [Periodic(REMINDER_JOB, REMINDER_EVERY)])
+
+    def run_at(at: datetime) -> list[str]:
+        clock.at = at
+        scheduler.tick(now=at.timestamp())
+        assert not queue.failures
+        return [m["Subject"] for _, m in box.messages[invites:]]
+
+    assert run_at(datetime(2026, 3, 2, 8, 0, tzinfo=UTC)) == []  # 25 h ahead: nothing yet
+    day_before = run_at(datetime(2026, 3, 2, 9, 30, tzinfo=UTC))
+    assert day_before == ["Reminder: Kubecost support session #" + str(booked["case_id"])]
+    assert run_at(datetime(2026, 3, 2, 12, 0, tzinfo=UTC)) == day_before  # not again
+    hour_before = run_at(datetime(2026, 3, 3, 8, 15, tzinfo=UTC))
+    assert len(hour_before) == 2
+    assert run_at(datetime(2026, 3, 3, 8, 50, tzinfo=UTC)) == hour_before
+    _, last = box.messages[-1]
+    text = last.get_body(("plain",)).get_content()
+    assert "starts in 0 h 45 min" in text and booked["meeting"]["join_url"] in text
+    assert "Not yet confirmed ready" in text
+
+
+def test_a_late_booking_gets_only_the_nearest_reminder(world: World, tools: SessionTools,
+                                                       inbox: tuple[int, Inbox]) -> None:
+    _, booked = proposed_and_booked(world)
+    clock = world.engage.clock
+    assert isinstance(clock, FixedClock)
+    queue = InProcessJobQueue(eager=True)
+    register_jobs(queue, world.engage.uow, clock, tools)
+    _, box = inbox
+    invites = len(box.messages)
+    clock.at = datetime(2026, 3, 3, 8, 30, tzinfo=UTC)  # first run already inside the hour
+    queue.enqueue(REMINDER_JOB)
+    clock.at = datetime(2026, 3, 3, 8, 40, tzinfo=UTC)
+    queue.enqueue(REMINDER_JOB)
+    assert len(box.messages) == invites + 1

@@ -157,3 +157,20 @@ def test_troubleshoot_style_links_in_tarball_are_not_followed(tmp_path: Path) ->
         archive.addfile(link)
     report = analyze_path(path)
     assert [f.count for f in report.findings if f.rule_id == "prometheus-query-failed"] == [1]
+
+
+def test_foreign_namespaces_in_an_imported_bundle_are_ignored(tmp_path: Path) -> None:
+    root = tmp_path / "engage-bundle-import"
+    for ns, pod, container in (("kube-system", "traefik-7cd4", "traefik"),
+                               ("kubecost", "prometheus-server-6f8d", "prometheus-server"),
+                               ("kubecost", "kubecost-cost-analyzer-1", "cost-model")):
+        folder = root / f"environments/imported/c1/{ns}/cluster-resources/pods/logs/{ns}/{pod}"
+        folder.mkdir(parents=True, exist_ok=True)
+        line = "panic: runtime error: index out of range" if container != "cost-model" else \
+            "INF ok"
+        (folder / f"{container}.log").write_text(console_log("cost-model", line))
+    report = analyze_path(root)
+    panics = [(report.instances[f.instance].namespace, f.count) for f in report.findings
+              if f.rule_id == "process-panic"]
+    # the Kubecost namespace counts its bundled Prometheus; kube-system is not Kubecost's
+    assert panics == [("kubecost", 1)]

@@ -37,6 +37,7 @@ from engage.diagnostics.analyze.instances import (
 from engage.diagnostics.analyze.kube import (
     container_statuses,
     is_kubecost_event,
+    is_kubecost_pod,
     list_items,
     version_from_pod,
 )
@@ -83,6 +84,15 @@ class _Accumulator:
     evidence: list[Evidence] = field(default_factory=list)
     shapes: set[str] = field(default_factory=set)
 
+    def merge(self, other: _Accumulator) -> None:
+        """Fold another accumulator of the same rule into this one."""
+        self.count += other.count
+        for when in (other.first, other.last):
+            if when:
+                self.first = when if self.first is None else min(self.first, when)
+                self.last = when if self.last is None else max(self.last, when)
+        self.evidence = (self.evidence + other.evidence)[:MAX_EVIDENCE]
+
     def add(self, hit: Hit) -> None:
         self.count += 1
         if hit.when:
@@ -107,11 +117,12 @@ class _Run:
         self.problems = InputProblems()
         self.data: dict[str, InstanceData] = {}
         self.declared: list[Instance] = []
-        self.acc: dict[tuple[str, str], _Accumulator] = {}
         self.timeline = Timeline()
         self.bytes_scanned = 0
         self.files_scanned = 0
         self.engage_bundle = False
+        self.kubecost_seen: set[str] = set()
+        self.acc: dict[tuple[str, str, bool], _Accumulator] = {}
         self.standalone_mcd = False
         self.scanner = build_scanner()
 
@@ -190,9 +201,7 @@ class _Run:
             kind = docs.kind_folder(path, items)
             self._inst(key).objects.setdefault(kind, []).extend((path, item) for item in items)
             if kind == "events":  # event messages are log lines too (e.g. FailedMount text)
-                mine = [i for i in items if self.engage_bundle or key or is_kubecost_event(i)]
-                text = "\n".join(docs.event_line(item) for item in mine).encode()
-                self._scan(LogSource(path, "events", 0, True), key, io.BytesIO(text), 1)
+                self._scan_events(path, key, items)
             return
         if docs.is_kubelet_summary(doc):
             self._inst(key).objects.setdefault("stats", []).append((path, doc))
@@ -238,18 +247,34 @@ class _Run:
 
     def _log(self, entry: Entry, key: str, handle: Any) -> None:
         ident = log_identity(entry.path)
-        kubecost = True if self.engage_bundle or key else ident.kubecost
-        if kubecost is False:
+        if ident.kubecost is False and not key:
             self.problems.add(entry.path, "log of a non-Kubecost workload (not analysed)")
             return
-        self._scan(LogSource(entry.path, ident.container, 0, kubecost), key, handle, 1)
+        if ident.kubecost:
+            self.kubecost_seen.add(key)
+        # inside an engage bundle every log is read; hits from workloads that do not look like
+        # Kubecost count only if the instance turns out to be a Kubecost namespace
+        foreign = ident.kubecost is False
+        source = LogSource(entry.path, ident.container, 0, None if foreign else ident.kubecost)
+        self._scan(source, key, handle, 1, foreign=foreign)
         self.files_scanned += 1
 
-    def _scan(self, source: LogSource, key: str, handle: Any, first_line: int) -> None:
+    def _scan_events(self, path: str, key: str, items: list[dict[str, Any]]) -> None:
+        for foreign in (False, True):
+            if foreign and not key:
+                return
+            mine = [i for i in items if is_kubecost_event(i) != foreign]
+            if mine:
+                text = "\n".join(docs.event_line(item) for item in mine).encode()
+                self._scan(LogSource(path, "events", 0, not foreign or None), key,
+                           io.BytesIO(text), 1, foreign=foreign)
+
+    def _scan(self, source: LogSource, key: str, handle: Any, first_line: int, *,
+              foreign: bool = False) -> None:
         inst = self._inst(key)
 
         def on_hit(rule: Rule, src: LogSource, hit: Hit) -> None:
-            self._add(key, rule, hit)
+            self._add(key, rule, hit, foreign=foreign)
 
         def on_error(src: LogSource, hour: str) -> None:
             self.timeline.add_error(src.component, hour)
@@ -273,11 +298,19 @@ class _Run:
             self.data[key] = InstanceData(Instance(path=key))
         return self.data[key]
 
-    def _add(self, key: str, rule: Rule, hit: Hit) -> None:
-        acc = self.acc.get((key, rule.id))
+    def _add(self, key: str, rule: Rule, hit: Hit, *, foreign: bool = False) -> None:
+        acc = self.acc.get((key, rule.id, foreign))
         if acc is None:
-            acc = self.acc[(key, rule.id)] = _Accumulator(rule, key)
+            acc = self.acc[(key, rule.id, foreign)] = _Accumulator(rule, key)
         acc.add(hit)
+
+    def is_kubecost_instance(self, key: str, declared: Instance | None) -> bool:
+        """Whether an instance is a Kubecost namespace (declared version, pods, API, values)."""
+        inst = self._inst(key)
+        return bool(key and (
+            (declared is not None and declared.version) or key in self.kubecost_seen
+            or inst.api or inst.values or inst.mcd
+            or any(is_kubecost_pod(pod) for _path, pod in inst.items("pods"))))
 
     def resolve_instances(self) -> list[str]:
         """Give every instance its identity, version and flavour; returns keys in order."""
@@ -288,7 +321,7 @@ class _Run:
         for key in keys:
             inst = self._inst(key)
             base = declared.get(key) or identity_from_key(key)
-            inst.all_pods_are_kubecost = self.engage_bundle
+            inst.all_pods_are_kubecost = self.is_kubecost_instance(key, declared.get(key))
             for path, pod in inst.items("pods"):
                 found = version_from_pod(pod)
                 if found:
@@ -363,9 +396,17 @@ def analyze_path(path: Path, *, min_severity: str = "info", progress: Progress |
 
 def _findings(run: _Run, index: dict[str, int], threshold: Severity) -> list[Finding]:
     findings: list[Finding] = []
-    for (key, _rule_id), acc in run.acc.items():
+    for (key, rule_id, foreign), acc in run.acc.items():
         rule = acc.rule
         inst = run.data[key].instance
+        if foreign:
+            if not run.data[key].all_pods_are_kubecost:
+                continue  # a non-Kubecost workload in a namespace without Kubecost
+            mine = run.acc.get((key, rule_id, False))
+            if mine is not None:
+                continue  # merged below into the Kubecost accumulator
+        elif (key, rule_id, True) in run.acc and run.data[key].all_pods_are_kubecost:
+            acc.merge(run.acc[(key, rule_id, True)])
         if rule.severity < threshold or not rule.applies_to(inst):
             continue
         findings.append(Finding(

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engage.domain.cases import (
+    OPEN_STATUSES,
     Case,
     CaseEvent,
     CaseLink,
@@ -362,8 +363,8 @@ def _set_status(
     case.status = target
     if target == CaseStatus.RESOLVED:
         case.resolved_at = clock.now()
-    elif old == CaseStatus.RESOLVED:
-        case.resolved_at = None
+    elif old == CaseStatus.RESOLVED and target in OPEN_STATUSES:
+        case.resolved_at = None  # reopened; closing keeps when it was resolved
     record_event(
         uow,
         clock,

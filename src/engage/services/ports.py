@@ -444,6 +444,7 @@ class UnitOfWork(Protocol):
     idempotency: IdempotencyRepository
     intake: IntakeRepository
     sessions: SessionRepository
+    audit: AuditRepository
 
     def __enter__(self) -> UnitOfWork: ...
 
@@ -454,3 +455,41 @@ class UnitOfWork(Protocol):
     def rollback(self) -> None: ...
 
     def flush(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One line of an organisation's audit trail."""
+
+    org_id: int
+    kind: str
+    created_at: datetime
+    actor_id: int | None = None
+    case_id: int | None = None
+    data: dict[str, object] | None = None
+
+
+@dataclass(frozen=True)
+class BreakGlassApproval:
+    """A named contact let one artifact kind through on one case, above the policy."""
+
+    org_id: int
+    case_id: int
+    kind: str
+    approved_by: int | None
+    reason: str
+    created_at: datetime
+    expires_at: datetime
+
+
+class AuditRepository(Protocol):
+    """The organisation audit trail and break-glass approvals."""
+
+    def add(self, entry: AuditEntry) -> None: ...
+
+    def entries(self, org_id: int, *, since: datetime | None = None,
+                until: datetime | None = None, limit: int = 100_000) -> list[AuditEntry]: ...
+
+    def add_approval(self, approval: BreakGlassApproval) -> None: ...
+
+    def approvals(self, case_id: int) -> list[BreakGlassApproval]: ...

@@ -11,7 +11,10 @@ from engage.api.app import create_api
 from tests.integration.conftest import World
 
 # (method, path, json body). Placeholders: {case} a case of org A, {org} org A,
-# {env} an environment of org A, {user} a member of org A.
+# {env} an environment of org A, {user} a member of org A, {session_id} a session of {case}
+# and {task_id} a task on its agenda.
+SLOT_WINDOW = {"window_start": "2026-03-03T00:00:00Z", "window_end": "2026-03-06T00:00:00Z"}
+
 MATRIX: list[tuple[str, str, dict[str, Any] | None]] = [
     ("GET", "/api/v1/cases/{case}", None),
     ("PATCH", "/api/v1/cases/{case}", {"title": "hijack"}),
@@ -29,6 +32,28 @@ MATRIX: list[tuple[str, str, dict[str, Any] | None]] = [
     ("GET", "/api/v1/orgs/{org}/users", None),
     ("POST", "/api/v1/environments/{env}/instances", {"cluster": "c1"}),
     ("GET", "/api/v1/users/{user}", None),
+    # sessions (issue 6)
+    ("GET", "/api/v1/cases/{case}/sessions", None),
+    ("POST", "/api/v1/cases/{case}/sessions", {"topic": "hijack"}),
+    ("GET", "/api/v1/cases/{case}/sessions/{session_id}", None),
+    ("POST", "/api/v1/cases/{case}/sessions/{session_id}/propose", SLOT_WINDOW),
+    ("POST", "/api/v1/cases/{case}/sessions/{session_id}/book", {"start": "2026-03-03T09:00:00Z"}),
+    ("POST", "/api/v1/cases/{case}/sessions/{session_id}/participants", {"user_id": 1}),
+    ("POST", "/api/v1/cases/{case}/sessions/{session_id}/tasks", {"title": "t"}),
+    ("PATCH", "/api/v1/cases/{case}/sessions/{session_id}/tasks/{task_id}", {"state": "done"}),
+    ("POST", "/api/v1/cases/{case}/sessions/{session_id}/ready", None),
+    ("POST", "/api/v1/cases/{case}/sessions/{session_id}/begin", None),
+    ("POST", "/api/v1/cases/{case}/sessions/{session_id}/finish", {}),
+    ("POST", "/api/v1/cases/{case}/sessions/{session_id}/disengage", {}),
+    ("POST", "/api/v1/cases/{case}/sessions/{session_id}/cancel", {}),
+    ("POST", "/api/v1/cases/{case}/sessions/{session_id}/no-shows", {"email": "x@y.example"}),
+    ("GET", "/api/v1/cases/{case}/sessions/{session_id}/invite.ics", None),
+    ("GET", "/api/v1/users/{user}/availability", None),
+    ("PUT", "/api/v1/users/{user}/availability", {"tz": "UTC"}),
+    ("GET", "/api/v1/orgs/{org}/policy", None),
+    ("PATCH", "/api/v1/orgs/{org}/policy", {"recording": True}),
+    ("POST", "/api/v1/cases/{case}/break-glass", {"kind": "har", "reason": "a long enough reason"}),
+    ("GET", "/api/v1/orgs/{org}/audit", None),
 ]
 
 
@@ -41,8 +66,13 @@ def ids(world: World) -> dict[str, int]:
     admin = world["admin_a"].client
     case = admin.post("/api/v1/cases", json={"title": "Org A case", "description": "d"}).json()
     env = admin.post(f"/api/v1/orgs/{world.org_a}/environments", json={"name": "prod"}).json()
-    return {"case": case["case"]["id"], "org": world.org_a, "env": env["id"],
-            "user": world["member_a"].user.id or 0}
+    case_id = case["case"]["id"]
+    sessions = f"/api/v1/cases/{case_id}/sessions"
+    session = world["engineer"].client.post(sessions, json={"topic": "Org A session"}).json()
+    world["engineer"].client.post(f"{sessions}/{session['id']}/tasks", json={"title": "t"})
+    return {"case": case_id, "org": world.org_a, "env": env["id"],
+            "user": world["member_a"].user.id or 0, "session_id": session["id"],
+            "task_id": "t1"}
 
 
 def test_matrix_covers_every_route_with_an_id(world: World) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from engage.adapters.db.intake_repo import SqlIntakeRepository
+from engage.adapters.db.audit_repo import SqlAuditRepository
 from engage.adapters.db.mapping import map_domain
 from engage.adapters.db.repositories import (
     SqlCaseRepository,
@@ -48,6 +49,7 @@ class SqlUnitOfWork:
         self.idempotency = SqlIdempotencyRepository(self.session)
         self.intake = SqlIntakeRepository(self.session)
         self.sessions = SqlSessionRepository(self.session)
+        self.audit = SqlAuditRepository(self.session)
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -50,6 +50,10 @@ MATRIX: list[tuple[str, str, dict[str, Any] | None]] = [
     ("GET", "/api/v1/cases/{case}/sessions/{session_id}/invite.ics", None),
     ("GET", "/api/v1/users/{user}/availability", None),
     ("PUT", "/api/v1/users/{user}/availability", {"tz": "UTC"}),
+    ("GET", "/api/v1/orgs/{org}/policy", None),
+    ("PATCH", "/api/v1/orgs/{org}/policy", {"recording": True}),
+    ("POST", "/api/v1/cases/{case}/break-glass", {"kind": "har", "reason": "a long enough reason"}),
+    ("GET", "/api/v1/orgs/{org}/audit", None),
 ]
 
 

@@ -104,6 +104,7 @@ class KeyRule:
     exact: tuple[str, ...] = ()
     words: tuple[str, ...] = ()
     priority: int = 50
+    strict: bool = False  # always mask (custom key names): no prose or placeholder heuristics
     _norm_suffixes: tuple[str, ...] = field(init=False, repr=False, compare=False)
     _norm_exact: frozenset[str] = field(init=False, repr=False, compare=False)
 

@@ -29,7 +29,7 @@ from engage.diagnostics.redact.pairs import (
     names_objects,
 )
 from engage.diagnostics.redact.rules import KeyPath
-from engage.diagnostics.redact.tokens import size_marker
+from engage.diagnostics.redact.tokens import contains_token, size_marker
 
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 SECRET_DATA_RULE = "k8s-secret-data"
@@ -137,8 +137,10 @@ class DocumentRedactor:
             return "kubecost-product-key"
         return self.classifier.classify(key.encode("utf-8", "replace"))
 
-    def _mask_scalar(self, rule: str, value: Scalar) -> Any:
+    def _mask_scalar(self, rule: str, value: Scalar, *, force: bool = False) -> Any:
         raw = _scalar_bytes(value)
+        if force:
+            return value if not raw or contains_token(raw) else self.mask(rule, value)
         if isinstance(value, str) and (is_placeholder(raw) or is_file_path(raw)):
             return value
         if rule == "secret" and isinstance(value, str) and names_objects(raw):
@@ -246,5 +248,5 @@ class DocumentRedactor:
         if only_secret_keys:
             return value
         if _is_scalar(value):
-            return self._mask_scalar(rule, value)
+            return self._mask_scalar(rule, value, force=True)
         return value

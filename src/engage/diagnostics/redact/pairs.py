@@ -128,6 +128,7 @@ class KeyClassifier:
     def __init__(self, key_rules: Sequence[KeyRule]) -> None:
         self._rules = list(key_rules)
         self._cache: dict[bytes, str | None] = {}
+        self.strict = frozenset(r.name for r in self._rules if r.strict)
 
     def classify(self, key: bytes) -> str | None:
         """Rule name for a secret-holding key, or None."""
@@ -192,6 +193,7 @@ class PairScanner:
                 continue
             start, end, quoted = _value_span(m)
             pos = max(m.end(), m.end("key") + 1)
+            strict = rule in self.classifier.strict
             at_start = _LINE_START.fullmatch(line, 0, m.start("key")) is not None
             if start < 0:
                 if at_start and _BLOCK_REST.fullmatch(line, m.end()):
@@ -202,12 +204,9 @@ class PairScanner:
             if not quoted and at_start and not m.group("kq") and (m.group("sep") == b":" or spaced):
                 end = max(end, _line_rest(line, start))
             value = line[start:end]
-            if is_placeholder(value) or is_file_path(value):
-                continue
-            if rule in ("secret", "token") and _not_a_value(value):
-                continue
-            prose = m.group("sep") == b":" and not quoted and not at_start
-            if prose and not looks_secret(value):
+            if not strict and self._not_secret(
+                rule, value, prose=m.group("sep") == b":" and not quoted and not at_start
+            ):
                 continue
             pieces += [line[last:start], self.mask(rule, value)]
             last = pos = end
@@ -215,6 +214,14 @@ class PairScanner:
             return line, hit
         pieces.append(line[last:])
         return b"".join(pieces), hit
+
+    @staticmethod
+    def _not_secret(rule: str, value: bytes, *, prose: bool) -> bool:
+        if is_placeholder(value) or is_file_path(value):
+            return True
+        if rule in ("secret", "token") and _not_a_value(value):
+            return True
+        return prose and not looks_secret(value)
 
     def name_values(self, line: bytes) -> tuple[bytes, str | None]:
         """Mask values of secret-named pairs; return a rule if the value is on a later line."""

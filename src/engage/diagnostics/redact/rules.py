@@ -186,6 +186,7 @@ def _parse_rule(entry: Any, index: int) -> RuleSet:
                     description=f"custom key rule {name}",
                     exact=tuple(_as_list(name, value, kind)),
                     priority=5,
+                    strict=True,
                 ),
             ),
         )

@@ -7,6 +7,7 @@ Python work then only runs on the few lines where an owner fired.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -94,15 +95,24 @@ def compile_rules(
         expressions.append(trigger.encode())
         flags.append(0)
         compiled.owners.append(STRUCT_OWNER)
+    serialized = _serialized(tuple(expressions), tuple(flags))
+    db = hyperscan.loadb(serialized, hyperscan.HS_MODE_BLOCK)
+    db.scratch = hyperscan.Scratch(db)
+    compiled.db = db
+    return compiled
+
+
+@functools.lru_cache(maxsize=32)
+def _serialized(expressions: tuple[bytes, ...], flags: tuple[int, ...]) -> bytes:
+    """Compile once per rule set; every Redactor loads its own copy (own scratch space)."""
     db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
     try:
         db.compile(
-            expressions=expressions,
+            expressions=list(expressions),
             ids=list(range(len(expressions))),
             elements=len(expressions),
-            flags=flags,
+            flags=list(flags),
         )
     except hyperscan.error as exc:
         raise RulesError(f"a rule pattern cannot be compiled for scanning: {exc}") from exc
-    compiled.db = db
-    return compiled
+    return bytes(hyperscan.dumpb(db))

@@ -13,8 +13,17 @@ from collections import Counter
 from engage.diagnostics.redact.detectors import KeyRule, PatternRule, register
 
 
-def _key(name: str, description: str, priority: int, **spec: tuple[str, ...]) -> None:
-    register(KeyRule(name=name, description=description, priority=priority, **spec))
+def _key(
+    name: str,
+    description: str,
+    priority: int,
+    *,
+    suffixes: tuple[str, ...] = (),
+    exact: tuple[str, ...] = (),
+    words: tuple[str, ...] = (),
+) -> None:
+    rule = KeyRule(name, description, suffixes, exact, words, priority=priority)
+    register(rule)
 
 
 _key(

@@ -1,0 +1,107 @@
+"""Streaming text redaction: block boundaries, multi-line states, long lines, bad bytes."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from engage.diagnostics.redact import Redactor
+from engage.diagnostics.redact.textstream import TextStreamRedactor
+
+KEY_LINE = "MIIEpAIBAAKCAQEAofK8b+E05flh5fDQ5N0UebH3U0iSP5QtV6YYJtikwCALKq0Y"
+
+
+def _stream(redactor: Redactor, data: bytes, name: str = "x.log", **sizes: int) -> bytes:
+    if sizes:
+        for text in (redactor._text, redactor._log_text):
+            text.block_size = sizes.get("block_size", text.block_size)
+            text.max_line = sizes.get("max_line", text.max_line)
+    out = io.BytesIO()
+    redactor.redact_stream(io.BytesIO(data), out, name=name)
+    return out.getvalue()
+
+
+def _log(lines: int) -> bytes:
+    rows = []
+    for i in range(lines):
+        rows.append(f"2024-05-01T00:00:{i % 60:02d}Z INF step {i} done")
+        if i % 37 == 5:
+            rows.append(f"2024-05-01T00:00:00Z DBG retry password=Secr3t-{i:04d}")
+    return ("\n".join(rows) + "\n").encode()
+
+
+@pytest.mark.parametrize("block_size", [64, 333, 4096, 1 << 20])
+def test_block_size_does_not_change_output(redactor: Redactor, block_size: int) -> None:
+    data = _log(400)
+    expected = _stream(Redactor(key=b"k"), data)
+    assert _stream(Redactor(key=b"k"), data, block_size=block_size, max_line=1024) == expected
+    assert b"Secr3t-" not in expected
+    assert expected.count(b"\n") == data.count(b"\n")
+
+
+def test_unchanged_text_is_byte_identical(redactor: Redactor) -> None:
+    data = b"".join(f"line {i} ok\r\n".encode() for i in range(1000)) + b"no newline at end"
+    assert _stream(redactor, data) == data
+
+
+def test_pem_body_split_across_blocks(redactor: Redactor) -> None:
+    body = "\n".join([KEY_LINE] * 30)
+    data = f"a\n-----BEGIN RSA PRIVATE KEY-----\n{body}\n-----END RSA PRIVATE KEY-----\nz\n"
+    out = _stream(redactor, data.encode(), block_size=128, max_line=1024)
+    assert KEY_LINE.encode() not in out
+    assert out.count(b"\n") == data.count("\n")
+    assert out.endswith(b"-----END RSA PRIVATE KEY-----\nz\n")
+
+
+def test_long_line_is_windowed_and_reported(redactor: Redactor) -> None:
+    filler = b"x" * 3000 + b" "
+    data = filler * 10 + b"password=Hunter2-x9 " + filler * 10 + b"\nnext line\n"
+    out = _stream(redactor, data, block_size=1024, max_line=2048)
+    assert b"Hunter2-x9" not in out
+    assert out.endswith(b"\nnext line\n")
+    assert any("longer than" in p.message for p in redactor.report.problems)
+
+
+def test_invalid_utf8_is_redacted_and_noted(redactor: Redactor) -> None:
+    data = b"caf\xe9 \xff\xfe token=abc123def\n"
+    out = _stream(redactor, data)
+    assert b"abc123def" not in out and out.startswith(b"caf\xe9 \xff\xfe")
+    assert any("invalid UTF-8" in p.message for p in redactor.report.problems)
+
+
+def test_ini_continuation_and_yaml_block_scalar(redactor: Redactor) -> None:
+    text = (
+        "[s]\nsecrets_for_no_one_to_find =\n    hunter2\n    password123\nother = 1\n"
+        "db:\n  password: |\n    line-one-s3cret\n    line-two-s3cret\n  user: admin\n"
+    )
+    out = redactor.redact_text(text)
+    for secret in ("hunter2", "password123", "line-one-s3cret", "line-two-s3cret"):
+        assert secret not in out
+    assert "other = 1" in out and "user: admin" in out
+    assert out.count("\n") == text.count("\n")
+
+
+def test_env_name_value_on_following_line(redactor: Redactor) -> None:
+    text = (
+        "env:\n- name: DB_PASSWORD\n  value: hunter2-s3cret\n- name: LOG_LEVEL\n  value: debug\n"
+        '{"name": "Cookie",\n "value": "session=abc123xyz"}\n'
+    )
+    out = redactor.redact_text(text)
+    assert "hunter2-s3cret" not in out and "abc123xyz" not in out
+    assert "value: debug" in out
+
+
+def test_escaped_json_in_log_line(redactor: Redactor) -> None:
+    line = r'{"log":"{\"client_secret\":\"0a9b8c7d6e5f\",\"user\":\"bob\"}\n","stream":"stdout"}'
+    out = redactor.redact_text(line)
+    assert "0a9b8c7d6e5f" not in out and r"\"user\":\"bob\"" in out
+
+
+def test_redact_bytes_matches_stream(redactor: Redactor) -> None:
+    data = _log(50)
+    text: TextStreamRedactor = redactor._log_text
+    from engage.diagnostics.redact.report import RedactionReport
+
+    counter = RedactionReport().counter("x")
+    assert text.redact_bytes(data, counter) == _stream(Redactor(key=b"unit-test-key"), data)

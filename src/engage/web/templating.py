@@ -16,6 +16,9 @@ from engage.web.deps import csrf_token
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
+#: The main navigation as (label, path); page modules of later features append theirs.
+NAV: list[tuple[str, str]] = [("Cases", "/cases"), ("Open a case", "/cases/new")]
+
 _LABELS = {
     "at_risk": "At risk",
     "sso-auth": "SSO / auth",
@@ -73,6 +76,7 @@ def make_templates() -> Jinja2Templates:
     templates.env.filters["label"] = label
     templates.env.filters["duration"] = duration
     templates.env.globals["local_time"] = local_time
+    templates.env.globals["nav"] = NAV
     templates.env.globals["new_key"] = lambda: secrets.token_urlsafe(16)
     templates.env.trim_blocks = True
     templates.env.lstrip_blocks = True

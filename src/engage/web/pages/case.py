@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +23,12 @@ from engage.web.templating import render
 from engage.web.timeline import describe_event
 
 router = APIRouter(include_in_schema=False)
+
+PanelContext = Callable[[Engage, UnitOfWork, User, CaseView], dict[str, Any]]
+
+#: Extra panels on the case page, as (template, context function); later features append
+#: theirs (e.g. sessions, diagnostic requests) the way the built-in panels could be.
+CASE_PANELS: list[tuple[str, PanelContext]] = []
 
 _LINK_WORDS = {
     (LinkKind.SPLIT_FROM, True): "Split from",
@@ -79,8 +86,8 @@ def _place(uow: UnitOfWork, view: CaseView) -> tuple[str | None, list[str]]:
     return (env.name if env else None), instances
 
 
-def case_context(engage: Engage, uow: UnitOfWork, actor: User, view: CaseView) -> dict[str, Any]:
-    """Everything case.html needs for `view`."""
+def _core_context(engage: Engage, uow: UnitOfWork, actor: User,
+                  view: CaseView) -> dict[str, Any]:
     case = view.case
     assert case.id is not None
     scope = check_scope(case.title, case.description)
@@ -97,6 +104,16 @@ def case_context(engage: Engage, uow: UnitOfWork, actor: User, view: CaseView) -
         "areas": list(ComponentArea), "severities": list(Severity),
         "errors": {}, "values": {},
     }
+
+
+def case_context(engage: Engage, uow: UnitOfWork, actor: User, view: CaseView) -> dict[str, Any]:
+    """Everything case.html needs for `view`, including registered extra panels."""
+    context = _core_context(engage, uow, actor, view)
+    context["panels"] = []
+    for template, extra in CASE_PANELS:
+        context.update(extra(engage, uow, actor, view))
+        context["panels"].append(template)
+    return context
 
 
 def case_page(request: Request, engage: Engage, uow: UnitOfWork, actor: User, case_id: int,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import errno
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO, cast
 
@@ -108,14 +108,13 @@ class FilesystemObjectStore:
             raise _storage_error(exc, "cannot create a temporary object") from exc
         try:
             with os.fdopen(fd, "wb") as fh:
+                # errors reading the source propagate as they are; only disk errors are ours
                 while block := reader.read(CHUNK):
-                    fh.write(block)
-                fh.flush()
-                os.fsync(fh.fileno())
-        except BaseException as exc:
+                    _disk(fh.write, block)
+                _disk(fh.flush)
+                _disk(os.fsync, fh.fileno())
+        except BaseException:
             Path(name).unlink(missing_ok=True)
-            if isinstance(exc, OSError):
-                raise _storage_error(exc, "cannot write object") from exc
             raise
         return Path(name)
 
@@ -129,6 +128,13 @@ class FilesystemObjectStore:
         except OSError as exc:
             tmp.unlink(missing_ok=True)
             raise _storage_error(exc, f"cannot store object at {target.name}") from exc
+
+
+def _disk(func: Callable[..., object], *args: object) -> None:
+    try:
+        func(*args)
+    except OSError as exc:
+        raise _storage_error(exc, "cannot write object") from exc
 
 
 def _storage_error(exc: OSError, what: str) -> ObjectStoreError:

@@ -106,7 +106,7 @@ def looks_secret(value: bytes) -> bool:
 
     Kubernetes object names (``localhost-recovery-client-token-0``) are not credentials.
     """
-    if _K8S_NAME.fullmatch(value):
+    if b"-" in value and _K8S_NAME.fullmatch(value) and re.search(rb"[a-z]", value):
         return False
     has_digit = any(48 <= c <= 57 for c in value)
     mixed = value.lower() != value and value.upper() != value

@@ -11,6 +11,7 @@ from fastapi import Depends, Request
 from starlette.datastructures import FormData
 
 from engage.bootstrap import Engage
+from engage.domain.errors import ValidationFailed
 from engage.domain.users import Role, User
 from engage.services.ports import UnitOfWork
 
@@ -18,6 +19,7 @@ SESSION_USER = "uid"
 SESSION_CSRF = "csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
+MAX_FORM_BYTES = 2 * 1024 * 1024  # the longest description is 100,000 characters
 
 
 @dataclass(frozen=True)
@@ -97,7 +99,10 @@ def csrf_token(request: Request) -> str:
 
 async def verified_form(request: Request) -> FormData:
     """The POSTed form, after checking its CSRF token (form field or htmx header)."""
-    form = await request.form()
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > MAX_FORM_BYTES:
+        raise ValidationFailed(f"the form is larger than {MAX_FORM_BYTES // 1024} KiB")
+    form = await request.form(max_files=0, max_fields=200)
     sent = request.headers.get(CSRF_HEADER) or form.get(CSRF_FIELD)
     expected = request.session.get(SESSION_CSRF)
     if not (isinstance(sent, str) and isinstance(expected, str)

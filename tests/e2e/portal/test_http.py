@@ -124,3 +124,11 @@ def test_queue_ignores_unknown_filter_values(client: httpx.Client) -> None:
     assert answer.status_code == 200
     ids = re.findall(r'data-case-id="(\d+)"', answer.text)
     assert ids and ids == re.findall(r'data-case-id="(\d+)"', client.get("/cases").text)
+
+
+def test_oversized_form_is_refused_before_it_is_read(client: httpx.Client) -> None:
+    login(client, ALICE)
+    token = csrf_of(client.get("/cases/1").text)
+    answer = client.post("/cases/1/comment", data={"csrf_token": token, "body": "x" * 3_000_000})
+    assert answer.status_code == 422
+    assert "larger than" in answer.text

@@ -204,8 +204,9 @@ class PairScanner:
             if not quoted and at_start and not m.group("kq") and (m.group("sep") == b":" or spaced):
                 end = max(end, _line_rest(line, start))
             value = line[start:end]
+            colon = m.group("sep") == b":"
             if not strict and self._not_secret(
-                rule, value, prose=m.group("sep") == b":" and not quoted and not at_start
+                rule, value, colon=colon, prose=colon and not quoted and not at_start
             ):
                 continue
             pieces += [line[last:start], self.mask(rule, value)]
@@ -216,10 +217,10 @@ class PairScanner:
         return b"".join(pieces), hit
 
     @staticmethod
-    def _not_secret(rule: str, value: bytes, *, prose: bool) -> bool:
+    def _not_secret(rule: str, value: bytes, *, colon: bool, prose: bool) -> bool:
         if is_placeholder(value) or is_file_path(value):
             return True
-        if rule in ("secret", "token") and _not_a_value(value):
+        if colon and rule in ("secret", "token") and _not_a_value(value):
             return True
         return prose and not looks_secret(value)
 

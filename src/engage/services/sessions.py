@@ -25,6 +25,7 @@ from engage.domain.cases import Case, CaseStatus
 from engage.domain.errors import Conflict, EngageError, NotFound, PermissionDenied
 from engage.domain.errors import ValidationFailed as Invalid
 from engage.domain.meetings import MeetingRequest, MeetingTool
+from engage.domain.policy import SecurityPolicy, policy_from_dict
 from engage.domain.sessions import AgendaTask, Participant, Role, Session, SessionStatus, TaskState
 from engage.domain.slots import SlotQuery
 from engage.domain.users import User
@@ -109,6 +110,18 @@ def _participant(uow: UnitOfWork, case: Case, user_id: int, required: bool = Tru
     return Participant(user.email.lower(), user.name, role, required=required)
 
 
+def _tool(asked: object, policy: SecurityPolicy) -> MeetingTool:
+    """The asked-for tool (or the first the policy allows), if the policy allows it."""
+    try:
+        chosen = MeetingTool(str(asked)) if asked else min(
+            policy.meeting_tools, key=list(MeetingTool).index)
+    except ValueError:
+        raise Invalid(f"unknown meeting tool {asked!r}") from None
+    if chosen not in policy.meeting_tools:
+        raise Invalid(f"the organisation's security policy does not allow {chosen.value}")
+    return chosen
+
+
 def create_session(uow: UnitOfWork, clock: Clock, tools: SessionTools, *, actor: User,
                    case_id: int, topic: str, duration_minutes: int = 60,
                    participant_ids: Sequence[int] | None = None, tool: MeetingTool | None = None,
@@ -125,15 +138,11 @@ def create_session(uow: UnitOfWork, clock: Clock, tools: SessionTools, *, actor:
         raise Invalid(f"duration must be {MIN_MINUTES}-{MAX_MINUTES} minutes")
     org = uow.orgs.get(case.org_id)
     assert org is not None and case.id is not None and actor.id is not None
-    try:
-        chosen = MeetingTool(tool or str(org.policy.get("meeting_tool") or "google_meet"))
-    except ValueError:
-        raise Invalid(f"unknown meeting tool {org.policy.get('meeting_tool')!r}") from None
+    policy = policy_from_dict(org.policy)
+    chosen = _tool(tool or org.policy.get("meeting_tool"), policy)
     if chosen is MeetingTool.CUSTOM and not custom_url:
-        custom_url = str(org.policy.get("meeting_url") or "") or None
-    sharing = screen_sharing_allowed
-    if sharing is None:
-        sharing = bool(org.policy.get("screen_sharing_allowed", True))
+        custom_url = policy.custom_meeting_url or None
+    sharing = policy.screen_sharing and screen_sharing_allowed is not False
     ids = list(dict.fromkeys(participant_ids or [case.assignee_id or actor.id, case.reporter_id]))
     people = [_participant(uow, case, uid) for uid in ids]
     session = Session(

@@ -28,6 +28,7 @@ PAGE_MODULES = [
     "engage.web.pages.queue",
     "engage.web.pages.case",
     "engage.web.pages.case_actions",
+    "engage.web.pages.sessions",
 ]
 
 

@@ -67,3 +67,30 @@ def register_jobs(engage: Engage) -> None:
     Each feature adds its jobs here: `engage.jobs.register(name, callable)` and, for jobs that
     run on a schedule, `engage.periodic.append(Periodic(name, every=seconds))`.
     """
+    register_intake_jobs(engage)
+
+
+def register_intake_jobs(engage: Engage) -> None:
+    """Diagnostics intake: analyse uploads, remind about overdue requests, apply retention."""
+    from engage.services import diagnostics, intake
+
+    scratch = engage.settings.data_dir / "scratch"
+
+    def analyze_artifact(artifact_id: int) -> None:
+        with engage.uow() as uow:
+            intake.analyze_artifact(uow, engage.clock, engage.store, artifact_id=artifact_id,
+                                    scratch=scratch)
+
+    def diagnostic_reminders() -> None:
+        with engage.uow() as uow:
+            diagnostics.send_reminders(uow, engage.clock)
+
+    def artifact_retention() -> None:
+        with engage.uow() as uow:
+            intake.apply_retention(uow, engage.clock, engage.store)
+
+    engage.jobs.register("analyze_artifact", analyze_artifact)
+    engage.jobs.register("diagnostic_reminders", diagnostic_reminders)
+    engage.jobs.register("artifact_retention", artifact_retention)
+    engage.periodic.append(Periodic("diagnostic_reminders", every=3600))
+    engage.periodic.append(Periodic("artifact_retention", every=6 * 3600))

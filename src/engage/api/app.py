@@ -8,7 +8,7 @@ from fastapi import APIRouter, FastAPI, Request, Response
 
 from engage import __version__
 from engage.api import problems
-from engage.api.routes import cases, orgs, policy, scope, sessions
+from engage.api.routes import artifacts, cases, diagnostics, orgs, policy, scope, sessions
 from engage.bootstrap import Engage
 
 MAX_BODY = 2 * 1024 * 1024  # JSON bodies; uploads have their own streaming limits
@@ -26,6 +26,8 @@ def create_api(engage: Engage) -> FastAPI:
     v1.include_router(scope.router)
     v1.include_router(sessions.router)
     v1.include_router(policy.router)
+    v1.include_router(diagnostics.router)
+    v1.include_router(artifacts.router)
     sessions.install_tools(engage)
     app.include_router(v1)
 

@@ -54,15 +54,43 @@ MATRIX: list[tuple[str, str, dict[str, Any] | None]] = [
     ("PATCH", "/api/v1/orgs/{org}/policy", {"recording": True}),
     ("POST", "/api/v1/cases/{case}/break-glass", {"kind": "har", "reason": "a long enough reason"}),
     ("GET", "/api/v1/orgs/{org}/audit", None),
+    # diagnostics intake (issue 7): {row_id} a request row, {artifact_id} an artifact and
+    # {upload_id} a resumable upload, all on {case}
+    ("POST", "/api/v1/cases/{case}/diagnostic-requests", {"kind": "har"}),
+    ("GET", "/api/v1/cases/{case}/diagnostic-requests", None),
+    ("GET", "/api/v1/cases/{case}/instructions?kind=har", None),
+    ("POST", "/api/v1/cases/{case}/diagnostic-rows/{row_id}/waive", {"reason": "r"}),
+    ("POST", "/api/v1/cases/{case}/diagnostic-rows/{row_id}/reject", {"reason": "r"}),
+    ("POST", "/api/v1/cases/{case}/diagnostic-rows/{row_id}/validate", None),
+    ("POST", "/api/v1/cases/{case}/artifacts", None),
+    ("GET", "/api/v1/cases/{case}/artifacts", None),
+    ("GET", "/api/v1/cases/{case}/artifacts/{artifact_id}", None),
+    ("GET", "/api/v1/cases/{case}/artifacts/{artifact_id}/download", None),
+    ("POST", "/api/v1/cases/{case}/artifacts/uploads", {"kind": "logs", "size": 10}),
+    ("GET", "/api/v1/cases/{case}/artifacts/uploads/{upload_id}", None),
+    ("PUT", "/api/v1/cases/{case}/artifacts/uploads/{upload_id}", None),
+    ("POST", "/api/v1/cases/{case}/artifacts/uploads/{upload_id}/complete", None),
+    ("DELETE", "/api/v1/cases/{case}/artifacts/uploads/{upload_id}", None),
 ]
 
 
-def _fill(path: str, ids: dict[str, int]) -> str:
+def _fill(path: str, ids: dict[str, Any]) -> str:
     return path.format(**ids)
 
 
+def _intake_ids(world: World, case_id: int) -> dict[str, Any]:
+    """A request row, an artifact (its bytes in the store) and an open upload on the case."""
+    eng, admin = world["engineer"].client, world["admin_a"].client
+    req = eng.post(f"/api/v1/cases/{case_id}/diagnostic-requests", json={"kind": "logs"}).json()
+    art = admin.post(f"/api/v1/cases/{case_id}/artifacts?kind=logs", content=b"a log line\n",
+                     headers={"Content-Type": "application/octet-stream"}).json()
+    upload = admin.post(f"/api/v1/cases/{case_id}/artifacts/uploads",
+                        json={"kind": "logs", "size": 10}).json()
+    return {"row_id": req["rows"][0]["id"], "artifact_id": art["id"], "upload_id": upload["id"]}
+
+
 @pytest.fixture
-def ids(world: World) -> dict[str, int]:
+def ids(world: World) -> dict[str, Any]:
     admin = world["admin_a"].client
     case = admin.post("/api/v1/cases", json={"title": "Org A case", "description": "d"}).json()
     env = admin.post(f"/api/v1/orgs/{world.org_a}/environments", json={"name": "prod"}).json()
@@ -72,14 +100,14 @@ def ids(world: World) -> dict[str, int]:
     world["engineer"].client.post(f"{sessions}/{session['id']}/tasks", json={"title": "t"})
     return {"case": case_id, "org": world.org_a, "env": env["id"],
             "user": world["member_a"].user.id or 0, "session_id": session["id"],
-            "task_id": "t1"}
+            "task_id": "t1", **_intake_ids(world, case_id)}
 
 
 def test_matrix_covers_every_route_with_an_id(world: World) -> None:
     app = create_api(world.engage)
     with_ids = {(m, r.path) for r in app.routes if isinstance(r, APIRoute)
                 for m in r.methods if "{" in r.path}
-    covered = {(m, p.replace("{case}", "{case_id}").replace("{org}", "{org_id}")
+    covered = {(m, p.partition("?")[0].replace("{case}", "{case_id}").replace("{org}", "{org_id}")
                 .replace("{env}", "{environment_id}").replace("{user}", "{user_id}"))
                for m, p, _ in MATRIX}
     assert with_ids <= covered, f"routes missing from the matrix: {sorted(with_ids - covered)}"

@@ -16,6 +16,7 @@ import base64
 import binascii
 import contextlib
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -52,6 +53,8 @@ _CLOUD_SECRET_KEYS = frozenset(
     )
 )
 Scalar = str | int | float | bytes
+# a Secret manifest kept as a string inside another document (a test snapshot, a bug report)
+_EMBEDDED_SECRET = re.compile(r"^kind:\s*Secret\s*$", re.MULTILINE)
 
 
 def _is_scalar(value: Any) -> bool:
@@ -108,6 +111,8 @@ class DocumentRedactor:
         if isinstance(obj, list):
             return [self.walk(v, (*path, "*")) for v in obj]
         if isinstance(obj, str):
+            if "\n" in obj and _EMBEDDED_SECRET.search(obj):
+                return self.nested(obj, "embedded.yaml", path)
             return self.text(obj)
         return obj
 

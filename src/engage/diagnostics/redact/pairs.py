@@ -45,6 +45,7 @@ _PLACEHOLDERS = frozenset(
 _K8S_NAME = re.compile(rb"[a-z0-9](?:[-a-z0-9.]{0,251}[a-z0-9])?")
 _NAME_LIST = re.compile(rb"[a-z0-9.,\- ]+")
 _FILE_PATH = re.compile(rb"(?:/[\w.@\-]{1,40})+/?")
+_YAML_TAG = re.compile(rb"!!?[\w/:.\-]*[ \t]+")
 _FILLER = frozenset(b"*xX.-_#?")
 HEADER_RULES = {
     "cookie": "cookie",
@@ -203,6 +204,9 @@ class PairScanner:
             spaced = any(c in b" \t" for c in line[m.end("key") : start])
             if not quoted and at_start and not m.group("kq") and (m.group("sep") == b":" or spaced):
                 end = max(end, _line_rest(line, start))
+            tag = _YAML_TAG.match(line, start, end) if not quoted else None
+            if tag is not None:  # "key: !!binary <value>": the tag stays, the value goes
+                start = tag.end()
             value = line[start:end]
             colon = m.group("sep") == b":"
             if not strict and self._not_secret(

@@ -60,7 +60,7 @@ register(
         description="signatures of JSON Web Tokens (header and claims stay readable)",
         triggers=(r"eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8}",),
         pattern=re.compile(
-            rb"(?<![\w\-])eyJ[A-Za-z0-9_\-]+\.eyJ[A-Za-z0-9_\-]+\.(?P<secret>[A-Za-z0-9_\-]{8,})"
+            rb"(?:(?<![\w\-])|(?<=\\[nrt]))eyJ[A-Za-z0-9_\-]+\.eyJ[A-Za-z0-9_\-]+\.(?P<secret>[A-Za-z0-9_\-]{8,})"
         ),
         priority=30,
     )

@@ -12,8 +12,22 @@ register(
         description="AWS access key ids (AKIA/ASIA/...)",
         triggers=(r"(A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}",),
         pattern=re.compile(
-            rb"(?<![A-Za-z0-9])(?P<secret>(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16})"
+            rb"(?:(?<![A-Za-z0-9])|(?<=\\[nrt]))(?P<secret>(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16})"
             rb"(?![A-Za-z0-9])"
+        ),
+        priority=20,
+    )
+)
+
+register(
+    PatternRule(
+        name="aws-secret-key",
+        description='AWS secret access keys named in prose ("Secret Access Key: ...")',
+        triggers=(r"secret[ _\-]?access[ _\-]?key",),
+        caseless=True,
+        pattern=re.compile(
+            rb"(?i)secret[ _\-]?access[ _\-]?key[\"' \t]*[:=][ \t\"']*"
+            rb"(?P<secret>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])"
         ),
         priority=20,
     )
@@ -50,7 +64,7 @@ register(
         description="Azure AD (Entra ID) application client secrets",
         triggers=(r"[0-9]Q~[A-Za-z0-9_~.\-]{31}",),
         pattern=re.compile(
-            rb"(?<![\w~.\-])(?P<secret>[A-Za-z0-9_~.\-]{3}[0-9]Q~[A-Za-z0-9_~.\-]{31,34})(?![\w~.\-])"
+            rb"(?:(?<![\w~.\-])|(?<=\\[nrt]))(?P<secret>[A-Za-z0-9_~.\-]{3}[0-9]Q~[A-Za-z0-9_~.\-]{31,34})(?![\w~.\-])"
         ),
         priority=20,
     )
@@ -61,7 +75,9 @@ register(
         name="gcp-api-key",
         description="Google Cloud API keys (AIza...)",
         triggers=(r"AIza[0-9A-Za-z_\-]{35}",),
-        pattern=re.compile(rb"(?<![\w\-])(?P<secret>AIza[0-9A-Za-z_\-]{35})(?![\w\-])"),
+        pattern=re.compile(
+            rb"(?:(?<![\w\-])|(?<=\\[nrt]))(?P<secret>AIza[0-9A-Za-z_\-]{35})(?![\w\-])"
+        ),
         priority=20,
     )
 )

@@ -132,7 +132,7 @@ def _high_entropy(m: re.Match[bytes]) -> bool:
     has_classes = (
         re.search(rb"[a-z]", value) and re.search(rb"[A-Z]", value) and re.search(rb"[0-9]", value)
     )
-    return bool(has_classes) and value.count(b"/") <= 2 and shannon_entropy(value) >= 4.2
+    return bool(has_classes) and value.count(b"/") <= 4 and shannon_entropy(value) >= 4.2
 
 
 register(

@@ -23,7 +23,7 @@ _token(
     "slack-token",
     "Slack bot, user, app and config tokens (xoxb-, xoxp-, xapp-...)",
     r"(xox[abposre]-|xapp-[0-9]-)[A-Za-z0-9\-]{10}",
-    rb"(?<![\w\-])(?P<secret>(?:xox[abposre]|xapp-[0-9])-[A-Za-z0-9\-]{10,})",
+    rb"(?:(?<![\w\-])|(?<=\\[nrt]))(?P<secret>(?:xox[abposre]|xapp-[0-9])-[A-Za-z0-9\-]{10,})",
 )
 _token(
     "slack-webhook",
@@ -36,13 +36,13 @@ _token(
     "github-token",
     "GitHub personal, OAuth, app and fine-grained tokens",
     r"(gh[pousr]_[A-Za-z0-9]{30}|github_pat_[A-Za-z0-9_]{22})",
-    rb"(?<![\w])(?P<secret>gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})",
+    rb"(?:(?<![\w])|(?<=\\[nrt]))(?P<secret>gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})",
 )
 _token(
     "gitlab-token",
     "GitLab personal, deploy, runner and other tokens (glpat-...)",
     r"gl(pat|dt|rt|ptt|ft|imt|agent|oas|cbt|soat|ffct)-[A-Za-z0-9_\-]{20}",
-    rb"(?<![\w\-])(?P<secret>gl(?:pat|dt|rt|ptt|ft|imt|agent|oas|cbt|soat|ffct)-"
+    rb"(?:(?<![\w\-])|(?<=\\[nrt]))(?P<secret>gl(?:pat|dt|rt|ptt|ft|imt|agent|oas|cbt|soat|ffct)-"
     rb"[A-Za-z0-9_\-]{20,})",
 )
 _token(
@@ -55,7 +55,7 @@ _token(
     "stripe-api-key",
     "Stripe secret and restricted keys",
     r"[sr]k_(live|test)_[A-Za-z0-9]{20}",
-    rb"(?<![\w])(?P<secret>[sr]k_(?:live|test)_[A-Za-z0-9]{20,})",
+    rb"(?:(?<![\w])|(?<=\\[nrt]))(?P<secret>[sr]k_(?:live|test)_[A-Za-z0-9]{20,})",
 )
 _token(
     "sendgrid-api-key",
@@ -67,7 +67,7 @@ _token(
     "npm-token",
     "npm access tokens",
     r"npm_[A-Za-z0-9]{36}",
-    rb"(?<![\w])(?P<secret>npm_[A-Za-z0-9]{36})(?![A-Za-z0-9])",
+    rb"(?:(?<![\w])|(?<=\\[nrt]))(?P<secret>npm_[A-Za-z0-9]{36})(?![A-Za-z0-9])",
 )
 _token(
     "docker-pat",

@@ -1,0 +1,181 @@
+"""The shared corpus: planted secrets removed, HAR files still valid, real logs left alone."""
+
+from __future__ import annotations
+
+import json
+import re
+import tarfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from engage.diagnostics.har import load_har
+from engage.diagnostics.redact import Redactor, verify_path
+
+FIXTURES = Path(__file__).parents[2] / "fixtures" / "redact"
+SECRETS = FIXTURES / "secrets"
+# planted values in the detect-secrets and gitleaks fixtures (secretlint ones come from
+# their expected.json files)
+PLANTED = [
+    "gX69YO4CvBsVjzAwYxdGyDd30t5+9ez31gKATtj4",
+    "123456789a1234",
+    "23456789a1",
+    "12345678901234",
+    "vh987tyw9ehy8ghis7vwyhiwbwitefy7w3ASDGYDGUASDG",
+    "ToCynx5Se4e2PtoZxEhW7lUJcOX15c54",
+    "AKIATESTTESTTESTTEST",
+    "MjNjcnh1IDJieXJpdXYyeXJpaTJidnl1MnI4OXkyb3UwMg==",
+    "somethingSuperRandomAndSecretHereThatShouldNeverBeShared",
+    "hunter2",
+    "password123",
+    "BEEF0123456789a",
+    "8ae31cacf141669ddfb5da",
+    "YWRtaW4=",
+    "MWYyZDFlMmU2N2Rm",
+]
+UNCHANGED = [
+    "secretlint_no-k8s-kind-secret_ok.valid.input.yaml",
+    "secretlint_github_ok.valid.input.txt",
+    "secretlint_openai_ok.valid.input.txt",
+    "secretlint_privatekey_placeholder-stars.input.txt",
+    "secretlint_privatekey_placeholder-xxx.input.txt",
+]
+
+
+def _secretlint_planted() -> list[str]:
+    found: list[str] = []
+    for path in sorted(SECRETS.glob("secretlint_*.expected.json")):
+        for message in json.loads(path.read_text())["messages"]:
+            for key, value in message.get("data", {}).items():
+                if key == "typeName":
+                    continue
+                if "PRIVATE KEY" in value:
+                    found += [ln for ln in value.splitlines() if "-----" not in ln]
+                elif m := re.search(r"://[^:/]+:([^@]+)@", value):
+                    found.append(m.group(1))
+                elif "hooks.slack.com" in value:
+                    found.append(value.rsplit("/", 1)[1])
+                else:
+                    found.append(value)
+    return found
+
+
+@pytest.fixture(scope="module")
+def redacted_secrets(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("secrets") / "out"
+    Redactor().redact_path(SECRETS, out)
+    return out
+
+
+@pytest.mark.parametrize("secret", PLANTED + _secretlint_planted())
+def test_every_planted_secret_is_removed(redacted_secrets: Path, secret: str) -> None:
+    # short values ("pass") are also ordinary words: look for them as whole words only
+    edge = r"(?<![A-Za-z0-9])" if len(secret) < 8 else ""
+    pattern = re.compile((edge + re.escape(secret) + edge.replace("<", "")).encode())
+    for path in redacted_secrets.iterdir():
+        if edge and "_ok." in path.name:
+            continue  # the "ok" fixtures hold template placeholders such as {{pass}}
+        assert not pattern.search(path.read_bytes()), f"{secret!r} left in {path.name}"
+
+
+@pytest.mark.parametrize("name", UNCHANGED)
+def test_clean_fixtures_unchanged(redacted_secrets: Path, name: str) -> None:
+    assert (redacted_secrets / name).read_bytes() == (SECRETS / name).read_bytes()
+
+
+def test_redacted_secrets_verify_clean(redacted_secrets: Path) -> None:
+    assert verify_path(redacted_secrets) == []
+
+
+def _har_values(doc: dict[str, Any]) -> list[tuple[str, str]]:
+    pairs = []
+    for entry in doc["log"]["entries"]:
+        for part in ("request", "response"):
+            for header in entry[part].get("headers", []):
+                pairs.append((header["name"].lower(), header["value"]))
+            for cookie in entry[part].get("cookies", []):
+                pairs.append(("cookie", cookie["value"]))
+        for q in entry["request"].get("queryString", []):
+            pairs.append((q["name"].lower(), q["value"]))
+    return pairs
+
+
+SENSITIVE = re.compile(
+    r"^(cookie|set-cookie|authorization|proxy-authorization|x-api-key|"
+    r"x-[a-z-]*token|access_token|id_token|token|code|state|client_secret)$"
+)
+
+
+@pytest.mark.parametrize("har", sorted(p.name for p in (FIXTURES / "har").glob("*.har")))
+def test_har_files_valid_same_entries_no_credentials(tmp_path: Path, har: str) -> None:
+    src = FIXTURES / "har" / har
+    Redactor().redact_path(src, tmp_path / har)
+    before, after = load_har(src), load_har(tmp_path / har)
+    assert len(after["log"]["entries"]) == len(before["log"]["entries"])
+    for name, value in _har_values(after):
+        if SENSITIVE.match(name) and value:
+            assert "«redacted:" in value, (name, value[:40])
+    for old, new in zip(before["log"]["entries"], after["log"]["entries"], strict=True):
+        assert new["response"]["status"] == old["response"]["status"]
+        assert new["request"]["url"].split("?")[0] == old["request"]["url"].split("?")[0]
+        assert new.get("timings") == old.get("timings")
+
+
+def test_har_with_cookies_really_had_some() -> None:
+    # guard against the test above passing vacuously
+    names = [n for h in (FIXTURES / "har").glob("*.har") for n, _ in _har_values(load_har(h))]
+    assert "cookie" in names and "authorization" in names
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in (FIXTURES / "k8s-logs").glob("*.log")))
+def test_container_logs_without_secrets_unchanged(tmp_path: Path, name: str) -> None:
+    src = FIXTURES / "k8s-logs" / name
+    Redactor().redact_path(src, tmp_path / name)
+    assert (tmp_path / name).read_bytes() == src.read_bytes()
+
+
+def _tar_files(path: Path) -> dict[str, bytes]:
+    with tarfile.open(path) as tar:
+        return {
+            m.name: tar.extractfile(m).read()  # type: ignore[union-attr]
+            for m in tar.getmembers()
+            if m.isfile()
+        }
+
+
+@pytest.mark.parametrize(
+    "bundle",
+    [
+        "troubleshoot_testdata_support-bundle.tar.gz",
+        "troubleshoot_testdata_missing-version.tar.gz",
+        "azure-ci-job.tar.xz",
+    ],
+)
+def test_real_bundles_change_only_where_a_rule_fired(tmp_path: Path, bundle: str) -> None:
+    src = FIXTURES / "k8s-logs" / bundle
+    report = Redactor().redact_path(src, tmp_path / bundle)
+    before, after = _tar_files(src), _tar_files(tmp_path / bundle)
+    assert before.keys() == after.keys()
+    lines = changed = 0
+    for name, data in before.items():
+        old, new = data.splitlines(), after[name].splitlines()
+        assert len(old) == len(new) or name.endswith((".json", ".yaml", ".yml")), name
+        lines += len(old)
+        for a, b in zip(old, new, strict=False):
+            if a != b:
+                changed += 1
+                assert "«redacted:".encode() in b, (name, b[:120])
+    assert changed <= max(3, lines // 1000), report.counts_by_rule
+
+
+def test_kubernetes_names_survive(tmp_path: Path) -> None:
+    src = FIXTURES / "k8s-logs" / "troubleshoot_testdata_support-bundle.tar.gz"
+    Redactor().redact_path(src, tmp_path / "b.tar.gz")
+    text = b"".join(_tar_files(tmp_path / "b.tar.gz").values())
+    for kept in (
+        b"rbac.authorization.k8s.io",
+        b"coredns-b96499967-tncf4",
+        b"local-path-provisioner-7b7dc8d6f5-45btl",
+    ):
+        assert kept in text

@@ -2,7 +2,8 @@
 
 The file comes from a customer, so it is opened in a child process (``python -m
 engage.diagnostics.duckdb_copy FILE``) with external access disabled, one thread and a memory
-cap: a corrupt file that crashes or hangs DuckDB costs a child, not the server. A file the
+cap: a corrupt file that crashes or hangs DuckDB costs a child, not the server. Every table
+is scanned in full, so damaged blocks fail their checksums here rather than later. A file the
 installed DuckDB cannot open gets a message naming its storage version and the DuckDB
 releases that write it, read from the header (``<8 bytes checksum>DUCK<uint64 version>``).
 """
@@ -19,6 +20,11 @@ from typing import Any
 
 MAGIC = b"DUCK"
 _HEADER = struct.Struct("<8x4sQ")
+# after the 4 KiB main header come two 4 KiB database headers (the one with the higher
+# iteration is current): checksum, iteration, meta block, free list, block count, block size
+_DB_HEADER = struct.Struct("<6Q")
+HEADERS_SIZE = 3 * 4096
+DEFAULT_BLOCK = 256 << 10
 INSPECT_TIMEOUT = 300.0
 OLDEST_READABLE = 64  # what duckdb >= 0.10 (and 1.x, 2.x) still opens
 STORAGE_RELEASES: dict[int, str] = {
@@ -71,6 +77,19 @@ def storage_version(path: Path) -> int | None:
     return int(version) if magic == MAGIC else None
 
 
+def expected_size(path: Path) -> int | None:
+    """Bytes the current database header accounts for (headers + blocks), None if unreadable."""
+    with open(path, "rb") as fh:
+        head = fh.read(HEADERS_SIZE)
+    if len(head) < HEADERS_SIZE:
+        return None
+    headers = [_DB_HEADER.unpack_from(head, offset) for offset in (4096, 8192)]
+    _sum, _iteration, _meta, _free, blocks, block_size = max(headers, key=lambda h: h[1])
+    if block_size == 0:  # files older than DuckDB 1.2 do not record it: always 256 KiB
+        block_size = DEFAULT_BLOCK
+    return int(HEADERS_SIZE + blocks * block_size)
+
+
 def written_by(version: int) -> str:
     """The DuckDB releases that write a storage version, in words."""
     if version in STORAGE_RELEASES:
@@ -90,6 +109,7 @@ def inspect_database(path: Path, *, timeout: float = INSPECT_TIMEOUT) -> Databas
     version = storage_version(path)
     if version is None:
         raise DatabaseRejected("the file is not a DuckDB database (no DuckDB header)")
+    _check_complete(path)
     try:
         child = subprocess.run(
             [sys.executable, "-m", "engage.diagnostics.duckdb_copy", str(path)],
@@ -111,6 +131,15 @@ def inspect_database(path: Path, *, timeout: float = INSPECT_TIMEOUT) -> Databas
                         list(answer["tables"]))
 
 
+def _check_complete(path: Path) -> None:
+    size, expected = path.stat().st_size, expected_size(path)
+    if expected is None or size < expected:
+        promised = f"{expected:,} bytes" if expected else "a complete header"
+        raise DatabaseRejected(
+            f"the database file is cut short ({size:,} bytes, its header needs {promised}); "
+            "the copy was interrupted, copy the *.read file again")
+
+
 def _unreadable(version: int, duckdb_version: str, error: str) -> str:
     who = written_by(version)
     if version < OLDEST_READABLE:
@@ -127,7 +156,7 @@ def _unreadable(version: int, duckdb_version: str, error: str) -> str:
         )
     first = error.strip().splitlines()[0][:200] if error.strip() else "unknown error"
     return (
-        f"the DuckDB database (storage version {version}, {who}) does not open: {first}. "
+        f"the DuckDB database (storage version {version}, {who}) cannot be read: {first}. "
         "The copy is probably incomplete: pause the aggregator as in the reliable copy "
         "procedure and copy the *.read file again"
     )
@@ -162,7 +191,10 @@ def inspect_here(path: str) -> dict[str, Any]:
     try:
         tables = []
         for schema, name, columns in con.execute(_TABLES).fetchall():
-            row = con.execute(f"SELECT count(*) FROM {_quote(schema)}.{_quote(name)}").fetchone()
+            # hashing every value makes DuckDB read (and checksum) every block of the table,
+            # so a copy damaged in the middle is caught, not only one with a bad catalogue
+            row = con.execute(f"SELECT count(*), bit_xor(hash(COLUMNS(*))) "
+                              f"FROM {_quote(schema)}.{_quote(name)}").fetchone()
             tables.append({"schema": schema, "name": name, "columns": int(columns),
                            "rows": int(row[0]) if row else 0})
     except duckdb.Error as exc:

@@ -30,11 +30,12 @@ from engage.diagnostics.artifacts import (
 from engage.diagnostics.redact import Redactor
 from engage.domain.cases import Case
 from engage.domain.errors import Conflict, EngageError, NotFound, PermissionDenied, ValidationFailed
-from engage.domain.policy import SecurityPolicy, policy_from_dict
+from engage.domain.policy import policy_from_dict
 from engage.domain.users import User
 from engage.services.access import visible_case
 from engage.services.cases import record_event, remember_key, replay_key, request_hash
 from engage.services.diagnostics import case_row, kind_info, set_row_status
+from engage.services.policy import artifact_allowed
 from engage.services.ports import (
     ArtifactRecord,
     Clock,
@@ -71,13 +72,13 @@ class ArtifactGone(EngageError):
 
 @dataclass(frozen=True)
 class Target:
-    """Where an upload goes: the case, the kind and its size cap, the row, the org's policy."""
+    """Where an upload goes: the case, the kind and its size cap, the row, raw data allowed."""
 
     case: Case
     kind: ArtifactKind
     cap: int
     row: RequestRow | None
-    policy: SecurityPolicy
+    allow_raw: bool
 
 
 def size_cap(kind: str | None) -> int:
@@ -88,7 +89,7 @@ def size_cap(kind: str | None) -> int:
         return int(MAX_CAP)
 
 
-def upload_target(uow: UnitOfWork, *, actor: User, case_id: int, kind: str,
+def upload_target(uow: UnitOfWork, clock: Clock, *, actor: User, case_id: int, kind: str,
                   row_id: int | None) -> Target:
     """Check, before any byte is read, that `actor` may upload `kind` to this case and row."""
     case = visible_case(uow, actor, case_id)
@@ -96,11 +97,18 @@ def upload_target(uow: UnitOfWork, *, actor: User, case_id: int, kind: str,
     org = uow.orgs.get(case.org_id)
     assert org is not None
     policy = policy_from_dict(org.policy)
+    raw = policy.stores_raw
     if not policy.allows_kind(info.kind.value):
-        raise UploadRejected(policy.refusal(info.kind.value))
+        # a named contact's break-glass approval lets this kind through on this case
+        if not artifact_allowed(uow, clock, org_policy=org.policy, case_id=case_id,
+                                kind=info.kind.value):
+            raise UploadRejected(policy.refusal(info.kind.value))
+        raw = True
     if not case.is_open:
         raise Conflict("the case is resolved or closed; reopen it before uploading")
     row = None
+    if row_id is None:
+        row_id = _only_open_row(uow, case, info.kind)
     if row_id is not None:
         row = case_row(uow, case, row_id)
         request = uow.intake.get_request(row.request_id)
@@ -110,7 +118,17 @@ def upload_target(uow: UnitOfWork, *, actor: User, case_id: int, kind: str,
                                    f"not {info.kind.value}")
         if row.status == RowStatus.WAIVED:
             raise Conflict(f"request row {row_id} was waived; support no longer needs it")
-    return Target(case, info.kind, size_cap(info.kind.value), row, policy)
+    return Target(case, info.kind, size_cap(info.kind.value), row, raw)
+
+
+def _only_open_row(uow: UnitOfWork, case: Case, kind: ArtifactKind) -> int | None:
+    """The one open row asking for `kind`, so `engage collect --upload` answers it."""
+    assert case.id is not None
+    kinds = {r.id: r.kind for r in uow.intake.requests(case.id)}
+    open_rows = [r.id for r in uow.intake.rows(case.id)
+                 if kinds.get(r.request_id) == kind.value
+                 and r.status in (RowStatus.REQUESTED, RowStatus.REJECTED)]
+    return open_rows[0] if len(open_rows) == 1 else None
 
 
 def accept_upload(uow: UnitOfWork, clock: Clock, store: ObjectStore, jobs: JobQueue, *,
@@ -121,7 +139,7 @@ def accept_upload(uow: UnitOfWork, clock: Clock, store: ObjectStore, jobs: JobQu
 
     `upload_id` names the chunked upload session this completes (closed in the same commit).
     """
-    target = upload_target(uow, actor=actor, case_id=case_id, kind=kind, row_id=row_id)
+    target = upload_target(uow, clock, actor=actor, case_id=case_id, kind=kind, row_id=row_id)
     if upload.size > target.cap:
         raise UploadTooLarge(f"{target.kind.value} uploads are limited to {target.cap:,} bytes")
     digest = request_hash([case_id, target.kind.value, row_id, upload.sha256])
@@ -153,7 +171,7 @@ def _prepare_and_store(uow: UnitOfWork, clock: Clock, store: ObjectStore, target
     name = upload.name or f"{target.kind.value}"
     try:
         prepared = prepare_artifact(target.kind, upload.path, original_name=name, scratch=work,
-                                    allow_raw=target.policy.stores_raw, redactor=Redactor())
+                                    allow_raw=target.allow_raw, redactor=Redactor())
     except ArtifactRejected as exc:
         _record_rejection(uow, clock, target, actor, name, exc.reason)
         raise UploadRejected(exc.reason) from None
@@ -303,7 +321,7 @@ def part_path(scratch: Path, upload_id: str) -> Path:
 def start_upload(uow: UnitOfWork, clock: Clock, *, actor: User, case_id: int, kind: str,
                  size: int, name: str, row_id: int | None, scratch: Path) -> UploadSession:
     """Open a resumable upload of `size` bytes; chunks then arrive with Content-Range."""
-    target = upload_target(uow, actor=actor, case_id=case_id, kind=kind, row_id=row_id)
+    target = upload_target(uow, clock, actor=actor, case_id=case_id, kind=kind, row_id=row_id)
     if size <= 0:
         raise ValidationFailed("size must be a positive number of bytes")
     if size > target.cap:

@@ -96,8 +96,8 @@ async def upload(case_id: int, request: Request, response: Response, engage: Eng
     """Upload one artifact: multipart (`file`, `kind`, optional `request`) or a raw body."""
     row_id = _row(row)
     if kind is not None:
-        await run_in_threadpool(intake.upload_target, uow, actor=actor, case_id=case_id,
-                                kind=kind, row_id=row_id)
+        await run_in_threadpool(intake.upload_target, uow, engage.clock, actor=actor,
+                                case_id=case_id, kind=kind, row_id=row_id)
     else:
         await run_in_threadpool(visible_case, uow, actor, case_id)
     await run_in_threadpool(uow.rollback)  # no transaction stays open while bytes arrive

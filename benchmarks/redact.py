@@ -219,7 +219,8 @@ def main() -> None:
         print(
             f"engage redact: wall {red_wall:6.2f}s {mb / red_wall:6.0f} MB/s | "
             f"CPU {red_cpu:5.2f}s {mb / red_cpu:6.0f} MB/s (one core; "
-            f"{startup[1]:.2f}s of it is CLI start-up)"
+            f"{mb / max(red_cpu - startup[1], 1e-3):.0f} MB/s without the "
+            f"{startup[1]:.2f}s CLI start-up)"
         )
         print(f"ratio to cp -r: {red_wall / cp_wall:.1f}x wall; peak RSS {peak_mb:.0f} MB")
         print(f"planted secrets left in output: {_leaks(out, planted)}")

@@ -28,7 +28,9 @@ PAGE_MODULES = [
     "engage.web.pages.queue",
     "engage.web.pages.case",
     "engage.web.pages.case_actions",
+    "engage.web.pages.diagnostics",
     "engage.web.pages.sessions",
+    "engage.web.pages.policy",
 ]
 
 

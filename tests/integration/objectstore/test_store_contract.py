@@ -105,6 +105,12 @@ def test_missing_objects(store: ObjectStore) -> None:
     with pytest.raises(ObjectNotFound):
         store.size("nope/nothing")
     store.delete("nope/nothing")  # deleting what is not there is fine (retention reruns)
+    store.put("folder/inside", io.BytesIO(b"x"))
+    assert not store.exists("folder")
+    with pytest.raises(ObjectNotFound):
+        store.open("folder")
+    store.delete("folder")  # a prefix is not an object: nothing happens
+    assert store.exists("folder/inside")
 
 
 def test_delete_removes_the_object(store: ObjectStore) -> None:

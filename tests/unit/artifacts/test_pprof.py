@@ -6,6 +6,8 @@ import gzip
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engage.diagnostics.pprof import (
     ProfileError,
@@ -101,3 +103,21 @@ def test_decompressed_size_is_capped(tmp_path: Path) -> None:
     (tmp_path / "big.pb.gz").write_bytes(gzip.compress(bytes(2 << 20)))
     with pytest.raises(ProfileError, match="more than 1 MiB"):
         read_profile(tmp_path / "big.pb.gz", max_bytes=1 << 20)
+
+
+FUNCS = st.sampled_from(["a.f", "b.g", "c.h", "d.i", "runtime.mallocgc"])
+STACKS = st.lists(st.tuples(st.lists(FUNCS, min_size=1, max_size=4),
+                            st.integers(min_value=0, max_value=1 << 40)), min_size=1, max_size=30)
+
+
+@settings(max_examples=80, deadline=None)
+@given(stacks=STACKS)
+def test_top_sites_agree_with_brute_force(stacks: list[tuple[list[str], int]]) -> None:
+    prof = parse_profile(profile([("inuse_space", "bytes")], [(s, [v]) for s, v in stacks]))
+    expected: dict[str, int] = {}
+    for names, value in stacks:
+        if value:
+            expected[names[0]] = expected.get(names[0], 0) + value
+    sites = top_sites(prof, "inuse_space", limit=10)
+    assert {s.function: s.value for s in sites} == expected
+    assert [s.value for s in sites] == sorted((s.value for s in sites), reverse=True)

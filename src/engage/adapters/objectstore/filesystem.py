@@ -69,6 +69,8 @@ class FilesystemObjectStore:
     def delete(self, key: str) -> None:
         """Remove an object (nothing happens when it is missing) and its empty folders."""
         path = self._path(key)
+        if path.is_dir() and not path.is_symlink():
+            return  # a key prefix, not an object
         path.unlink(missing_ok=True)
         parent = path.parent
         while parent != self.root and parent.is_relative_to(self.root):

@@ -174,7 +174,7 @@ def _sos_clean(src: Path, work: Path, mb: float) -> str:
     scratch = work / "sos-scratch"
     scratch.mkdir()
     try:
-        seconds = _timed([sos, "clean", str(report), "--batch", "--tmp-dir", str(scratch)])
+        seconds, _cpu = _timed([sos, "clean", str(report), "--batch", "--tmp-dir", str(scratch)])
     except subprocess.CalledProcessError as exc:
         return f"sos clean: failed to run ({exc})"
     rate = SOS_SLICE_MB / seconds
@@ -209,6 +209,12 @@ def main() -> None:
         startup = _timed([sys.executable, "-m", "engage", "redact", "--help"])
         cp_wall, cp_cpu = _best(["cp", "-r", str(src)], work / "copy", args.runs)
         red_wall, red_cpu = _best(engage, out, args.runs)
+        # cp -r may copy in the kernel (copy_file_range, reflinks); a tar pipe moves every byte
+        # through user space, as any tool that reads the data must
+        pipe = f"mkdir -p '{work}/piped' && tar -C '{src}' -cf - . | tar -C '{work}/piped' -xf -"
+        pipe_wall = min(
+            _timed(["sh", "-c", f"rm -rf '{work}/piped'; {pipe}"])[0] for _ in range(args.runs)
+        )
         peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         print(
             f"input: {mb:.0f} MB in {len(list(src.rglob('*.log')))} files, "
@@ -222,7 +228,11 @@ def main() -> None:
             f"{mb / max(red_cpu - startup[1], 1e-3):.0f} MB/s without the "
             f"{startup[1]:.2f}s CLI start-up)"
         )
-        print(f"ratio to cp -r: {red_wall / cp_wall:.1f}x wall; peak RSS {peak_mb:.0f} MB")
+        print(f"tar | tar:     wall {pipe_wall:6.2f}s {mb / pipe_wall:6.0f} MB/s")
+        print(
+            f"ratio: {red_wall / cp_wall:.1f}x cp -r, {red_wall / pipe_wall:.1f}x tar pipe (wall); "
+            f"peak RSS {peak_mb:.0f} MB"
+        )
         print(f"planted secrets left in output: {_leaks(out, planted)}")
         if not args.no_sos:
             print(_sos_clean(src, work, mb / red_wall))

@@ -9,7 +9,6 @@ from typing import Any
 
 import httpx
 import pytest
-
 from tests.e2e.conftest import LiveServer
 from tests.e2e.portal.conftest import browser, page, pytest_runtest_makereport, sign_in
 from tests.integration.collect.conftest import Fleet

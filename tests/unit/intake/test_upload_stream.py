@@ -32,7 +32,7 @@ def body(data: bytes, kind: str = "logs") -> bytes:
 
 async def chunks(data: bytes, cuts: list[int]) -> AsyncIterator[bytes]:
     last = 0
-    for cut in sorted(set(cuts)) + [len(data)]:
+    for cut in [*sorted(set(cuts)), len(data)]:
         yield data[last:cut]
         last = cut
 

@@ -4,17 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import cast
 
 from sqlalchemy import Engine
 
+from engage.adapters.calendar.freebusy import busy_from_ics, read_ics
+from engage.adapters.calendar.ics import send_invite
+from engage.adapters.calendar.smtp import SmtpMailer
 from engage.adapters.db.engine import make_engine
 from engage.adapters.db.uow import SqlUnitOfWork, uow_factory
 from engage.adapters.jobs.inprocess import InProcessJobQueue, Periodic
+from engage.adapters.meetings import build_meeting_provider
 from engage.adapters.objectstore import build_store
 from engage.config import Settings
 from engage.domain.clock import SystemClock
-from engage.services.ports import Clock, JobQueue, ObjectStore, UnitOfWork
+from engage.domain.meetings import MeetingTool
+from engage.domain.sessions import Session
+from engage.services.ports import Block, Clock, JobQueue, MeetingProvider, ObjectStore, UnitOfWork
+from engage.services.sessions import SessionTools
 
 
 @dataclass
@@ -61,6 +69,24 @@ def build(
     return engage
 
 
+def build_session_tools(settings: Settings) -> SessionTools:
+    """Meeting providers, SMTP invites and ICS feeds as configured (None parts are skipped)."""
+    mailer = SmtpMailer.from_settings(settings) if settings.smtp_host else None
+
+    def meetings(tool: MeetingTool, url: str | None, dial_in: str) -> MeetingProvider:
+        return build_meeting_provider(tool, settings, custom_url=url, custom_dial_in=dial_in)
+
+    def invite(session: Session, *, stamp: datetime, update: bool) -> object:
+        assert mailer is not None
+        return send_invite(mailer, session, stamp=stamp, update=update)
+
+    def feed(url: str, start: datetime, end: datetime, tz: str) -> list[Block]:
+        return busy_from_ics(read_ics(url), start=start, end=end, tz=tz)
+
+    return SessionTools(meetings=meetings, send_invite=invite if mailer else None,
+                            mailer=mailer, busy_feed=feed, organizer_email=settings.smtp_from)
+
+
 def register_jobs(engage: Engage) -> None:
     """Register every background job and the periodic ones the scheduler enqueues.
 
@@ -68,6 +94,18 @@ def register_jobs(engage: Engage) -> None:
     run on a schedule, `engage.periodic.append(Periodic(name, every=seconds))`.
     """
     register_intake_jobs(engage)
+    register_session_jobs(engage)
+
+
+def register_session_jobs(engage: Engage) -> None:
+    """Sessions: reminders before booked sessions, with the configured meeting and mail tools."""
+    from engage.services import sessions
+
+    tools = engage.extras.get("session_tools")
+    if not isinstance(tools, SessionTools):
+        tools = engage.extras["session_tools"] = build_session_tools(engage.settings)
+    sessions.register_jobs(engage.jobs, engage.uow, engage.clock, tools)
+    engage.periodic.append(Periodic(sessions.REMINDER_JOB, every=sessions.REMINDER_EVERY))
 
 
 def register_intake_jobs(engage: Engage) -> None:

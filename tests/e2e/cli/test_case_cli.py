@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from tests.e2e.conftest import LiveServer
 
 MULTI = """SAML login loops and AWS cloud costs are missing

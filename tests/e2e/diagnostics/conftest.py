@@ -10,10 +10,8 @@ from typing import Any
 import httpx
 import pytest
 from tests.e2e.conftest import LiveServer
-from tests.e2e.portal.conftest import browser, page, pytest_runtest_makereport, sign_in
 from tests.integration.collect.conftest import Fleet
 
-__all__ = ["browser", "page", "pytest_runtest_makereport", "sign_in"]
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "intake"
 
 

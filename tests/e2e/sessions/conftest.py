@@ -10,19 +10,11 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from tests.e2e.portal.conftest import (  # the portal's browser fixtures, shared
-    browser,
-    open_case_as,
-    page,
-    pytest_runtest_makereport,
-    sign_in,
-)
 
-from engage.api.routes.sessions import TOOLS_KEY, session_tools
+from engage.api.routes.sessions import TOOLS_KEY
+from engage.bootstrap import build_session_tools as session_tools
 from engage.config import Settings
 from engage.testing.meet_server import FakeGoogleCalendar
-
-__all__ = ["browser", "open_case_as", "page", "pytest_runtest_makereport", "sign_in"]
 
 
 class Inbox:

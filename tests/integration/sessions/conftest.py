@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from engage.api.routes.sessions import TOOLS_KEY, session_tools
+from engage.api.routes.sessions import TOOLS_KEY
+from engage.bootstrap import build_session_tools as session_tools
 from engage.config import Settings
 from engage.services.sessions import SessionTools
 from engage.testing.meet_server import FakeGoogleCalendar

@@ -7,10 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
 
-from engage.adapters.calendar.freebusy import busy_from_ics, read_ics
-from engage.adapters.calendar.ics import Method, build_ics, content_type, send_invite
-from engage.adapters.calendar.smtp import SmtpMailer
-from engage.adapters.meetings import build_meeting_provider
+from engage.adapters.calendar.ics import Method, build_ics, content_type
 from engage.api.deps import ActorDep, EngageDep, UowDep
 from engage.api.schemas.sessions import (
     AvailabilityIn,
@@ -25,43 +22,23 @@ from engage.api.schemas.sessions import (
     TaskCreate,
     TaskUpdate,
 )
-from engage.bootstrap import Engage
-from engage.config import Settings
+from engage.bootstrap import Engage, build_session_tools
 from engage.domain.errors import Conflict
-from engage.domain.meetings import MeetingTool
-from engage.domain.sessions import Session, SessionStatus
+from engage.domain.sessions import SessionStatus
 from engage.services import availability as avail
 from engage.services import sessions as svc
-from engage.services.ports import Availability, Block, MeetingProvider, SessionRecord
+from engage.services.ports import Availability, SessionRecord
 
 router = APIRouter(tags=["sessions"])
 SESSION = "/cases/{case_id}/sessions/{session_id}"
 TOOLS_KEY = "session_tools"
 
 
-def session_tools(settings: Settings) -> svc.SessionTools:
-    """Meeting providers, SMTP invites and ICS feeds as configured (None parts are skipped)."""
-    mailer = SmtpMailer.from_settings(settings) if settings.smtp_host else None
-
-    def meetings(tool: MeetingTool, url: str | None, dial_in: str) -> MeetingProvider:
-        return build_meeting_provider(tool, settings, custom_url=url, custom_dial_in=dial_in)
-
-    def invite(session: Session, *, stamp: datetime, update: bool) -> object:
-        assert mailer is not None
-        return send_invite(mailer, session, stamp=stamp, update=update)
-
-    def feed(url: str, start: datetime, end: datetime, tz: str) -> list[Block]:
-        return busy_from_ics(read_ics(url), start=start, end=end, tz=tz)
-
-    return svc.SessionTools(meetings=meetings, send_invite=invite if mailer else None,
-                            mailer=mailer, busy_feed=feed, organizer_email=settings.smtp_from)
-
-
 def install_tools(engage: Engage) -> svc.SessionTools:
     """Put the session tools in the container once (tests may have put their own there)."""
     tools = engage.extras.get(TOOLS_KEY)
     if not isinstance(tools, svc.SessionTools):
-        tools = engage.extras[TOOLS_KEY] = session_tools(engage.settings)
+        tools = engage.extras[TOOLS_KEY] = build_session_tools(engage.settings)
     return tools
 
 

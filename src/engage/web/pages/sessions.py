@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -26,9 +26,11 @@ from engage.domain.users import User
 from engage.services import sessions as svc
 from engage.services.access import visible_case
 from engage.services.availability import SlotSearch
+from engage.services.cases import CaseView
 from engage.services.ports import SessionRecord, UnitOfWork
 from engage.web.deps import EngageDep, FormDep, UowDep, UserDep
 from engage.web.forms import Fields, checkbox, enum_field, int_field, text_field
+from engage.web.pages.case import CASE_PANELS
 from engage.web.templating import render, zone
 
 router = APIRouter(include_in_schema=False)
@@ -202,3 +204,17 @@ def invite(case_id: int, session_id: int, engage: EngageDep, uow: UowDep,
     data = build_ics(record.session, stamp=engage.clock.now(), method=method)
     return Response(data, media_type=content_type(method), headers={
         "Content-Disposition": f'attachment; filename="session-{record.id}.ics"'})
+
+
+def sessions_panel(engage: Engage, uow: UnitOfWork, viewer: User, view: CaseView) -> dict[str, Any]:
+    """The case page's short sessions panel: how many, the next one, and a link."""
+    assert view.case.id is not None
+    records = svc.list_sessions(uow, actor=viewer, case_id=view.case.id)
+    booked = sorted((r for r in records if r.session.start is not None
+                     and r.session.status.value in ("booked", "in_progress")),
+                    key=lambda r: r.session.start or datetime.max.replace(tzinfo=UTC))
+    return {"sessions_count": len(records), "next_session": booked[0] if booked else None}
+
+
+if not any(t == "sessions/panel.html" for t, _ in CASE_PANELS):
+    CASE_PANELS.append(("sessions/panel.html", sessions_panel))

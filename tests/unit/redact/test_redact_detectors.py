@@ -147,6 +147,8 @@ def test_escaped_private_key_in_json_and_multiline_give_same_token(redactor: Red
         "password: ${DB_PASSWORD}",
         '"automountServiceAccountToken": false,',
         "Bearer realm=kubecost",
+        "cmd.go:83] &{<nil> true map[cert-secrets:0xc0006f8780 configmaps:0xc0006f8320]",
+        '"name": "secret", "value": 1764',
     ],
 )
 def test_look_alikes_stay(redactor: Redactor, text: str) -> None:

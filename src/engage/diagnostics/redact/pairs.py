@@ -46,6 +46,7 @@ _K8S_NAME = re.compile(rb"[a-z0-9](?:[-a-z0-9.]{0,251}[a-z0-9])?")
 _NAME_LIST = re.compile(rb"[a-z0-9.,\- ]+")
 _FILE_PATH = re.compile(rb"(?:/[\w.@\-]{1,40})+/?")
 _YAML_TAG = re.compile(rb"!!?[\w/:.\-]*[ \t]+")
+_HEX_NUMBER = re.compile(rb"0x[0-9a-fA-F]+")
 _FILLER = frozenset(b"*xX.-_#?")
 HEADER_RULES = {
     "cookie": "cookie",
@@ -108,6 +109,8 @@ def looks_secret(value: bytes) -> bool:
     Kubernetes object names (``localhost-recovery-client-token-0``) are not credentials.
     """
     if b"-" in value and _K8S_NAME.fullmatch(value) and re.search(rb"[a-z]", value):
+        return False
+    if _HEX_NUMBER.fullmatch(value):  # Go pointers and addresses in struct dumps: 0xc0006f8780
         return False
     has_digit = any(48 <= c <= 57 for c in value)
     mixed = value.lower() != value and value.upper() != value

@@ -6,6 +6,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -30,9 +31,11 @@ def test_retention_deletes_after_the_org_days_and_records_it(setup: CaseSetup) -
         assert org is not None
         org.policy = {"retention_days": 7}
         uow.commit()
-    old = setup.upload("logs", "old.log", KUBECOST_LOG).json()
+    # unique content: the database is shared by the whole run, the store is this test's own
+    tag = f"{setup.case_id}-{uuid.uuid4().hex}\n".encode()
+    old = setup.upload("logs", "old.log", KUBECOST_LOG + tag).json()
     _clock(engage).advance(days=5)
-    new = setup.upload("logs", "new.log", KUBECOST_LOG + b"x\n").json()
+    new = setup.upload("logs", "new.log", KUBECOST_LOG + tag + b"x\n").json()
     _clock(engage).advance(days=3)  # old is 8 days old, new 3
     engage.jobs.enqueue("artifact_retention")
     arts = {a["id"]: a for a in setup.artifacts()["artifacts"]}

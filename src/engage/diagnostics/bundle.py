@@ -14,7 +14,6 @@ import json
 import os
 import shutil
 import tarfile
-import tempfile
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -154,7 +153,6 @@ class BundleWriter:
         self.redactor = redactor
         self._files: dict[str, FileEntry] = {}
         self._lock = threading.Lock()
-        self._redact_lock = threading.Lock()
         self._closed = False
 
     @property
@@ -191,29 +189,23 @@ class BundleWriter:
     def write_text(self, relpath: str, src: IO[bytes]) -> FileEntry:
         """Stream text (a log, a raw API answer) through the redactor into the bundle.
 
-        The Redactor keeps per-file state on itself, so calls are serialised; the source is
-        first drained into an anonymous spool (memory up to SPOOL bytes, then an unlinked temp
-        file) so a slow network stream never holds the redactor while it waits.
+        The Redactor is safe to share between threads, so every stream is redacted as it
+        arrives: nothing unredacted ever touches the disk, and a slow stream holds up no other.
         """
-        with tempfile.SpooledTemporaryFile(SPOOL) as spool:
-            shutil.copyfileobj(src, spool, 1 << 16)
-            spool.seek(0)
-            with self.open(relpath, binary=False) as dst, self._redact_lock:
-                self.redactor.redact_stream(spool, dst, name=relpath)  # type: ignore[arg-type]
+        with self.open(relpath, binary=False) as dst:
+            self.redactor.redact_stream(src, dst, name=relpath)  # type: ignore[arg-type]
         return self._files[relpath]
 
     def write_json(self, relpath: str, obj: Any) -> FileEntry:
         """Redact a JSON document (Kubernetes objects, API answers) and write it indented."""
-        with self._redact_lock:
-            clean = self.redactor.redact_document(obj, name=relpath)
+        clean = self.redactor.redact_document(obj, name=relpath)
         with self.open(relpath, binary=False) as dst:
             dst.write(json.dumps(clean, indent=2, sort_keys=False).encode())
         return self._files[relpath]
 
     def write_yaml(self, relpath: str, obj: Any) -> FileEntry:
         """Redact a document (Helm values) and write it as YAML."""
-        with self._redact_lock:
-            clean = self.redactor.redact_document(obj, name=relpath)
+        clean = self.redactor.redact_document(obj, name=relpath)
         with self.open(relpath, binary=False) as dst:
             dst.write(yaml.safe_dump(clean, sort_keys=False).encode())
         return self._files[relpath]

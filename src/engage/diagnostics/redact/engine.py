@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -46,7 +47,7 @@ class Redactor:
         self._text = TextStreamRedactor(self._lines)
         self._log_lines = LineRedactor(compiled_logs, self._pseudonymizer, self._lines.classifier)
         self._log_text = TextStreamRedactor(self._log_lines)
-        self._counters: list[FileCounter] = []
+        self._local = threading.local()  # per-thread stack of files being redacted
         self._docs = DocumentRedactor(
             text=self._redact_value,
             mask=self._mask,
@@ -68,6 +69,13 @@ class Redactor:
     def mapping(self) -> dict[str, str]:
         """Token -> original value, for the customer's own use (``--map``) only."""
         return dict(self._pseudonymizer.mapping)
+
+    @property
+    def _counters(self) -> list[FileCounter]:
+        stack: list[FileCounter] | None = getattr(self._local, "counters", None)
+        if stack is None:
+            stack = self._local.counters = []
+        return stack
 
     @contextmanager
     def _using(self, counter: FileCounter) -> Iterator[None]:

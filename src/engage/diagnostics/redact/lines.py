@@ -7,6 +7,7 @@ starts on the next line, and the ``value`` line that follows a secret ``name`` l
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable
 from typing import Protocol
 
@@ -118,12 +119,21 @@ class LineRedactor:
         self.pseudonymizer = pseudonymizer
         self.classifier = classifier or KeyClassifier(compiled.key_rules)
         self.pairs = PairScanner(self.classifier, self.mask)
-        self.counter: Counter | None = None
+        self._local = threading.local()  # the file being redacted, per thread
         self._priority = {i: r.priority for i, r in enumerate(compiled.pattern_rules)}
         self._priority.update({KV_OWNER: 50, NV_OWNER: 51, STRUCT_OWNER: 1000})
         self._pem = next(
             (i for i, r in enumerate(compiled.pattern_rules) if r.name == PEM_RULE), None
         )
+
+    @property
+    def counter(self) -> Counter | None:
+        """Where this thread's findings are counted (the file it is redacting)."""
+        return getattr(self._local, "counter", None)
+
+    @counter.setter
+    def counter(self, value: Counter | None) -> None:
+        self._local.counter = value
 
     def mask(self, rule: str, value: bytes) -> bytes:
         """Token for a secret value, counted against the current file."""

@@ -8,6 +8,7 @@ Python work then only runs on the few lines where an owner fired.
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -51,8 +52,19 @@ class CompiledRules:
         def on_match(expr: int, start: int, end: int, flags: int, ctx: object) -> None:
             found.append((end, owners[expr]))
 
-        self.db.scan(data, match_event_handler=on_match)  # type: ignore[type-var]
+        self.db.scan(data, match_event_handler=on_match,  # type: ignore[type-var]
+                     scratch=self._scratch())
         return found
+
+    def _scratch(self) -> hyperscan.Scratch:
+        """This thread's scratch space: hyperscan scratch must never be shared by two scans
+        running at once, and one Redactor serves every thread of a collection run."""
+        local = self.__dict__.setdefault("_local", threading.local())
+        scratch = getattr(local, "scratch", None)
+        if scratch is None:
+            assert self.db is not None
+            scratch = local.scratch = self.db.scratch.clone()
+        return scratch
 
 
 def _expression(trigger: str, rule: PatternRule) -> tuple[bytes, int]:

@@ -16,6 +16,7 @@ new kind would.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import secrets
@@ -52,6 +53,7 @@ class ArtifactKind(StrEnum):
     HELM_VALUES = "helm-values"
     SCREENSHOT = "screenshot"
     OTHER = "other"
+    FINDINGS = "findings"  # `engage analyze --share findings` output: no customer data at all
 
 
 SIZE_LIMITS: dict[ArtifactKind, int] = {
@@ -64,6 +66,7 @@ SIZE_LIMITS: dict[ArtifactKind, int] = {
     ArtifactKind.HELM_VALUES: 10 * MiB,
     ArtifactKind.SCREENSHOT: 25 * MiB,
     ArtifactKind.OTHER: 1 * GiB,
+    ArtifactKind.FINDINGS: 20 * MiB,
 }
 """Largest upload accepted per kind, in bytes (as uploaded, before unpacking)."""
 
@@ -86,6 +89,7 @@ KIND_LABELS = {
     ArtifactKind.HEAP_PROFILE: "a heap profile", ArtifactKind.AGGREGATOR_DB:
     "an aggregator database copy", ArtifactKind.HELM_VALUES: "Helm values",
     ArtifactKind.SCREENSHOT: "a screenshot", ArtifactKind.OTHER: "a file of another kind",
+    ArtifactKind.FINDINGS: "analyzer findings",
 }
 
 
@@ -382,6 +386,45 @@ def prepare_screenshot(job: Upload) -> Prepared:
     else:
         raise ArtifactRejected("a screenshot must be a PNG or JPEG image; this file is neither")
     return Prepared(job.kind, job.keep(), job.original_name, summary)
+
+
+FINDING_KEYS = ("rule_id", "category", "severity", "title")
+MAX_SHARED_FINDINGS = 2000
+MAX_SHARED_EXCERPT = 500
+
+
+@preparer(ArtifactKind.FINDINGS)
+def prepare_findings(job: Upload) -> Prepared:
+    """Analyzer findings shared instead of data: checked, redacted again, excerpts capped.
+
+    This is what an organisation whose policy shares findings only sends; the intake keeps
+    the findings on the case and stores no file.
+    """
+    try:
+        doc = json.loads(job.path.read_bytes().decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ArtifactRejected(f"findings must be the JSON `engage analyze --share findings` "
+                               f"prints; this is not JSON ({exc})") from None
+    findings = doc.get("findings") if isinstance(doc, dict) else None
+    if not isinstance(findings, list) or not isinstance(doc.get("summary"), dict):
+        raise ArtifactRejected("this JSON has no findings list and summary; create it with "
+                               "`engage analyze PATH --format json --share findings`")
+    if len(findings) > MAX_SHARED_FINDINGS:
+        raise ArtifactRejected(f"at most {MAX_SHARED_FINDINGS} findings can be shared at once")
+    for i, f in enumerate(findings):
+        if not isinstance(f, dict) or any(not isinstance(f.get(k), str) for k in FINDING_KEYS):
+            raise ArtifactRejected(f"finding {i} lacks one of {', '.join(FINDING_KEYS)}")
+        for ev in f.get("evidence", []) if isinstance(f.get("evidence"), list) else []:
+            if isinstance(ev, dict) and isinstance(ev.get("excerpt"), str):
+                ev["excerpt"] = ev["excerpt"][:MAX_SHARED_EXCERPT]
+    redactor = job.get_redactor()
+    clean = redactor.redact_document(doc, name=job.original_name or "findings.json")
+    out = job.folder("out") / "findings.json"
+    out.write_text(json.dumps(clean, indent=2))
+    summary = {"findings": len(findings), "summary": clean.get("summary", {}),
+               "instances": len(clean.get("instances", []) or [])}
+    return Prepared(job.kind, out, job.original_name, summary,
+                    redaction=redactor.report.to_dict())
 
 
 @preparer(ArtifactKind.OTHER)

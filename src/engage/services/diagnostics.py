@@ -16,10 +16,12 @@ from jinja2 import FileSystemLoader, StrictUndefined
 from engage.diagnostics.artifacts import ArtifactKind
 from engage.domain.cases import Case, CaseStatus
 from engage.domain.errors import Conflict, NotFound, ValidationFailed
+from engage.domain.policy import policy_from_dict
 from engage.domain.users import Environment, Instance, User
 from engage.services.access import require_support, visible_case
 from engage.services.cases import record_event, remember_key, replay_key, request_hash
 from engage.services.cases import system_transition as _move
+from engage.services.policy import artifact_allowed
 from engage.services.ports import (
     Clock,
     DiagnosticRequest,
@@ -55,9 +57,21 @@ CATALOGUE: tuple[KindInfo, ...] = (
     KindInfo(ArtifactKind.HELM_VALUES, "Helm values", "instance"),
     KindInfo(ArtifactKind.SCREENSHOT, "Screenshot", "case"),
     KindInfo(ArtifactKind.OTHER, "Other", "case"),
+    KindInfo(ArtifactKind.FINDINGS, "Analyzer findings (engage analyze --share findings)",
+             "environment"),
 )
 BY_KIND = {k.kind: k for k in CATALOGUE}
 EXPANSIONS = ("case", "environment", "instance")
+
+
+def allowed_catalogue(uow: UnitOfWork, clock: Clock, *, actor: User,
+                      case_id: int) -> list[KindInfo]:
+    """The kinds support may ask for on this case under its organisation's policy."""
+    case = visible_case(uow, actor, case_id)
+    org = uow.orgs.get(case.org_id)
+    assert org is not None and case.id is not None
+    return [k for k in CATALOGUE if artifact_allowed(uow, clock, org_policy=org.policy,
+                                                    case_id=case.id, kind=k.kind.value)]
 
 
 def kind_info(kind: str) -> KindInfo:
@@ -181,6 +195,13 @@ def request_diagnostics(
     case = visible_case(uow, actor, case_id)
     require_support(actor, "request diagnostics")
     info = kind_info(kind)
+    org = uow.orgs.get(case.org_id)
+    assert org is not None and case.id is not None
+    if not artifact_allowed(uow, clock, org_policy=org.policy, case_id=case.id,
+                            kind=info.kind.value):
+        policy = policy_from_dict(org.policy)
+        raise ValidationFailed(f"{org.name}'s security policy does not allow {info.kind.value}; "
+                               f"it allows: {', '.join(policy.allowed_kinds()) or 'nothing'}")
     expand = expand or info.expand
     if expand not in EXPANSIONS:
         raise ValidationFailed(f"expand must be one of: {', '.join(EXPANSIONS)}")

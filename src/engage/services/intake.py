@@ -9,6 +9,7 @@ so an upload that fails half-way leaves no artifact and no half-written row.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -25,6 +26,7 @@ from engage.diagnostics.artifacts import (
     SIZE_LIMITS,
     ArtifactKind,
     ArtifactRejected,
+    Prepared,
     prepare_artifact,
 )
 from engage.diagnostics.redact import Redactor
@@ -35,7 +37,7 @@ from engage.domain.users import User
 from engage.services.access import visible_case
 from engage.services.cases import record_event, remember_key, replay_key, request_hash
 from engage.services.diagnostics import case_row, kind_info, set_row_status
-from engage.services.policy import artifact_allowed
+from engage.services.policy import artifact_allowed, record_audit
 from engage.services.ports import (
     ArtifactRecord,
     Clock,
@@ -175,9 +177,11 @@ def _prepare_and_store(uow: UnitOfWork, clock: Clock, store: ObjectStore, target
     except ArtifactRejected as exc:
         _record_rejection(uow, clock, target, actor, name, exc.reason)
         raise UploadRejected(exc.reason) from None
+    case = target.case
+    if target.kind == ArtifactKind.FINDINGS:
+        return _keep_findings(uow, clock, target, actor, name, prepared)
     with Path(prepared.stored_path).open("rb") as fh:
         stored = store.put_content(fh)
-    case = target.case
     art = uow.intake.add_artifact(
         case_id=case.id, row_id=target.row.id if target.row else None, kind=target.kind.value,
         content_key=stored.key, size=stored.size, original_name=name[:255],
@@ -190,6 +194,25 @@ def _prepare_and_store(uow: UnitOfWork, clock: Clock, store: ObjectStore, target
     if target.row is not None:
         done = RowStatus.RECEIVED if target.kind in NEEDS_A_LOOK else RowStatus.VALIDATED
         set_row_status(uow, clock, case, target.row, done, actor=actor)
+    return art
+
+
+def _keep_findings(uow: UnitOfWork, clock: Clock, target: Target, actor: User, name: str,
+                   prepared: Prepared) -> ArtifactRecord:
+    """Shared findings: keep them on the case and store no file (content_key stays empty)."""
+    case = target.case
+    doc = json.loads(Path(prepared.stored_path).read_text())
+    art = uow.intake.add_artifact(
+        case_id=case.id, row_id=target.row.id if target.row else None, kind=target.kind.value,
+        content_key="", size=0, original_name=name[:255], summary=dict(prepared.summary),
+        redaction=dict(prepared.redaction or {}), status="analyzed", analysis_error="",
+        analyzable=False, uploaded_by=actor.id, uploaded_at=clock.now())
+    findings = [_finding_row(f) for f in doc["findings"]]
+    uow.intake.replace_findings(art.id, art.case_id, findings)
+    record_event(uow, clock, case, actor, "findings_shared", artifact_id=art.id,
+                 findings=len(findings), row_id=art.row_id)
+    if target.row is not None:
+        set_row_status(uow, clock, case, target.row, RowStatus.VALIDATED, actor=actor)
     return art
 
 
@@ -221,6 +244,9 @@ def open_download(uow: UnitOfWork, clock: Clock, store: ObjectStore, *, actor: U
     if art.deleted_at is not None:
         raise ArtifactGone(f"artifact {artifact_id} was deleted on "
                            f"{art.deleted_at:%Y-%m-%d} (retention)")
+    if not art.content_key:
+        raise ArtifactGone(f"artifact {artifact_id} holds shared findings only; they are on the "
+                           "case and no file was ever stored")
     org = uow.orgs.get(case.org_id)
     assert org is not None
     if actor.is_support and not policy_from_dict(org.policy).support_may_download:
@@ -229,6 +255,9 @@ def open_download(uow: UnitOfWork, clock: Clock, store: ObjectStore, *, actor: U
     handle = store.open(art.content_key)
     uow.intake.add_download(art.id, actor.id, clock.now())
     record_event(uow, clock, case, actor, "artifact_downloaded", artifact_id=art.id,
+                 name=art.original_name)
+    record_audit(uow, clock, org_id=case.org_id, actor=actor, kind="artifact_downloaded",
+                 case_id=case.id, artifact_id=art.id, artifact_kind=art.kind,
                  name=art.original_name)
     uow.commit()
     return art, handle
@@ -287,7 +316,8 @@ def apply_retention(uow: UnitOfWork, clock: Clock, store: ObjectStore) -> int:
         except ValidationFailed:
             days = 30
         for art in uow.intake.expired_artifacts(org.id, now - timedelta(days=days)):
-            if not uow.intake.key_in_use(art.content_key, except_id=art.id):
+            if art.content_key and not uow.intake.key_in_use(art.content_key,
+                                                             except_id=art.id):
                 store.delete(art.content_key)
             uow.intake.update_artifact(art.id, deleted_at=now, status="deleted")
             case = uow.cases.get(art.case_id)

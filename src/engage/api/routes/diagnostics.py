@@ -27,10 +27,13 @@ router = APIRouter(tags=["diagnostics"])
 
 
 @router.get("/diagnostics/kinds", response_model=list[KindRead])
-def kinds(actor: ActorDep) -> list[KindRead]:
-    """The artifact kinds support can request, with their size limits."""
+def kinds(engage: EngageDep, uow: UowDep, actor: ActorDep,
+          case_id: int | None = None) -> list[KindRead]:
+    """The artifact kinds support can request (on `case_id`: those its org's policy allows)."""
+    catalogue = svc.CATALOGUE if case_id is None else svc.allowed_catalogue(
+        uow, engage.clock, actor=actor, case_id=case_id)
     return [KindRead(kind=k.kind.value, title=k.title, expand=k.expand,
-                     size_limit=size_cap(k.kind.value)) for k in svc.CATALOGUE]
+                     size_limit=size_cap(k.kind.value)) for k in catalogue]
 
 
 def diagnostics_read(engage: Engage, uow: UnitOfWork, actor: User,

@@ -67,7 +67,8 @@ def page_context(engage: Engage, uow: UnitOfWork, actor: User, case_id: int) -> 
     by_severity = {s: fs for s, fs in by_severity.items() if fs}
     return {"case": diag.case, "diag": diag, "guide": guide,
             "artifacts": uow.intake.artifacts(case_id), "findings": by_severity,
-            "catalogue": svc.CATALOGUE, "environments": list(diag.environments.values()),
+            "catalogue": svc.allowed_catalogue(uow, engage.clock, actor=actor, case_id=case_id),
+            "environments": list(diag.environments.values()),
             "caps": {k.kind.value: intake.size_cap(k.kind.value) for k in svc.CATALOGUE}}
 
 

@@ -191,6 +191,9 @@ def test_zoom_per_session_and_customer_link_per_org(world: World, tools: Session
     _, own = proposed_and_booked(world)
     assert own["tool"] == "custom" and own["screen_sharing_allowed"] is False
     assert own["meeting"]["join_url"] == "https://teams.example.com/l/1"
+    ics = world["admin_a"].client.get(
+        f"/api/v1/cases/{own['case_id']}/sessions/{own['id']}/invite.ics").text
+    assert "you drive your own screen" in ics.replace("\r\n ", "")  # unfolded
     r = world["engineer"].client.post(f"/api/v1/cases/{own['case_id']}/sessions",
                                       json={"topic": "t", "tool": "zoom"})
     assert r.status_code == 422 and "does not allow zoom" in r.json()["detail"]

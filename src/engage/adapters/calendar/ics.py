@@ -22,8 +22,9 @@ from engage.services.ports import Mailer
 
 PRODID = "-//engage//Kubecost support sessions//EN"
 SCREEN_SHARING_NOTE = (
-    "Screen sharing is not allowed for this session: support will not ask you to share your "
-    "screen, and will ask for command output or files instead."
+    "Screen sharing is not allowed for this session under your organisation's security "
+    "policy: you drive your own screen and run each step, support guides you by voice and "
+    "chat and asks you to read out or paste command output."
 )
 TOOL_LABELS = {
     MeetingTool.GOOGLE_MEET: "Google Meet",

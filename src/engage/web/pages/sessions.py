@@ -16,7 +16,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
-from engage.adapters.calendar.ics import Method, build_ics, content_type
+from engage.adapters.calendar.ics import SCREEN_SHARING_NOTE, Method, build_ics, content_type
 from engage.bootstrap import Engage
 from engage.domain import sessions as rules
 from engage.domain.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
@@ -79,6 +79,7 @@ def session_context(uow: UnitOfWork, viewer: User, case_id: int) -> dict[str, An
     records = svc.list_sessions(uow, actor=viewer, case_id=case_id)
     staff = uow.users.support_staff() if viewer.is_support else []
     return {"case": case, "cards": [_card(r, viewer) for r in records], "staff": staff,
+            "screen_sharing_note": SCREEN_SHARING_NOTE,
             "tools": list(MeetingTool), "user_email": viewer.email,
             "today": datetime.now(zone(viewer.tz)).date()}
 

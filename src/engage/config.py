@@ -15,7 +15,9 @@ class Settings(BaseSettings):
 
     database_url: str = "sqlite:///./engage.db"
     data_dir: Path = Path("./engage-data")
-    secret_key: str = Field(default="", description="signs portal sessions; random per process if empty")
+    secret_key: str = Field(
+        default="", description="signs portal sessions; when empty, a random key kept in data_dir"
+    )
     base_url: str = "http://127.0.0.1:8000"
     object_store: str = "filesystem"  # filesystem | s3
     s3_bucket: str = "engage"

@@ -8,7 +8,6 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from engage.adapters.jobs.inprocess import InProcessJobQueue, Scheduler
-
 from engage.api.app import create_api
 from engage.bootstrap import Engage, build
 from engage.config import Settings

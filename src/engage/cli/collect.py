@@ -2,27 +2,23 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sys
 from pathlib import Path
 from typing import Any
 
-import httpx
 import typer
 from rich.console import Console
 from rich.progress import (
-    BarColumn,
-    DownloadColumn,
     Progress,
     SpinnerColumn,
     TaskID,
     TextColumn,
-    TransferSpeedColumn,
 )
 
 from engage.cli.errors import fail
+from engage.cli.upload import send_file
 from engage.diagnostics.bundle import BundleError
 from engage.diagnostics.collect import (
     OPTIONAL_COLLECTORS,
@@ -57,68 +53,6 @@ class RichProgress:
         """Finish a line."""
         if key in self._tasks:
             self._progress.update(self._tasks[key], status=text, total=1, completed=1)
-
-
-class _ReadProgress:
-    """A file wrapper that advances a progress bar as httpx reads it."""
-
-    def __init__(self, fh: Any, progress: Progress, task: TaskID) -> None:
-        self._fh, self._progress, self._task = fh, progress, task
-
-    def read(self, size: int = -1) -> bytes:
-        data: bytes = self._fh.read(size)
-        self._progress.advance(self._task, len(data))
-        return data
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._fh, name)
-
-
-def _sha256(path: Path) -> str:
-    sha = hashlib.sha256()
-    with path.open("rb") as fh:
-        while block := fh.read(1 << 20):
-            sha.update(block)
-    return sha.hexdigest()
-
-
-def upload_bundle(
-    path: Path, case_id: str, *, url: str, token: str, timeout: float = 300.0
-) -> dict[str, Any]:
-    """POST the bundle to `{url}/api/v1/cases/{case}/artifacts`; retry-safe via Idempotency-Key."""
-    headers = {
-        "Authorization": f"Bearer {token}",
-        "Idempotency-Key": f"engage-bundle-{_sha256(path)[:40]}",
-    }
-    endpoint = f"{url.rstrip('/')}/api/v1/cases/{case_id}/artifacts"
-    columns = (TextColumn("upload"), BarColumn(), DownloadColumn(), TransferSpeedColumn())
-    with Progress(*columns, console=_err, transient=True) as progress, path.open("rb") as fh:
-        task = progress.add_task("upload", total=path.stat().st_size)
-        reader: Any = _ReadProgress(fh, progress, task)
-        files = {"file": (path.name, reader, "application/gzip")}
-        try:
-            resp = httpx.post(
-                endpoint,
-                files=files,
-                data={"kind": "engage-bundle"},
-                headers=headers,
-                timeout=timeout,
-            )
-        except httpx.HTTPError as exc:
-            raise CollectError(f"upload to {endpoint} failed: {exc}") from exc
-    if resp.status_code >= 400:
-        detail = resp.text[:300]
-        try:
-            body = resp.json()
-            detail = body.get("detail") or body.get("title") or detail
-        except ValueError:
-            pass
-        raise CollectError(f"upload rejected ({resp.status_code}): {detail}")
-    try:
-        answer: dict[str, Any] = resp.json()
-    except ValueError:
-        answer = {}
-    return answer
 
 
 def _parse_environments(values: list[str]) -> dict[str, str]:
@@ -239,12 +173,9 @@ def _report(result: CollectResult, *, upload: bool, analyze: bool, as_json: bool
         url = os.environ.get("ENGAGE_URL", "http://127.0.0.1:8000")
         if not token:
             fail(f"bundle written to {result.bundle}, but ENGAGE_TOKEN is not set for --upload")
-        try:
-            out["upload"] = upload_bundle(
-                result.bundle, str(result.manifest.case_id), url=url, token=token
-            )
-        except CollectError as exc:
-            fail(f"bundle written to {result.bundle}; {exc}")
+        _err.print(f"bundle written to {result.bundle}; uploading to case "
+                   f"{result.manifest.case_id} at {url}", highlight=False)
+        out["upload"] = send_file(result.bundle, str(result.manifest.case_id), "engage-bundle")
     if analyze:
         out["analysis"] = _analyze(result.bundle)
     if as_json:

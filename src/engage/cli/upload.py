@@ -85,11 +85,21 @@ class _Reader:
         return getattr(self._fh, name)
 
 
+def send_file(path: Path, case: int | str, kind: str, row: int | None = None, *,
+              chunk: int = 8 << 20, api: ApiClient | None = None) -> dict[str, Any]:
+    """Upload `path` to a case: one request when small, resumable chunks when large."""
+    api = api or ApiClient(timeout=300.0)
+    digest = _sha256(path)
+    if path.stat().st_size <= chunk:
+        return upload_whole(api, path, case, kind, row, digest)
+    return Resumable(api, path, case, kind, row, digest, chunk).run()
+
+
 def _columns() -> tuple[Any, ...]:
     return (TextColumn("upload"), BarColumn(), DownloadColumn(), TransferSpeedColumn())
 
 
-def upload_whole(api: ApiClient, path: Path, case: int, kind: str, row: int | None,
+def upload_whole(api: ApiClient, path: Path, case: int | str, kind: str, row: int | None,
                  digest: str) -> dict[str, Any]:
     """One multipart POST (retry-safe through its Idempotency-Key)."""
     data = {"kind": kind, **({"request": str(row)} if row is not None else {})}
@@ -105,7 +115,7 @@ def upload_whole(api: ApiClient, path: Path, case: int, kind: str, row: int | No
 class Resumable:
     """The chunked protocol for one file, resuming a session recorded in the state file."""
 
-    def __init__(self, api: ApiClient, path: Path, case: int, kind: str, row: int | None,
+    def __init__(self, api: ApiClient, path: Path, case: int | str, kind: str, row: int | None,
                  digest: str, chunk: int) -> None:
         self.api, self.path, self.case, self.kind, self.row = api, path, case, kind, row
         self.chunk = chunk
@@ -185,13 +195,7 @@ def upload_command(
     kind = kind or guess_kind(file)
     if kind is None:
         fail(f"cannot tell what {file.name} is; say --kind (har, heap-profile, logs, ...)", 2)
-    api = ApiClient(timeout=300.0)
-    digest = _sha256(file)
-    chunk = chunk_mb << 20
-    if file.stat().st_size <= chunk:
-        art = upload_whole(api, file, case, kind, request, digest)
-    else:
-        art = Resumable(api, file, case, kind, request, digest, chunk).run()
+    art = send_file(file, case, kind, request, chunk=chunk_mb << 20)
     if as_json:
         typer.echo(json.dumps(art, indent=2))
     else:

@@ -15,7 +15,7 @@ import re
 import shutil
 import tempfile
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -207,7 +207,7 @@ def _keep_findings(uow: UnitOfWork, clock: Clock, target: Target, actor: User, n
         content_key="", size=0, original_name=name[:255], summary=dict(prepared.summary),
         redaction=dict(prepared.redaction or {}), status="analyzed", analysis_error="",
         analyzable=False, uploaded_by=actor.id, uploaded_at=clock.now())
-    findings = [_finding_row(f) for f in doc["findings"]]
+    findings: list[Mapping[str, Any]] = [_finding_row(f) for f in doc["findings"]]
     uow.intake.replace_findings(art.id, art.case_id, findings)
     record_event(uow, clock, case, actor, "findings_shared", artifact_id=art.id,
                  findings=len(findings), row_id=art.row_id)
@@ -261,6 +261,15 @@ def open_download(uow: UnitOfWork, clock: Clock, store: ObjectStore, *, actor: U
                  name=art.original_name)
     uow.commit()
     return art, handle
+
+
+def stream_chunks(handle: BinaryIO, size: int = 1 << 20) -> Iterator[bytes]:
+    """Read an opened artifact in blocks for a streaming response, closing it at the end."""
+    try:
+        while block := handle.read(size):
+            yield block
+    finally:
+        handle.close()
 
 
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")

@@ -102,7 +102,7 @@ def test_upload_sends_bundle_with_idempotency_key(fleet: Fleet, prod: FakeCluste
     (req,) = intake.requests
     assert req["path"] == "/api/v1/cases/CASE-9/artifacts"
     assert req["headers"]["Authorization"] == "Bearer tok-123"
-    assert req["headers"]["Idempotency-Key"].startswith("engage-bundle-")
+    assert req["headers"]["Idempotency-Key"].startswith("engage-upload-")
     assert req["parts"]["kind"] == b"engage-bundle"
     assert req["parts"]["file"] == out.read_bytes()
     assert '"id": "art-1"' in res.stdout

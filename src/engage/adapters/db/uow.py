@@ -10,8 +10,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from engage.adapters.db.intake_repo import SqlIntakeRepository
 from engage.adapters.db.audit_repo import SqlAuditRepository
+from engage.adapters.db.intake_repo import SqlIntakeRepository
 from engage.adapters.db.mapping import map_domain
 from engage.adapters.db.repositories import (
     SqlCaseRepository,

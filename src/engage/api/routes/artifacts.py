@@ -7,7 +7,6 @@ the thread pool and its transaction is closed before the (possibly long) body is
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -135,14 +134,6 @@ def get_artifact(case_id: int, artifact_id: int, uow: UowDep, actor: ActorDep) -
     return artifact_read(intake.case_artifact(uow, case, artifact_id))
 
 
-def _chunks(handle: Any) -> Iterator[bytes]:
-    try:
-        while block := handle.read(1 << 20):
-            yield block
-    finally:
-        handle.close()
-
-
 @router.get("/cases/{case_id}/artifacts/{artifact_id}/download")
 def download(case_id: int, artifact_id: int, engage: EngageDep, uow: UowDep,
              actor: ActorDep) -> StreamingResponse:
@@ -151,7 +142,7 @@ def download(case_id: int, artifact_id: int, engage: EngageDep, uow: UowDep,
                                        case_id=case_id, artifact_id=artifact_id)
     filename = art.original_name or f"artifact-{art.id}"
     disposition = f"attachment; filename*=UTF-8''{quote(filename)}"
-    return StreamingResponse(_chunks(handle), media_type="application/octet-stream",
+    return StreamingResponse(intake.stream_chunks(handle), media_type="application/octet-stream",
                              headers={"Content-Disposition": disposition,
                                       "Content-Length": str(art.size),
                                       "X-Content-Type-Options": "nosniff"})

@@ -10,6 +10,8 @@ from pydantic import Field
 from engage.api.schemas.base import Body, Read
 from engage.domain.meetings import MeetingTool
 
+Restriction = Literal["findings-only", "none", "no-screen-share"]
+
 
 class AdjustmentIn(Body):
     factor: float = Field(default=1.0, ge=1.0, le=10.0)
@@ -24,7 +26,7 @@ class PolicyUpdate(Body):
     retention_days: int | None = Field(default=None, ge=1, le=3650)
     support_may_download: bool | None = None
     break_glass_contacts: list[str] | None = Field(default=None, max_length=20)
-    adjustments: dict[Literal["findings-only", "none", "no-screen-share"], AdjustmentIn] | None = None
+    adjustments: dict[Restriction, AdjustmentIn] | None = None
     custom_meeting_url: str | None = Field(default=None, max_length=500)
 
 

@@ -8,7 +8,7 @@ so the kind's size cap holds while bytes arrive; the CSRF field must come before
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
@@ -186,14 +186,6 @@ async def upload(case_id: int, request: Request, engage: EngageDep, uow: UowDep,
         spooled.discard()
 
 
-def _chunks(handle: Any) -> Iterator[bytes]:
-    try:
-        while block := handle.read(1 << 20):
-            yield block
-    finally:
-        handle.close()
-
-
 @router.get("/cases/{case_id:int}/artifacts/{artifact_id:int}/download")
 def download(case_id: int, artifact_id: int, engage: EngageDep, uow: UowDep,
              user: UserDep) -> Response:
@@ -201,6 +193,6 @@ def download(case_id: int, artifact_id: int, engage: EngageDep, uow: UowDep,
     art, handle = intake.open_download(uow, engage.clock, engage.store, actor=user,
                                        case_id=case_id, artifact_id=artifact_id)
     name = quote(art.original_name or f"artifact-{art.id}")
-    return StreamingResponse(_chunks(handle), media_type="application/octet-stream",
+    return StreamingResponse(intake.stream_chunks(handle), media_type="application/octet-stream",
                              headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}",
                                       "Content-Length": str(art.size)})

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +22,7 @@ from engage.domain.sla import ClockKind, ClockStatus
 from engage.domain.users import User
 from engage.domain.workflow import Transition, allowed_transitions, find_transition
 from engage.services.access import require_support, visible_case, visible_org
+from engage.services.idempotency import remember_key, replay_key, request_hash
 from engage.services.ports import CaseQuery, Clock, UnitOfWork
 from engage.services.sla import clocks_for, plan_from_dict, policy_adjust, refresh_sla
 
@@ -48,44 +47,11 @@ class CaseView:
     sla_notes: list[str] = field(default_factory=list)  # why targets differ from the plan
 
 
-def request_hash(payload: Any) -> str:
-    """A stable hash of a request body, to tell a retry from a different request."""
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
-
-
 def _check_text(title: str | None, description: str | None) -> None:
     if title is not None and not 1 <= len(title.strip()) <= TITLE_MAX:
         raise ValidationFailed(f"title must be 1-{TITLE_MAX} characters")
     if description is not None and len(description) > DESCRIPTION_MAX:
         raise ValidationFailed(f"description is longer than {DESCRIPTION_MAX} characters")
-
-
-def replay_key(
-    uow: UnitOfWork, actor: User, key: str | None, scope: str, digest: str
-) -> int | None:
-    """The id a previous request with this Idempotency-Key created, or None for a new key."""
-    if key is None:
-        return None
-    if not 1 <= len(key) <= 200:
-        raise ValidationFailed("Idempotency-Key must be 1-200 characters")
-    assert actor.id is not None
-    found = uow.idempotency.find(actor.id, key)
-    if found is None:
-        return None
-    old_scope, old_digest, resource_id = found
-    if old_scope != scope or old_digest != digest:
-        raise Conflict("this Idempotency-Key was used for a different request")
-    return resource_id
-
-
-def remember_key(
-    uow: UnitOfWork, actor: User, key: str | None, scope: str, digest: str, resource_id: int
-) -> None:
-    if key is not None:
-        assert actor.id is not None
-        uow.idempotency.remember(
-            user_id=actor.id, key=key, scope=scope, request_hash=digest, resource_id=resource_id
-        )
 
 
 def _from(value: Any) -> dict[str, Any]:

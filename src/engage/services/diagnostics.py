@@ -19,8 +19,9 @@ from engage.domain.errors import Conflict, NotFound, ValidationFailed
 from engage.domain.policy import policy_from_dict
 from engage.domain.users import Environment, Instance, User
 from engage.services.access import require_support, visible_case
-from engage.services.cases import record_event, remember_key, replay_key, request_hash
+from engage.services.cases import record_event
 from engage.services.cases import system_transition as _move
+from engage.services.idempotency import remember_key, replay_key, request_hash
 from engage.services.policy import artifact_allowed
 from engage.services.ports import (
     Clock,

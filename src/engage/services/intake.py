@@ -35,8 +35,9 @@ from engage.domain.errors import Conflict, EngageError, NotFound, PermissionDeni
 from engage.domain.policy import policy_from_dict
 from engage.domain.users import User
 from engage.services.access import visible_case
-from engage.services.cases import record_event, remember_key, replay_key, request_hash
+from engage.services.cases import record_event
 from engage.services.diagnostics import case_row, kind_info, set_row_status
+from engage.services.idempotency import remember_key, replay_key, request_hash
 from engage.services.policy import artifact_allowed, record_audit
 from engage.services.ports import (
     ArtifactRecord,

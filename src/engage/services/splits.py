@@ -8,14 +8,8 @@ from engage.domain.cases import Case, CaseLink, CaseStatus, ComponentArea, LinkK
 from engage.domain.errors import Conflict, PermissionDenied, ValidationFailed
 from engage.domain.users import User
 from engage.services.access import visible_case
-from engage.services.cases import (
-    new_case,
-    record_event,
-    remember_key,
-    replay_key,
-    request_hash,
-    touch,
-)
+from engage.services.cases import new_case, record_event, touch
+from engage.services.idempotency import remember_key, replay_key, request_hash
 from engage.services.ports import Clock, UnitOfWork
 
 MAX_PARTS = 10

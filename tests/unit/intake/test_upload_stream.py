@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -38,7 +39,10 @@ async def chunks(data: bytes, cuts: list[int]) -> AsyncIterator[bytes]:
 
 
 def run(coro):  # type: ignore[no-untyped-def]
-    return asyncio.run(coro)
+    """Run `coro` on a fresh loop in its own thread: a test session that drives Chromium keeps
+    Playwright's loop running on the main thread, where asyncio.run() is refused."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 @settings(max_examples=60, deadline=None)

@@ -7,6 +7,7 @@ the night clocks spring forward holds five real hours, on the night they fall ba
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -92,27 +93,21 @@ class BusinessHours:
         """The calendar's time zone."""
         return ZoneInfo(self.tz)
 
+    @property
+    def _key(self) -> _CalendarKey:
+        """Everything the open windows depend on, hashable (for the per-day cache)."""
+        return (self.tz, tuple(sorted(self.weekly.items())), self.holidays)
+
     def _day_windows(self, day: date) -> Iterator[tuple[datetime, datetime]]:
         """Open windows of one local date as UTC instants, in order."""
-        if day in self.holidays:
-            return
-        zone = self.zone
-        for start, end in self.weekly.get(day.weekday(), ()):
-            begin = datetime.combine(day, start, tzinfo=zone)
-            if end == MIDNIGHT:
-                finish = datetime.combine(day + timedelta(days=1), MIDNIGHT, tzinfo=zone)
-            else:
-                finish = datetime.combine(day, end, tzinfo=zone)
-            begin_utc, finish_utc = begin.astimezone(UTC), finish.astimezone(UTC)
-            # A window inside a spring-forward gap maps to nothing (or backwards): skip it.
-            if finish_utc > begin_utc:
-                yield begin_utc, finish_utc
+        return iter(_windows_of_day(self._key, day))
 
     def _windows_from(self, at: datetime) -> Iterator[tuple[datetime, datetime]]:
         """Open windows (UTC) that end after `at`, in order, for as far as the guard allows."""
         day = at.astimezone(self.zone).date() - timedelta(days=1)
+        key = self._key
         for offset in range(_MAX_DAYS_AHEAD):
-            for begin, finish in self._day_windows(day + timedelta(days=offset)):
+            for begin, finish in _windows_of_day(key, day + timedelta(days=offset)):
                 if finish > at:
                     yield begin, finish
         raise BusinessHoursError(f"no open business time within {_MAX_DAYS_AHEAD} days")
@@ -124,15 +119,27 @@ class BusinessHours:
         return begin <= instant
 
     def minutes_between(self, a: datetime, b: datetime) -> float:
-        """Open business minutes from `a` to `b`; negative when `b` is before `a`."""
+        """Open business minutes from `a` to `b`; negative when `b` is before `a`.
+
+        Days wholly inside the span add their (cached) open minutes; only the first and last
+        local dates are clipped window by window, so a year-long span costs a year of lookups.
+        """
         start, end = _as_utc(a, "a"), _as_utc(b, "b")
         if end < start:
             return -self.minutes_between(b, a)
+        first = start.astimezone(self.zone).date()
+        last = end.astimezone(self.zone).date()
+        key = self._key
         total = timedelta()
-        for begin, finish in self._windows_from(start):
-            if begin >= end:
-                break
-            total += min(finish, end) - max(begin, start)
+        edges = {first - timedelta(days=1), first, last}
+        for day in sorted(edges):
+            for begin, finish in _windows_of_day(key, day):
+                if finish > start and begin < end:
+                    total += min(finish, end) - max(begin, start)
+        day = first + timedelta(days=1)
+        while day < last:
+            total += _open_time_of_day(key, day)
+            day += timedelta(days=1)
         return total.total_seconds() / 60.0
 
     def add(self, start: datetime, minutes: float) -> datetime:
@@ -149,3 +156,34 @@ class BusinessHours:
                 return here + left
             left -= finish - here
         raise AssertionError("unreachable")  # pragma: no cover - _windows_from raises first
+
+
+_CalendarKey = tuple[str, tuple[tuple[int, tuple[Window, ...]], ...], frozenset[date]]
+
+
+@functools.lru_cache(maxsize=65536)
+def _windows_of_day(key: _CalendarKey, day: date) -> tuple[tuple[datetime, datetime], ...]:
+    """Open windows of one local date as UTC instants (cached: SLA clocks ask for the same
+    days over and over, and a case open for a year spans hundreds of them)."""
+    tz, weekly, holidays = key
+    if day in holidays:
+        return ()
+    zone = ZoneInfo(tz)
+    out = []
+    for start, end in dict(weekly).get(day.weekday(), ()):
+        begin = datetime.combine(day, start, tzinfo=zone)
+        if end == MIDNIGHT:
+            finish = datetime.combine(day + timedelta(days=1), MIDNIGHT, tzinfo=zone)
+        else:
+            finish = datetime.combine(day, end, tzinfo=zone)
+        begin_utc, finish_utc = begin.astimezone(UTC), finish.astimezone(UTC)
+        # A window inside a spring-forward gap maps to nothing (or backwards): skip it.
+        if finish_utc > begin_utc:
+            out.append((begin_utc, finish_utc))
+    return tuple(out)
+
+
+@functools.lru_cache(maxsize=65536)
+def _open_time_of_day(key: _CalendarKey, day: date) -> timedelta:
+    """Total open time of one local date."""
+    return sum((f - b for b, f in _windows_of_day(key, day)), timedelta())

@@ -164,10 +164,15 @@ def _flush(cur, batch: list[dict], pg: bool) -> None:
         buf.seek(0)
         with cur.copy(f"COPY cases ({', '.join(CASE_COLS)}) FROM STDIN") as cp:
             cp.write(buf.read())
-        with cur.copy("COPY comments (case_id, author_id, body, internal, created_at) FROM STDIN") as cc, \
-                cur.connection.cursor().copy("COPY case_events (case_id, kind, actor_id, data, internal, created_at) FROM STDIN") as ce:
-            for kind, row in _children(batch):
-                (cc if kind == "c" else ce).write_row(row)
+        kids = list(_children(batch))  # one COPY at a time: a connection runs one copy
+        with cur.copy("COPY comments (case_id, author_id, body, internal, created_at) FROM STDIN") as cc:
+            for kind, row in kids:
+                if kind == "c":
+                    cc.write_row(row)
+        with cur.copy("COPY case_events (case_id, kind, actor_id, data, internal, created_at) FROM STDIN") as ce:
+            for kind, row in kids:
+                if kind == "e":
+                    ce.write_row(row)
         return
     fmt = lambda v: v.replace(tzinfo=None).isoformat(" ") if isinstance(v, datetime) else v  # noqa: E731
     cur.executemany(f"INSERT INTO cases ({', '.join(CASE_COLS)}) VALUES ({', '.join('?' * len(CASE_COLS))})",
@@ -275,7 +280,7 @@ def run(engine: Engine, n: int, args: argparse.Namespace, tmp: Path) -> None:
         sql(f"SELECT * FROM cases WHERE {where} ORDER BY sla_due_at NULLS LAST, id LIMIT 50", (q, o))
         sql(f"SELECT count(*) FROM (SELECT id FROM cases WHERE {where} LIMIT 10001) s", (q, o))
 
-    open_ids = [r[0] for r in sql("SELECT id FROM cases WHERE status <> 'closed' AND id % 7 = 0 LIMIT 20000")]
+    open_ids = [r[0] for r in sql("SELECT id FROM cases WHERE status <> 'closed' AND mod(id, 7) = 0 LIMIT 20000")]
     ids = [rng.choice(open_ids) for _ in range(args.runs + 10)]
 
     def api_get(i: int) -> None:

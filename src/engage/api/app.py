@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI, Request
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from engage import __version__
 from engage.api import problems
@@ -12,6 +12,26 @@ from engage.api.routes import artifacts, cases, diagnostics, orgs, policy, scope
 from engage.bootstrap import Engage
 
 MAX_BODY = 2 * 1024 * 1024  # JSON bodies; uploads have their own streaming limits
+
+
+class BodyLimit:
+    """Refuse JSON bodies over `limit` bytes by their Content-Length (uploads stream and
+    enforce their own caps). Plain ASGI: no per-request task or body copy."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] == "http" and path.startswith("/api/") and "/artifacts" not in path:
+            length = Headers(scope=scope).get("content-length", "")
+            if length.isdigit() and int(length) > self.limit:
+                response = problems.problem(
+                    413, "Content too large", f"request bodies are limited to {self.limit} bytes",
+                    Request(scope))
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 def create_api(engage: Engage) -> FastAPI:
@@ -31,15 +51,7 @@ def create_api(engage: Engage) -> FastAPI:
     sessions.install_tools(engage)
     app.include_router(v1)
 
-    @app.middleware("http")
-    async def _limit_body(request: Request,
-                          call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        length = request.headers.get("content-length")
-        if (request.url.path.startswith("/api/") and length and length.isdigit()
-                and int(length) > MAX_BODY and "/artifacts" not in request.url.path):
-            return problems.problem(413, "Content too large",
-                                    f"request bodies are limited to {MAX_BODY} bytes", request)
-        return await call_next(request)
+    app.add_middleware(BodyLimit, limit=MAX_BODY)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

@@ -14,7 +14,7 @@ from engage.services.auth import authenticate_token
 from engage.services.ports import UnitOfWork
 
 
-def get_engage(request: Request) -> Engage:
+async def get_engage(request: Request) -> Engage:
     """The container built at start-up."""
     engage: Engage = request.app.state.engage
     return engage
@@ -37,7 +37,7 @@ def get_actor(uow: Annotated[UnitOfWork, Depends(get_uow)],
     return authenticate_token(uow, token.strip())
 
 
-def if_match_version(if_match: Annotated[str | None, Header()] = None) -> int | None:
+async def if_match_version(if_match: Annotated[str | None, Header()] = None) -> int | None:
     """The case version a client's If-Match names ("*" or absent means any)."""
     if if_match is None or if_match.strip() == "*":
         return None
@@ -48,7 +48,7 @@ def if_match_version(if_match: Annotated[str | None, Header()] = None) -> int | 
     return int(version)
 
 
-def idempotency_key(idempotency_key: Annotated[str | None, Header()] = None) -> str | None:
+async def idempotency_key(idempotency_key: Annotated[str | None, Header()] = None) -> str | None:
     """The client's Idempotency-Key header, checked for length."""
     if idempotency_key is not None and not 1 <= len(idempotency_key) <= 200:
         raise ValidationFailed("Idempotency-Key must be 1-200 characters")

@@ -23,7 +23,12 @@ _TITLES = {400: "Bad request", 401: "Sign in needed", 403: "Not allowed", 404: "
 
 def is_portal(request: Request) -> bool:
     """True for portal paths (everything outside the API and its docs)."""
-    return not request.url.path.startswith(_API_PREFIXES)
+    return is_portal_path(request.url.path)
+
+
+def is_portal_path(path: str) -> bool:
+    """True for portal paths, from the raw ASGI path."""
+    return not path.startswith(_API_PREFIXES)
 
 
 def error_page(request: Request, status: int, message: str) -> Response:

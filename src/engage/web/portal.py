@@ -5,17 +5,16 @@ from __future__ import annotations
 import importlib
 import os
 import secrets
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
-from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from engage.bootstrap import Engage
 from engage.config import Settings
-from engage.web.errors import install_error_pages, is_portal
+from engage.web.errors import install_error_pages, is_portal_path
 
 STATIC_DIR = Path(__file__).parent / "static"
 SESSION_COOKIE = "engage_session"
@@ -74,15 +73,32 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 
 
-def install_security_headers(app: FastAPI) -> None:
-    """Add a strict Content-Security-Policy and related headers to portal pages."""
+class SecurityHeaders:
+    """Add a strict Content-Security-Policy and related headers to portal responses (plain
+    ASGI middleware: it only edits the response start message)."""
 
-    @app.middleware("http")
-    async def _headers(request: Request,
-                       call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        response = await call_next(request)
-        if is_portal(request):
-            response.headers.setdefault("Content-Security-Policy", CSP)
-            response.headers.setdefault("X-Content-Type-Options", "nosniff")
-            response.headers.setdefault("Referrer-Policy", "same-origin")
-        return response
+    HEADERS = ((b"content-security-policy", CSP.encode()),
+               (b"x-content-type-options", b"nosniff"),
+               (b"referrer-policy", b"same-origin"))
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not is_portal_path(scope.get("path", "")):
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {k.lower() for k, _ in message.get("headers", [])}
+                extra = [(k, v) for k, v in self.HEADERS if k not in present]
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def install_security_headers(app: FastAPI) -> None:
+    """Add the portal's security headers."""
+    app.add_middleware(SecurityHeaders)

@@ -6,7 +6,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
@@ -19,15 +19,9 @@ from rich.progress import (
 
 from engage.cli.errors import fail
 from engage.cli.upload import send_file
-from engage.diagnostics.bundle import BundleError
-from engage.diagnostics.collect import (
-    OPTIONAL_COLLECTORS,
-    CollectError,
-    CollectOptions,
-    CollectResult,
-    collect,
-    parse_duration,
-)
+
+if TYPE_CHECKING:
+    from engage.diagnostics.collect import CollectResult
 
 EXIT_PARTIAL = 3
 _err = Console(stderr=True)
@@ -66,6 +60,8 @@ def _parse_environments(values: list[str]) -> dict[str, str]:
 
 
 def _parse_include(value: str) -> frozenset[str]:
+    from engage.diagnostics.collect import OPTIONAL_COLLECTORS
+
     items = frozenset(i.strip() for i in value.split(",") if i.strip())
     unknown = items - OPTIONAL_COLLECTORS
     if unknown:
@@ -123,6 +119,10 @@ def collect_command(
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Collect logs, resources, Kubecost diagnostics (and optionally heap and DB) into a bundle."""
+    # The Kubernetes client takes a quarter of a second to import: only this command pays it.
+    from engage.diagnostics.bundle import BundleError
+    from engage.diagnostics.collect import CollectError, CollectOptions, collect, parse_duration
+
     if upload and not case:
         fail("--upload needs --case ID", 2)
     try:

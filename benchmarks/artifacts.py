@@ -7,7 +7,7 @@ Each figure is timed next to a baseline in the same run (these machines are shar
   (a moto server on loopback) vs boto3's own ``upload_fileobj``;
 - the DuckDB check (child process, full checksummed scan) vs a bare ``count(*)`` per table;
 - HAR preparation (parse, validate, redact, write) on a real 1.8 MB Chrome capture;
-- pprof heap summary on a real Go heap profile (4,942 samples).
+- pprof heap summary on a real Go heap profile (heap profile).
 
     python benchmarks/artifacts.py                 # about a minute
     python benchmarks/artifacts.py --logs-mb 400 --store-mb 256 --db-rows 5000000
@@ -28,7 +28,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-CORPUS = Path("/work/shared/corpus")
+FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures"  # the project's own copies
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -174,9 +174,9 @@ def bench_duckdb(work: Path, rows: int) -> None:
 def bench_har(work: Path) -> None:
     from engage.diagnostics.artifacts import ArtifactKind, prepare_artifact
 
-    har = CORPUS / "har" / "cnn-chrome-har-capturer_haralyzer.har"
+    har = FIXTURES / "redact" / "har" / "cnn-chrome-har-capturer_haralyzer.har"
     if not har.exists():
-        print("har      (corpus HAR not found; skipped)")
+        print("har      (fixture HAR not found; skipped)")
         return
     mb = har.stat().st_size / 1e6
     t = best_of(3, lambda: prepare_artifact(ArtifactKind.HAR, har, original_name=har.name,
@@ -187,12 +187,12 @@ def bench_har(work: Path) -> None:
 def bench_pprof() -> None:
     from engage.diagnostics.pprof import heap_summary, read_profile
 
-    path = CORPUS / "pprof" / "parca_heap_alloc_space_delta.pb.gz"
+    path = FIXTURES / "artifacts" / "parca_heap_parca-server_many-1644509299337903000.pb.gz"
     if not path.exists():
-        print("pprof    (corpus profile not found; skipped)")
+        print("pprof    (fixture profile not found; skipped)")
         return
     t = best_of(5, lambda: heap_summary(read_profile(path)))
-    print(f"pprof    {path.stat().st_size / 1e3:5.0f} kB gz, 4,942 samples   "
+    print(f"pprof    {path.stat().st_size / 1e3:5.0f} kB gz, heap profile   "
           f"read + summary {t * 1e3:5.0f} ms")
 
 

@@ -81,7 +81,8 @@ def record_event(
     )
 
 
-def _refresh(uow: UnitOfWork, clock: Clock, case: Case) -> None:
+def refresh_case_sla(uow: UnitOfWork, clock: Clock, case: Case) -> None:
+    """Re-project the case's SLA clocks into its indexed due columns (no commit)."""
     org = uow.orgs.get(case.org_id)
     assert org is not None and case.id is not None
     uow.flush()
@@ -146,7 +147,7 @@ def new_case(
     notes = policy_from_dict(org.policy if org else None).explain()
     if notes:  # the opening reply tells the customer their targets and why
         record_event(uow, clock, case, None, "sla_adjusted", reasons=notes)
-    _refresh(uow, clock, case)
+    refresh_case_sla(uow, clock, case)
     return case
 
 
@@ -314,7 +315,7 @@ def update_case(
 
 def touch(uow: UnitOfWork, clock: Clock, case: Case) -> None:
     case.updated_at = clock.now()
-    _refresh(uow, clock, case)
+    refresh_case_sla(uow, clock, case)
 
 
 def _set_status(

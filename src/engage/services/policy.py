@@ -20,7 +20,7 @@ from engage.domain.policy import (
 )
 from engage.domain.users import Role, User
 from engage.services.access import require_role, visible_case, visible_org
-from engage.services.cases import record_event, touch
+from engage.services.cases import record_event, refresh_case_sla
 from engage.services.ports import AuditEntry, BreakGlassApproval, CaseQuery, Clock, UnitOfWork
 
 BREAK_GLASS_DAYS = 7
@@ -69,7 +69,7 @@ def _refresh_open_cases(uow: UnitOfWork, clock: Clock, org_id: int) -> None:
         page, _ = uow.cases.query(CaseQuery(org_ids=(org_id,), statuses=tuple(OPEN_STATUSES),
                                             limit=200, offset=offset, sort="created"))
         for case in page:
-            touch(uow, clock, case)
+            refresh_case_sla(uow, clock, case)  # targets changed; the case itself did not
         if len(page) < 200:
             return
         offset += 200

@@ -37,6 +37,22 @@ _ERROR_ID = 1_000_000
 _VERSION_ID = 1_000_001
 
 
+_BOUNDED_LINE_GAP = re.compile(r"\[\^\\n\]\{\d*,\d+\}|\.\{\d*,\d+\}")
+_BOUNDED_CLASS_GAP = re.compile(r"\[\^\\n ([^\]]*)\]\{\d*,\d+\}")
+
+
+def prefilter_form(pattern: str) -> str:
+    """The pattern hyperscan scans for: bounded gaps (`[^\\n]{0,200}`, `.{0,40}`) widened to
+    the rest of the line.
+
+    Hyperscan runs bounded repeats as slow NFA states, and a database of many of them scans
+    markedly slower; unbounded in-line gaps are cheap. The widened pattern matches a superset
+    of lines, and every flagged line is still checked with the exact pattern in Python.
+    """
+    widened = _BOUNDED_LINE_GAP.sub(r"[^\\n]*", pattern)
+    return _BOUNDED_CLASS_GAP.sub(r"[^\\n \1]*", widened)
+
+
 @dataclass(frozen=True)
 class LogSource:
     """Where a log came from: display path, component (container) and instance index."""
@@ -68,14 +84,14 @@ class LogScanner:
             self._python.append([re.compile(p, re.IGNORECASE if rule.caseless else 0)
                                  for p in rule.patterns])
             for pattern in rule.patterns:
-                expressions.append(pattern.encode())
+                expressions.append(prefilter_form(pattern).encode())
                 ids.append(index)
                 flags.append(flag)
         for pattern in _ERROR_MARKERS:
             expressions.append(pattern.encode())
             ids.append(_ERROR_ID)
             flags.append(hyperscan.HS_FLAG_MULTILINE)
-        expressions.append(_VERSION_MARKER.encode())
+        expressions.append(prefilter_form(_VERSION_MARKER).encode())
         ids.append(_VERSION_ID)
         flags.append(0)
         self.pattern_count = len(expressions)

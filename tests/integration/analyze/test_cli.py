@@ -6,13 +6,13 @@ import json
 import os
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 import yaml
+
+from engage.testing.static_server import serve_files
 
 BAD = "2024-05-14T09:00:00Z ERR Prometheus communication error: nil queryResult\n"
 BENIGN = ("2024-05-14T09:00:00Z ERR boundary error: requested [2024-01-01T00:00:00+0000, "
@@ -94,23 +94,8 @@ def helm_repo() -> Iterator[str]:
     index = yaml.safe_dump({"apiVersion": "v1", "entries": {"kubecost": [
         {"version": "3.9.0", "created": "2027-01-02T03:04:05Z", "appVersion": "3.9.0"}]}})
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            body = index.encode() if self.path == "/index.yaml" else b"not found"
-            self.send_response(200 if self.path == "/index.yaml" else 404)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serve_files({"/index.yaml": (index.encode(), "application/yaml")}) as base:
+        yield base
 
 
 def test_versions_update_from_a_helm_index(tmp_path: Path, helm_repo: str) -> None:

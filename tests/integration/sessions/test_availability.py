@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from engage.services.sessions import SessionTools
+from engage.testing.static_server import serve_files
 from tests.integration.conftest import World
 
 from .test_sessions_api import new_session, open_case
@@ -30,23 +29,8 @@ END:VCALENDAR\r
 @pytest.fixture
 def feed_url() -> Iterator[str]:
     """An ICS feed served over loopback HTTP."""
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(200)
-            self.send_header("Content-Type", "text/calendar")
-            self.send_header("Content-Length", str(len(FEED)))
-            self.end_headers()
-            self.wfile.write(FEED)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/busy.ics"
-    server.shutdown()
-    server.server_close()
+    with serve_files({"/busy.ics": (FEED, "text/calendar")}) as base:
+        yield f"{base}/busy.ics"
 
 
 def test_default_hours_and_who_may_change_them(world: World) -> None:

@@ -88,14 +88,18 @@ def test_stale_if_match_gets_412_and_current_etag_succeeds(world: World) -> None
 
 def test_idempotent_create_returns_the_same_case(world: World) -> None:
     c = world["admin_a"].client
+    before = c.get("/api/v1/cases").json()["total"]
     r1 = c.post("/api/v1/cases", json=SINGLE, headers={"Idempotency-Key": "k-123"})
     r2 = c.post("/api/v1/cases", json=SINGLE, headers={"Idempotency-Key": "k-123"})
+    assert r1.status_code == r2.status_code == 201
     assert r1.json()["case"]["id"] == r2.json()["case"]["id"]
     r3 = c.post("/api/v1/cases", json={**SINGLE, "title": "other"},
                 headers={"Idempotency-Key": "k-123"})
     assert r3.status_code == 409
-    listed = c.get("/api/v1/cases", params={"q": "OOMKilled nightly"}).json()
-    assert sum(i["id"] == r1.json()["case"]["id"] for i in listed["items"]) <= 1
+    assert c.get("/api/v1/cases").json()["total"] == before + 1  # one case, not two or three
+    other_user = world["member_a"].client.post(  # keys are per user: same key, new case
+        "/api/v1/cases", json=SINGLE, headers={"Idempotency-Key": "k-123"})
+    assert other_user.json()["case"]["id"] != r1.json()["case"]["id"]
 
 
 def test_state_machine_rejects_illegal_moves_with_allowed_list(world: World) -> None:

@@ -81,7 +81,8 @@ def build_session_tools(settings: Settings) -> SessionTools:
         return send_invite(mailer, session, stamp=stamp, update=update)
 
     def feed(url: str, start: datetime, end: datetime, tz: str) -> list[Block]:
-        return busy_from_ics(read_ics(url), start=start, end=end, tz=tz)
+        raw = read_ics(url, public_only=not settings.allow_private_feeds)
+        return busy_from_ics(raw, start=start, end=end, tz=tz)
 
     return SessionTools(meetings=meetings, send_invite=invite if mailer else None,
                             mailer=mailer, busy_feed=feed, organizer_email=settings.smtp_from)

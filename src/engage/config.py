@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     zoom_account_id: str | None = None
     zoom_client_id: str | None = None
     zoom_client_secret: str | None = None
+    # Server-side fetches of user-given URLs (ICS feeds) refuse non-public addresses unless this
+    # is set (tests and closed networks whose calendars live on private addresses).
+    allow_private_feeds: bool = False
     # CLI client side
     url: str = "http://127.0.0.1:8000"
     token: str | None = None

@@ -9,8 +9,11 @@ the person's own zone, since that is what their calendar software shows them.
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -79,13 +82,43 @@ def busy_from_ics(
     return sorted(blocks)
 
 
-def read_ics(source: str, *, base_dir: Path | None = None, timeout: float = 10.0) -> bytes:
-    """The bytes of an ICS feed (http, https or webcal URL) or file (relative to base_dir)."""
+def check_public_url(url: str) -> None:
+    """Refuse a URL whose host resolves to a loopback, private, link-local or reserved address.
+
+    The server fetches feeds that users typed in; without this a feed URL could make it read
+    internal services (server-side request forgery).
+    """
+    host = urlsplit(url).hostname
+    if not host:
+        raise IcsBusyError(f"{url} has no host")
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except OSError as exc:
+        raise IcsBusyError(f"cannot resolve {host}: {exc}") from exc
+    for info in infos:
+        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
+        if (address.is_private or address.is_loopback or address.is_link_local
+                or address.is_reserved or address.is_multicast or address.is_unspecified):
+            raise IcsBusyError(f"{url} points at a non-public address ({address}); "
+                               "calendar feeds must be reachable on the internet")
+
+
+def read_ics(source: str, *, base_dir: Path | None = None, timeout: float = 10.0,
+             public_only: bool = False) -> bytes:
+    """The bytes of an ICS feed (http, https or webcal URL) or file (relative to base_dir).
+
+    With `public_only` (what the server uses) only URLs are read, never files, their host must
+    be public, and redirects are not followed (a redirect could point inside).
+    """
     if source.startswith("webcal://"):
         source = "https://" + source.removeprefix("webcal://")
+    if public_only and not source.startswith(("http://", "https://")):
+        raise IcsBusyError("the server reads calendar feeds from http(s) or webcal URLs only")
     if source.startswith(("http://", "https://")):
+        if public_only:
+            check_public_url(source)
         try:
-            response = httpx.get(source, timeout=timeout, follow_redirects=True)
+            response = httpx.get(source, timeout=timeout, follow_redirects=not public_only)
             response.raise_for_status()
         except httpx.HTTPError as exc:
             raise IcsBusyError(f"cannot fetch {source}: {exc}") from exc

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, inspect, text
+from tests.integration.conftest import BACKENDS, _drop_pg_schema, _pg_engine
 
 from engage.adapters.db.engine import make_engine
 from engage.adapters.db.migrate import downgrade, is_current, upgrade
 from engage.adapters.db.tables import metadata
-from tests.integration.conftest import BACKENDS, _drop_pg_schema, _pg_engine
 
 
 @pytest.fixture(params=BACKENDS)

@@ -100,13 +100,13 @@ def register_jobs(engage: Engage) -> None:
 
 def register_session_jobs(engage: Engage) -> None:
     """Sessions: reminders before booked sessions, with the configured meeting and mail tools."""
-    from engage.services import sessions
+    from engage.services import session_reminders as reminders
 
     tools = engage.extras.get("session_tools")
     if not isinstance(tools, SessionTools):
         tools = engage.extras["session_tools"] = build_session_tools(engage.settings)
-    sessions.register_jobs(engage.jobs, engage.uow, engage.clock, tools)
-    engage.periodic.append(Periodic(sessions.REMINDER_JOB, every=sessions.REMINDER_EVERY))
+    reminders.register_jobs(engage.jobs, engage.uow, engage.clock, tools)
+    engage.periodic.append(Periodic(reminders.REMINDER_JOB, every=reminders.REMINDER_EVERY))
 
 
 def register_intake_jobs(engage: Engage) -> None:

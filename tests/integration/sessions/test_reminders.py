@@ -7,7 +7,8 @@ from email.message import EmailMessage
 
 from engage.adapters.jobs.inprocess import InProcessJobQueue, Periodic, Scheduler
 from engage.domain.clock import FixedClock
-from engage.services.sessions import REMINDER_EVERY, REMINDER_JOB, SessionTools, register_jobs
+from engage.services.session_reminders import REMINDER_EVERY, REMINDER_JOB, register_jobs
+from engage.services.sessions import SessionTools
 from tests.integration.conftest import World
 
 from .conftest import Inbox

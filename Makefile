@@ -1,20 +1,24 @@
 # Verb-named targets; each is a thin wrapper over tools that also run alone.
+# Installs come from the committed lock (uv.lock): a fresh clone gets exactly what main was tested with.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
+UV     ?= $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: serve test lint bench install install-dev clean
+.PHONY: serve test lint format bench install install-dev upgrade clean
 
-$(VENV)/.runtime: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e .
+$(UV):
+	$(PYTHON) -m pip install -q --user uv || $(PYTHON) -m pip install -q uv
+
+$(VENV)/.runtime: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --no-dev --inexact -q
 	touch $@
 
-$(VENV)/.dev: $(VENV)/.runtime pyproject.toml
-	$(BIN)/pip install -q -e ".[dev]"
+$(VENV)/.dev: $(VENV)/.runtime pyproject.toml uv.lock
+	$(UV) sync --frozen --extra dev -q
 	touch $@
 
 install: $(VENV)/.runtime
@@ -26,16 +30,29 @@ serve: install
 	$(BIN)/engage demo
 	$(BIN)/engage serve --host $(HOST) --port $(PORT)
 
-## test: install dev dependencies and Chromium, check layering, run the whole suite
+## test: install dev dependencies and Chromium, check style and layering, run the whole suite
 test: install-dev
 	bash scripts/ensure-chromium.sh
-	$(BIN)/lint-imports
+	bash scripts/ensure-axe.sh
+	$(MAKE) --no-print-directory lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+## lint: formatting, lint rules, layering contracts, strict typing
 lint: install-dev
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks scripts
+	$(BIN)/ruff check src tests benchmarks scripts
 	$(BIN)/lint-imports
 	$(BIN)/mypy
+
+format: install-dev
+	$(BIN)/ruff format src tests benchmarks scripts
+	$(BIN)/ruff check --fix src tests benchmarks scripts
+
+## upgrade: move the lock to the newest versions the ranges allow, then run the tests on them
+upgrade: | $(UV)
+	$(UV) lock --upgrade
+	$(UV) sync --frozen --extra dev
+	$(MAKE) --no-print-directory test
 
 bench: install-dev
 	$(BIN)/python benchmarks/cases_api.py

@@ -44,11 +44,13 @@ FAILING = [
     "WRN ClusterStorage: failed to connect to cluster storage. retry in 5s",
     "ERR failed to write /var/configs/db/etl/{n}: no space left on device",
 ]
-CONTAINERS = [("kubecost-cost-analyzer-7d9f8c6b5-q2w3e", "cost-model"),
-              ("kubecost-aggregator-0", "aggregator"),
-              ("kubecost-cloud-cost-6b7c8d9e0-abcde", "cloud-cost"),
-              ("kubecost-cost-analyzer-7d9f8c6b5-q2w3e", "cost-analyzer-frontend"),
-              ("kubecost-network-costs-x7k2m", "kubecost-network-costs")]
+CONTAINERS = [
+    ("kubecost-cost-analyzer-7d9f8c6b5-q2w3e", "cost-model"),
+    ("kubecost-aggregator-0", "aggregator"),
+    ("kubecost-cloud-cost-6b7c8d9e0-abcde", "cloud-cost"),
+    ("kubecost-cost-analyzer-7d9f8c6b5-q2w3e", "cost-analyzer-frontend"),
+    ("kubecost-network-costs-x7k2m", "kubecost-network-costs"),
+]
 
 
 def _block(rng: random.Random, hour: int, lines: int = 20000) -> bytes:
@@ -66,15 +68,29 @@ def generate(root: Path, size_mb: int) -> Path:
     blocks = [_block(rng, hour) for hour in range(48)]
     instances = [("prod", f"eks-{n}") for n in range(4)]
     per_file = size_mb * 1024 * 1024 // (len(instances) * len(CONTAINERS))
-    manifest = {"schema_version": 1, "engage_version": "bench", "created_at": "2024-05-16",
-                "case_id": None, "collected_by": {"user": "bench", "host": "bench"},
-                "environments": [{"name": "prod", "context": "bench", "instances": []}],
-                "files": [], "redaction": {}}
+    manifest = {
+        "schema_version": 1,
+        "engage_version": "bench",
+        "created_at": "2024-05-16",
+        "case_id": None,
+        "collected_by": {"user": "bench", "host": "bench"},
+        "environments": [{"name": "prod", "context": "bench", "instances": []}],
+        "files": [],
+        "redaction": {},
+    }
     for env, cluster in instances:
         path = f"environments/{env}/{cluster}/kubecost"
         manifest["environments"][0]["instances"].append(  # type: ignore[index]
-            {"cluster": cluster, "namespace": "kubecost", "release": "kubecost",
-             "version": "2.4.2", "flavour": "2.x-duckdb", "path": path, "collectors": []})
+            {
+                "cluster": cluster,
+                "namespace": "kubecost",
+                "release": "kubecost",
+                "version": "2.4.2",
+                "flavour": "2.x-duckdb",
+                "path": path,
+                "collectors": [],
+            }
+        )
         for pod, container in CONTAINERS:
             folder = root / path / "cluster-resources/pods/logs/kubecost" / pod
             folder.mkdir(parents=True, exist_ok=True)
@@ -101,16 +117,21 @@ def _children_cpu() -> float:
 def time_cat(root: Path) -> tuple[float, float]:
     """(wall, CPU) seconds for `cat` of every log file to /dev/null."""
     cpu, start = _children_cpu(), time.perf_counter()
-    subprocess.run(["sh", "-c", 'find "$1" -type f -exec cat {} + > /dev/null', "sh",
-                    str(root)], check=True)
+    subprocess.run(
+        ["sh", "-c", 'find "$1" -type f -exec cat {} + > /dev/null', "sh", str(root)], check=True
+    )
     return time.perf_counter() - start, _children_cpu() - cpu
 
 
 def time_analyze(root: Path) -> tuple[float, float, dict[str, object]]:
     """(wall, CPU) seconds of the real CLI (`engage analyze --format json`), and its summary."""
     cpu, start = _children_cpu(), time.perf_counter()
-    result = subprocess.run([sys.executable, "-m", "engage", "analyze", str(root), "-f", "json",
-                             "-q"], capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "engage", "analyze", str(root), "-f", "json", "-q"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     wall = time.perf_counter() - start
     if result.returncode not in (0, 3):
         raise SystemExit(f"engage analyze failed: {result.stderr}")
@@ -135,8 +156,9 @@ def rule_scaling(sample: Path) -> list[tuple[int, float]]:
         best = float("inf")
         for _ in range(3):
             start = time.process_time()
-            scanner.scan(io.BytesIO(data), LogSource("bench", "cost-model", 0, True),
-                         on_hit=lambda *a: None)
+            scanner.scan(
+                io.BytesIO(data), LogSource("bench", "cost-model", 0, True), on_hit=lambda *a: None
+            )
             best = min(best, time.process_time() - start)
         results.append((count, len(data) / best / 1e6))
     return results
@@ -160,15 +182,21 @@ def main() -> None:
         cat_wall2, cat_cpu2 = time_cat(root)  # same run, warm cache for both
         cat_wall, cat_cpu = min(cat_wall, cat_wall2), min(cat_cpu, cat_cpu2)
         print(f"logs: {mb:,.0f} MB in {len(_files(root))} files across 4 instances")
-        print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores "
-              "(CPU seconds are the fair single-core figure on a busy machine)")
+        print(
+            f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores "
+            "(CPU seconds are the fair single-core figure on a busy machine)"
+        )
         print(f"{'':26}{'wall s':>8}{'MB/s':>8}{'CPU s':>8}{'MB/s/CPU':>10}")
-        for name, wall, cpu in (("cat > /dev/null", cat_wall, cat_cpu),
-                                ("engage analyze (CLI)", cli_wall, cli_cpu),
-                                ("analyze_path() in-process", lib_wall, lib_cpu)):
+        for name, wall, cpu in (
+            ("cat > /dev/null", cat_wall, cat_cpu),
+            ("engage analyze (CLI)", cli_wall, cli_cpu),
+            ("analyze_path() in-process", lib_wall, lib_cpu),
+        ):
             print(f"{name:26}{wall:8.2f}{mb / wall:8.0f}{cpu:8.2f}{mb / max(cpu, 1e-9):10.0f}")
-        print(f"ratio analyze/cat (wall): CLI {cli_wall / cat_wall:.1f}x, "
-              f"in-process {lib_wall / cat_wall:.1f}x   findings: {summary}")
+        print(
+            f"ratio analyze/cat (wall): CLI {cli_wall / cat_wall:.1f}x, "
+            f"in-process {lib_wall / cat_wall:.1f}x   findings: {summary}"
+        )
         print("scanner alone by number of log-line rules (MB per CPU second, best of 3):")
         for count, rate in rule_scaling(_files(root)[0]):
             print(f"  {count:3d} rules: {rate:8.0f} MB/s")

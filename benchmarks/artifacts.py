@@ -45,11 +45,27 @@ def best_of(n: int, func: Callable[[], object]) -> float:
 def make_logs_tarball(path: Path, size_mb: int) -> int:
     """A .tar.gz of Kubecost-like log files totalling about ``size_mb`` MB; returns bytes."""
     rng = random.Random(7)
-    words = ["ETL", "Allocation", "Asset", "build", "complete", "querying", "prometheus",
-             "cluster", "node", "pod", "aggregator", "ingest", "window", "duration", "error"]
+    words = [
+        "ETL",
+        "Allocation",
+        "Asset",
+        "build",
+        "complete",
+        "querying",
+        "prometheus",
+        "cluster",
+        "node",
+        "pod",
+        "aggregator",
+        "ingest",
+        "window",
+        "duration",
+        "error",
+    ]
     line_pool = [
         f"2024-10-23T07:{i % 60:02d}:{i % 60:02d}.{i:06d}Z INF "
-        + " ".join(rng.choice(words) for _ in range(12)) + f" id={rng.randrange(1 << 40):x}\n"
+        + " ".join(rng.choice(words) for _ in range(12))
+        + f" id={rng.randrange(1 << 40):x}\n"
         for i in range(5000)
     ]
     total = 0
@@ -84,8 +100,10 @@ def bench_extract(work: Path, size_mb: int) -> None:
 
     t_base, t_ours = best_of(3, baseline), best_of(3, ours)
     mb = total / 1e6
-    print(f"extract  {mb:7.0f} MB logs.tar.gz  engage {mb / t_ours:6.0f} MB/s   "
-          f"tarfile(filter=data) {mb / t_base:6.0f} MB/s   ratio {t_ours / t_base:4.2f}x")
+    print(
+        f"extract  {mb:7.0f} MB logs.tar.gz  engage {mb / t_ours:6.0f} MB/s   "
+        f"tarfile(filter=data) {mb / t_base:6.0f} MB/s   ratio {t_ours / t_base:4.2f}x"
+    )
 
 
 class Source(io.RawIOBase):
@@ -131,17 +149,22 @@ def bench_stores(work: Path, size_mb: int) -> None:
 
     t_base, t_durable, t_ours = best_of(3, fs_base), best_of(3, fs_durable), best_of(3, fs_ours)
     mb = size / 1e6
-    print(f"store    {mb:7.0f} MB filesystem   put_content {mb / t_ours:6.0f} MB/s   "
-          f"copyfileobj {mb / t_base:6.0f} MB/s (ratio {t_ours / t_base:4.2f}x)   "
-          f"copy+sha256+fsync {mb / t_durable:6.0f} MB/s (ratio {t_ours / t_durable:4.2f}x)")
+    print(
+        f"store    {mb:7.0f} MB filesystem   put_content {mb / t_ours:6.0f} MB/s   "
+        f"copyfileobj {mb / t_base:6.0f} MB/s (ratio {t_ours / t_base:4.2f}x)   "
+        f"copy+sha256+fsync {mb / t_durable:6.0f} MB/s (ratio {t_ours / t_durable:4.2f}x)"
+    )
     with S3Server() as server:
         store = server.store("bench")
         client = server.client()
         s3_ours = best_of(2, lambda: store.put(f"ours/{next(runs)}", Source(size)))  # type: ignore[arg-type]
-        s3_base = best_of(2, lambda: client.upload_fileobj(Source(size), "bench",
-                                                           f"base/{next(runs)}"))
-    print(f"store    {mb:7.0f} MB S3 (moto)    put {mb / s3_ours:6.0f} MB/s   "
-          f"boto3 upload_fileobj {mb / s3_base:6.0f} MB/s   ratio {s3_ours / s3_base:4.2f}x")
+        s3_base = best_of(
+            2, lambda: client.upload_fileobj(Source(size), "bench", f"base/{next(runs)}")
+        )
+    print(
+        f"store    {mb:7.0f} MB S3 (moto)    put {mb / s3_ours:6.0f} MB/s   "
+        f"boto3 upload_fileobj {mb / s3_base:6.0f} MB/s   ratio {s3_ours / s3_base:4.2f}x"
+    )
 
 
 def bench_duckdb(work: Path, rows: int) -> None:
@@ -155,7 +178,8 @@ def bench_duckdb(work: Path, rows: int) -> None:
         "CREATE TABLE container_1d AS SELECT 'prod' AS cluster, 'ns' || (i % 50) AS namespace, "
         "'pod-' || i AS pod, 'c' || (i % 3) AS container, TIMESTAMP '2024-10-01' + "
         "INTERVAL (i % 30) DAY AS windowstart, i * 0.001 AS cpucost, i * 0.002 AS ramcost "
-        f"FROM range({rows}) t(i)")
+        f"FROM range({rows}) t(i)"
+    )
     con.close()
     mb = db.stat().st_size / 1e6
 
@@ -167,8 +191,10 @@ def bench_duckdb(work: Path, rows: int) -> None:
 
     t_base = best_of(3, baseline)
     t_ours = best_of(3, lambda: inspect_database(db))
-    print(f"duckdb   {mb:7.0f} MB, {rows:,} rows  check {t_ours:5.2f} s ({mb / t_ours:5.0f} MB/s)   "
-          f"count(*) in-process {t_base:5.2f} s   ratio {t_ours / max(t_base, 1e-9):4.1f}x")
+    print(
+        f"duckdb   {mb:7.0f} MB, {rows:,} rows  check {t_ours:5.2f} s ({mb / t_ours:5.0f} MB/s)   "
+        f"count(*) in-process {t_base:5.2f} s   ratio {t_ours / max(t_base, 1e-9):4.1f}x"
+    )
 
 
 def bench_har(work: Path) -> None:
@@ -179,8 +205,12 @@ def bench_har(work: Path) -> None:
         print("har      (fixture HAR not found; skipped)")
         return
     mb = har.stat().st_size / 1e6
-    t = best_of(3, lambda: prepare_artifact(ArtifactKind.HAR, har, original_name=har.name,
-                                            scratch=work / "har"))
+    t = best_of(
+        3,
+        lambda: prepare_artifact(
+            ArtifactKind.HAR, har, original_name=har.name, scratch=work / "har"
+        ),
+    )
     print(f"har      {mb:7.1f} MB, 292 entries   prepare {t:5.2f} s ({mb / t:4.1f} MB/s)")
 
 
@@ -192,8 +222,10 @@ def bench_pprof() -> None:
         print("pprof    (fixture profile not found; skipped)")
         return
     t = best_of(5, lambda: heap_summary(read_profile(path)))
-    print(f"pprof    {path.stat().st_size / 1e3:5.0f} kB gz, heap profile   "
-          f"read + summary {t * 1e3:5.0f} ms")
+    print(
+        f"pprof    {path.stat().st_size / 1e3:5.0f} kB gz, heap profile   "
+        f"read + summary {t * 1e3:5.0f} ms"
+    )
 
 
 def main() -> int:

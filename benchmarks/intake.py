@@ -29,21 +29,27 @@ CHUNK = 64 * 1024
 def make_body(size: int) -> bytes:
     block = os.urandom(1 << 20)
     data = (block * (size // len(block) + 1))[:size]
-    return (f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\nlogs\r\n"
-            f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; "
-            f"filename=\"big.log\"\r\nContent-Type: application/octet-stream\r\n\r\n").encode() \
-        + data + f"\r\n--{BOUNDARY}--\r\n".encode()
+    return (
+        (
+            f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="kind"\r\n\r\nlogs\r\n'
+            f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; '
+            f'filename="big.log"\r\nContent-Type: application/octet-stream\r\n\r\n'
+        ).encode()
+        + data
+        + f"\r\n--{BOUNDARY}--\r\n".encode()
+    )
 
 
 async def stream(body: bytes) -> AsyncIterator[bytes]:
     view = memoryview(body)
     for i in range(0, len(body), CHUNK):
-        yield bytes(view[i:i + CHUNK])
+        yield bytes(view[i : i + CHUNK])
 
 
 async def engage_receiver(body: bytes, scratch: Path) -> int:
-    got = await receive_multipart(stream(body), f"multipart/form-data; boundary={BOUNDARY}",
-                                  scratch, lambda fields: 1 << 40)
+    got = await receive_multipart(
+        stream(body), f"multipart/form-data; boundary={BOUNDARY}", scratch, lambda fields: 1 << 40
+    )
     got.discard()
     return got.size
 
@@ -83,13 +89,15 @@ def main() -> None:
         scratch = Path(tmp)
         results = {}
         for _ in range(2):  # the second round is the one reported (warm caches)
-            results = {"engage": measure("engage receive_multipart", engage_receiver, body,
-                                         scratch),
-                       "starlette": measure("starlette MultiPartParser", starlette_parser, body,
-                                            scratch)}
+            results = {
+                "engage": measure("engage receive_multipart", engage_receiver, body, scratch),
+                "starlette": measure("starlette MultiPartParser", starlette_parser, body, scratch),
+            }
     ratio = results["engage"][0] / results["starlette"][0]
-    print(f"engage / starlette throughput: {ratio:.2f}x; peak heap engage "
-          f"{results['engage'][1] / 1e6:.2f} MB vs starlette {results['starlette'][1] / 1e6:.2f} MB")
+    print(
+        f"engage / starlette throughput: {ratio:.2f}x; peak heap engage "
+        f"{results['engage'][1] / 1e6:.2f} MB vs starlette {results['starlette'][1] / 1e6:.2f} MB"
+    )
 
 
 if __name__ == "__main__":

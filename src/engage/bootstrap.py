@@ -84,8 +84,13 @@ def build_session_tools(settings: Settings) -> SessionTools:
         raw = read_ics(url, public_only=not settings.allow_private_feeds)
         return busy_from_ics(raw, start=start, end=end, tz=tz)
 
-    return SessionTools(meetings=meetings, send_invite=invite if mailer else None,
-                            mailer=mailer, busy_feed=feed, organizer_email=settings.smtp_from)
+    return SessionTools(
+        meetings=meetings,
+        send_invite=invite if mailer else None,
+        mailer=mailer,
+        busy_feed=feed,
+        organizer_email=settings.smtp_from,
+    )
 
 
 def register_jobs(engage: Engage) -> None:
@@ -117,8 +122,9 @@ def register_intake_jobs(engage: Engage) -> None:
 
     def analyze_artifact(artifact_id: int) -> None:
         with engage.uow() as uow:
-            intake.analyze_artifact(uow, engage.clock, engage.store, artifact_id=artifact_id,
-                                    scratch=scratch)
+            intake.analyze_artifact(
+                uow, engage.clock, engage.store, artifact_id=artifact_id, scratch=scratch
+            )
 
     def diagnostic_reminders() -> None:
         with engage.uow() as uow:

@@ -90,10 +90,17 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         thread.join(timeout=10)
         engage.close()
 
+
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).parent / "artifacts"  # screenshots of failed browser tests (gitignored)
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def _browser_missing() -> str | None:
@@ -148,12 +155,14 @@ def page(browser: Any, live_server: Any, request: pytest.FixtureRequest) -> Iter
 @pytest.fixture
 def sign_in(live_server: Any) -> Any:
     """`sign_in(page, email)`: sign in through the form as a demo user."""
+
     def do(page: Any, email: str, password: str | None = None) -> None:
         page.goto("/login")
         page.get_by_label("E-mail").fill(email)
         page.get_by_label("Password").fill(password or live_server.demo.password)
         page.get_by_role("button", name="Sign in").click()
         page.wait_for_load_state()
+
     return do
 
 
@@ -168,8 +177,15 @@ def open_case_as(live_server: Any) -> Any:
         with engage.uow() as uow:
             user = uow.users.by_email(email)
             assert user is not None
-            case, _ = open_case(uow, engage.clock, actor=user, title=title,
-                                description=description, severity=Severity(severity))
+            case, _ = open_case(
+                uow,
+                engage.clock,
+                actor=user,
+                title=title,
+                description=description,
+                severity=Severity(severity),
+            )
             assert case.id is not None
             return case.id
+
     return do

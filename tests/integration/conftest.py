@@ -44,8 +44,9 @@ def _drop_pg_schema(schema: str) -> None:
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
-def migrated_engine(request: pytest.FixtureRequest,
-                    tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+def migrated_engine(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Engine]:
     """One migrated database per backend per test run (its own schema on PostgreSQL)."""
     if request.param == "sqlite":
         path = tmp_path_factory.mktemp("db") / "engage.db"
@@ -68,8 +69,9 @@ def engage(migrated_engine: Engine, tmp_path: Path) -> Engage:
     from datetime import UTC, datetime
 
     settings = Settings(database_url=str(migrated_engine.url), data_dir=tmp_path / "data")
-    return build(settings, engine=migrated_engine,
-                 clock=FixedClock(datetime(2026, 3, 2, 14, 0, tzinfo=UTC)))
+    return build(
+        settings, engine=migrated_engine, clock=FixedClock(datetime(2026, 3, 2, 14, 0, tzinfo=UTC))
+    )
 
 
 @dataclass
@@ -110,12 +112,23 @@ def world(engage: Engage) -> World:
         b = orgs.create_org(uow, engage.clock, actor=None, slug=f"b-{tag}", name="Org B")
         assert a.id is not None and b.id is not None
         w = World(engage=engage, app_client=_client(app, None), org_a=a.id, org_b=b.id)
-        spec = [("admin_a", Role.CUSTOMER_ADMIN, a.id), ("member_a", Role.CUSTOMER_MEMBER, a.id),
-                ("admin_b", Role.CUSTOMER_ADMIN, b.id), ("engineer", Role.SUPPORT_ENGINEER, None),
-                ("manager", Role.SUPPORT_MANAGER, None)]
+        spec = [
+            ("admin_a", Role.CUSTOMER_ADMIN, a.id),
+            ("member_a", Role.CUSTOMER_MEMBER, a.id),
+            ("admin_b", Role.CUSTOMER_ADMIN, b.id),
+            ("engineer", Role.SUPPORT_ENGINEER, None),
+            ("manager", Role.SUPPORT_MANAGER, None),
+        ]
         for name, role, org_id in spec:
-            user = orgs.create_user(uow, engage.clock, actor=None, email=f"{name}-{tag}@x.example",
-                                    name=name, role=role, org_id=org_id)
+            user = orgs.create_user(
+                uow,
+                engage.clock,
+                actor=None,
+                email=f"{name}-{tag}@x.example",
+                name=name,
+                role=role,
+                org_id=org_id,
+            )
             token = auth.issue_token(uow, engage.clock, user=user, name="test")
             uow.commit()
             w.people[name] = Person(user=user, token=token, client=_client(app, token))

@@ -27,8 +27,11 @@ class BodyLimit:
             length = Headers(scope=scope).get("content-length", "")
             if length.isdigit() and int(length) > self.limit:
                 response = problems.problem(
-                    413, "Content too large", f"request bodies are limited to {self.limit} bytes",
-                    Request(scope))
+                    413,
+                    "Content too large",
+                    f"request bodies are limited to {self.limit} bytes",
+                    Request(scope),
+                )
                 await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)
@@ -36,8 +39,13 @@ class BodyLimit:
 
 def create_api(engage: Engage) -> FastAPI:
     """A FastAPI app with every /api/v1 route, problem+json errors and /docs."""
-    app = FastAPI(title="engage", version=__version__, openapi_url="/api/v1/openapi.json",
-                  docs_url="/docs", redoc_url=None)
+    app = FastAPI(
+        title="engage",
+        version=__version__,
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+    )
     app.state.engage = engage
     problems.install(app)
     v1 = APIRouter(prefix="/api/v1")

@@ -26,8 +26,10 @@ def get_uow(engage: Annotated[Engage, Depends(get_engage)]) -> Iterator[UnitOfWo
         yield uow
 
 
-def get_actor(uow: Annotated[UnitOfWork, Depends(get_uow)],
-              authorization: Annotated[str | None, Header()] = None) -> User:
+def get_actor(
+    uow: Annotated[UnitOfWork, Depends(get_uow)],
+    authorization: Annotated[str | None, Header()] = None,
+) -> User:
     """The user of the bearer token, or 401."""
     if not authorization:
         raise Unauthenticated("send an API token: Authorization: Bearer <token>")

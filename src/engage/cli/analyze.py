@@ -26,15 +26,23 @@ FORMATS = ("text", "json", "html")
 
 
 def analyze_command(
-    path: Path = typer.Argument(..., help="Bundle (.tar.gz or folder), log folder, log file, "
-                                "bug report text or multi-cluster diagnostics JSON."),
+    path: Path = typer.Argument(
+        ...,
+        help="Bundle (.tar.gz or folder), log folder, log file, "
+        "bug report text or multi-cluster diagnostics JSON.",
+    ),
     fmt: str = typer.Option("text", "--format", "-f", help="text, json or html."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the report here."),
-    min_severity: str = typer.Option("info", "--min-severity",
-                                     help="Hide findings below: info, warning, error, critical."),
-    share: str | None = typer.Option(None, "--share", help="`findings`: only redacted, "
-                                     "length-capped findings (safe to send when data may not "
-                                     "be shared)."),
+    min_severity: str = typer.Option(
+        "info", "--min-severity", help="Hide findings below: info, warning, error, critical."
+    ),
+    share: str | None = typer.Option(
+        None,
+        "--share",
+        help="`findings`: only redacted, "
+        "length-capped findings (safe to send when data may not "
+        "be shared).",
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
     """Analyse diagnostics; exit 0 = nothing at error or above, 3 = errors found, 1 = bad input."""
@@ -95,8 +103,7 @@ def _note_skipped(report: AnalysisReport) -> None:
         return
     reasons = Counter(s.reason for s in report.skipped)
     summary = "; ".join(f"{n}x {reason}" for reason, n in reasons.most_common(4))
-    print(f"engage: note: skipped {len(report.skipped)} input file(s): {summary}",
-          file=sys.stderr)
+    print(f"engage: note: skipped {len(report.skipped)} input file(s): {summary}", file=sys.stderr)
 
 
 def register(app: typer.Typer) -> None:

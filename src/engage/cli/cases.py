@@ -15,8 +15,9 @@ from rich.table import Table
 from engage.cli.client import ApiClient
 from engage.cli.errors import fail
 
-case_app = typer.Typer(help="Work support cases on an engage server (ENGAGE_URL, ENGAGE_TOKEN).",
-                       no_args_is_help=True)
+case_app = typer.Typer(
+    help="Work support cases on an engage server (ENGAGE_URL, ENGAGE_TOKEN).", no_args_is_help=True
+)
 out = Console()
 
 
@@ -25,12 +26,14 @@ def _print_json(data: object) -> None:
 
 
 @case_app.command("list")
-def list_cases(status: list[str] = typer.Option([], help="Filter by status (repeatable)."),
-               severity: list[str] = typer.Option([], help="Filter by severity (repeatable)."),
-               at_risk: bool = typer.Option(False, help="Only cases whose SLA is at risk."),
-               search: str | None = typer.Option(None, "--search", "-q", help="Full-text search."),
-               limit: int = typer.Option(50, min=1, max=200),
-               as_json: bool = typer.Option(False, "--json")) -> None:
+def list_cases(
+    status: list[str] = typer.Option([], help="Filter by status (repeatable)."),
+    severity: list[str] = typer.Option([], help="Filter by severity (repeatable)."),
+    at_risk: bool = typer.Option(False, help="Only cases whose SLA is at risk."),
+    search: str | None = typer.Option(None, "--search", "-q", help="Full-text search."),
+    limit: int = typer.Option(50, min=1, max=200),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
     """List cases, soonest SLA due first."""
     params: dict[str, object] = {"status": status, "severity": severity, "limit": limit}
     if at_risk:
@@ -45,8 +48,14 @@ def list_cases(status: list[str] = typer.Option([], help="Filter by status (repe
     for col in ("#", "sev", "status", "SLA", "due", "title"):
         table.add_column(col)
     for c in page["items"]:
-        table.add_row(str(c["id"]), c["severity"], c["status"], c["sla_flag"],
-                      (c["sla_due_at"] or "")[:16], c["title"])
+        table.add_row(
+            str(c["id"]),
+            c["severity"],
+            c["status"],
+            c["sla_flag"],
+            (c["sla_due_at"] or "")[:16],
+            c["title"],
+        )
     out.print(table)
 
 
@@ -57,9 +66,13 @@ def show(case_id: int, as_json: bool = typer.Option(False, "--json")) -> None:
     if as_json:
         _print_json(c)
         return
-    out.print(Panel(c["description"] or "(no description)",
-                    title=f"#{c['id']} {c['title']}",
-                    subtitle=f"{c['severity']} · {c['area']} · {c['status']}"))
+    out.print(
+        Panel(
+            c["description"] or "(no description)",
+            title=f"#{c['id']} {c['title']}",
+            subtitle=f"{c['severity']} · {c['area']} · {c['status']}",
+        )
+    )
     clocks = Table(title="SLA")
     for col in ("clock", "state", "due", "remaining (min)"):
         clocks.add_column(col)
@@ -68,8 +81,9 @@ def show(case_id: int, as_json: bool = typer.Option(False, "--json")) -> None:
     out.print(clocks)
     for cm in c["comments"]:
         label = "internal note" if cm["internal"] else "reply"
-        out.print(Panel(cm["body"], title=f"{label} by user {cm['author_id']} "
-                                          f"at {cm['created_at'][:16]}"))
+        out.print(
+            Panel(cm["body"], title=f"{label} by user {cm['author_id']} at {cm['created_at'][:16]}")
+        )
     out.print(f"allowed transitions: {', '.join(c['allowed_transitions']) or 'none'}")
 
 
@@ -85,18 +99,29 @@ def _read_case_file(path: Path) -> tuple[str, str]:
 
 
 @case_app.command("open")
-def open_case(file: Path = typer.Argument(..., help="Title on the first line, then a blank "
-                                                    "line and the description."),
-              severity: str = typer.Option("P3", help="P1..P4"),
-              area: str | None = typer.Option(None, help="Component area (default: detected)."),
-              org_id: int | None = typer.Option(None, help="Organisation (support only)."),
-              as_json: bool = typer.Option(False, "--json")) -> None:
+def open_case(
+    file: Path = typer.Argument(
+        ..., help="Title on the first line, then a blank line and the description."
+    ),
+    severity: str = typer.Option("P3", help="P1..P4"),
+    area: str | None = typer.Option(None, help="Component area (default: detected)."),
+    org_id: int | None = typer.Option(None, help="Organisation (support only)."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
     """Open a case from a file; warns when it reads like more than one issue."""
     title, description = _read_case_file(file)
-    body = {"title": title, "description": description, "severity": severity,
-            "area": area, "org_id": org_id}
-    res = ApiClient().post("/cases", json={k: v for k, v in body.items() if v is not None},
-                           headers={"Idempotency-Key": str(uuid.uuid4())})
+    body = {
+        "title": title,
+        "description": description,
+        "severity": severity,
+        "area": area,
+        "org_id": org_id,
+    }
+    res = ApiClient().post(
+        "/cases",
+        json={k: v for k, v in body.items() if v is not None},
+        headers={"Idempotency-Key": str(uuid.uuid4())},
+    )
     if as_json:
         _print_json(res)
         return
@@ -111,29 +136,46 @@ def open_case(file: Path = typer.Argument(..., help="Title on the first line, th
 
 
 @case_app.command("comment")
-def comment(case_id: int, body: str = typer.Argument(..., help="Text, or - to read stdin."),
-            internal: bool = typer.Option(False, help="Internal note (support only).")) -> None:
+def comment(
+    case_id: int,
+    body: str = typer.Argument(..., help="Text, or - to read stdin."),
+    internal: bool = typer.Option(False, help="Internal note (support only)."),
+) -> None:
     """Reply on a case, or add an internal note."""
     text = sys.stdin.read() if body == "-" else body
-    c = ApiClient().post(f"/cases/{case_id}/comments", json={"body": text, "internal": internal},
-                         headers={"Idempotency-Key": str(uuid.uuid4())})
+    c = ApiClient().post(
+        f"/cases/{case_id}/comments",
+        json={"body": text, "internal": internal},
+        headers={"Idempotency-Key": str(uuid.uuid4())},
+    )
     out.print(f"comment {c['id']} added to case #{case_id}")
 
 
 @case_app.command("split")
-def split(case_id: int,
-          part: list[str] = typer.Option(..., help="'TITLE|AREA' or 'TITLE|AREA|DESCRIPTION' "
-                                                   "(repeatable)")) -> None:
+def split(
+    case_id: int,
+    part: list[str] = typer.Option(
+        ..., help="'TITLE|AREA' or 'TITLE|AREA|DESCRIPTION' (repeatable)"
+    ),
+) -> None:
     """Split parts of a case into new linked cases."""
     parts = []
     for p in part:
         bits = p.split("|", 2)
         if len(bits) < 2:
             fail(f"--part {p!r}: use 'TITLE|AREA' or 'TITLE|AREA|DESCRIPTION'")
-        parts.append({"title": bits[0].strip(), "area": bits[1].strip(),
-                      "description": bits[2] if len(bits) > 2 else ""})
-    res = ApiClient().post(f"/cases/{case_id}/split", json={"parts": parts},
-                           headers={"Idempotency-Key": str(uuid.uuid4())})
+        parts.append(
+            {
+                "title": bits[0].strip(),
+                "area": bits[1].strip(),
+                "description": bits[2] if len(bits) > 2 else "",
+            }
+        )
+    res = ApiClient().post(
+        f"/cases/{case_id}/split",
+        json={"parts": parts},
+        headers={"Idempotency-Key": str(uuid.uuid4())},
+    )
     for c in res["created"]:
         out.print(f"created case #{c['id']}: {c['title']} (split from #{case_id})")
 

@@ -13,14 +13,18 @@ from engage.cli.errors import fail
 class ApiClient:
     """Talks to an engage server's /api/v1 with a bearer token."""
 
-    def __init__(self, url: str | None = None, token: str | None = None,
-                 timeout: float = 30.0) -> None:
+    def __init__(
+        self, url: str | None = None, token: str | None = None, timeout: float = 30.0
+    ) -> None:
         self.url = (url or os.environ.get("ENGAGE_URL") or "http://127.0.0.1:8000").rstrip("/")
         token = token or os.environ.get("ENGAGE_TOKEN")
         if not token:
             fail("set ENGAGE_TOKEN to an API token (create one with `engage token create`)")
-        self.http = httpx.Client(base_url=self.url + "/api/v1", timeout=timeout,
-                                 headers={"Authorization": f"Bearer {token}"})
+        self.http = httpx.Client(
+            base_url=self.url + "/api/v1",
+            timeout=timeout,
+            headers={"Authorization": f"Bearer {token}"},
+        )
 
     def request(self, method: str, path: str, **kw: Any) -> Any:
         """Send a request; on an error print the server's problem detail and exit."""

@@ -173,8 +173,11 @@ def _report(result: CollectResult, *, upload: bool, analyze: bool, as_json: bool
         url = os.environ.get("ENGAGE_URL", "http://127.0.0.1:8000")
         if not token:
             fail(f"bundle written to {result.bundle}, but ENGAGE_TOKEN is not set for --upload")
-        _err.print(f"bundle written to {result.bundle}; uploading to case "
-                   f"{result.manifest.case_id} at {url}", highlight=False)
+        _err.print(
+            f"bundle written to {result.bundle}; uploading to case "
+            f"{result.manifest.case_id} at {url}",
+            highlight=False,
+        )
         out["upload"] = send_file(result.bundle, str(result.manifest.case_id), "engage-bundle")
     if analyze:
         out["analysis"] = _analyze(result.bundle)

@@ -80,9 +80,7 @@ def _run(redactor: Redactor, source: Path, output: Path, quiet: bool) -> Redacti
     columns = (TextColumn("redacting"), BarColumn(), DownloadColumn(), TransferSpeedColumn())
     with Progress(*columns, console=err, transient=True) as progress:
         task = progress.add_task("redact", total=total)
-        return redactor.redact_path(
-            source, output, progress=lambda n: progress.advance(task, n)
-        )
+        return redactor.redact_path(source, output, progress=lambda n: progress.advance(task, n))
 
 
 def _input_size(path: Path) -> int:

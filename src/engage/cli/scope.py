@@ -35,8 +35,9 @@ def read_case_file(path: Path) -> tuple[str, str]:
     except UnicodeDecodeError as exc:
         raise CaseFileError(f"{path}: not UTF-8 text (byte {exc.start})") from exc
     if not text.strip():
-        raise CaseFileError(f"{path}: empty file, expected a title line, a blank line, then "
-                            "the description")
+        raise CaseFileError(
+            f"{path}: empty file, expected a title line, a blank line, then the description"
+        )
     lines = text.replace("\r\n", "\n").split("\n")
     title = lines[0].strip()
     if not title:
@@ -48,10 +49,18 @@ def read_case_file(path: Path) -> tuple[str, str]:
 
 def _render(result: ScopeResult, console: Console) -> None:
     colour = "green" if result.verdict == "single" else "yellow"
-    headline = ("One issue" if result.verdict == "single"
-                else f"{len(result.parts)} separate issues: consider splitting this case")
-    console.print(Panel(f"[bold {colour}]{headline}[/] (confidence {result.confidence:.2f})",
-                        title="scope check", expand=False))
+    headline = (
+        "One issue"
+        if result.verdict == "single"
+        else f"{len(result.parts)} separate issues: consider splitting this case"
+    )
+    console.print(
+        Panel(
+            f"[bold {colour}]{headline}[/] (confidence {result.confidence:.2f})",
+            title="scope check",
+            expand=False,
+        )
+    )
     table = Table("#", "area", "summary", show_header=True, header_style="bold")
     for index, part in enumerate(result.parts, start=1):
         table.add_row(str(index), part.area.value, part.summary)

@@ -24,10 +24,12 @@ def _engage() -> Engage:
     return build()
 
 
-def serve(host: str = typer.Option("127.0.0.1", help="Address to bind."),
-          port: int = typer.Option(8000, help="Port to bind."),
-          workers: int = typer.Option(1, help="Worker processes."),
-          reload: bool = typer.Option(False, help="Reload on code changes (development).")) -> None:
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to bind."),
+    port: int = typer.Option(8000, help="Port to bind."),
+    workers: int = typer.Option(1, help="Worker processes."),
+    reload: bool = typer.Option(False, help="Reload on code changes (development)."),
+) -> None:
     """Serve the portal and the API (uvicorn)."""
     import uvicorn
 
@@ -37,12 +39,21 @@ def serve(host: str = typer.Option("127.0.0.1", help="Address to bind."),
     if not is_current(engage.engine):
         fail("the database has no schema yet; run `engage db upgrade` first")
     err.print(f"engage serving on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
-    uvicorn.run("engage.server:create_served_app", factory=True, host=host, port=port,
-                workers=workers, reload=reload, log_level="info")
+    uvicorn.run(
+        "engage.server:create_served_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        reload=reload,
+        log_level="info",
+    )
 
 
-def worker(interval: float = typer.Option(30.0, help="Seconds between scheduler ticks."),
-           once: bool = typer.Option(False, help="Run every periodic job once and exit.")) -> None:
+def worker(
+    interval: float = typer.Option(30.0, help="Seconds between scheduler ticks."),
+    once: bool = typer.Option(False, help="Run every periodic job once and exit."),
+) -> None:
     """Run the periodic jobs (reminders, retention) outside the web server."""
     import time
 
@@ -79,8 +90,10 @@ def db_upgrade(revision: str = typer.Argument("head", help="Target revision.")) 
         upgrade(engage.engine, revision)
     except Exception as exc:  # the database driver's own message is the useful part
         fail(f"migration failed: {exc}")
-    err.print(f"database at {engage.engine.url.render_as_string(hide_password=True)} "
-              f"is at revision {revision}")
+    err.print(
+        f"database at {engage.engine.url.render_as_string(hide_password=True)} "
+        f"is at revision {revision}"
+    )
 
 
 def demo() -> None:
@@ -103,13 +116,17 @@ def demo() -> None:
     out.print(table)
     for email, token in info.tokens.items():
         out.print(f"API token for {email}: [bold]{token}[/]")
-    out.print(f"CLI: export ENGAGE_URL={engage.settings.base_url} ENGAGE_TOKEN=<a token above>"
-              "; engage case list")
+    out.print(
+        f"CLI: export ENGAGE_URL={engage.settings.base_url} ENGAGE_TOKEN=<a token above>"
+        "; engage case list"
+    )
 
 
 @token_app.command("create")
-def token_create(email: str = typer.Option(..., "--user", help="E-mail of the token's owner."),
-                 name: str = typer.Option("cli", help="A name to recognise the token by.")) -> None:
+def token_create(
+    email: str = typer.Option(..., "--user", help="E-mail of the token's owner."),
+    name: str = typer.Option("cli", help="A name to recognise the token by."),
+) -> None:
     """Create an API token for a user (run by the operator on the server)."""
     from engage.services.auth import issue_token
 

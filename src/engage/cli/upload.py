@@ -26,9 +26,15 @@ from engage.cli.errors import fail
 _err = Console(stderr=True)
 RETRIES = 5
 _SUFFIX_KINDS = (
-    (".har", "har"), (".pb.gz", "heap-profile"), (".pprof", "heap-profile"),
-    (".read", "aggregator-db"), (".duckdb", "aggregator-db"), (".png", "screenshot"),
-    (".jpg", "screenshot"), (".jpeg", "screenshot"), (".log", "logs"),
+    (".har", "har"),
+    (".pb.gz", "heap-profile"),
+    (".pprof", "heap-profile"),
+    (".read", "aggregator-db"),
+    (".duckdb", "aggregator-db"),
+    (".png", "screenshot"),
+    (".jpg", "screenshot"),
+    (".jpeg", "screenshot"),
+    (".log", "logs"),
 )
 
 
@@ -85,8 +91,15 @@ class _Reader:
         return getattr(self._fh, name)
 
 
-def send_file(path: Path, case: int | str, kind: str, row: int | None = None, *,
-              chunk: int = 8 << 20, api: ApiClient | None = None) -> dict[str, Any]:
+def send_file(
+    path: Path,
+    case: int | str,
+    kind: str,
+    row: int | None = None,
+    *,
+    chunk: int = 8 << 20,
+    api: ApiClient | None = None,
+) -> dict[str, Any]:
     """Upload `path` to a case: one request when small, resumable chunks when large."""
     api = api or ApiClient(timeout=300.0)
     digest = _sha256(path)
@@ -99,24 +112,34 @@ def _columns() -> tuple[Any, ...]:
     return (TextColumn("upload"), BarColumn(), DownloadColumn(), TransferSpeedColumn())
 
 
-def upload_whole(api: ApiClient, path: Path, case: int | str, kind: str, row: int | None,
-                 digest: str) -> dict[str, Any]:
+def upload_whole(
+    api: ApiClient, path: Path, case: int | str, kind: str, row: int | None, digest: str
+) -> dict[str, Any]:
     """One multipart POST (retry-safe through its Idempotency-Key)."""
     data = {"kind": kind, **({"request": str(row)} if row is not None else {})}
     headers = {"Idempotency-Key": f"engage-upload-{digest[:40]}-{kind}-{row or 0}"}
     with Progress(*_columns(), console=_err, transient=True) as progress, path.open("rb") as fh:
         task = progress.add_task("upload", total=path.stat().st_size)
         files = {"file": (path.name, _Reader(fh, progress, task), "application/octet-stream")}
-        result: dict[str, Any] = api.post(f"/cases/{case}/artifacts", files=files, data=data,
-                                          headers=headers)
+        result: dict[str, Any] = api.post(
+            f"/cases/{case}/artifacts", files=files, data=data, headers=headers
+        )
     return result
 
 
 class Resumable:
     """The chunked protocol for one file, resuming a session recorded in the state file."""
 
-    def __init__(self, api: ApiClient, path: Path, case: int | str, kind: str, row: int | None,
-                 digest: str, chunk: int) -> None:
+    def __init__(
+        self,
+        api: ApiClient,
+        path: Path,
+        case: int | str,
+        kind: str,
+        row: int | None,
+        digest: str,
+        chunk: int,
+    ) -> None:
         self.api, self.path, self.case, self.kind, self.row = api, path, case, kind, row
         self.chunk = chunk
         self.size = path.stat().st_size
@@ -130,8 +153,7 @@ class Resumable:
             if resp.status_code == 200 and resp.json()["status"] in ("open", "completed"):
                 found: dict[str, Any] = resp.json()
                 return found
-        body = {"kind": self.kind, "size": self.size, "name": self.path.name,
-                "row_id": self.row}
+        body = {"kind": self.kind, "size": self.size, "name": self.path.name, "row_id": self.row}
         created: dict[str, Any] = self.api.post(self.base, json=body)
         self.state.parent.mkdir(parents=True, exist_ok=True)
         self.state.write_text(json.dumps({"id": created["id"], "url": self.api.url}))
@@ -141,9 +163,14 @@ class Resumable:
         fh.seek(start)
         data = fh.read(min(self.chunk, self.size - start))
         end = start + len(data) - 1
-        resp = self.api.http.put(f"{self.base}/{upload_id}", content=data,
-                                 headers={"Content-Range": f"bytes {start}-{end}/{self.size}",
-                                          "Content-Type": "application/octet-stream"})
+        resp = self.api.http.put(
+            f"{self.base}/{upload_id}",
+            content=data,
+            headers={
+                "Content-Range": f"bytes {start}-{end}/{self.size}",
+                "Content-Type": "application/octet-stream",
+            },
+        )
         if resp.status_code >= 400:
             raise _Refused(_problem(resp), resp.status_code)
         received: int = resp.json()["received"]
@@ -152,8 +179,10 @@ class Resumable:
     def run(self) -> dict[str, Any]:
         """Send what the server lacks, then complete; network errors are retried."""
         session = self._session()
-        with Progress(*_columns(), console=_err, transient=True) as progress, \
-                self.path.open("rb") as fh:
+        with (
+            Progress(*_columns(), console=_err, transient=True) as progress,
+            self.path.open("rb") as fh,
+        ):
             task = progress.add_task("upload", total=self.size, completed=session["received"])
             received = session["received"]
             failures = 0
@@ -164,9 +193,11 @@ class Resumable:
                 except (httpx.TransportError, _Refused) as exc:
                     failures += 1
                     if (isinstance(exc, _Refused) and exc.status < 500) or failures > RETRIES:
-                        fail(f"upload stopped at {received} of {self.size} bytes ({exc}); "
-                             "run the same command again to resume")
-                    time.sleep(min(2 ** failures, 30) * 0.1)
+                        fail(
+                            f"upload stopped at {received} of {self.size} bytes ({exc}); "
+                            "run the same command again to resume"
+                        )
+                    time.sleep(min(2**failures, 30) * 0.1)
                     received = self.api.get(f"{self.base}/{session['id']}")["received"]
                 progress.update(task, completed=received)
         result: dict[str, Any] = self.api.post(f"{self.base}/{session['id']}/complete")
@@ -183,8 +214,11 @@ class _Refused(Exception):
 def upload_command(
     file: Path = typer.Argument(..., help="The file to send."),
     case: int = typer.Option(..., "--case", help="Support case id."),
-    kind: str | None = typer.Option(None, "--kind", help="Artifact kind (guessed from the "
-                                    "name when left out), e.g. har, heap-profile."),
+    kind: str | None = typer.Option(
+        None,
+        "--kind",
+        help="Artifact kind (guessed from the name when left out), e.g. har, heap-profile.",
+    ),
     request: int | None = typer.Option(None, "--request", help="The request row it answers."),
     chunk_mb: int = typer.Option(8, "--chunk-mb", min=1, max=64, help="Chunk size in MiB."),
     as_json: bool = typer.Option(False, "--json", help="Print the artifact as JSON."),
@@ -199,8 +233,10 @@ def upload_command(
     if as_json:
         typer.echo(json.dumps(art, indent=2))
     else:
-        typer.echo(f"artifact {art['id']} on case {case}: {art['kind']}, {art['size']:,} bytes "
-                   f"stored ({art['status']})")
+        typer.echo(
+            f"artifact {art['id']} on case {case}: {art['kind']}, {art['size']:,} bytes "
+            f"stored ({art['status']})"
+        )
 
 
 def register(app: typer.Typer) -> None:

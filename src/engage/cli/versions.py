@@ -20,8 +20,9 @@ from engage.diagnostics.versions import (
     save_catalogue,
 )
 
-versions_app = typer.Typer(help="Kubecost version currency: releases, support policy, upgrade "
-                           "paths.", no_args_is_help=True)
+versions_app = typer.Typer(
+    help="Kubecost version currency: releases, support policy, upgrade paths.", no_args_is_help=True
+)
 _STYLE = {"current": "green", "behind": "yellow", "unsupported": "bold red"}
 
 
@@ -40,10 +41,15 @@ def check_command(
         typer.echo(json.dumps(verdict.to_dict(), indent=2))
         return
     console = Console(highlight=False)
-    label = {"current": "current", "behind": "supported but behind",
-             "unsupported": "unsupported, upgrade first"}[verdict.verdict]
-    console.print(f"Kubecost {verdict.version}: [{_STYLE[verdict.verdict]}]{label}[/] "
-                  f"(latest {verdict.latest})")
+    label = {
+        "current": "current",
+        "behind": "supported but behind",
+        "unsupported": "unsupported, upgrade first",
+    }[verdict.verdict]
+    console.print(
+        f"Kubecost {verdict.version}: [{_STYLE[verdict.verdict]}]{label}[/] "
+        f"(latest {verdict.latest})"
+    )
     if verdict.upgrade_path:
         console.print("Upgrade path: " + " -> ".join([verdict.version, *verdict.upgrade_path]))
     for note in verdict.notes:
@@ -52,26 +58,33 @@ def check_command(
 
 @versions_app.command("update")
 def update_command(
-    helm_index: list[str] = typer.Option(list(DEFAULT_HELM_INDEXES), "--helm-index",
-                                         help="Helm repository index.yaml URL (repeatable)."),
+    helm_index: list[str] = typer.Option(
+        list(DEFAULT_HELM_INDEXES),
+        "--helm-index",
+        help="Helm repository index.yaml URL (repeatable).",
+    ),
     github: bool = typer.Option(False, "--github", help="Also read GitHub releases."),
     github_url: str = typer.Option(DEFAULT_GITHUB_RELEASES, "--github-url"),
-    output: Path | None = typer.Option(None, "--output", "-o",
-                                       help="Where to write (default: user data folder)."),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="Where to write (default: user data folder)."
+    ),
 ) -> None:
     """Refresh the release catalogue from the Helm repo index (and GitHub releases)."""
     try:
         before = ReleaseCatalogue.load(output)
-        catalogue = refresh_catalogue(helm_indexes=helm_index,
-                                      github_url=github_url if github else None, base=before)
+        catalogue = refresh_catalogue(
+            helm_indexes=helm_index, github_url=github_url if github else None, base=before
+        )
         target = save_catalogue(catalogue, output)
     except CatalogueError as exc:
         fail(str(exc))
     except OSError as exc:
         fail(f"cannot write catalogue: {exc.strerror or exc}")
     added = len(catalogue.releases) - len(before.releases)
-    typer.echo(f"{len(catalogue.releases)} releases ({added} new), latest "
-               f"{catalogue.latest().version}; written to {target}")
+    typer.echo(
+        f"{len(catalogue.releases)} releases ({added} new), latest "
+        f"{catalogue.latest().version}; written to {target}"
+    )
 
 
 @versions_app.command("list")

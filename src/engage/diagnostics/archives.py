@@ -129,20 +129,21 @@ class _Budget:
     def member(self) -> None:
         self.members += 1
         if self.members > self.limits.max_members:
-            raise ArchiveRejected(
-                f"the archive holds more than {self.limits.max_members} members")
+            raise ArchiveRejected(f"the archive holds more than {self.limits.max_members} members")
 
     def spend(self, n: int) -> None:
         self.total += n
         if self.total > self.limits.max_total_bytes:
             raise ArchiveRejected(
-                f"the archive unpacks to more than {_human(self.limits.max_total_bytes)}")
+                f"the archive unpacks to more than {_human(self.limits.max_total_bytes)}"
+            )
         if self.total > self.limits.ratio_floor:
             ratio = self.total / max(self.compressed(), 1)
             if ratio > self.limits.max_ratio:
                 raise ArchiveRejected(
                     f"the archive expands more than {self.limits.max_ratio:.0f} times "
-                    "(a compression bomb?)")
+                    "(a compression bomb?)"
+                )
 
 
 class _CountingReader:
@@ -164,8 +165,9 @@ class _CountingReader:
         return True
 
 
-def extract_archive(archive: Path, dest: Path, *, limits: ArchiveLimits | None = None,
-                    inner_name: str = "file") -> Extracted:
+def extract_archive(
+    archive: Path, dest: Path, *, limits: ArchiveLimits | None = None, inner_name: str = "file"
+) -> Extracted:
     """Extract ``archive`` into the new folder ``dest`` within the limits, or refuse it.
 
     ``inner_name`` names the output of a single compressed file (``x.log.gz`` -> ``x.log``).
@@ -190,8 +192,11 @@ def extract_archive(archive: Path, dest: Path, *, limits: ArchiveLimits | None =
 
 
 @contextmanager
-def _open_stream(archive: Path, fmt: str, limits: ArchiveLimits,
-                 ) -> Iterator[tuple[IO[bytes], _Budget]]:
+def _open_stream(
+    archive: Path,
+    fmt: str,
+    limits: ArchiveLimits,
+) -> Iterator[tuple[IO[bytes], _Budget]]:
     """The decompressed stream of ``archive`` with a budget charged for every byte read."""
     with open(archive, "rb") as raw:
         counted = _CountingReader(raw)
@@ -239,8 +244,7 @@ def _tar_member(tar: tarfile.TarFile, member: tarfile.TarInfo, out: Extracted) -
     out.files.append(_write_file(out.root, rel, src))
 
 
-def _extract_single(archive: Path, out: Extracted, limits: ArchiveLimits,
-                    inner_name: str) -> None:
+def _extract_single(archive: Path, out: Extracted, limits: ArchiveLimits, inner_name: str) -> None:
     name = member_path(inner_name).name or "file"
     try:
         with _open_stream(archive, out.format, limits) as (stream, budget):
@@ -274,8 +278,9 @@ def _extract_zip(archive: Path, out: Extracted, limits: ArchiveLimits) -> None:
         raise ArchiveRejected(_corrupt_reason("zip", exc)) from exc
 
 
-def _zip_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, out: Extracted,
-                budget: _Budget) -> None:
+def _zip_member(
+    zf: zipfile.ZipFile, info: zipfile.ZipInfo, out: Extracted, budget: _Budget
+) -> None:
     mode = info.external_attr >> 16
     if stat.S_ISLNK(mode):
         raise ArchiveRejected(f"the archive holds a link ({info.filename!r})")

@@ -69,7 +69,8 @@ def prepare_har(job: Upload) -> Prepared:
     if not is_har(doc):
         raise ArtifactRejected(
             "the file is JSON but not a HAR file (it has no log.entries); use 'Export HAR' "
-            "in the browser's Network tab")
+            "in the browser's Network tab"
+        )
     log = doc["log"]
     version = str(log.get("version", ""))
     if version and not version.startswith("1."):
@@ -78,39 +79,42 @@ def prepare_har(job: Upload) -> Prepared:
     if not entries:
         raise ArtifactRejected(
             "the HAR file records no requests; turn on 'Preserve log', reproduce the "
-            "problem, then export again")
+            "problem, then export again"
+        )
     name = Path(strip_compression(job.safe_name)).stem + ".har"
     clean = job.get_redactor().redact_document(doc, name=name)
     out = job.work / "out"
     out.mkdir(exist_ok=True)
     target = out / name
     target.write_text(json.dumps(clean, ensure_ascii=False, indent=1), encoding="utf-8")
-    return Prepared(job.kind, target, job.original_name, _har_summary(log, entries, job),
-                    _report(job))
+    return Prepared(
+        job.kind, target, job.original_name, _har_summary(log, entries, job), _report(job)
+    )
 
 
 def _load_json(path: Path) -> Any:
     if is_binary(head_bytes(path, SNIFF)):
         raise ArtifactRejected(
-            "the file is binary, not the JSON text a browser exports as a HAR file")
+            "the file is binary, not the JSON text a browser exports as a HAR file"
+        )
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ArtifactRejected(
-            f"the file is not UTF-8 text (bad byte at offset {exc.start}); a HAR file is "
-            "JSON text") from exc
+            f"the file is not UTF-8 text (bad byte at offset {exc.start}); a HAR file is JSON text"
+        ) from exc
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise ArtifactRejected(
             f"the file is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
-            "export the HAR file again, the download may have been cut short") from exc
+            "export the HAR file again, the download may have been cut short"
+        ) from exc
     except RecursionError as exc:
         raise ArtifactRejected("the JSON is nested too deeply to read") from exc
 
 
-def _har_summary(log: dict[str, Any], entries: list[dict[str, Any]],
-                 job: Upload) -> dict[str, Any]:
+def _har_summary(log: dict[str, Any], entries: list[dict[str, Any]], job: Upload) -> dict[str, Any]:
     statuses: Counter[str] = Counter()
     hosts: set[str] = set()
     for entry in entries:
@@ -156,12 +160,18 @@ def _single_text(job: Upload, what: str) -> Prepared:
     src = _plain_file(job, what)
     if is_binary(head_bytes(src, SNIFF)):
         raise ArtifactRejected(
-            f"{what} must be text; this file is binary (wrong file or wrong kind chosen?)")
+            f"{what} must be text; this file is binary (wrong file or wrong kind chosen?)"
+        )
     name = strip_compression(job.safe_name)
     name = name if "." in name else name + ".log"
     target = _redact_file(job, src, name)
-    summary = {"format": "text", "files": 1, "bytes": target.stat().st_size,
-               "lines": _count_lines(target), "replacements": job.get_redactor().report.total}
+    summary = {
+        "format": "text",
+        "files": 1,
+        "bytes": target.stat().st_size,
+        "lines": _count_lines(target),
+        "replacements": job.get_redactor().report.total,
+    }
     return Prepared(job.kind, target, job.original_name, summary, _report(job), target)
 
 
@@ -189,8 +199,13 @@ def _text_archive(job: Upload) -> Prepared:
         for path in sorted(redacted.rglob("*")):
             if path.is_file() and not path.is_symlink():
                 tar.add(path, arcname=f"{stem}/{path.relative_to(redacted).as_posix()}")
-    summary = {"format": "archive", "files": len(texts), "bytes": _tree_size(redacted),
-               "dropped_binary": dropped, "replacements": job.get_redactor().report.total}
+    summary = {
+        "format": "archive",
+        "files": len(texts),
+        "bytes": _tree_size(redacted),
+        "dropped_binary": dropped,
+        "replacements": job.get_redactor().report.total,
+    }
     return Prepared(job.kind, target, job.original_name, summary, _report(job), redacted)
 
 
@@ -221,11 +236,16 @@ def prepare_helm_values(job: Upload) -> Prepared:
     if not all(isinstance(d, dict) for d in values):
         raise ArtifactRejected(
             "the Helm values must be a YAML mapping (key: value); send the output of "
-            "'helm get values RELEASE -n NAMESPACE -o yaml'")
+            "'helm get values RELEASE -n NAMESPACE -o yaml'"
+        )
     target = _redact_file(job, src, "values.yaml")
     keys = sorted({str(k) for d in values for k in d})
-    summary = {"format": "helm-values", "documents": len(values), "top_level_keys": keys[:100],
-               "replacements": job.get_redactor().report.total}
+    summary = {
+        "format": "helm-values",
+        "documents": len(values),
+        "top_level_keys": keys[:100],
+        "replacements": job.get_redactor().report.total,
+    }
     return Prepared(job.kind, target, job.original_name, summary, _report(job), target)
 
 
@@ -237,13 +257,15 @@ def _load_yaml(path: Path) -> list[Any]:
         if aliases > MAX_ALIASES:
             raise ArtifactRejected(
                 f"the Helm values use more than {MAX_ALIASES} YAML aliases; send the output of "
-                "'helm get values RELEASE -n NAMESPACE -o yaml'")
+                "'helm get values RELEASE -n NAMESPACE -o yaml'"
+            )
         return list(yaml.load_all(data, Loader=_YAML_LOADER))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         raise ArtifactRejected(
             f"the Helm values are not valid YAML ({where}{exc.problem}); send the output of "
-            "'helm get values RELEASE -n NAMESPACE -o yaml'") from exc
+            "'helm get values RELEASE -n NAMESPACE -o yaml'"
+        ) from exc
     except (yaml.YAMLError, RecursionError, UnicodeDecodeError) as exc:
         raise ArtifactRejected(f"the Helm values are not valid YAML ({exc})") from exc

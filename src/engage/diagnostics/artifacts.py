@@ -71,24 +71,30 @@ SIZE_LIMITS: dict[ArtifactKind, int] = {
 """Largest upload accepted per kind, in bytes (as uploaded, before unpacking)."""
 
 ARCHIVE_LIMITS: dict[ArtifactKind, ArchiveLimits] = {
-    ArtifactKind.ENGAGE_BUNDLE: ArchiveLimits(max_members=50_000, max_total_bytes=32 * GiB,
-                                              max_ratio=500),
+    ArtifactKind.ENGAGE_BUNDLE: ArchiveLimits(
+        max_members=50_000, max_total_bytes=32 * GiB, max_ratio=500
+    ),
     ArtifactKind.LOGS: ArchiveLimits(max_members=20_000, max_total_bytes=32 * GiB),
     ArtifactKind.BUG_REPORT: ArchiveLimits(max_members=1_000, max_total_bytes=2 * GiB),
     ArtifactKind.HAR: ArchiveLimits(max_members=1, max_total_bytes=SIZE_LIMITS[ArtifactKind.HAR]),
     # DuckDB files hold runs of empty blocks, so they compress far better than text
-    ArtifactKind.AGGREGATOR_DB: ArchiveLimits(max_members=100, max_total_bytes=160 * GiB,
-                                              max_ratio=2000),
+    ArtifactKind.AGGREGATOR_DB: ArchiveLimits(
+        max_members=100, max_total_bytes=160 * GiB, max_ratio=2000
+    ),
     ArtifactKind.HELM_VALUES: ArchiveLimits(max_members=1, max_total_bytes=50 * MiB),
 }
 """Unpacking limits per kind (members, decompressed bytes, expansion ratio)."""
 
 KIND_LABELS = {
-    ArtifactKind.ENGAGE_BUNDLE: "an engage bundle", ArtifactKind.BUG_REPORT: "a bug report",
-    ArtifactKind.LOGS: "logs", ArtifactKind.HAR: "a HAR file",
-    ArtifactKind.HEAP_PROFILE: "a heap profile", ArtifactKind.AGGREGATOR_DB:
-    "an aggregator database copy", ArtifactKind.HELM_VALUES: "Helm values",
-    ArtifactKind.SCREENSHOT: "a screenshot", ArtifactKind.OTHER: "a file of another kind",
+    ArtifactKind.ENGAGE_BUNDLE: "an engage bundle",
+    ArtifactKind.BUG_REPORT: "a bug report",
+    ArtifactKind.LOGS: "logs",
+    ArtifactKind.HAR: "a HAR file",
+    ArtifactKind.HEAP_PROFILE: "a heap profile",
+    ArtifactKind.AGGREGATOR_DB: "an aggregator database copy",
+    ArtifactKind.HELM_VALUES: "Helm values",
+    ArtifactKind.SCREENSHOT: "a screenshot",
+    ArtifactKind.OTHER: "a file of another kind",
     ArtifactKind.FINDINGS: "analyzer findings",
 }
 
@@ -144,8 +150,12 @@ class Upload:
         """Unpack the upload into a work folder within this kind's limits."""
         limits = ARCHIVE_LIMITS.get(self.kind, ArchiveLimits())
         try:
-            out = _extract(self.path, self.work / name, limits=limits,
-                           inner_name=inner_name or strip_compression(self.safe_name))
+            out = _extract(
+                self.path,
+                self.work / name,
+                limits=limits,
+                inner_name=inner_name or strip_compression(self.safe_name),
+            )
         except ArchiveRejected as exc:
             raise ArtifactRejected(exc.reason) from exc
         return out.root
@@ -185,8 +195,15 @@ def preparer(kind: ArtifactKind) -> Callable[[Preparer], Preparer]:
     return add
 
 
-def prepare_artifact(kind: ArtifactKind, upload: Path, *, original_name: str, scratch: Path,
-                     allow_raw: bool = False, redactor: Redactor | None = None) -> Prepared:
+def prepare_artifact(
+    kind: ArtifactKind,
+    upload: Path,
+    *,
+    original_name: str,
+    scratch: Path,
+    allow_raw: bool = False,
+    redactor: Redactor | None = None,
+) -> Prepared:
     """Validate ``upload`` as ``kind`` and sanitise it into a new folder under ``scratch``.
 
     The caller stores ``stored_path`` only and removes ``upload`` and the scratch folder
@@ -201,7 +218,8 @@ def prepare_artifact(kind: ArtifactKind, upload: Path, *, original_name: str, sc
     if size > SIZE_LIMITS[kind]:
         raise ArtifactRejected(
             f"the file is {human_size(size)}; {label} may be at most "
-            f"{human_size(SIZE_LIMITS[kind])}")
+            f"{human_size(SIZE_LIMITS[kind])}"
+        )
     scratch.mkdir(parents=True, exist_ok=True)
     work = scratch / f"{kind.value}-{secrets.token_hex(6)}"
     work.mkdir()
@@ -266,7 +284,8 @@ def prepare_bundle(job: Upload) -> Prepared:
     """Manifest present, every checksum matches, a redaction report is present; kept as is."""
     if archive_format(job.path) not in ("tar.gz", "tar"):
         raise ArtifactRejected(
-            "an engage bundle is the .tar.gz written by 'engage collect'; this file is not one")
+            "an engage bundle is the .tar.gz written by 'engage collect'; this file is not one"
+        )
     root = job.extract()
     try:
         problems = verify_bundle(root)
@@ -274,19 +293,28 @@ def prepare_bundle(job: Upload) -> Prepared:
     except BundleError as exc:
         raise ArtifactRejected(
             "the archive is not an engage bundle (no valid manifest.json); create it with "
-            "'engage collect'") from exc
+            "'engage collect'"
+        ) from exc
     if problems:
         more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
         raise ArtifactRejected(
             f"the bundle does not match its manifest: {problems[0]}{more}; upload the "
-            "bundle file exactly as 'engage collect' wrote it")
+            "bundle file exactly as 'engage collect' wrote it"
+        )
     if not manifest.redaction:
         raise ArtifactRejected(
             "the bundle has no redaction report, so it may hold secrets; collect it again "
-            "without turning redaction off")
+            "without turning redaction off"
+        )
     top = next(p.parent for p in root.rglob("manifest.json"))
-    return Prepared(job.kind, job.keep(), job.original_name, _bundle_summary(manifest),
-                    dict(manifest.redaction), top)
+    return Prepared(
+        job.kind,
+        job.keep(),
+        job.original_name,
+        _bundle_summary(manifest),
+        dict(manifest.redaction),
+        top,
+    )
 
 
 def _bundle_summary(manifest: Any) -> dict[str, Any]:
@@ -314,11 +342,13 @@ def prepare_heap_profile(job: Upload) -> Prepared:
     if head.startswith(b"heap profile:") or b"# runtime.MemStats" in head:
         raise ArtifactRejected(
             "this is the text form of a heap profile; download /model/debug/pprof/heap "
-            "without '?debug=1' to get the binary profile")
+            "without '?debug=1' to get the binary profile"
+        )
     if not head.startswith(b"\x1f\x8b"):
         raise ArtifactRejected(
             "a heap profile must be the gzip-compressed pprof file from "
-            "/model/debug/pprof/heap; this file is not gzip-compressed")
+            "/model/debug/pprof/heap; this file is not gzip-compressed"
+        )
     try:
         profile = read_profile(job.path)
     except ProfileError as exc:
@@ -329,7 +359,8 @@ def prepare_heap_profile(job: Upload) -> Prepared:
         types = ", ".join(f"{t}/{u}" for t, u in profile.sample_types)
         raise ArtifactRejected(
             f"this is not a heap profile (its sample types are {types}); download "
-            "/model/debug/pprof/heap instead")
+            "/model/debug/pprof/heap instead"
+        )
     return Prepared(job.kind, job.keep(), job.original_name, heap_summary(profile))
 
 
@@ -342,7 +373,8 @@ def prepare_aggregator_db(job: Upload) -> Prepared:
         if not is_duckdb(job.path):
             raise ArtifactRejected(
                 "the file is neither a DuckDB database nor a .tar.gz holding one; send "
-                "kubecost-aggregator.tar.gz or the *.read file itself")
+                "kubecost-aggregator.tar.gz or the *.read file itself"
+            )
         db, name, others = job.path, job.safe_name, list[str]()
     else:
         db, name, others = _find_database(job.extract())
@@ -361,7 +393,8 @@ def _find_database(root: Path) -> tuple[Path, str, list[str]]:
     if not candidates:
         raise ArtifactRejected(
             "the archive holds no DuckDB *.read file; pack the aggregator's "
-            "kubecost-*.duckdb.read file as kubecost-aggregator.tar.gz")
+            "kubecost-*.duckdb.read file as kubecost-aggregator.tar.gz"
+        )
     db = max(candidates, key=lambda p: p.stat().st_size)
     others = [p.relative_to(root).as_posix() for p in files if p != db]
     return db, db.relative_to(root).as_posix(), others
@@ -403,12 +436,16 @@ def prepare_findings(job: Upload) -> Prepared:
     try:
         doc = json.loads(job.path.read_bytes().decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ArtifactRejected(f"findings must be the JSON `engage analyze --share findings` "
-                               f"prints; this is not JSON ({exc})") from None
+        raise ArtifactRejected(
+            f"findings must be the JSON `engage analyze --share findings` "
+            f"prints; this is not JSON ({exc})"
+        ) from None
     findings = doc.get("findings") if isinstance(doc, dict) else None
     if not isinstance(findings, list) or not isinstance(doc.get("summary"), dict):
-        raise ArtifactRejected("this JSON has no findings list and summary; create it with "
-                               "`engage analyze PATH --format json --share findings`")
+        raise ArtifactRejected(
+            "this JSON has no findings list and summary; create it with "
+            "`engage analyze PATH --format json --share findings`"
+        )
     if len(findings) > MAX_SHARED_FINDINGS:
         raise ArtifactRejected(f"at most {MAX_SHARED_FINDINGS} findings can be shared at once")
     for i, f in enumerate(findings):
@@ -421,10 +458,12 @@ def prepare_findings(job: Upload) -> Prepared:
     clean = redactor.redact_document(doc, name=job.original_name or "findings.json")
     out = job.folder("out") / "findings.json"
     out.write_text(json.dumps(clean, indent=2))
-    summary = {"findings": len(findings), "summary": clean.get("summary", {}),
-               "instances": len(clean.get("instances", []) or [])}
-    return Prepared(job.kind, out, job.original_name, summary,
-                    redaction=redactor.report.to_dict())
+    summary = {
+        "findings": len(findings),
+        "summary": clean.get("summary", {}),
+        "instances": len(clean.get("instances", []) or []),
+    }
+    return Prepared(job.kind, out, job.original_name, summary, redaction=redactor.report.to_dict())
 
 
 @preparer(ArtifactKind.OTHER)
@@ -434,7 +473,11 @@ def prepare_other(job: Upload) -> Prepared:
         raise ArtifactRejected(
             "your organisation's policy does not allow files engage cannot sanitise; upload "
             "it as one of the listed kinds (logs, HAR, Helm values ...) or ask support to "
-            "allow raw uploads")
-    summary = {"format": "raw", "bytes": job.path.stat().st_size,
-               "container": archive_format(job.path)}
+            "allow raw uploads"
+        )
+    summary = {
+        "format": "raw",
+        "bytes": job.path.stat().st_size,
+        "container": archive_format(job.path),
+    }
     return Prepared(job.kind, job.keep(), job.original_name, summary)

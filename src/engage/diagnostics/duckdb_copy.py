@@ -28,12 +28,28 @@ DEFAULT_BLOCK = 256 << 10
 INSPECT_TIMEOUT = 300.0
 OLDEST_READABLE = 64  # what duckdb >= 0.10 (and 1.x, 2.x) still opens
 STORAGE_RELEASES: dict[int, str] = {
-    1: "v0.1.x or v0.2.0-v0.2.1", 4: "v0.2.2", 6: "v0.2.3", 11: "v0.2.4", 13: "v0.2.5",
-    15: "v0.2.6", 17: "v0.2.7", 18: "v0.2.8", 21: "v0.2.9", 25: "v0.3.0", 27: "v0.3.1",
-    31: "v0.3.2", 33: "v0.3.3, v0.3.4 or v0.4.0", 38: "v0.5.0 or v0.5.1",
-    39: "v0.6.0 or v0.6.1", 43: "v0.7.0 or v0.7.1", 51: "v0.8.0 or v0.8.1",
-    64: "v0.9.0 to v1.1.x (Kubecost's v0_9_2 folder)", 65: "v1.2.x", 66: "v1.3.x",
-    67: "v1.4.x", 68: "v1.5.x",
+    1: "v0.1.x or v0.2.0-v0.2.1",
+    4: "v0.2.2",
+    6: "v0.2.3",
+    11: "v0.2.4",
+    13: "v0.2.5",
+    15: "v0.2.6",
+    17: "v0.2.7",
+    18: "v0.2.8",
+    21: "v0.2.9",
+    25: "v0.3.0",
+    27: "v0.3.1",
+    31: "v0.3.2",
+    33: "v0.3.3, v0.3.4 or v0.4.0",
+    38: "v0.5.0 or v0.5.1",
+    39: "v0.6.0 or v0.6.1",
+    43: "v0.7.0 or v0.7.1",
+    51: "v0.8.0 or v0.8.1",
+    64: "v0.9.0 to v1.1.x (Kubecost's v0_9_2 folder)",
+    65: "v1.2.x",
+    66: "v1.3.x",
+    67: "v1.4.x",
+    68: "v1.5.x",
 }
 NEWEST_KNOWN = max(STORAGE_RELEASES)
 
@@ -113,22 +129,30 @@ def inspect_database(path: Path, *, timeout: float = INSPECT_TIMEOUT) -> Databas
     try:
         child = subprocess.run(
             [sys.executable, "-m", "engage.diagnostics.duckdb_copy", str(path)],
-            capture_output=True, timeout=timeout, check=False,
+            capture_output=True,
+            timeout=timeout,
+            check=False,
         )
     except subprocess.TimeoutExpired as exc:
         raise DatabaseRejected(
-            f"DuckDB did not finish reading the database within {timeout:.0f} seconds") from exc
+            f"DuckDB did not finish reading the database within {timeout:.0f} seconds"
+        ) from exc
     try:
         answer = json.loads(child.stdout.decode("utf-8", "replace").strip().splitlines()[-1])
     except (ValueError, IndexError) as exc:
         raise DatabaseRejected(
             f"DuckDB stopped while reading the database (exit status {child.returncode}); "
-            "the file is probably damaged") from exc
+            "the file is probably damaged"
+        ) from exc
     if not answer.get("opened"):
-        raise DatabaseRejected(_unreadable(version, str(answer.get("duckdb_version", "")),
-                                           str(answer.get("error", ""))))
-    return DatabaseInfo(version, written_by(version), str(answer["duckdb_version"]),
-                        list(answer["tables"]))
+        raise DatabaseRejected(
+            _unreadable(
+                version, str(answer.get("duckdb_version", "")), str(answer.get("error", ""))
+            )
+        )
+    return DatabaseInfo(
+        version, written_by(version), str(answer["duckdb_version"]), list(answer["tables"])
+    )
 
 
 def _check_complete(path: Path) -> None:
@@ -137,7 +161,8 @@ def _check_complete(path: Path) -> None:
         promised = f"{expected:,} bytes" if expected else "a complete header"
         raise DatabaseRejected(
             f"the database file is cut short ({size:,} bytes, its header needs {promised}); "
-            "the copy was interrupted, copy the *.read file again")
+            "the copy was interrupted, copy the *.read file again"
+        )
 
 
 def _unreadable(version: int, duckdb_version: str, error: str) -> str:
@@ -193,10 +218,17 @@ def inspect_here(path: str) -> dict[str, Any]:
         for schema, name, columns in con.execute(_TABLES).fetchall():
             # hashing every value makes DuckDB read (and checksum) every block of the table,
             # so a copy damaged in the middle is caught, not only one with a bad catalogue
-            row = con.execute(f"SELECT count(*), bit_xor(hash(COLUMNS(*))) "
-                              f"FROM {_quote(schema)}.{_quote(name)}").fetchone()
-            tables.append({"schema": schema, "name": name, "columns": int(columns),
-                           "rows": int(row[0]) if row else 0})
+            row = con.execute(
+                f"SELECT count(*), bit_xor(hash(COLUMNS(*))) FROM {_quote(schema)}.{_quote(name)}"
+            ).fetchone()
+            tables.append(
+                {
+                    "schema": schema,
+                    "name": name,
+                    "columns": int(columns),
+                    "rows": int(row[0]) if row else 0,
+                }
+            )
     except duckdb.Error as exc:
         return {"opened": False, "duckdb_version": duckdb.__version__, "error": str(exc)[:2000]}
     finally:

@@ -71,8 +71,13 @@ class Site:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return {"function": self.function, "file": self.filename, "line": self.line,
-                "value": self.value, "share": round(self.share, 4)}
+        return {
+            "function": self.function,
+            "file": self.filename,
+            "line": self.line,
+            "value": self.value,
+            "share": round(self.share, 4),
+        }
 
 
 # -- wire format -------------------------------------------------------------------------------

@@ -80,8 +80,13 @@ class VersionVerdict:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape printed by `engage versions check --json`."""
-        return {"version": self.version, "verdict": self.verdict, "latest": self.latest,
-                "upgrade_path": list(self.upgrade_path), "notes": list(self.notes)}
+        return {
+            "version": self.version,
+            "verdict": self.verdict,
+            "latest": self.latest,
+            "upgrade_path": list(self.upgrade_path),
+            "notes": list(self.notes),
+        }
 
 
 def parse_version(text: str) -> Version:
@@ -161,8 +166,11 @@ class ReleaseCatalogue:
     @classmethod
     def packaged(cls) -> ReleaseCatalogue:
         """The catalogue shipped inside the package."""
-        text = resources.files("engage.diagnostics").joinpath(
-            "data/kubecost-releases.yaml").read_text(encoding="utf-8")
+        text = (
+            resources.files("engage.diagnostics")
+            .joinpath("data/kubecost-releases.yaml")
+            .read_text(encoding="utf-8")
+        )
         return cls.from_dict(yaml.safe_load(text))
 
     @classmethod
@@ -186,41 +194,61 @@ class ReleaseCatalogue:
         releases = []
         for item in data["releases"]:
             try:
-                releases.append(Release(normalise_version(str(item["version"])),
-                                        str(item["date"]) if item.get("date") else None))
+                releases.append(
+                    Release(
+                        normalise_version(str(item["version"])),
+                        str(item["date"]) if item.get("date") else None,
+                    )
+                )
             except (KeyError, TypeError, VersionError):
                 continue
         policy = data.get("policy") or {}
-        return cls(releases=releases, notes={str(k): str(v) for k, v in
-                                             (data.get("notes") or {}).items()},
-                   gates=list(data.get("gates") or []),
-                   supported_minor_lines=int(policy.get("supported_minor_lines", 2)),
-                   updated=data.get("updated"), source=data.get("source"))
+        return cls(
+            releases=releases,
+            notes={str(k): str(v) for k, v in (data.get("notes") or {}).items()},
+            gates=list(data.get("gates") or []),
+            supported_minor_lines=int(policy.get("supported_minor_lines", 2)),
+            updated=data.get("updated"),
+            source=data.get("source"),
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """The YAML structure of the data file."""
-        return {"schema": 1, "updated": self.updated, "source": self.source,
-                "policy": {"supported_minor_lines": self.supported_minor_lines},
-                "gates": self.gates, "notes": self.notes,
-                "releases": [{"version": r.version, "date": r.date}
-                             for r in sorted(self.releases, key=lambda r: r.parsed)]}
+        return {
+            "schema": 1,
+            "updated": self.updated,
+            "source": self.source,
+            "policy": {"supported_minor_lines": self.supported_minor_lines},
+            "gates": self.gates,
+            "notes": self.notes,
+            "releases": [
+                {"version": r.version, "date": r.date}
+                for r in sorted(self.releases, key=lambda r: r.parsed)
+            ],
+        }
 
     def merged(self, other: ReleaseCatalogue) -> ReleaseCatalogue:
         """A catalogue with the releases of both (dates from `other` win)."""
         by_version = {r.version: r for r in self.releases}
         for release in other.releases:
             old = by_version.get(release.version)
-            by_version[release.version] = Release(release.version,
-                                                  release.date or (old.date if old else None))
+            by_version[release.version] = Release(
+                release.version, release.date or (old.date if old else None)
+            )
         return ReleaseCatalogue(
-            releases=list(by_version.values()), notes={**self.notes, **other.notes},
-            gates=other.gates or self.gates, supported_minor_lines=other.supported_minor_lines,
-            updated=other.updated or self.updated, source=other.source or self.source)
+            releases=list(by_version.values()),
+            notes={**self.notes, **other.notes},
+            gates=other.gates or self.gates,
+            supported_minor_lines=other.supported_minor_lines,
+            updated=other.updated or self.updated,
+            source=other.source or self.source,
+        )
 
     def stable(self) -> list[Release]:
         """Production releases (no release candidates), oldest first."""
-        return sorted((r for r in self.releases if not r.parsed.is_prerelease),
-                      key=lambda r: r.parsed)
+        return sorted(
+            (r for r in self.releases if not r.parsed.is_prerelease), key=lambda r: r.parsed
+        )
 
     def latest(self) -> Release:
         """The newest production release in the catalogue."""
@@ -251,10 +279,18 @@ class ReleaseCatalogue:
             verdict = "unsupported"
         notes = self._notes_between(running, latest.parsed)
         if running > latest.parsed:
-            notes.insert(0, f"{normalise_version(version)} is newer than the newest release in "
-                            f"the catalogue ({latest.version}); run `engage versions update`.")
-        return VersionVerdict(str(normalise_version(version)), verdict, latest.version,
-                              self.upgrade_path(running), notes)
+            notes.insert(
+                0,
+                f"{normalise_version(version)} is newer than the newest release in "
+                f"the catalogue ({latest.version}); run `engage versions update`.",
+            )
+        return VersionVerdict(
+            str(normalise_version(version)),
+            verdict,
+            latest.version,
+            self.upgrade_path(running),
+            notes,
+        )
 
     def upgrade_path(self, running: Version) -> list[str]:
         """The releases to upgrade through, ending at the latest (empty when current)."""
@@ -274,11 +310,16 @@ class ReleaseCatalogue:
         return path
 
     def _notes_between(self, running: Version, latest: Version) -> list[str]:
-        notes = [text for key, text in sorted(self.notes.items(), key=lambda kv: Version(kv[0]))
-                 if running < Version(key) <= latest]
-        gates = [" ".join(str(gate["note"]).split())
-                 for gate in sorted(self.gates, key=lambda g: int(g["from_major"]))
-                 if running.major <= int(gate["from_major"]) < latest.major and gate.get("note")]
+        notes = [
+            text
+            for key, text in sorted(self.notes.items(), key=lambda kv: Version(kv[0]))
+            if running < Version(key) <= latest
+        ]
+        gates = [
+            " ".join(str(gate["note"]).split())
+            for gate in sorted(self.gates, key=lambda g: int(g["from_major"]))
+            if running.major <= int(gate["from_major"]) < latest.major and gate.get("note")
+        ]
         return gates + notes
 
 
@@ -316,9 +357,13 @@ def releases_from_github(items: Iterable[Mapping[str, Any]]) -> list[Release]:
     return found
 
 
-def refresh_catalogue(*, helm_indexes: Iterable[str] = DEFAULT_HELM_INDEXES,
-                      github_url: str | None = None, timeout: float = 30.0,
-                      base: ReleaseCatalogue | None = None) -> ReleaseCatalogue:
+def refresh_catalogue(
+    *,
+    helm_indexes: Iterable[str] = DEFAULT_HELM_INDEXES,
+    github_url: str | None = None,
+    timeout: float = 30.0,
+    base: ReleaseCatalogue | None = None,
+) -> ReleaseCatalogue:
     """Fetch releases from Helm repo indexes (and GitHub releases) and merge them in."""
     import httpx  # only needed when online
 
@@ -341,8 +386,9 @@ def refresh_catalogue(*, helm_indexes: Iterable[str] = DEFAULT_HELM_INDEXES,
                 errors.append(f"{github_url}: {exc}")
     if not fetched:
         raise CatalogueError("no releases fetched: " + "; ".join(errors or ["no sources"]))
-    update = ReleaseCatalogue(releases=fetched, updated=date.today().isoformat(),
-                              source="helm index / github releases")
+    update = ReleaseCatalogue(
+        releases=fetched, updated=date.today().isoformat(), source="helm index / github releases"
+    )
     return (base or ReleaseCatalogue.load()).merged(update)
 
 

@@ -56,8 +56,9 @@ class Adjustment:
 DEFAULT_ADJUSTMENTS: Mapping[Restriction, Adjustment] = {
     Restriction.FINDINGS_ONLY: Adjustment(factor=1.5),
     Restriction.NO_DATA: Adjustment(factor=2.0),
-    Restriction.NO_SCREEN_SHARE: Adjustment(factor=1.0, added_hours={
-        Severity.P1: 2, Severity.P2: 8, Severity.P3: 24, Severity.P4: 24}),
+    Restriction.NO_SCREEN_SHARE: Adjustment(
+        factor=1.0, added_hours={Severity.P1: 2, Severity.P2: 8, Severity.P3: 24, Severity.P4: 24}
+    ),
 }
 
 
@@ -73,7 +74,8 @@ class SecurityPolicy:
     support_may_download: bool = True
     break_glass_contacts: tuple[str, ...] = ()
     adjustments: Mapping[Restriction, Adjustment] = field(
-        default_factory=lambda: dict(DEFAULT_ADJUSTMENTS))
+        default_factory=lambda: dict(DEFAULT_ADJUSTMENTS)
+    )
     custom_meeting_url: str = ""
 
     def __post_init__(self) -> None:
@@ -103,14 +105,20 @@ class SecurityPolicy:
     def refusal(self, kind: str) -> str:
         """Why `kind` is refused and what to send instead (for the customer)."""
         if self.data_sharing == DataSharing.NONE:
-            return ("your organisation's policy shares no data with support; describe what you "
-                    "see in a comment, or ask your admin about a break-glass approval")
+            return (
+                "your organisation's policy shares no data with support; describe what you "
+                "see in a comment, or ask your admin about a break-glass approval"
+            )
         if self.data_sharing == DataSharing.FINDINGS_ONLY:
-            return (f"your organisation's policy shares findings only, not {kind} files: run "
-                    "`engage analyze PATH --share findings -o findings.json` and upload "
-                    "findings.json instead")
-        return (f"your organisation's policy does not allow raw {kind} uploads; send a "
-                "redacted artifact of a known kind (bundle, logs, HAR ...)")
+            return (
+                f"your organisation's policy shares findings only, not {kind} files: run "
+                "`engage analyze PATH --share findings -o findings.json` and upload "
+                "findings.json instead"
+            )
+        return (
+            f"your organisation's policy does not allow raw {kind} uploads; send a "
+            "redacted artifact of a known kind (bundle, logs, HAR ...)"
+        )
 
     @property
     def stores_raw(self) -> bool:
@@ -148,10 +156,13 @@ class SecurityPolicy:
         for r in self.restrictions():
             adj = self.adjustments.get(r, Adjustment())
             extra = ", ".join(f"{s.value} +{h:g}h" for s, h in sorted(adj.added_hours.items()))
-            how = " and ".join(p for p in (f"x{adj.factor:g}" if adj.factor != 1 else "",
-                                            extra) if p)
-            out.append(f"Because {words[r]}, next-update and resolution targets are "
-                       f"adjusted ({how or 'unchanged'}).")
+            how = " and ".join(
+                p for p in (f"x{adj.factor:g}" if adj.factor != 1 else "", extra) if p
+            )
+            out.append(
+                f"Because {words[r]}, next-update and resolution targets are "
+                f"adjusted ({how or 'unchanged'})."
+            )
         return out
 
 
@@ -163,13 +174,15 @@ def policy_from_dict(raw: Mapping[str, Any] | None) -> SecurityPolicy:
         for key, val in dict(raw.get("adjustments", {})).items():
             adjustments[Restriction(key)] = Adjustment(
                 factor=float(val.get("factor", 1.0)),
-                added_hours={Severity(s): float(h) for s, h in val.get("added_hours", {}).items()})
+                added_hours={Severity(s): float(h) for s, h in val.get("added_hours", {}).items()},
+            )
         return SecurityPolicy(
             data_sharing=DataSharing(raw.get("data_sharing", DataSharing.REDACTED)),
             screen_sharing=bool(raw.get("screen_sharing", True)),
             recording=bool(raw.get("recording", False)),
-            meeting_tools=frozenset(MeetingTool(t) for t in raw.get(
-                "meeting_tools", [t.value for t in MeetingTool])),
+            meeting_tools=frozenset(
+                MeetingTool(t) for t in raw.get("meeting_tools", [t.value for t in MeetingTool])
+            ),
             retention_days=int(raw.get("retention_days", 30)),
             support_may_download=bool(raw.get("support_may_download", True)),
             break_glass_contacts=tuple(str(e).lower() for e in raw.get("break_glass_contacts", [])),
@@ -190,9 +203,13 @@ def policy_to_dict(p: SecurityPolicy) -> dict[str, Any]:
         "retention_days": p.retention_days,
         "support_may_download": p.support_may_download,
         "break_glass_contacts": list(p.break_glass_contacts),
-        "adjustments": {r.value: {"factor": a.factor,
-                                  "added_hours": {s.value: h for s, h in a.added_hours.items()}}
-                        for r, a in p.adjustments.items()},
+        "adjustments": {
+            r.value: {
+                "factor": a.factor,
+                "added_hours": {s.value: h for s, h in a.added_hours.items()},
+            }
+            for r, a in p.adjustments.items()
+        },
         "custom_meeting_url": p.custom_meeting_url,
     }
 

@@ -114,8 +114,9 @@ class _Segment:
         if self._totals is None:
             totals = dict.fromkeys(ComponentArea, 0.0)
             for (area, term), n in self._counts.items():
-                totals[area] += (lx.TERM_WEIGHT[term] * self._peak[term]
-                                 * min(1.5, 1 + 0.25 * (n - 1)))
+                totals[area] += (
+                    lx.TERM_WEIGHT[term] * self._peak[term] * min(1.5, 1 + 0.25 * (n - 1))
+                )
             self._totals = totals
         return self._totals
 
@@ -212,9 +213,10 @@ def _sentences(description: str, one_cause: bool) -> tuple[list[_Sentence], int]
         for u_index, (text, is_item, _numbered) in enumerate(units):
             marker = lx.LIST_ITEM.match(text)
             label = marker.group(0).strip() if marker else ""
-            where = (f"list item {label} in paragraph {p_index}" if is_item
-                     else f"paragraph {p_index}")
-            body = text[marker.end():] if marker else text
+            where = (
+                f"list item {label} in paragraph {p_index}" if is_item else f"paragraph {p_index}"
+            )
+            body = text[marker.end() :] if marker else text
             for s_index, piece in enumerate(lx.split_sentences(body)):
                 if lx.PLEASANTRY.match(piece.lower()):
                     continue
@@ -226,12 +228,21 @@ def _sentences(description: str, one_cause: bool) -> tuple[list[_Sentence], int]
                 if s_index == 0 and is_item and list_strength > sentence.boundary:
                     sentence.boundary, sentence.cue = list_strength, f"list item {label}"
                 previous = sentences[-1] if sentences else None
-                if (s_index > 0 and previous is not None and previous.text.endswith("?")
-                        and piece.endswith("?") and sentence.boundary < QUESTION_BREAK):
+                if (
+                    s_index > 0
+                    and previous is not None
+                    and previous.text.endswith("?")
+                    and piece.endswith("?")
+                    and sentence.boundary < QUESTION_BREAK
+                ):
                     sentence.boundary, sentence.cue = QUESTION_BREAK, "a second question"
                 opens_paragraph = s_index == 0 and u_index == 0
-                if opens_paragraph and len(units) == 1 and piece.endswith(":") and \
-                        sentence.boundary < 0.6:
+                if (
+                    opens_paragraph
+                    and len(units) == 1
+                    and piece.endswith(":")
+                    and sentence.boundary < 0.6
+                ):
                     sentence.continues = True  # "Helm values:" introduces a block
                 if opens_paragraph and not sentence.continues:
                     sentence.boundary = max(sentence.boundary, PARAGRAPH_BREAK)
@@ -245,7 +256,7 @@ def _weigh_cause(sentences: list[_Sentence]) -> None:
     """The sentence that claims one cause, and its neighbours, name the issue's area."""
     for index, sentence in enumerate(sentences):
         if lx.ONE_CAUSE.search(sentence.text.lower()):
-            for near in sentences[max(0, index - 1): index + 2]:
+            for near in sentences[max(0, index - 1) : index + 2]:
                 near.weight = CAUSE_WEIGHT
 
 
@@ -305,8 +316,11 @@ def _split_strength(before: _Segment, after: _Segment, ctx: _Context) -> tuple[f
     area_a, top_a = after.top()
     boundary = min(1.0, after.first.boundary + (0.2 if ctx.announced else 0.0))
     evidence = _clamp((min(top_b, top_a) - 1.0) / 3.0)
-    same = (area_a is area_b or after.scores()[area_b] >= 0.5 * top_a
-            or before.scores()[area_a] >= 0.5 * top_b)
+    same = (
+        area_a is area_b
+        or after.scores()[area_b] >= 0.5 * top_a
+        or before.scores()[area_a] >= 0.5 * top_b
+    )
     link, why = 1.0, ""
     if after.first.continues:
         link, why = 0.35, f"it is tied to the text before ('{_opening(after.first.text)}')"
@@ -319,8 +333,11 @@ def _split_strength(before: _Segment, after: _Segment, ctx: _Context) -> tuple[f
         return 0.3 * boundary * evidence, why or f"it stays on {lx.AREA_LABELS[area_b]}"
     strength = (0.35 + 0.65 * boundary) * (0.4 + 0.6 * evidence) * link
     if not why:
-        why = ("it has no marker of a new topic" if boundary <= PARAGRAPH_BREAK
-               else "the evidence on one side is thin")
+        why = (
+            "it has no marker of a new topic"
+            if boundary <= PARAGRAPH_BREAK
+            else "the evidence on one side is thin"
+        )
     return strength, why
 
 
@@ -364,8 +381,19 @@ def _decide(segments: list[_Segment], ctx: _Context) -> tuple[list[_Segment], li
 
 def _summary(text: str) -> str:
     text = lx.ISSUE_HEADING.sub("", text).strip()
-    text = re.sub(r"^(?:" + lx.STRONG_SHIFT.pattern[1:] + r"|" + lx.MEDIUM_SHIFT.pattern[1:]
-                  + r")[\s,:;.-]*", "", text, flags=re.IGNORECASE).strip() or text
+    text = (
+        re.sub(
+            r"^(?:"
+            + lx.STRONG_SHIFT.pattern[1:]
+            + r"|"
+            + lx.MEDIUM_SHIFT.pattern[1:]
+            + r")[\s,:;.-]*",
+            "",
+            text,
+            flags=re.IGNORECASE,
+        ).strip()
+        or text
+    )
     text = text[:1].upper() + text[1:]
     if len(text) <= SUMMARY_CHARS:
         return text
@@ -373,8 +401,7 @@ def _summary(text: str) -> str:
 
 
 def _part(segment: _Segment, area: ComponentArea, title: str = "") -> ScopePart:
-    evidence = tuple(s.text for s in segment.sentences
-                     if any(a is area for a, _ in s.hits))[:8]
+    evidence = tuple(s.text for s in segment.sentences if any(a is area for a, _ in s.hits))[:8]
     lead = title or (evidence[0] if evidence else segment.first.text)
     return ScopePart(summary=_summary(lead), area=area, evidence=evidence)
 
@@ -387,39 +414,55 @@ def _about(segment: _Segment, area: ComponentArea) -> str:
 def _multi_reasons(parts: list[_Segment], decisions: list[_Decision]) -> list[str]:
     reasons = []
     for index, part in enumerate(parts[1:], start=1):
-        cue = f" with '{part.first.cue}'" if part.first.cue and "list item" not in \
-            part.first.cue else ""
+        cue = (
+            f" with '{part.first.cue}'"
+            if part.first.cue and "list item" not in part.first.cue
+            else ""
+        )
         before = "the text before" if index == 1 else f"part {index}"
         reasons.append(
             f"{part.first.where} starts a new topic{cue} and is about "
             f"{_about(part, part.top()[0])} while {before} is about "
-            f"{_about(parts[index - 1], parts[index - 1].top()[0])}")
+            f"{_about(parts[index - 1], parts[index - 1].top()[0])}"
+        )
     return reasons
 
 
-def _single_reasons(whole: _Segment, area: ComponentArea, decisions: list[_Decision],
-                    ctx: _Context) -> list[str]:
-    reasons = [f"the text is about {_about(whole, area)}" if whole.top()[1] > 0
-               else "no Kubecost component vocabulary found; area left as other"]
+def _single_reasons(
+    whole: _Segment, area: ComponentArea, decisions: list[_Decision], ctx: _Context
+) -> list[str]:
+    reasons = [
+        f"the text is about {_about(whole, area)}"
+        if whole.top()[1] > 0
+        else "no Kubecost component vocabulary found; area left as other"
+    ]
     if ctx.one_cause:
         reasons.append(f"the writer ties the symptoms to one cause ('{ctx.one_cause}')")
-    near = sorted((d for d in decisions if d.segment.top()[0] is not area),
-                  key=lambda d: -d.strength)[:3]
+    near = sorted(
+        (d for d in decisions if d.segment.top()[0] is not area), key=lambda d: -d.strength
+    )[:3]
     for decision in near:
         seg = decision.segment
-        reasons.append(f"{seg.first.where} mentions {_about(seg, seg.top()[0])} but {decision.why}"
-                       f" (split strength {decision.strength:.2f} < {THRESHOLD})")
+        reasons.append(
+            f"{seg.first.where} mentions {_about(seg, seg.top()[0])} but {decision.why}"
+            f" (split strength {decision.strength:.2f} < {THRESHOLD})"
+        )
     return reasons
 
 
 def check_scope(title: str, description: str) -> ScopeResult:
     """Decide whether a case describes one issue or several, with parts, confidence, reasons."""
     one_cause = lx.ONE_CAUSE.search(description.lower())
-    ctx = _Context(one_cause=one_cause.group(0) if one_cause else "",
-                   announced=bool(lx.ANNOUNCE.search(f"{title}\n{description}".lower())))
+    ctx = _Context(
+        one_cause=one_cause.group(0) if one_cause else "",
+        announced=bool(lx.ANNOUNCE.search(f"{title}\n{description}".lower())),
+    )
     sentences, dropped = _sentences(description, bool(one_cause))
-    preamble = [f"ignored {dropped} lines of code, logs, YAML, stack traces or commands"] \
-        if dropped else []
+    preamble = (
+        [f"ignored {dropped} lines of code, logs, YAML, stack traces or commands"]
+        if dropped
+        else []
+    )
     title_sentence = _Sentence(text=title.strip(), where="title")
     _hits(title_sentence)
     if not sentences:

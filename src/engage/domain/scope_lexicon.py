@@ -15,109 +15,213 @@ from engage.domain.cases import ComponentArea as A
 
 AREA_TERMS: dict[A, dict[str, float]] = {
     A.INSTALL_UPGRADE: {
-        r"helm (?:install|upgrade|chart|values)": 3, r"helm": 2, r"charts?": 1.5,
-        r"values(?:-[\w-]+)?\.ya?ml": 2, r"install(?:ed|ing|ation|s)?": 1.5, r"re-?install": 2,
-        r"upgrad(?:e|ed|ing|es)": 1.5, r"imagepullbackoff|errimagepull": 3,
+        r"helm (?:install|upgrade|chart|values)": 3,
+        r"helm": 2,
+        r"charts?": 1.5,
+        r"values(?:-[\w-]+)?\.ya?ml": 2,
+        r"install(?:ed|ing|ation|s)?": 1.5,
+        r"re-?install": 2,
+        r"upgrad(?:e|ed|ing|es)": 1.5,
+        r"imagepullbackoff|errimagepull": 3,
         r"image ?pull(?: secrets?)?": 2,
         r"private registry|air-?gapped|mirror(?:ed)? the images": 3,
-        r"image (?:tag|path|registry)|imageregistry": 2, r"podsecuritypolicy|psp": 3,
-        r"storage ?class(?:es)?": 3, r"pvcs?|persistent ?volume claims?": 2,
-        r"pending": 1, r"openshift|scc": 2, r"argo ?cd|terraform|kustomize|flux": 2,
-        r"global\.clusterid|clusterid": 1.5, r"global\.acknowledged": 3,
-        r"tolerations?|node ?selector|taints?": 2, r"crds?": 2, r"namespace [\"'][\w-]+[\"']": 1,
-        r"maintenance window": 2, r"release name": 2, r"uninstall(?:ed|ing)?": 2,
-        r"finops ?agent": 2, r"migrat(?:e|ed|ion) (?:to|from) (?:2|3)": 2,
+        r"image (?:tag|path|registry)|imageregistry": 2,
+        r"podsecuritypolicy|psp": 3,
+        r"storage ?class(?:es)?": 3,
+        r"pvcs?|persistent ?volume claims?": 2,
+        r"pending": 1,
+        r"openshift|scc": 2,
+        r"argo ?cd|terraform|kustomize|flux": 2,
+        r"global\.clusterid|clusterid": 1.5,
+        r"global\.acknowledged": 3,
+        r"tolerations?|node ?selector|taints?": 2,
+        r"crds?": 2,
+        r"namespace [\"'][\w-]+[\"']": 1,
+        r"maintenance window": 2,
+        r"release name": 2,
+        r"uninstall(?:ed|ing)?": 2,
+        r"finops ?agent": 2,
+        r"migrat(?:e|ed|ion) (?:to|from) (?:2|3)": 2,
     },
     A.COST_ALLOCATION: {
-        r"allocations?(?: page| api)?": 2, r"cost allocation": 3, r"__idle__|idle(?: costs?)?": 2,
-        r"__unallocated__|unallocated": 3, r"shared (?:costs?|namespaces?|overhead)": 3,
-        r"share idle": 3, r"labels?": 1, r"annotations?": 1, r"aggregat(?:e|ed|ing) by": 2,
-        r"chargeback|showback": 2, r"namespace costs?": 2, r"ram cost|cpu cost|gpu cost": 2,
-        r"custom pricing|csv pricing|pricing (?:csv|file)": 3, r"node prices?|node costs?": 1.5,
+        r"allocations?(?: page| api)?": 2,
+        r"cost allocation": 3,
+        r"__idle__|idle(?: costs?)?": 2,
+        r"__unallocated__|unallocated": 3,
+        r"shared (?:costs?|namespaces?|overhead)": 3,
+        r"share idle": 3,
+        r"labels?": 1,
+        r"annotations?": 1,
+        r"aggregat(?:e|ed|ing) by": 2,
+        r"chargeback|showback": 2,
+        r"namespace costs?": 2,
+        r"ram cost|cpu cost|gpu cost": 2,
+        r"custom pricing|csv pricing|pricing (?:csv|file)": 3,
+        r"node prices?|node costs?": 1.5,
         r"spot (?:prices?|data feed|feed|nodes?)|awsspotdata\w*": 2,
-        r"kube-state-metrics|ksm|kube_\w+": 2, r"prometheus": 1, r"scrape(?: config| job)?": 1.5,
-        r"assets? page|assets": 1.5, r"duplicate nodes?|nodeduplicate\w*": 2,
-        r"etl(?: repair)?|repair": 1, r"efficiency": 1, r"\$0(?:\.00)?": 1.5,
-        r"cost[- ]cent(?:er|re)|department|business units?": 1, r"distribut(?:e|ed|ion)": 1,
+        r"kube-state-metrics|ksm|kube_\w+": 2,
+        r"prometheus": 1,
+        r"scrape(?: config| job)?": 1.5,
+        r"assets? page|assets": 1.5,
+        r"duplicate nodes?|nodeduplicate\w*": 2,
+        r"etl(?: repair)?|repair": 1,
+        r"efficiency": 1,
+        r"\$0(?:\.00)?": 1.5,
+        r"cost[- ]cent(?:er|re)|department|business units?": 1,
+        r"distribut(?:e|ed|ion)": 1,
     },
     A.CLOUD_COSTS: {
-        r"athena\w*": 3, r"cur|cost and usage reports?": 3, r"cloud costs?(?: page)?": 3,
-        r"cloud[- ]integrations?": 3, r"cloud-integration(?:\.json)?": 3, r"cloud-cost": 2,
-        r"bigquery|billing export|billing account": 3, r"reconcil(?:e|ed|iation)": 2.5,
-        r"savings plans?": 2, r"reserved instances?": 2, r"negotiated (?:discounts?|prices?)": 1.5,
-        r"cost explorer|aws bill|invoice|our bill": 2, r"glue(?: crawler)?": 2.5,
-        r"azure (?:cost )?exports?|cost exports?|storage account": 3, r"focus schema": 3,
-        r"amortized|amortis(?:ed|ation)": 2, r"payer account|linked accounts?": 2.5,
-        r"iam (?:role|policy|permissions?)": 1.5, r"billing|billed": 1.5,
-        r"out-of-cluster|external costs": 2, r"gcp|aws|azure": 0.5,
+        r"athena\w*": 3,
+        r"cur|cost and usage reports?": 3,
+        r"cloud costs?(?: page)?": 3,
+        r"cloud[- ]integrations?": 3,
+        r"cloud-integration(?:\.json)?": 3,
+        r"cloud-cost": 2,
+        r"bigquery|billing export|billing account": 3,
+        r"reconcil(?:e|ed|iation)": 2.5,
+        r"savings plans?": 2,
+        r"reserved instances?": 2,
+        r"negotiated (?:discounts?|prices?)": 1.5,
+        r"cost explorer|aws bill|invoice|our bill": 2,
+        r"glue(?: crawler)?": 2.5,
+        r"azure (?:cost )?exports?|cost exports?|storage account": 3,
+        r"focus schema": 3,
+        r"amortized|amortis(?:ed|ation)": 2,
+        r"payer account|linked accounts?": 2.5,
+        r"iam (?:role|policy|permissions?)": 1.5,
+        r"billing|billed": 1.5,
+        r"out-of-cluster|external costs": 2,
+        r"gcp|aws|azure": 0.5,
     },
     A.AGGREGATOR_FEDERATION: {
-        r"aggregator": 2, r"federat(?:ed|ion)(?: etl| store)?|federated-store(?:\.yaml)?": 3,
-        r"multi-?cluster": 2.5, r"primary(?: cluster)?": 1.5, r"secondar(?:y|ies)": 2,
-        r"agent(?:-only| clusters?)": 2, r"buckets?": 1.5, r"duckdb|clickhouse": 2,
-        r"ingest(?:ion|ing|or)?": 2, r"derivation|deriving": 2, r"orchestrator": 2,
+        r"aggregator": 2,
+        r"federat(?:ed|ion)(?: etl| store)?|federated-store(?:\.yaml)?": 3,
+        r"multi-?cluster": 2.5,
+        r"primary(?: cluster)?": 1.5,
+        r"secondar(?:y|ies)": 2,
+        r"agent(?:-only| clusters?)": 2,
+        r"buckets?": 1.5,
+        r"duckdb|clickhouse": 2,
+        r"ingest(?:ion|ing|or)?": 2,
+        r"derivation|deriving": 2,
+        r"orchestrator": 2,
         r"cluster (?:list|dropdown|ids?)|cluster_id|clustername": 2,
         r"(?:missing|disappear\w*|vanish\w*) (?:from|on) the primary": 3,
-        r"bingen|waterfowl": 2, r"thanos": 1.5, r"re-?ingest\w*": 2, r"database": 1,
+        r"bingen|waterfowl": 2,
+        r"thanos": 1.5,
+        r"re-?ingest\w*": 2,
+        r"database": 1,
     },
     A.NETWORKING: {
-        r"network[- ]?costs?(?: daemonset| pods?)?": 3, r"network column": 3,
-        r"egress|ingress(?:-nginx)?": 2, r"cross-zone|inter-zone|in-zone|cross-region": 3,
-        r"nginx": 2, r"dns": 2, r"502|504|bad gateway|gateway timeout": 2.5,
-        r"upstream": 1.5, r"proxy": 1.5, r"load ?balancer": 1.5, r"port-?forward": 1,
-        r"calico|cilium|cni|vxlan|expressroute|vpn": 2, r"subnets?|cidr": 1.5,
-        r"daemonset": 1, r"route|routes": 1, r"internet": 1, r"network(?:ing)?": 1.5,
-        r"traffic": 1, r"tls|certificates?": 1,
+        r"network[- ]?costs?(?: daemonset| pods?)?": 3,
+        r"network column": 3,
+        r"egress|ingress(?:-nginx)?": 2,
+        r"cross-zone|inter-zone|in-zone|cross-region": 3,
+        r"nginx": 2,
+        r"dns": 2,
+        r"502|504|bad gateway|gateway timeout": 2.5,
+        r"upstream": 1.5,
+        r"proxy": 1.5,
+        r"load ?balancer": 1.5,
+        r"port-?forward": 1,
+        r"calico|cilium|cni|vxlan|expressroute|vpn": 2,
+        r"subnets?|cidr": 1.5,
+        r"daemonset": 1,
+        r"route|routes": 1,
+        r"internet": 1,
+        r"network(?:ing)?": 1.5,
+        r"traffic": 1,
+        r"tls|certificates?": 1,
     },
     A.SSO_AUTH: {
-        r"sso|single sign-on": 3, r"saml": 3, r"oidc|openid": 3, r"okta": 3,
-        r"entra(?: id)?|azure ad|active directory": 3, r"keycloak|auth0|ping ?identity": 3,
+        r"sso|single sign-on": 3,
+        r"saml": 3,
+        r"oidc|openid": 3,
+        r"okta": 3,
+        r"entra(?: id)?|azure ad|active directory": 3,
+        r"keycloak|auth0|ping ?identity": 3,
         r"log ?in|logging in|logged (?:in|out)|sign(?:ed|ing)? ?in|signs? in": 1.5,
-        r"rbac": 2, r"read-?only (?:access|role|users?)|admin(?:s| role)?": 1.5,
-        r"groups?(?: claim| attribute| mapping)?": 1, r"redirect uri|acs url|callback": 2.5,
-        r"client secret|client id|invalid_client|pkce": 2.5, r"id token|access token|jwt": 2,
-        r"api tokens?|tokens?": 1.5, r"auth(?:entication|orization|timeout)?": 2,
-        r"401|403|forbidden|unauthori[sz]ed": 1.5, r"teams feature|kubecost teams?": 2,
-        r"permissions?": 0.5, r"idp|identity provider": 3,
+        r"rbac": 2,
+        r"read-?only (?:access|role|users?)|admin(?:s| role)?": 1.5,
+        r"groups?(?: claim| attribute| mapping)?": 1,
+        r"redirect uri|acs url|callback": 2.5,
+        r"client secret|client id|invalid_client|pkce": 2.5,
+        r"id token|access token|jwt": 2,
+        r"api tokens?|tokens?": 1.5,
+        r"auth(?:entication|orization|timeout)?": 2,
+        r"401|403|forbidden|unauthori[sz]ed": 1.5,
+        r"teams feature|kubecost teams?": 2,
+        r"permissions?": 0.5,
+        r"idp|identity provider": 3,
     },
     A.ALERTS_BUDGETS_REPORTS: {
-        r"alerts?|alerting": 2.5, r"budgets?": 2.5, r"saved reports?|reports?": 2,
-        r"slack": 2, r"microsoft teams|teams channel": 2.5, r"webhooks?": 1.5,
-        r"e-?mail(?:ed|s)?|smtp|distribution list": 1.5, r"notifications?|notif(?:y|ied)": 1.5,
-        r"pdf": 1.5, r"csv export|download > csv|export(?:ed)? (?:to|as) csv": 1.5,
-        r"scheduled|every monday|weekly|daily digest": 1, r"anomal(?:y|ies)": 2,
+        r"alerts?|alerting": 2.5,
+        r"budgets?": 2.5,
+        r"saved reports?|reports?": 2,
+        r"slack": 2,
+        r"microsoft teams|teams channel": 2.5,
+        r"webhooks?": 1.5,
+        r"e-?mail(?:ed|s)?|smtp|distribution list": 1.5,
+        r"notifications?|notif(?:y|ied)": 1.5,
+        r"pdf": 1.5,
+        r"csv export|download > csv|export(?:ed)? (?:to|as) csv": 1.5,
+        r"scheduled|every monday|weekly|daily digest": 1,
+        r"anomal(?:y|ies)": 2,
         r"spend": 0.5,
     },
     A.SAVINGS_RECOMMENDATIONS: {
-        r"savings(?! plans?)": 2.5, r"recommend(?:ation|ations|ed|s)?": 2,
-        r"right-?sizing|rightsiz\w*|request sizing": 3, r"cluster sizing": 3,
+        r"savings(?! plans?)": 2.5,
+        r"recommend(?:ation|ations|ed|s)?": 2,
+        r"right-?sizing|rightsiz\w*|request sizing": 3,
+        r"cluster sizing": 3,
         r"abandoned workloads?|unclaimed volumes?|orphaned resources?": 3,
-        r"cluster turndown|turndown": 3, r"cluster-?controller": 2.5, r"spot readiness": 3,
-        r"profiles?": 1, r"node types?|instance famil(?:y|ies)|graviton": 1.5,
-        r"reduce our requests|over-?provision\w*": 2, r"autoscal\w*": 1.5,
+        r"cluster turndown|turndown": 3,
+        r"cluster-?controller": 2.5,
+        r"spot readiness": 3,
+        r"profiles?": 1,
+        r"node types?|instance famil(?:y|ies)|graviton": 1.5,
+        r"reduce our requests|over-?provision\w*": 2,
+        r"autoscal\w*": 1.5,
     },
     A.PERFORMANCE_MEMORY: {
-        r"oom(?:killed| ?kill\w*)?|out of memory": 3, r"memory(?: usage| leak| limit)?": 1.5,
-        r"memory leak|leak": 2.5, r"heap(?: profile)?|pprof|cpu profile": 2.5,
+        r"oom(?:killed| ?kill\w*)?|out of memory": 3,
+        r"memory(?: usage| leak| limit)?": 1.5,
+        r"memory leak|leak": 2.5,
+        r"heap(?: profile)?|pprof|cpu profile": 2.5,
         r"slow(?:ly|ness|er)?": 2,
         r"takes? (?:over )?(?:a minute|\d+ ?(?:-\d+ )?(?:s|seconds|minutes))": 2,
-        r"times? out|timed out|timeout": 1.5, r"latency|ttfb": 2, r"cpu (?:is )?pegged": 2,
+        r"times? out|timed out|timeout": 1.5,
+        r"latency|ttfb": 2,
+        r"cpu (?:is )?pegged": 2,
         r"crash(?:es|ed|ing)?|crash ?loop(?:backoff)?|restarts?|restarting": 1.5,
-        r"panic": 1.5, r"limits?": 0.5, r"\d+ ?gi\b": 1, r"performance|faster": 2,
-        r"(?:to|page) load|loading": 1, r"resources|sizing guideline": 1,
+        r"panic": 1.5,
+        r"limits?": 0.5,
+        r"\d+ ?gi\b": 1,
+        r"performance|faster": 2,
+        r"(?:to|page) load|loading": 1,
+        r"resources|sizing guideline": 1,
     },
     A.OTHER: {
-        r"licen[cs]e[ds]?": 3, r"product ?key|productkey": 3, r"trial": 2,
-        r"core (?:count|limit)": 3, r"currency|eur|usd": 2.5, r"grafana(?: dashboards?)?": 2,
-        r"dashboards?": 1, r"documentation|docs": 0.5, r"dark mode|feature request": 2,
+        r"licen[cs]e[ds]?": 3,
+        r"product ?key|productkey": 3,
+        r"trial": 2,
+        r"core (?:count|limit)": 3,
+        r"currency|eur|usd": 2.5,
+        r"grafana(?: dashboards?)?": 2,
+        r"dashboards?": 1,
+        r"documentation|docs": 0.5,
+        r"dark mode|feature request": 2,
     },
 }
 
 #: Phrases that contain an area word but say nothing about the area; they are matched first
 #: and count for nothing ("bug report" is not about reports).
 NEUTRAL_TERMS: tuple[str, ...] = (
-    r"bug reports?", r"support (?:ticket|case)s?", r"reported (?:this|a bug|the issue)",
-    r"heap profile attached", r"helm values reporting",
+    r"bug reports?",
+    r"support (?:ticket|case)s?",
+    r"reported (?:this|a bug|the issue)",
+    r"heap profile attached",
+    r"helm values reporting",
 )
 
 #: Human labels for reasons.
@@ -185,21 +289,32 @@ CAUSAL = re.compile(
 )
 
 #: A heading that names an issue: "Issue 2: Slow UI", "Problem #1 -".
-ISSUE_HEADING = re.compile(
-    r"^(?:issue|problem|question|topic|request)\s*#?\d+\s*[:.)-]"
-)
+ISSUE_HEADING = re.compile(r"^(?:issue|problem|question|topic|request)\s*#?\d+\s*[:.)-]")
 
 #: An ask: a question, a sentence opening like one, or a request for help.
 ASK_START = re.compile(
-    r"(?:can|could|would|is|are|does|do|how|what|which|why|where|when|should|please)\b")
-ASK_PHRASES = ("can you", "could you", "please", "we would like", "we'd like",
-               "we want to know", "let us know", "is there a way", "is it possible")
+    r"(?:can|could|would|is|are|does|do|how|what|which|why|where|when|should|please)\b"
+)
+ASK_PHRASES = (
+    "can you",
+    "could you",
+    "please",
+    "we would like",
+    "we'd like",
+    "we want to know",
+    "let us know",
+    "is there a way",
+    "is it possible",
+)
 
 
 def is_ask(lower: str) -> bool:
     """Whether a lower-cased sentence asks for something."""
-    return (lower.rstrip().endswith("?") or bool(ASK_START.match(lower))
-            or any(phrase in lower for phrase in ASK_PHRASES))
+    return (
+        lower.rstrip().endswith("?")
+        or bool(ASK_START.match(lower))
+        or any(phrase in lower for phrase in ASK_PHRASES)
+    )
 
 
 #: Greetings, sign-offs and thanks carry no topic.
@@ -241,8 +356,9 @@ FENCE = re.compile(r"^\s*(?:```|~~~)")
 LIST_ITEM = re.compile(r"^\s*(?:[-*\u2022]|\d+[.)]|[a-z][.)])\s+")
 NUMBERED_ITEM = re.compile(r"^\s*\d+[.)]\s+")
 SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?=[\"'(\[]?[A-Z0-9_$/])")
-ABBREVIATION = re.compile(r"\b(?:e\.g|i\.e|etc|vs|approx|incl|no|fig|mr|ms|dr|p\.s)\.$",
-                          re.IGNORECASE)
+ABBREVIATION = re.compile(
+    r"\b(?:e\.g|i\.e|etc|vs|approx|incl|no|fig|mr|ms|dr|p\.s)\.$", re.IGNORECASE
+)
 
 
 # --- vocabulary compiled once: one alternation, neutral phrases first, then longest first ---
@@ -286,10 +402,11 @@ def _compile_terms() -> dict[str, re.Pattern[str]]:
     """Per first character, one alternation (no groups, lower-cased text) of the branches
     that can start with it, in vocabulary order: neutral phrases first, then longest first.
     Trying only those at each word start is several times faster than one big alternation."""
-    entries: list[tuple[str, A | None, float]] = [
-        (t, None, 0.0) for t in NEUTRAL_TERMS]
-    ranked = sorted(((t, a, w) for a, terms in AREA_TERMS.items() for t, w in terms.items()),
-                    key=lambda entry: -len(entry[0]))
+    entries: list[tuple[str, A | None, float]] = [(t, None, 0.0) for t in NEUTRAL_TERMS]
+    ranked = sorted(
+        ((t, a, w) for a, terms in AREA_TERMS.items() for t, w in terms.items()),
+        key=lambda entry: -len(entry[0]),
+    )
     entries.extend(ranked)
     branches: list[tuple[str, str | None]] = []
     for index, (pattern, area, weight) in enumerate(entries):
@@ -299,8 +416,11 @@ def _compile_terms() -> dict[str, re.Pattern[str]]:
         branches.extend((b, _first_chars(b)) for b in _branches(pattern))
     starts = {c for _, first in branches if first for c in first}
     return {
-        char: re.compile("(?:" + "|".join(f"(?:{b})" for b, first in branches
-                                          if first is None or char in first) + r")(?![\w-])")
+        char: re.compile(
+            "(?:"
+            + "|".join(f"(?:{b})" for b, first in branches if first is None or char in first)
+            + r")(?![\w-])"
+        )
         for char in starts
     }
 
@@ -347,10 +467,13 @@ def find_terms(lowered: str) -> list[tuple[A, str, str, int]]:
 
 ANNOUNCE = re.compile(
     r"\b(?:two|three|four|several|a few|multiple|a couple of)\s+(?:separate |different |"
-    r"unrelated |other )?(?:issues|problems|questions|things|topics|requests)\b")
+    r"unrelated |other )?(?:issues|problems|questions|things|topics|requests)\b"
+)
 SEPARATE = re.compile(r"\b(?:separate|different|unrelated|independent)\b")
-EFFECT = re.compile(r"\b(?:as a result|which (?:causes|caused|means|breaks)|resulting in"
-                     r"|leads? to|therefore|so that)\b")
+EFFECT = re.compile(
+    r"\b(?:as a result|which (?:causes|caused|means|breaks)|resulting in"
+    r"|leads? to|therefore|so that)\b"
+)
 STEPS = re.compile(r"\b(?:steps?|reproduce|tried|we did|checked|symptoms?|since the)\b")
 
 
@@ -395,8 +518,7 @@ def units(lines: list[str]) -> list[tuple[str, bool, bool]]:
     units: list[tuple[str, bool, bool]] = []
     for line in lines:
         if LIST_ITEM.match(line) or not units:
-            units.append((line, bool(LIST_ITEM.match(line)),
-                          bool(NUMBERED_ITEM.match(line))))
+            units.append((line, bool(LIST_ITEM.match(line)), bool(NUMBERED_ITEM.match(line))))
         else:
             text, is_item, numbered = units[-1]
             units[-1] = (f"{text} {line}", is_item, numbered)

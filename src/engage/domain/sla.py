@@ -99,10 +99,15 @@ class SupportPlan:
         targets = SlaTargets(
             first_response={Severity.P1: 60, Severity.P2: 240, Severity.P3: day, Severity.P4: day},
             next_update={
-                Severity.P1: 240, Severity.P2: day, Severity.P3: 2 * day, Severity.P4: 5 * day,
+                Severity.P1: 240,
+                Severity.P2: day,
+                Severity.P3: 2 * day,
+                Severity.P4: 5 * day,
             },
             resolution={
-                Severity.P1: 24 * 60, Severity.P2: 5 * day, Severity.P3: 10 * day,
+                Severity.P1: 24 * 60,
+                Severity.P2: 5 * day,
+                Severity.P3: 10 * day,
                 Severity.P4: 20 * day,
             },
         )
@@ -191,9 +196,7 @@ def _clip(spans: list[Span], start: datetime, end: datetime) -> list[Span]:
     return [(max(a, start), min(b, end)) for a, b in spans if b > start and a < end]
 
 
-def _measure(
-    pieces: list[Span], target: int, ruler: _Ruler
-) -> tuple[float, datetime | None]:
+def _measure(pieces: list[Span], target: int, ruler: _Ruler) -> tuple[float, datetime | None]:
     """Elapsed minutes over `pieces` and the instant the target was reached, if it was."""
     elapsed, reached = 0.0, None
     for a, b in pieces:
@@ -271,8 +274,9 @@ def compute_clocks(
         raise SlaError("now is before the case was opened")
     timeline = _timeline(opened, status_changes, current)
     hours = plan.business_hours if plan.uses_business_hours(severity) else None
-    ctx = _Context(_active_spans(timeline, current), timeline[-1][1], current, _Ruler(hours),
-                   at_risk_fraction)
+    ctx = _Context(
+        _active_spans(timeline, current), timeline[-1][1], current, _Ruler(hours), at_risk_fraction
+    )
     targets = _targets(plan, severity, adjust)
     first = _optional_utc(first_response_at, "first_response_at", current)
     last = _optional_utc(last_support_update_at, "last_support_update_at", current)
@@ -280,9 +284,12 @@ def compute_clocks(
     resolved = _optional_utc(resolved_at, "resolved_at", current)
     return {
         ClockKind.FIRST_RESPONSE: _clock(
-            ClockKind.FIRST_RESPONSE, targets[ClockKind.FIRST_RESPONSE], opened, first, ctx),
+            ClockKind.FIRST_RESPONSE, targets[ClockKind.FIRST_RESPONSE], opened, first, ctx
+        ),
         ClockKind.NEXT_UPDATE: _clock(
-            ClockKind.NEXT_UPDATE, targets[ClockKind.NEXT_UPDATE], update_from, None, ctx),
+            ClockKind.NEXT_UPDATE, targets[ClockKind.NEXT_UPDATE], update_from, None, ctx
+        ),
         ClockKind.RESOLUTION: _clock(
-            ClockKind.RESOLUTION, targets[ClockKind.RESOLUTION], opened, resolved, ctx),
+            ClockKind.RESOLUTION, targets[ClockKind.RESOLUTION], opened, resolved, ctx
+        ),
     }

@@ -95,12 +95,19 @@ def set_availability(
     target = visible_user(uow, actor, user_id)  # 404 before 403
     if not may_edit(actor, target):
         raise PermissionDenied("you may not change this person's availability")
-    person_from_dict(str(user_id), {"tz": tz, "weekly": dict(weekly),
-                                    "overrides": dict(overrides)})  # validates, or raises
+    person_from_dict(
+        str(user_id), {"tz": tz, "weekly": dict(weekly), "overrides": dict(overrides)}
+    )  # validates, or raises
     now = clock.now()
     feed = _check_feed(ics_url)
-    saved = Availability(user_id=user_id, tz=tz, weekly=dict(weekly), overrides=dict(overrides),
-                         ics_url=feed, updated_at=now)
+    saved = Availability(
+        user_id=user_id,
+        tz=tz,
+        weekly=dict(weekly),
+        overrides=dict(overrides),
+        ics_url=feed,
+        updated_at=now,
+    )
     uow.sessions.replace_busy_blocks(user_id, "manual", _check_blocks(busy))
     uow.sessions.set_availability(saved)
     if feed is None:
@@ -111,13 +118,15 @@ def set_availability(
     return saved
 
 
-def import_feed(uow: UnitOfWork, now: datetime, availability: Availability, busy_feed: BusyFeed,
-                *, strict: bool) -> Availability:
+def import_feed(
+    uow: UnitOfWork, now: datetime, availability: Availability, busy_feed: BusyFeed, *, strict: bool
+) -> Availability:
     """Fetch the person's ICS feed and store its busy blocks; strict raises on failure."""
     assert availability.ics_url is not None
     try:
-        blocks = busy_feed(availability.ics_url, now - timedelta(days=1), now + FEED_HORIZON,
-                           availability.tz)
+        blocks = busy_feed(
+            availability.ics_url, now - timedelta(days=1), now + FEED_HORIZON, availability.tz
+        )
     except (OSError, ValueError) as exc:  # the feed adapters raise ValueError subclasses
         if strict:
             raise ValidationFailed(f"cannot import the calendar feed: {exc}") from exc
@@ -129,8 +138,9 @@ def import_feed(uow: UnitOfWork, now: datetime, availability: Availability, busy
     return fresh
 
 
-def refresh_feeds(uow: UnitOfWork, clock: Clock, user_ids: Iterable[int],
-                  busy_feed: BusyFeed | None) -> None:
+def refresh_feeds(
+    uow: UnitOfWork, clock: Clock, user_ids: Iterable[int], busy_feed: BusyFeed | None
+) -> None:
     """Re-import feeds older than FEED_MAX_AGE before a search (failures keep the old blocks)."""
     if busy_feed is None:
         return
@@ -143,8 +153,14 @@ def refresh_feeds(uow: UnitOfWork, clock: Clock, user_ids: Iterable[int],
             import_feed(uow, now, stored, busy_feed, strict=False)
 
 
-def people_for(uow: UnitOfWork, user_ids: Iterable[int], start: datetime, end: datetime, *,
-               exclude_session_id: int | None = None) -> dict[str, Person]:
+def people_for(
+    uow: UnitOfWork,
+    user_ids: Iterable[int],
+    start: datetime,
+    end: datetime,
+    *,
+    exclude_session_id: int | None = None,
+) -> dict[str, Person]:
     """Slot-search people (named by user id) with hours and every busy block in [start, end)."""
     ids = sorted(set(user_ids))
     blocks = uow.sessions.busy_blocks(ids, start, end)
@@ -156,8 +172,12 @@ def people_for(uow: UnitOfWork, user_ids: Iterable[int], start: datetime, end: d
             raise ValidationFailed(f"user {uid} not found")
         hours = availability_of(uow, user)
         busy = [*blocks.get(uid, []), *booked.get(uid, [])]
-        spec = {"tz": hours.tz, "weekly": dict(hours.weekly), "overrides": dict(hours.overrides),
-                "busy": [[a.isoformat(), b.isoformat()] for a, b in busy]}
+        spec = {
+            "tz": hours.tz,
+            "weekly": dict(hours.weekly),
+            "overrides": dict(hours.overrides),
+            "busy": [[a.isoformat(), b.isoformat()] for a, b in busy],
+        }
         people[str(uid)] = person_from_dict(str(uid), spec)
     return people
 
@@ -193,16 +213,22 @@ class SlotSearch:
 
     def as_json(self) -> dict[str, object]:
         """What a session stores so its booking re-check asks the same question."""
-        return {"step_minutes": self.step_minutes, "buffer_minutes": self.buffer_minutes,
-                "min_notice_minutes": self.min_notice_minutes,
-                "groups": [list(g) for g in self.groups]}
+        return {
+            "step_minutes": self.step_minutes,
+            "buffer_minutes": self.buffer_minutes,
+            "min_notice_minutes": self.min_notice_minutes,
+            "groups": [list(g) for g in self.groups],
+        }
 
 
 def required_ids(record: SessionRecord) -> list[int]:
     """User ids of the session's required participants."""
     ids = record.user_ids
-    return [ids[p.email.lower()] for p in record.session.participants
-            if p.required and p.email.lower() in ids]
+    return [
+        ids[p.email.lower()]
+        for p in record.session.participants
+        if p.required and p.email.lower() in ids
+    ]
 
 
 def group_ids(record: SessionRecord) -> list[list[int]]:
@@ -221,16 +247,23 @@ def _minutes(record: SessionRecord, key: str) -> timedelta:
     return timedelta(minutes=value if isinstance(value, int) else 0)
 
 
-def slot_query(record: SessionRecord, start: datetime, end: datetime, now: datetime,
-               step: timedelta) -> SlotQuery:
+def slot_query(
+    record: SessionRecord, start: datetime, end: datetime, now: datetime, step: timedelta
+) -> SlotQuery:
     """The session's slot query over [start, end) on a grid of ``step``."""
     buffer = _minutes(record, "buffer_minutes")
     return SlotQuery(
-        window_start=start, window_end=end, duration=record.session.duration, now=now,
+        window_start=start,
+        window_end=end,
+        duration=record.session.duration,
+        now=now,
         required=tuple(str(i) for i in required_ids(record)),
-        groups=tuple(tuple(str(i) for i in g) for g in group_ids(record)), step=step,
-        min_notice=_minutes(record, "min_notice_minutes"), buffer_before=buffer,
-        buffer_after=buffer)
+        groups=tuple(tuple(str(i) for i in g) for g in group_ids(record)),
+        step=step,
+        min_notice=_minutes(record, "min_notice_minutes"),
+        buffer_before=buffer,
+        buffer_after=buffer,
+    )
 
 
 def spread(starts: Sequence[datetime], duration: timedelta, count: int) -> list[datetime]:
@@ -249,38 +282,55 @@ def spread(starts: Sequence[datetime], duration: timedelta, count: int) -> list[
     return sorted(picked)
 
 
-def find_starts(uow: UnitOfWork, clock: Clock, record: SessionRecord, search: SlotSearch,
-                busy_feed: BusyFeed | None) -> list[datetime]:
+def find_starts(
+    uow: UnitOfWork,
+    clock: Clock,
+    record: SessionRecord,
+    search: SlotSearch,
+    busy_feed: BusyFeed | None,
+) -> list[datetime]:
     """Starts to offer for a session (its ``search`` already set); NoSlotsFound when none."""
     refresh_feeds(uow, clock, everyone(record), busy_feed)
-    query = slot_query(record, search.window_start, search.window_end, clock.now(),
-                       timedelta(minutes=search.step_minutes))
+    query = slot_query(
+        record,
+        search.window_start,
+        search.window_end,
+        clock.now(),
+        timedelta(minutes=search.step_minutes),
+    )
     if not (query.required or query.groups):
         raise ValidationFailed("the session has nobody whose time could be checked")
     margin = query.buffer_before + timedelta(days=1)
-    people = people_for(uow, everyone(record), search.window_start - margin,
-                        search.window_end + margin, exclude_session_id=record.id)
+    people = people_for(
+        uow,
+        everyone(record),
+        search.window_start - margin,
+        search.window_end + margin,
+        exclude_session_id=record.id,
+    )
     starts = find_slots(people, query)
     if not starts:
         raise NoSlotsFound("no time in that window suits everyone needed; widen the search")
     return spread(starts, record.session.duration, search.count)
 
 
-def recheck(uow: UnitOfWork, record: SessionRecord, start: datetime,
-            now: datetime) -> tuple[SlotQuery, dict[str, Person]]:
+def recheck(
+    uow: UnitOfWork, record: SessionRecord, start: datetime, now: datetime
+) -> tuple[SlotQuery, dict[str, Person]]:
     """Raise SlotUnavailable unless ``start`` still suits everyone (call under the lock)."""
-    query = slot_query(record, start, start + record.session.duration, now,
-                       record.session.duration)
+    query = slot_query(record, start, start + record.session.duration, now, record.session.duration)
     margin = query.buffer_before + query.buffer_after + timedelta(days=1)
-    people = people_for(uow, everyone(record), start - margin, start + margin,
-                        exclude_session_id=record.id)
+    people = people_for(
+        uow, everyone(record), start - margin, start + margin, exclude_session_id=record.id
+    )
     if query.required or query.groups:
         ensure_slot_free(people, query, start)
     return query, people
 
 
-def first_free(people: Mapping[str, Person], query: SlotQuery, start: datetime,
-               group: Sequence[int]) -> int | None:
+def first_free(
+    people: Mapping[str, Person], query: SlotQuery, start: datetime, group: Sequence[int]
+) -> int | None:
     """The first member of ``group`` free at ``start``, if any."""
     for uid in group:
         if is_slot_free(people, replace(query, required=(str(uid),), groups=()), start):

@@ -86,8 +86,13 @@ def refresh_case_sla(uow: UnitOfWork, clock: Clock, case: Case) -> None:
     org = uow.orgs.get(case.org_id)
     assert org is not None and case.id is not None
     uow.flush()
-    refresh_sla(case, plan_from_dict(org.plan), uow.cases.status_history(case.id), clock.now(),
-                policy_adjust(org.policy, Severity(case.severity)))
+    refresh_sla(
+        case,
+        plan_from_dict(org.plan),
+        uow.cases.status_history(case.id),
+        clock.now(),
+        policy_adjust(org.policy, Severity(case.severity)),
+    )
 
 
 def _check_environment(
@@ -227,7 +232,10 @@ def get_case(uow: UnitOfWork, clock: Clock, *, actor: User, case_id: int) -> Cas
     assert org is not None
     internal = actor.is_support
     clocks = clocks_for(
-        case, plan_from_dict(org.plan), uow.cases.status_history(case_id), clock.now(),
+        case,
+        plan_from_dict(org.plan),
+        uow.cases.status_history(case_id),
+        clock.now(),
         policy_adjust(org.policy, Severity(case.severity)),
     )
     view = CaseView(
@@ -435,9 +443,7 @@ def assign_case(
             raise ValidationFailed(f"user {uid} is not a support engineer")
     assert case.id is not None
     if assignee_id != case.assignee_id:
-        record_event(
-            uow, clock, case, actor, "assigned", **_from(case.assignee_id), to=assignee_id
-        )
+        record_event(uow, clock, case, actor, "assigned", **_from(case.assignee_id), to=assignee_id)
         case.assignee_id = assignee_id
     if engineer_ids is not None and sorted(set(engineer_ids)) != uow.cases.engineers(case.id):
         uow.cases.set_engineers(case.id, engineer_ids)

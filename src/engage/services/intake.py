@@ -92,8 +92,9 @@ def size_cap(kind: str | None) -> int:
         return int(MAX_CAP)
 
 
-def upload_target(uow: UnitOfWork, clock: Clock, *, actor: User, case_id: int, kind: str,
-                  row_id: int | None) -> Target:
+def upload_target(
+    uow: UnitOfWork, clock: Clock, *, actor: User, case_id: int, kind: str, row_id: int | None
+) -> Target:
     """Check, before any byte is read, that `actor` may upload `kind` to this case and row."""
     case = visible_case(uow, actor, case_id)
     info = kind_info(kind)
@@ -103,8 +104,9 @@ def upload_target(uow: UnitOfWork, clock: Clock, *, actor: User, case_id: int, k
     raw = policy.stores_raw
     if not policy.allows_kind(info.kind.value):
         # a named contact's break-glass approval lets this kind through on this case
-        if not artifact_allowed(uow, clock, org_policy=org.policy, case_id=case_id,
-                                kind=info.kind.value):
+        if not artifact_allowed(
+            uow, clock, org_policy=org.policy, case_id=case_id, kind=info.kind.value
+        ):
             raise UploadRejected(policy.refusal(info.kind.value))
         raw = True
     if not case.is_open:
@@ -117,8 +119,9 @@ def upload_target(uow: UnitOfWork, clock: Clock, *, actor: User, case_id: int, k
         request = uow.intake.get_request(row.request_id)
         assert request is not None
         if request.kind != info.kind.value:
-            raise ValidationFailed(f"request row {row_id} asks for {request.kind}, "
-                                   f"not {info.kind.value}")
+            raise ValidationFailed(
+                f"request row {row_id} asks for {request.kind}, not {info.kind.value}"
+            )
         if row.status == RowStatus.WAIVED:
             raise Conflict(f"request row {row_id} was waived; support no longer needs it")
     return Target(case, info.kind, size_cap(info.kind.value), row, raw)
@@ -128,16 +131,30 @@ def _only_open_row(uow: UnitOfWork, case: Case, kind: ArtifactKind) -> int | Non
     """The one open row asking for `kind`, so `engage collect --upload` answers it."""
     assert case.id is not None
     kinds = {r.id: r.kind for r in uow.intake.requests(case.id)}
-    open_rows = [r.id for r in uow.intake.rows(case.id)
-                 if kinds.get(r.request_id) == kind.value
-                 and r.status in (RowStatus.REQUESTED, RowStatus.REJECTED)]
+    open_rows = [
+        r.id
+        for r in uow.intake.rows(case.id)
+        if kinds.get(r.request_id) == kind.value
+        and r.status in (RowStatus.REQUESTED, RowStatus.REJECTED)
+    ]
     return open_rows[0] if len(open_rows) == 1 else None
 
 
-def accept_upload(uow: UnitOfWork, clock: Clock, store: ObjectStore, jobs: JobQueue, *,
-                  actor: User, case_id: int, kind: str, row_id: int | None, upload: Spooled,
-                  scratch: Path, idempotency_key: str | None = None,
-                  upload_id: str | None = None) -> ArtifactRecord:
+def accept_upload(
+    uow: UnitOfWork,
+    clock: Clock,
+    store: ObjectStore,
+    jobs: JobQueue,
+    *,
+    actor: User,
+    case_id: int,
+    kind: str,
+    row_id: int | None,
+    upload: Spooled,
+    scratch: Path,
+    idempotency_key: str | None = None,
+    upload_id: str | None = None,
+) -> ArtifactRecord:
     """Validate, sanitise and store a spooled upload; record it and queue its analysis.
 
     `upload_id` names the chunked upload session this completes (closed in the same commit).
@@ -156,8 +173,9 @@ def accept_upload(uow: UnitOfWork, clock: Clock, store: ObjectStore, jobs: JobQu
         shutil.rmtree(work, ignore_errors=True)
     remember_key(uow, actor, idempotency_key, "artifact:upload", digest, art.id)
     if upload_id is not None:
-        uow.intake.update_upload(upload_id, status="completed", artifact_id=art.id,
-                                 updated_at=clock.now())
+        uow.intake.update_upload(
+            upload_id, status="completed", artifact_id=art.id, updated_at=clock.now()
+        )
     uow.commit()
     if art.analyzable:
         jobs.enqueue("analyze_artifact", artifact_id=art.id)
@@ -169,12 +187,25 @@ def _mkdir(path: Path) -> Path:
     return path
 
 
-def _prepare_and_store(uow: UnitOfWork, clock: Clock, store: ObjectStore, target: Target,
-                       actor: User, upload: Spooled, work: Path) -> ArtifactRecord:
+def _prepare_and_store(
+    uow: UnitOfWork,
+    clock: Clock,
+    store: ObjectStore,
+    target: Target,
+    actor: User,
+    upload: Spooled,
+    work: Path,
+) -> ArtifactRecord:
     name = upload.name or f"{target.kind.value}"
     try:
-        prepared = prepare_artifact(target.kind, upload.path, original_name=name, scratch=work,
-                                    allow_raw=target.allow_raw, redactor=Redactor())
+        prepared = prepare_artifact(
+            target.kind,
+            upload.path,
+            original_name=name,
+            scratch=work,
+            allow_raw=target.allow_raw,
+            redactor=Redactor(),
+        )
     except ArtifactRejected as exc:
         _record_rejection(uow, clock, target, actor, name, exc.reason)
         raise UploadRejected(exc.reason) from None
@@ -184,48 +215,101 @@ def _prepare_and_store(uow: UnitOfWork, clock: Clock, store: ObjectStore, target
     with Path(prepared.stored_path).open("rb") as fh:
         stored = store.put_content(fh)
     art = uow.intake.add_artifact(
-        case_id=case.id, row_id=target.row.id if target.row else None, kind=target.kind.value,
-        content_key=stored.key, size=stored.size, original_name=name[:255],
-        summary=dict(prepared.summary), redaction=dict(prepared.redaction or {}),
-        status="queued" if prepared.analyzable else "stored", analysis_error="",
-        analyzable=bool(prepared.analyzable), uploaded_by=actor.id, uploaded_at=clock.now())
-    record_event(uow, clock, case, actor, "artifact_uploaded", artifact_id=art.id,
-                 artifact_kind=art.kind, name=art.original_name, size=art.size,
-                 row_id=art.row_id)
+        case_id=case.id,
+        row_id=target.row.id if target.row else None,
+        kind=target.kind.value,
+        content_key=stored.key,
+        size=stored.size,
+        original_name=name[:255],
+        summary=dict(prepared.summary),
+        redaction=dict(prepared.redaction or {}),
+        status="queued" if prepared.analyzable else "stored",
+        analysis_error="",
+        analyzable=bool(prepared.analyzable),
+        uploaded_by=actor.id,
+        uploaded_at=clock.now(),
+    )
+    record_event(
+        uow,
+        clock,
+        case,
+        actor,
+        "artifact_uploaded",
+        artifact_id=art.id,
+        artifact_kind=art.kind,
+        name=art.original_name,
+        size=art.size,
+        row_id=art.row_id,
+    )
     if target.row is not None:
         done = RowStatus.RECEIVED if target.kind in NEEDS_A_LOOK else RowStatus.VALIDATED
         set_row_status(uow, clock, case, target.row, done, actor=actor)
     return art
 
 
-def _keep_findings(uow: UnitOfWork, clock: Clock, target: Target, actor: User, name: str,
-                   prepared: Prepared) -> ArtifactRecord:
+def _keep_findings(
+    uow: UnitOfWork, clock: Clock, target: Target, actor: User, name: str, prepared: Prepared
+) -> ArtifactRecord:
     """Shared findings: keep them on the case and store no file (content_key stays empty)."""
     case = target.case
     doc = json.loads(Path(prepared.stored_path).read_text())
     art = uow.intake.add_artifact(
-        case_id=case.id, row_id=target.row.id if target.row else None, kind=target.kind.value,
-        content_key="", size=0, original_name=name[:255], summary=dict(prepared.summary),
-        redaction=dict(prepared.redaction or {}), status="analyzed", analysis_error="",
-        analyzable=False, uploaded_by=actor.id, uploaded_at=clock.now())
+        case_id=case.id,
+        row_id=target.row.id if target.row else None,
+        kind=target.kind.value,
+        content_key="",
+        size=0,
+        original_name=name[:255],
+        summary=dict(prepared.summary),
+        redaction=dict(prepared.redaction or {}),
+        status="analyzed",
+        analysis_error="",
+        analyzable=False,
+        uploaded_by=actor.id,
+        uploaded_at=clock.now(),
+    )
     findings: list[Mapping[str, Any]] = [_finding_row(f) for f in doc["findings"]]
     uow.intake.replace_findings(art.id, art.case_id, findings)
-    record_event(uow, clock, case, actor, "findings_shared", artifact_id=art.id,
-                 findings=len(findings), row_id=art.row_id)
+    record_event(
+        uow,
+        clock,
+        case,
+        actor,
+        "findings_shared",
+        artifact_id=art.id,
+        findings=len(findings),
+        row_id=art.row_id,
+    )
     if target.row is not None:
         set_row_status(uow, clock, case, target.row, RowStatus.VALIDATED, actor=actor)
     return art
 
 
-def _record_rejection(uow: UnitOfWork, clock: Clock, target: Target, actor: User, name: str,
-                      reason: str) -> None:
+def _record_rejection(
+    uow: UnitOfWork, clock: Clock, target: Target, actor: User, name: str, reason: str
+) -> None:
     """Keep the rejection (row status and reason, or an event) even though the upload fails."""
     if target.row is not None:
-        set_row_status(uow, clock, target.case, target.row, RowStatus.REJECTED, actor=None,
-                       reason=f"{name}: {reason}")
+        set_row_status(
+            uow,
+            clock,
+            target.case,
+            target.row,
+            RowStatus.REJECTED,
+            actor=None,
+            reason=f"{name}: {reason}",
+        )
     else:
-        record_event(uow, clock, target.case, actor, "artifact_rejected",
-                     artifact_kind=target.kind.value, name=name, reason=reason)
+        record_event(
+            uow,
+            clock,
+            target.case,
+            actor,
+            "artifact_rejected",
+            artifact_kind=target.kind.value,
+            name=name,
+            reason=reason,
+        )
     uow.commit()
 
 
@@ -237,29 +321,50 @@ def case_artifact(uow: UnitOfWork, case: Case, artifact_id: int) -> ArtifactReco
     return art
 
 
-def open_download(uow: UnitOfWork, clock: Clock, store: ObjectStore, *, actor: User,
-                  case_id: int, artifact_id: int) -> tuple[ArtifactRecord, BinaryIO]:
+def open_download(
+    uow: UnitOfWork,
+    clock: Clock,
+    store: ObjectStore,
+    *,
+    actor: User,
+    case_id: int,
+    artifact_id: int,
+) -> tuple[ArtifactRecord, BinaryIO]:
     """Open an artifact for `actor` (support, or the uploading organisation), audited."""
     case = visible_case(uow, actor, case_id)
     art = case_artifact(uow, case, artifact_id)
     if art.deleted_at is not None:
-        raise ArtifactGone(f"artifact {artifact_id} was deleted on "
-                           f"{art.deleted_at:%Y-%m-%d} (retention)")
+        raise ArtifactGone(
+            f"artifact {artifact_id} was deleted on {art.deleted_at:%Y-%m-%d} (retention)"
+        )
     if not art.content_key:
-        raise ArtifactGone(f"artifact {artifact_id} holds shared findings only; they are on the "
-                           "case and no file was ever stored")
+        raise ArtifactGone(
+            f"artifact {artifact_id} holds shared findings only; they are on the "
+            "case and no file was ever stored"
+        )
     org = uow.orgs.get(case.org_id)
     assert org is not None
     if actor.is_support and not policy_from_dict(org.policy).support_may_download:
-        raise PermissionDenied("this organisation's policy does not let support download "
-                               "artifacts; use the findings on the case")
+        raise PermissionDenied(
+            "this organisation's policy does not let support download "
+            "artifacts; use the findings on the case"
+        )
     handle = store.open(art.content_key)
     uow.intake.add_download(art.id, actor.id, clock.now())
-    record_event(uow, clock, case, actor, "artifact_downloaded", artifact_id=art.id,
-                 name=art.original_name)
-    record_audit(uow, clock, org_id=case.org_id, actor=actor, kind="artifact_downloaded",
-                 case_id=case.id, artifact_id=art.id, artifact_kind=art.kind,
-                 name=art.original_name)
+    record_event(
+        uow, clock, case, actor, "artifact_downloaded", artifact_id=art.id, name=art.original_name
+    )
+    record_audit(
+        uow,
+        clock,
+        org_id=case.org_id,
+        actor=actor,
+        kind="artifact_downloaded",
+        case_id=case.id,
+        artifact_id=art.id,
+        artifact_kind=art.kind,
+        name=art.original_name,
+    )
     uow.commit()
     return art, handle
 
@@ -276,8 +381,9 @@ def stream_chunks(handle: BinaryIO, size: int = 1 << 20) -> Iterator[bytes]:
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
-def analyze_artifact(uow: UnitOfWork, clock: Clock, store: ObjectStore, *, artifact_id: int,
-                     scratch: Path) -> None:
+def analyze_artifact(
+    uow: UnitOfWork, clock: Clock, store: ObjectStore, *, artifact_id: int, scratch: Path
+) -> None:
     """Run the analyzer on a stored artifact and attach its findings to the case."""
     art = uow.intake.get_artifact(artifact_id)
     if art is None or art.deleted_at is not None or not art.analyzable:
@@ -293,8 +399,16 @@ def analyze_artifact(uow: UnitOfWork, clock: Clock, store: ObjectStore, *, artif
         findings: list[Mapping[str, Any]] = [_finding_row(f) for f in report["findings"]]
     except (AnalyzeError, OSError, ValueError) as exc:
         uow.intake.update_artifact(art.id, status="failed", analysis_error=str(exc)[:2000])
-        record_event(uow, clock, case, None, "analysis_failed", artifact_id=art.id,
-                     internal=True, error=str(exc)[:500])
+        record_event(
+            uow,
+            clock,
+            case,
+            None,
+            "analysis_failed",
+            artifact_id=art.id,
+            internal=True,
+            error=str(exc)[:500],
+        )
         uow.commit()
         return
     finally:
@@ -302,17 +416,31 @@ def analyze_artifact(uow: UnitOfWork, clock: Clock, store: ObjectStore, *, artif
     uow.intake.replace_findings(art.id, art.case_id, findings)
     uow.intake.update_artifact(art.id, status="analyzed", analysis_error="")
     worst = sorted({f["severity"] for f in findings})
-    record_event(uow, clock, case, None, "analysis_finished", artifact_id=art.id,
-                 name=art.original_name, findings=len(findings), severities=worst)
+    record_event(
+        uow,
+        clock,
+        case,
+        None,
+        "analysis_finished",
+        artifact_id=art.id,
+        name=art.original_name,
+        findings=len(findings),
+        severities=worst,
+    )
     uow.commit()
 
 
 def _finding_row(f: dict[str, Any]) -> dict[str, Any]:
-    return {"rule_id": str(f["rule_id"])[:100], "category": str(f["category"])[:64],
-            "severity": str(f["severity"])[:16], "title": str(f["title"])[:300],
-            "explanation": str(f.get("explanation", "")),
-            "remediation": str(f.get("remediation", "")),
-            "evidence": list(f.get("evidence", []))[:20], "count": int(f.get("count", 0))}
+    return {
+        "rule_id": str(f["rule_id"])[:100],
+        "category": str(f["category"])[:64],
+        "severity": str(f["severity"])[:16],
+        "title": str(f["title"])[:300],
+        "explanation": str(f.get("explanation", "")),
+        "remediation": str(f.get("remediation", "")),
+        "evidence": list(f.get("evidence", []))[:20],
+        "count": int(f.get("count", 0)),
+    }
 
 
 def apply_retention(uow: UnitOfWork, clock: Clock, store: ObjectStore) -> int:
@@ -326,14 +454,22 @@ def apply_retention(uow: UnitOfWork, clock: Clock, store: ObjectStore) -> int:
         except ValidationFailed:
             days = 30
         for art in uow.intake.expired_artifacts(org.id, now - timedelta(days=days)):
-            if art.content_key and not uow.intake.key_in_use(art.content_key,
-                                                             except_id=art.id):
+            if art.content_key and not uow.intake.key_in_use(art.content_key, except_id=art.id):
                 store.delete(art.content_key)
             uow.intake.update_artifact(art.id, deleted_at=now, status="deleted")
             case = uow.cases.get(art.case_id)
             assert case is not None
-            record_event(uow, clock, case, None, "artifact_deleted", artifact_id=art.id,
-                         name=art.original_name, reason="retention", retention_days=days)
+            record_event(
+                uow,
+                clock,
+                case,
+                None,
+                "artifact_deleted",
+                artifact_id=art.id,
+                name=art.original_name,
+                reason="retention",
+                retention_days=days,
+            )
             uow.commit()
             deleted += 1
     return deleted
@@ -358,8 +494,18 @@ def part_path(scratch: Path, upload_id: str) -> Path:
     return scratch / "uploads" / f"{upload_id}.part"
 
 
-def start_upload(uow: UnitOfWork, clock: Clock, *, actor: User, case_id: int, kind: str,
-                 size: int, name: str, row_id: int | None, scratch: Path) -> UploadSession:
+def start_upload(
+    uow: UnitOfWork,
+    clock: Clock,
+    *,
+    actor: User,
+    case_id: int,
+    kind: str,
+    size: int,
+    name: str,
+    row_id: int | None,
+    scratch: Path,
+) -> UploadSession:
     """Open a resumable upload of `size` bytes; chunks then arrive with Content-Range."""
     target = upload_target(uow, clock, actor=actor, case_id=case_id, kind=kind, row_id=row_id)
     if size <= 0:
@@ -369,9 +515,19 @@ def start_upload(uow: UnitOfWork, clock: Clock, *, actor: User, case_id: int, ki
     now = clock.now()
     assert actor.id is not None
     session = uow.intake.add_upload(
-        id=uuid.uuid4().hex, case_id=case_id, row_id=row_id, kind=target.kind.value,
-        original_name=os.path.basename(name.replace("\\", "/"))[:255], size=size, received=0,
-        status="open", artifact_id=None, created_by=actor.id, created_at=now, updated_at=now)
+        id=uuid.uuid4().hex,
+        case_id=case_id,
+        row_id=row_id,
+        kind=target.kind.value,
+        original_name=os.path.basename(name.replace("\\", "/"))[:255],
+        size=size,
+        received=0,
+        status="open",
+        artifact_id=None,
+        created_by=actor.id,
+        created_at=now,
+        updated_at=now,
+    )
     path = part_path(scratch, session.id)
     _mkdir(path.parent)
     path.touch()
@@ -379,8 +535,7 @@ def start_upload(uow: UnitOfWork, clock: Clock, *, actor: User, case_id: int, ki
     return session
 
 
-def upload_session(uow: UnitOfWork, *, actor: User, case_id: int,
-                   upload_id: str) -> UploadSession:
+def upload_session(uow: UnitOfWork, *, actor: User, case_id: int, upload_id: str) -> UploadSession:
     """An upload session of this case that `actor` may use (its creator, or support)."""
     case = visible_case(uow, actor, case_id)
     session = uow.intake.get_upload(upload_id)
@@ -389,15 +544,18 @@ def upload_session(uow: UnitOfWork, *, actor: User, case_id: int,
     return session
 
 
-def check_chunk(uow: UnitOfWork, *, actor: User, case_id: int, upload_id: str, start: int,
-                end: int, total: int) -> UploadSession:
+def check_chunk(
+    uow: UnitOfWork, *, actor: User, case_id: int, upload_id: str, start: int, end: int, total: int
+) -> UploadSession:
     """Refuse a chunk that does not continue the upload (bytes start-end of total)."""
     session = upload_session(uow, actor=actor, case_id=case_id, upload_id=upload_id)
     if session.status != "open":
         raise Conflict(f"upload {upload_id} is {session.status}")
     if total != session.size or not 0 <= start <= end < total:
-        raise ValidationFailed(f"Content-Range must lie within the {session.size} bytes "
-                               "announced when the upload started")
+        raise ValidationFailed(
+            f"Content-Range must lie within the {session.size} bytes "
+            "announced when the upload started"
+        )
     if start > session.received:
         raise Conflict(f"upload {upload_id} has {session.received} bytes; send from there")
     if end - start + 1 > CHUNK_MAX:
@@ -417,9 +575,17 @@ def record_chunk(uow: UnitOfWork, clock: Clock, *, upload_id: str, end: int) -> 
     return found
 
 
-def complete_upload(uow: UnitOfWork, clock: Clock, store: ObjectStore, jobs: JobQueue, *,
-                    actor: User, case_id: int, upload_id: str,
-                    scratch: Path) -> ArtifactRecord:
+def complete_upload(
+    uow: UnitOfWork,
+    clock: Clock,
+    store: ObjectStore,
+    jobs: JobQueue,
+    *,
+    actor: User,
+    case_id: int,
+    upload_id: str,
+    scratch: Path,
+) -> ArtifactRecord:
     """Turn a fully received upload into an artifact (again: the same artifact)."""
     session = upload_session(uow, actor=actor, case_id=case_id, upload_id=upload_id)
     if session.status == "completed" and session.artifact_id is not None:
@@ -429,16 +595,28 @@ def complete_upload(uow: UnitOfWork, clock: Clock, store: ObjectStore, jobs: Job
     if session.status != "open":
         raise Conflict(f"upload {upload_id} is {session.status}")
     if session.received != session.size:
-        raise Conflict(f"upload {upload_id} has {session.received} of {session.size} bytes; "
-                       "send the rest first")
+        raise Conflict(
+            f"upload {upload_id} has {session.received} of {session.size} bytes; "
+            "send the rest first"
+        )
     path = part_path(scratch, upload_id)
     if not path.is_file() or path.stat().st_size != session.size:
         raise Conflict(f"the bytes of upload {upload_id} are gone; start the upload again")
     spooled = Spooled(path, session.size, file_sha256(path), session.original_name)
     try:
-        art = accept_upload(uow, clock, store, jobs, actor=actor, case_id=case_id,
-                            kind=session.kind, row_id=session.row_id, upload=spooled,
-                            scratch=scratch, upload_id=upload_id)
+        art = accept_upload(
+            uow,
+            clock,
+            store,
+            jobs,
+            actor=actor,
+            case_id=case_id,
+            kind=session.kind,
+            row_id=session.row_id,
+            upload=spooled,
+            scratch=scratch,
+            upload_id=upload_id,
+        )
     except UploadRejected:
         uow.intake.update_upload(upload_id, status="rejected", updated_at=clock.now())
         uow.commit()
@@ -448,8 +626,9 @@ def complete_upload(uow: UnitOfWork, clock: Clock, store: ObjectStore, jobs: Job
     return art
 
 
-def abort_upload(uow: UnitOfWork, clock: Clock, *, actor: User, case_id: int, upload_id: str,
-                 scratch: Path) -> None:
+def abort_upload(
+    uow: UnitOfWork, clock: Clock, *, actor: User, case_id: int, upload_id: str, scratch: Path
+) -> None:
     """Give up an open upload and free its scratch space."""
     session = upload_session(uow, actor=actor, case_id=case_id, upload_id=upload_id)
     if session.status == "open":

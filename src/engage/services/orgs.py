@@ -15,8 +15,15 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 CUSTOMER_ROLES = {Role.CUSTOMER_MEMBER, Role.CUSTOMER_ADMIN}
 
 
-def create_org(uow: UnitOfWork, clock: Clock, *, actor: User | None, slug: str, name: str,
-               plan: dict[str, object] | None = None) -> Organisation:
+def create_org(
+    uow: UnitOfWork,
+    clock: Clock,
+    *,
+    actor: User | None,
+    slug: str,
+    name: str,
+    plan: dict[str, object] | None = None,
+) -> Organisation:
     """Create a customer organisation (support managers; actor None for the operator's CLI)."""
     if actor is not None:
         require_role(actor, {Role.SUPPORT_MANAGER}, "create organisations")
@@ -26,8 +33,11 @@ def create_org(uow: UnitOfWork, clock: Clock, *, actor: User | None, slug: str, 
         raise ValidationFailed("name must be 1-200 characters")
     if uow.orgs.by_slug(slug):
         raise Conflict(f"organisation {slug!r} already exists")
-    org = uow.orgs.add(Organisation(slug=slug, name=name.strip(), plan=plan or {}, policy={},
-                                    created_at=clock.now()))
+    org = uow.orgs.add(
+        Organisation(
+            slug=slug, name=name.strip(), plan=plan or {}, policy={}, created_at=clock.now()
+        )
+    )
     uow.commit()
     return org
 
@@ -63,8 +73,15 @@ def add_environment(uow: UnitOfWork, *, actor: User | None, org_id: int, name: s
     return env
 
 
-def add_instance(uow: UnitOfWork, *, actor: User | None, environment_id: int, cluster: str,
-                 namespace: str = "kubecost", version: str = "") -> Instance:
+def add_instance(
+    uow: UnitOfWork,
+    *,
+    actor: User | None,
+    environment_id: int,
+    cluster: str,
+    namespace: str = "kubecost",
+    version: str = "",
+) -> Instance:
     """Register a Kubecost install in an environment."""
     env = uow.orgs.get_environment(environment_id)
     if env is None or (actor is not None and not actor.can_see_org(env.org_id)):
@@ -74,18 +91,36 @@ def add_instance(uow: UnitOfWork, *, actor: User | None, environment_id: int, cl
     if not cluster or len(cluster) > 200 or len(namespace) > 200:
         raise ValidationFailed("cluster and namespace must be 1-200 characters")
     assert env.id is not None
-    if any(i.environment_id == env.id and i.cluster == cluster and i.namespace == namespace
-           for i in uow.orgs.instances(env.org_id)):
+    if any(
+        i.environment_id == env.id and i.cluster == cluster and i.namespace == namespace
+        for i in uow.orgs.instances(env.org_id)
+    ):
         raise Conflict(f"instance {cluster}/{namespace} is already registered in {env.name}")
-    inst = uow.orgs.add_instance(Instance(org_id=env.org_id, environment_id=env.id,
-                                          cluster=cluster, namespace=namespace, version=version))
+    inst = uow.orgs.add_instance(
+        Instance(
+            org_id=env.org_id,
+            environment_id=env.id,
+            cluster=cluster,
+            namespace=namespace,
+            version=version,
+        )
+    )
     uow.commit()
     return inst
 
 
-def create_user(uow: UnitOfWork, clock: Clock, *, actor: User | None, email: str, name: str,
-                role: Role, org_id: int | None, password: str | None = None,
-                tz: str = "UTC") -> User:
+def create_user(
+    uow: UnitOfWork,
+    clock: Clock,
+    *,
+    actor: User | None,
+    email: str,
+    name: str,
+    role: Role,
+    org_id: int | None,
+    password: str | None = None,
+    tz: str = "UTC",
+) -> User:
     """Add a person: customer admins add people to their own org; support managers anyone."""
     role = Role(role)
     if actor is not None and not actor.is_support:
@@ -105,9 +140,17 @@ def create_user(uow: UnitOfWork, clock: Clock, *, actor: User | None, email: str
         raise ValidationFailed(f"{email!r} is not an e-mail address")
     if uow.users.by_email(email):
         raise Conflict(f"a user with e-mail {email} already exists")
-    user = uow.users.add(User(email=email.lower(), name=name.strip() or email, role=role,
-                              org_id=org_id, tz=tz, created_at=clock.now(),
-                              password_hash=hash_password(password) if password else ""))
+    user = uow.users.add(
+        User(
+            email=email.lower(),
+            name=name.strip() or email,
+            role=role,
+            org_id=org_id,
+            tz=tz,
+            created_at=clock.now(),
+            password_hash=hash_password(password) if password else "",
+        )
+    )
     uow.commit()
     return user
 

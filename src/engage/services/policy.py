@@ -24,15 +24,40 @@ from engage.services.cases import record_event, refresh_case_sla
 from engage.services.ports import AuditEntry, BreakGlassApproval, CaseQuery, Clock, UnitOfWork
 
 BREAK_GLASS_DAYS = 7
-EDITABLE = {"data_sharing", "screen_sharing", "recording", "meeting_tools", "retention_days",
-            "support_may_download", "break_glass_contacts", "adjustments", "custom_meeting_url"}
+EDITABLE = {
+    "data_sharing",
+    "screen_sharing",
+    "recording",
+    "meeting_tools",
+    "retention_days",
+    "support_may_download",
+    "break_glass_contacts",
+    "adjustments",
+    "custom_meeting_url",
+}
 
 
-def record_audit(uow: UnitOfWork, clock: Clock, *, org_id: int, actor: User | None, kind: str,
-                 case_id: int | None = None, **data: Any) -> None:
+def record_audit(
+    uow: UnitOfWork,
+    clock: Clock,
+    *,
+    org_id: int,
+    actor: User | None,
+    kind: str,
+    case_id: int | None = None,
+    **data: Any,
+) -> None:
     """Append to the organisation's audit trail (no commit: part of the caller's unit)."""
-    uow.audit.add(AuditEntry(org_id=org_id, kind=kind, created_at=clock.now(),
-                             actor_id=actor.id if actor else None, case_id=case_id, data=data))
+    uow.audit.add(
+        AuditEntry(
+            org_id=org_id,
+            kind=kind,
+            created_at=clock.now(),
+            actor_id=actor.id if actor else None,
+            case_id=case_id,
+            data=data,
+        )
+    )
 
 
 def get_policy(uow: UnitOfWork, *, actor: User, org_id: int) -> SecurityPolicy:
@@ -40,8 +65,9 @@ def get_policy(uow: UnitOfWork, *, actor: User, org_id: int) -> SecurityPolicy:
     return policy_from_dict(visible_org(uow, actor, org_id).policy)
 
 
-def set_policy(uow: UnitOfWork, clock: Clock, *, actor: User, org_id: int,
-               changes: dict[str, Any]) -> SecurityPolicy:
+def set_policy(
+    uow: UnitOfWork, clock: Clock, *, actor: User, org_id: int, changes: dict[str, Any]
+) -> SecurityPolicy:
     """Change the policy (the organisation's admin); audited; open cases' SLA targets follow."""
     org = visible_org(uow, actor, org_id)
     if actor.is_support:
@@ -66,8 +92,15 @@ def _refresh_open_cases(uow: UnitOfWork, clock: Clock, org_id: int) -> None:
     """Recompute stored SLA projections of the org's open cases under the new policy."""
     offset = 0
     while True:
-        page, _ = uow.cases.query(CaseQuery(org_ids=(org_id,), statuses=tuple(OPEN_STATUSES),
-                                            limit=200, offset=offset, sort="created"))
+        page, _ = uow.cases.query(
+            CaseQuery(
+                org_ids=(org_id,),
+                statuses=tuple(OPEN_STATUSES),
+                limit=200,
+                offset=offset,
+                sort="created",
+            )
+        )
         for case in page:
             refresh_case_sla(uow, clock, case)  # targets changed; the case itself did not
         if len(page) < 200:
@@ -75,8 +108,9 @@ def _refresh_open_cases(uow: UnitOfWork, clock: Clock, org_id: int) -> None:
         offset += 200
 
 
-def approve_break_glass(uow: UnitOfWork, clock: Clock, *, actor: User, case_id: int, kind: str,
-                        reason: str) -> BreakGlassApproval:
+def approve_break_glass(
+    uow: UnitOfWork, clock: Clock, *, actor: User, case_id: int, kind: str, reason: str
+) -> BreakGlassApproval:
     """A named contact lets `kind` through on one case for a week, above the policy."""
     case = visible_case(uow, actor, case_id)
     org = visible_org(uow, actor, case.org_id)
@@ -91,21 +125,43 @@ def approve_break_glass(uow: UnitOfWork, clock: Clock, *, actor: User, case_id: 
         raise ValidationFailed("give a reason of 10-2000 characters")
     now = clock.now()
     assert case.id is not None
-    approval = BreakGlassApproval(org_id=case.org_id, case_id=case.id, kind=kind,
-                                  approved_by=actor.id, reason=reason.strip(), created_at=now,
-                                  expires_at=now + timedelta(days=BREAK_GLASS_DAYS))
+    approval = BreakGlassApproval(
+        org_id=case.org_id,
+        case_id=case.id,
+        kind=kind,
+        approved_by=actor.id,
+        reason=reason.strip(),
+        created_at=now,
+        expires_at=now + timedelta(days=BREAK_GLASS_DAYS),
+    )
     uow.audit.add_approval(approval)
-    record_audit(uow, clock, org_id=case.org_id, actor=actor, kind="break_glass_approved",
-                 case_id=case.id, artifact_kind=kind, reason=approval.reason,
-                 expires_at=approval.expires_at.isoformat())
-    record_event(uow, clock, case, actor, "break_glass", artifact_kind=kind,
-                 expires_at=approval.expires_at.isoformat())
+    record_audit(
+        uow,
+        clock,
+        org_id=case.org_id,
+        actor=actor,
+        kind="break_glass_approved",
+        case_id=case.id,
+        artifact_kind=kind,
+        reason=approval.reason,
+        expires_at=approval.expires_at.isoformat(),
+    )
+    record_event(
+        uow,
+        clock,
+        case,
+        actor,
+        "break_glass",
+        artifact_kind=kind,
+        expires_at=approval.expires_at.isoformat(),
+    )
     uow.commit()
     return approval
 
 
-def artifact_allowed(uow: UnitOfWork, clock: Clock, *, org_policy: dict[str, Any] | None,
-                     case_id: int, kind: str) -> bool:
+def artifact_allowed(
+    uow: UnitOfWork, clock: Clock, *, org_policy: dict[str, Any] | None, case_id: int, kind: str
+) -> bool:
     """Whether the policy, or a live break-glass approval on this case, allows `kind`."""
     if policy_from_dict(org_policy).allows_kind(kind):
         return True
@@ -113,24 +169,47 @@ def artifact_allowed(uow: UnitOfWork, clock: Clock, *, org_policy: dict[str, Any
     return any(a.kind == kind and a.expires_at > now for a in uow.audit.approvals(case_id))
 
 
-def export_audit(uow: UnitOfWork, *, actor: User, org_id: int, fmt: str,
-                 since: datetime | None = None, until: datetime | None = None) -> str:
+def export_audit(
+    uow: UnitOfWork,
+    *,
+    actor: User,
+    org_id: int,
+    fmt: str,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> str:
     """The audit trail as CSV or JSON (support managers)."""
     visible_org(uow, actor, org_id)
     require_role(actor, {Role.SUPPORT_MANAGER}, "export audit trails")
     if fmt not in ("csv", "json"):
         raise ValidationFailed("format must be csv or json")
-    rows = [{"at": e.created_at.isoformat(), "kind": e.kind, "actor_id": e.actor_id,
-             "actor": _email(uow, e.actor_id), "case_id": e.case_id, "data": e.data or {}}
-            for e in uow.audit.entries(org_id, since=since, until=until)]
+    rows = [
+        {
+            "at": e.created_at.isoformat(),
+            "kind": e.kind,
+            "actor_id": e.actor_id,
+            "actor": _email(uow, e.actor_id),
+            "case_id": e.case_id,
+            "data": e.data or {},
+        }
+        for e in uow.audit.entries(org_id, since=since, until=until)
+    ]
     if fmt == "json":
         return json.dumps(rows, indent=2, default=str)
     buf = io.StringIO()
     w = csv.writer(buf)
     w.writerow(["at", "kind", "actor_id", "actor", "case_id", "data"])
     for r in rows:
-        w.writerow([r["at"], r["kind"], r["actor_id"] or "", r["actor"], r["case_id"] or "",
-                    json.dumps(r["data"], sort_keys=True, default=str)])
+        w.writerow(
+            [
+                r["at"],
+                r["kind"],
+                r["actor_id"] or "",
+                r["actor"],
+                r["case_id"] or "",
+                json.dumps(r["data"], sort_keys=True, default=str),
+            ]
+        )
     return buf.getvalue()
 
 
@@ -158,7 +237,8 @@ def policy_report(uow: UnitOfWork, clock: Clock, *, actor: User) -> list[PolicyR
         raise NotFound("reports are for support")
     now = clock.now()
     groups: dict[str, dict[str, Any]] = defaultdict(
-        lambda: {"orgs": 0, "cases": 0, "open": 0, "resolved": 0, "breached": 0, "hours": []})
+        lambda: {"orgs": 0, "cases": 0, "open": 0, "resolved": 0, "breached": 0, "hours": []}
+    )
     for org in uow.orgs.all():
         assert org.id is not None
         key = ", ".join(r.value for r in policy_from_dict(org.policy).restrictions()) or "none"
@@ -166,8 +246,9 @@ def policy_report(uow: UnitOfWork, clock: Clock, *, actor: User) -> list[PolicyR
         g["orgs"] += 1
         offset = 0
         while True:
-            page, _ = uow.cases.query(CaseQuery(org_ids=(org.id,), limit=200, offset=offset,
-                                                sort="created"))
+            page, _ = uow.cases.query(
+                CaseQuery(org_ids=(org.id,), limit=200, offset=offset, sort="created")
+            )
             for c in page:
                 g["cases"] += 1
                 if c.is_open:
@@ -179,8 +260,17 @@ def policy_report(uow: UnitOfWork, clock: Clock, *, actor: User) -> list[PolicyR
             if len(page) < 200:
                 break
             offset += 200
-    return [PolicyReportRow(restrictions=k, organisations=g["orgs"], cases=g["cases"],
-                            open=g["open"], resolved=g["resolved"], breached_now=g["breached"],
-                            mean_hours_to_resolve=round(sum(g["hours"]) / len(g["hours"]), 1)
-                            if g["hours"] else None)
-            for k, g in sorted(groups.items())]
+    return [
+        PolicyReportRow(
+            restrictions=k,
+            organisations=g["orgs"],
+            cases=g["cases"],
+            open=g["open"],
+            resolved=g["resolved"],
+            breached_now=g["breached"],
+            mean_hours_to_resolve=round(sum(g["hours"]) / len(g["hours"]), 1)
+            if g["hours"]
+            else None,
+        )
+        for k, g in sorted(groups.items())
+    ]

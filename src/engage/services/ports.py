@@ -93,8 +93,14 @@ class MeetingProvider(Protocol):
 class Mailer(Protocol):
     """Sends e-mail (SMTP in production, a local SMTP server in tests)."""
 
-    def send(self, *, to: list[str], subject: str, text: str,
-             attachments: list[tuple[str, str, bytes]] = ...) -> None: ...
+    def send(
+        self,
+        *,
+        to: list[str],
+        subject: str,
+        text: str,
+        attachments: list[tuple[str, str, bytes]] = ...,
+    ) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -190,8 +196,9 @@ class IdempotencyRepository(Protocol):
 
     def find(self, user_id: int, key: str) -> tuple[str, str, int] | None: ...
 
-    def remember(self, *, user_id: int, key: str, scope: str, request_hash: str,
-                 resource_id: int) -> None: ...
+    def remember(
+        self, *, user_id: int, key: str, scope: str, request_hash: str, resource_id: int
+    ) -> None: ...
 
 
 Block = tuple[datetime, datetime]
@@ -245,8 +252,13 @@ class SessionRepository(Protocol):
 
     def lock_for_booking(self, session_id: int, user_ids: Iterable[int]) -> None: ...
 
-    def booked(self, user_ids: Iterable[int], start: datetime, end: datetime,
-               exclude_session_id: int | None = None) -> dict[int, list[Block]]: ...
+    def booked(
+        self,
+        user_ids: Iterable[int],
+        start: datetime,
+        end: datetime,
+        exclude_session_id: int | None = None,
+    ) -> dict[int, list[Block]]: ...
 
     def starting_between(self, start: datetime, end: datetime) -> list[SessionRecord]: ...
 
@@ -260,8 +272,9 @@ class SessionRepository(Protocol):
 
     def set_availability(self, availability: Availability) -> None: ...
 
-    def busy_blocks(self, user_ids: Iterable[int], start: datetime, end: datetime,
-                    source: str | None = None) -> dict[int, list[Block]]: ...
+    def busy_blocks(
+        self, user_ids: Iterable[int], start: datetime, end: datetime, source: str | None = None
+    ) -> dict[int, list[Block]]: ...
 
     def replace_busy_blocks(self, user_id: int, source: str, blocks: Iterable[Block]) -> None: ...
 
@@ -393,8 +406,9 @@ class IntakeRepository(Protocol):
 
     def update_request(self, request_id: int, **values: Any) -> None: ...
 
-    def overdue_requests(self, now: datetime,
-                         remind_before: datetime) -> list[DiagnosticRequest]: ...
+    def overdue_requests(
+        self, now: datetime, remind_before: datetime
+    ) -> list[DiagnosticRequest]: ...
 
     def add_row(self, **values: Any) -> RequestRow: ...
 
@@ -416,8 +430,9 @@ class IntakeRepository(Protocol):
 
     def key_in_use(self, content_key: str, *, except_id: int) -> bool: ...
 
-    def replace_findings(self, artifact_id: int, case_id: int,
-                         findings: list[Mapping[str, Any]]) -> None: ...
+    def replace_findings(
+        self, artifact_id: int, case_id: int, findings: list[Mapping[str, Any]]
+    ) -> None: ...
 
     def findings(self, case_id: int) -> list[FindingRecord]: ...
 
@@ -488,8 +503,14 @@ class AuditRepository(Protocol):
 
     def add(self, entry: AuditEntry) -> None: ...
 
-    def entries(self, org_id: int, *, since: datetime | None = None,
-                until: datetime | None = None, limit: int = 100_000) -> list[AuditEntry]: ...
+    def entries(
+        self,
+        org_id: int,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 100_000,
+    ) -> list[AuditEntry]: ...
 
     def add_approval(self, approval: BreakGlassApproval) -> None: ...
 

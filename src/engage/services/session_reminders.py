@@ -21,9 +21,11 @@ REMINDERS = (("24h", timedelta(hours=24)), ("1h", timedelta(hours=1)))  # longes
 def _reminder_text(session: Session, now: datetime) -> str:
     assert session.start is not None
     minutes = max(0, round((session.start - now) / timedelta(minutes=1)))
-    lines = [f"Your Kubecost support session for case {session.case_id} ({session.topic}) "
-             f"starts in {minutes // 60} h {minutes % 60:02d} min, at "
-             f"{session.start:%H:%M} UTC on {session.start:%a %d %b %Y}."]
+    lines = [
+        f"Your Kubecost support session for case {session.case_id} ({session.topic}) "
+        f"starts in {minutes // 60} h {minutes % 60:02d} min, at "
+        f"{session.start:%H:%M} UTC on {session.start:%a %d %b %Y}."
+    ]
     if session.meeting is not None:
         lines.append(f"Join: {session.meeting.join_url}")
     waiting = rules.not_ready(session)
@@ -50,9 +52,12 @@ def send_reminders(uow: UnitOfWork, clock: Clock, tools: SessionTools) -> int:
         uow.commit()  # claimed before sending: at most one reminder of a kind, ever
         session = record.session
         try:
-            tools.mailer.send(to=[p.email for p in session.participants],
-                              subject=f"Reminder: Kubecost support session {session.case_id}",
-                              text=_reminder_text(session, now), attachments=[])
+            tools.mailer.send(
+                to=[p.email for p in session.participants],
+                subject=f"Reminder: Kubecost support session {session.case_id}",
+                text=_reminder_text(session, now),
+                attachments=[],
+            )
         except Exception as exc:  # one bad address or server hiccup must not stop the rest
             log.warning("reminder for session %s failed: %s", record.id, exc)
         else:
@@ -60,9 +65,11 @@ def send_reminders(uow: UnitOfWork, clock: Clock, tools: SessionTools) -> int:
     return sent
 
 
-def register_jobs(jobs: JobQueue, uow: Callable[[], UnitOfWork], clock: Clock,
-                  tools: SessionTools) -> None:
+def register_jobs(
+    jobs: JobQueue, uow: Callable[[], UnitOfWork], clock: Clock, tools: SessionTools
+) -> None:
     """Register ``session_reminders`` (a scheduler runs it every REMINDER_EVERY seconds)."""
+
     def reminders() -> None:
         with uow() as unit:
             send_reminders(unit, clock, tools)

@@ -94,26 +94,37 @@ def get_session(uow: UnitOfWork, *, actor: User, case_id: int, session_id: int) 
     return load(uow, actor, case_id, session_id)[1]
 
 
-def _save(uow: UnitOfWork, clock: Clock, record: SessionRecord, session: Session,
-          **changes: object) -> SessionRecord:
-    return uow.sessions.save(replace(record, session=session, **changes),  # type: ignore[arg-type]
-                             clock.now())
+def _save(
+    uow: UnitOfWork, clock: Clock, record: SessionRecord, session: Session, **changes: object
+) -> SessionRecord:
+    return uow.sessions.save(
+        replace(record, session=session, **changes),  # type: ignore[arg-type]
+        clock.now(),
+    )
 
 
 def _participant(uow: UnitOfWork, case: Case, user_id: int, required: bool = True) -> Participant:
     user = uow.users.get(user_id)
     if user is None or not (user.is_support or user.org_id == case.org_id) or not user.active:
         raise Invalid(f"user {user_id} cannot join a session on this case")
-    role = (Role.ASSIGNEE if user_id == case.assignee_id
-            else Role.ENGINEER if user.is_support else Role.CUSTOMER)
+    role = (
+        Role.ASSIGNEE
+        if user_id == case.assignee_id
+        else Role.ENGINEER
+        if user.is_support
+        else Role.CUSTOMER
+    )
     return Participant(user.email.lower(), user.name, role, required=required)
 
 
 def _tool(asked: object, policy: SecurityPolicy) -> MeetingTool:
     """The asked-for tool (or the first the policy allows), if the policy allows it."""
     try:
-        chosen = MeetingTool(str(asked)) if asked else min(
-            policy.meeting_tools, key=list(MeetingTool).index)
+        chosen = (
+            MeetingTool(str(asked))
+            if asked
+            else min(policy.meeting_tools, key=list(MeetingTool).index)
+        )
     except ValueError:
         raise Invalid(f"unknown meeting tool {asked!r}") from None
     if chosen not in policy.meeting_tools:
@@ -121,11 +132,21 @@ def _tool(asked: object, policy: SecurityPolicy) -> MeetingTool:
     return chosen
 
 
-def create_session(uow: UnitOfWork, clock: Clock, tools: SessionTools, *, actor: User,
-                   case_id: int, topic: str, duration_minutes: int = 60,
-                   participant_ids: Sequence[int] | None = None, tool: MeetingTool | None = None,
-                   custom_url: str | None = None, custom_dial_in: str = "",
-                   screen_sharing_allowed: bool | None = None) -> SessionRecord:
+def create_session(
+    uow: UnitOfWork,
+    clock: Clock,
+    tools: SessionTools,
+    *,
+    actor: User,
+    case_id: int,
+    topic: str,
+    duration_minutes: int = 60,
+    participant_ids: Sequence[int] | None = None,
+    tool: MeetingTool | None = None,
+    custom_url: str | None = None,
+    custom_dial_in: str = "",
+    screen_sharing_allowed: bool | None = None,
+) -> SessionRecord:
     """Start planning a session (support): who takes part, how long, which meeting tool."""
     case = visible_case(uow, actor, case_id)
     require_support(actor, "schedule sessions")
@@ -145,24 +166,46 @@ def create_session(uow: UnitOfWork, clock: Clock, tools: SessionTools, *, actor:
     ids = list(dict.fromkeys(participant_ids or [case.assignee_id or actor.id, case.reporter_id]))
     people = [_participant(uow, case, uid) for uid in ids]
     session = Session(
-        uid=f"session-{uuid.uuid4().hex}@engage", case_id=f"#{case.id}", topic=topic.strip(),
+        uid=f"session-{uuid.uuid4().hex}@engage",
+        case_id=f"#{case.id}",
+        topic=topic.strip(),
         organizer=Participant(tools.organizer_email, tools.organizer_name, Role.ASSIGNEE),
-        duration=timedelta(minutes=duration_minutes), participants=tuple(people), tool=chosen,
-        screen_sharing_allowed=sharing)
+        duration=timedelta(minutes=duration_minutes),
+        participants=tuple(people),
+        tool=chosen,
+        screen_sharing_allowed=sharing,
+    )
     now = clock.now()
-    record = uow.sessions.add(SessionRecord(
-        id=0, case_id=case.id, session=session,
-        user_ids={p.email: uid for p, uid in zip(people, ids, strict=True)},
-        custom_url=custom_url, custom_dial_in=custom_dial_in, created_by=actor.id,
-        created_at=now, updated_at=now))
-    record_event(uow, clock, case, actor, "session_created", session_id=record.id,
-                 topic=session.topic)
+    record = uow.sessions.add(
+        SessionRecord(
+            id=0,
+            case_id=case.id,
+            session=session,
+            user_ids={p.email: uid for p, uid in zip(people, ids, strict=True)},
+            custom_url=custom_url,
+            custom_dial_in=custom_dial_in,
+            created_by=actor.id,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    record_event(
+        uow, clock, case, actor, "session_created", session_id=record.id, topic=session.topic
+    )
     uow.commit()
     return record
 
 
-def propose_slots(uow: UnitOfWork, clock: Clock, tools: SessionTools, *, actor: User,
-                  case_id: int, session_id: int, search: SlotSearch) -> SessionRecord:
+def propose_slots(
+    uow: UnitOfWork,
+    clock: Clock,
+    tools: SessionTools,
+    *,
+    actor: User,
+    case_id: int,
+    session_id: int,
+    search: SlotSearch,
+) -> SessionRecord:
     """Search everyone's free time and offer the customer up to ``search.count`` starts."""
     case, record = load(uow, actor, case_id, session_id)
     require_support(actor, "propose session times")
@@ -171,15 +214,27 @@ def propose_slots(uow: UnitOfWork, clock: Clock, tools: SessionTools, *, actor: 
     record = replace(record, search=search.as_json())
     starts = find_starts(uow, clock, record, search, tools.busy_feed)
     record = _save(uow, clock, record, rules.propose(record.session, starts))
-    record_event(uow, clock, case, actor, "session_proposed", session_id=record.id,
-                 starts=[s.isoformat() for s in starts])
+    record_event(
+        uow,
+        clock,
+        case,
+        actor,
+        "session_proposed",
+        session_id=record.id,
+        starts=[s.isoformat() for s in starts],
+    )
     uow.commit()
     return record
 
 
-def _bring_in_group_members(uow: UnitOfWork, case: Case, record: SessionRecord,
-                            people: dict[str, Person], query: SlotQuery,
-                            start: datetime) -> SessionRecord:
+def _bring_in_group_members(
+    uow: UnitOfWork,
+    case: Case,
+    record: SessionRecord,
+    people: dict[str, Person],
+    query: SlotQuery,
+    start: datetime,
+) -> SessionRecord:
     """For each group with nobody invited yet, invite its first member free at ``start``."""
     session, ids = record.session, dict(record.user_ids)
     for group in group_ids(record):
@@ -207,9 +262,17 @@ def _lock(uow: UnitOfWork, session_id: int, extra: Sequence[int] = ()) -> None:
     uow.sessions.lock_for_booking(session_id, [*everyone(peek), *extra])
 
 
-def book_session(uow: UnitOfWork, clock: Clock, tools: SessionTools, *, actor: User,
-                 case_id: int, session_id: int, start: datetime,
-                 direct: bool = False) -> SessionRecord:
+def book_session(
+    uow: UnitOfWork,
+    clock: Clock,
+    tools: SessionTools,
+    *,
+    actor: User,
+    case_id: int,
+    session_id: int,
+    start: datetime,
+    direct: bool = False,
+) -> SessionRecord:
     """The customer picks a proposed start (or support books ``direct``); no double booking."""
     _lock(uow, session_id)
     case, record = load(uow, actor, case_id, session_id)  # read fresh, under the lock
@@ -219,8 +282,16 @@ def book_session(uow: UnitOfWork, clock: Clock, tools: SessionTools, *, actor: U
     query, people = recheck(uow, booked, start, clock.now())
     booked = _bring_in_group_members(uow, case, booked, people, query, start)
     record = _save(uow, clock, booked, booked.session)
-    record_event(uow, clock, case, actor, "session_booked", session_id=record.id,
-                 start=start.isoformat(), direct=direct)
+    record_event(
+        uow,
+        clock,
+        case,
+        actor,
+        "session_booked",
+        session_id=record.id,
+        start=start.isoformat(),
+        direct=direct,
+    )
     _ensure_scheduled(uow, clock, case)
     uow.commit()
     return link_and_invite(uow, clock, tools, case=case, record=record)
@@ -229,10 +300,15 @@ def book_session(uow: UnitOfWork, clock: Clock, tools: SessionTools, *, actor: U
 def _request(record: SessionRecord) -> MeetingRequest:
     s = record.session
     assert s.start is not None and s.end is not None
-    return MeetingRequest(uid=s.uid, topic=f"Kubecost support: {s.topic}", start=s.start,
-                          end=s.end, organizer_email=s.organizer.email,
-                          attendee_emails=tuple(p.email for p in s.participants),
-                          description=f"Case {s.case_id}: {s.topic}")
+    return MeetingRequest(
+        uid=s.uid,
+        topic=f"Kubecost support: {s.topic}",
+        start=s.start,
+        end=s.end,
+        organizer_email=s.organizer.email,
+        attendee_emails=tuple(p.email for p in s.participants),
+        description=f"Case {s.case_id}: {s.topic}",
+    )
 
 
 def _provider(tools: SessionTools, record: SessionRecord) -> MeetingProvider | None:
@@ -241,22 +317,41 @@ def _provider(tools: SessionTools, record: SessionRecord) -> MeetingProvider | N
     return tools.meetings(record.session.tool, record.custom_url, record.custom_dial_in)
 
 
-def _note(uow: UnitOfWork, clock: Clock, case: Case, record: SessionRecord, kind: str,
-          exc: Exception) -> None:
+def _note(
+    uow: UnitOfWork, clock: Clock, case: Case, record: SessionRecord, kind: str, exc: Exception
+) -> None:
     log.warning("session %s: %s: %s", record.id, kind, exc)
-    record_event(uow, clock, case, None, kind, internal=True, session_id=record.id,
-                 error=f"{type(exc).__name__}: {exc}")
+    record_event(
+        uow,
+        clock,
+        case,
+        None,
+        kind,
+        internal=True,
+        session_id=record.id,
+        error=f"{type(exc).__name__}: {exc}",
+    )
 
 
-def link_and_invite(uow: UnitOfWork, clock: Clock, tools: SessionTools, *, case: Case,
-                    record: SessionRecord, update: bool = False) -> SessionRecord:
+def link_and_invite(
+    uow: UnitOfWork,
+    clock: Clock,
+    tools: SessionTools,
+    *,
+    case: Case,
+    record: SessionRecord,
+    update: bool = False,
+) -> SessionRecord:
     """Create or update the meeting link, then mail the invite; failures go on the timeline."""
     try:
         provider = _provider(tools, record)
         if provider is not None:
             request = _request(record)
-            meeting = (provider.update(record.session.meeting, request)
-                       if record.session.meeting else provider.create(request))
+            meeting = (
+                provider.update(record.session.meeting, request)
+                if record.session.meeting
+                else provider.create(request)
+            )
             if meeting != record.session.meeting:
                 record = _save(uow, clock, record, rules.attach_meeting(record.session, meeting))
     except EngageError as exc:
@@ -266,8 +361,15 @@ def link_and_invite(uow: UnitOfWork, clock: Clock, tools: SessionTools, *, case:
     return record
 
 
-def send_invite(uow: UnitOfWork, clock: Clock, tools: SessionTools, *, case: Case,
-                record: SessionRecord, update: bool = False) -> None:
+def send_invite(
+    uow: UnitOfWork,
+    clock: Clock,
+    tools: SessionTools,
+    *,
+    case: Case,
+    record: SessionRecord,
+    update: bool = False,
+) -> None:
     """Mail the invite (or cancellation); a mail failure is noted, never raised."""
     if tools.send_invite is None or not record.session.participants:
         return
@@ -276,8 +378,16 @@ def send_invite(uow: UnitOfWork, clock: Clock, tools: SessionTools, *, case: Cas
     except Exception as exc:  # SMTP trouble of any kind must not undo the booking
         _note(uow, clock, case, record, "session_invite_failed", exc)
     else:
-        record_event(uow, clock, case, None, "session_invite_sent", internal=True,
-                     session_id=record.id, sequence=record.session.sequence)
+        record_event(
+            uow,
+            clock,
+            case,
+            None,
+            "session_invite_sent",
+            internal=True,
+            session_id=record.id,
+            sequence=record.session.sequence,
+        )
 
 
 def _support_again(uow: UnitOfWork, clock: Clock, case: Case, reason: str) -> None:
@@ -286,9 +396,17 @@ def _support_again(uow: UnitOfWork, clock: Clock, case: Case, reason: str) -> No
         system_transition(uow, clock, case, CaseStatus.WAITING_ON_SUPPORT, reason)
 
 
-def add_participant(uow: UnitOfWork, clock: Clock, tools: SessionTools, *, actor: User,
-                    case_id: int, session_id: int, user_id: int,
-                    required: bool = True) -> SessionRecord:
+def add_participant(
+    uow: UnitOfWork,
+    clock: Clock,
+    tools: SessionTools,
+    *,
+    actor: User,
+    case_id: int,
+    session_id: int,
+    user_id: int,
+    required: bool = True,
+) -> SessionRecord:
     """Bring someone in (support); once booked, they must be free and the invite is re-sent."""
     _lock(uow, session_id, [user_id])
     case, record = load(uow, actor, case_id, session_id)
@@ -300,16 +418,25 @@ def add_participant(uow: UnitOfWork, clock: Clock, tools: SessionTools, *, actor
         alone = replace(record, session=replace(changed, participants=(person,)), search={})
         recheck(uow, alone, changed.start, clock.now())
     record = _save(uow, clock, record, changed)
-    record_event(uow, clock, case, actor, "session_participant_added", session_id=record.id,
-                 user_id=user_id)
+    record_event(
+        uow, clock, case, actor, "session_participant_added", session_id=record.id, user_id=user_id
+    )
     uow.commit()
     if changed.start is None:
         return record
     return link_and_invite(uow, clock, tools, case=case, record=record, update=True)
 
 
-def add_task(uow: UnitOfWork, clock: Clock, *, actor: User, case_id: int, session_id: int,
-             title: str, owner: str | None = None) -> SessionRecord:
+def add_task(
+    uow: UnitOfWork,
+    clock: Clock,
+    *,
+    actor: User,
+    case_id: int,
+    session_id: int,
+    title: str,
+    owner: str | None = None,
+) -> SessionRecord:
     """Put a task on the agenda; customers may add tasks they own themselves."""
     case, record = load(uow, actor, case_id, session_id)
     owner = (owner or actor.email).lower()
@@ -320,14 +447,23 @@ def add_task(uow: UnitOfWork, clock: Clock, *, actor: User, case_id: int, sessio
     numbers = [int(t.id[1:]) for t in record.session.agenda if t.id[1:].isdigit()]
     task = AgendaTask(f"t{max(numbers, default=0) + 1}", title.strip(), owner)
     record = _save(uow, clock, record, rules.add_task(record.session, task))
-    record_event(uow, clock, case, actor, "session_task_added", session_id=record.id,
-                 task=task.title)
+    record_event(
+        uow, clock, case, actor, "session_task_added", session_id=record.id, task=task.title
+    )
     uow.commit()
     return record
 
 
-def set_task_state(uow: UnitOfWork, clock: Clock, *, actor: User, case_id: int,
-                   session_id: int, task_id: str, state: TaskState) -> SessionRecord:
+def set_task_state(
+    uow: UnitOfWork,
+    clock: Clock,
+    *,
+    actor: User,
+    case_id: int,
+    session_id: int,
+    task_id: str,
+    state: TaskState,
+) -> SessionRecord:
     """Tick a task off, drop or reopen it; customers only their own tasks."""
     _, record = load(uow, actor, case_id, session_id)
     task = next((t for t in record.session.agenda if t.id == task_id), None)
@@ -340,8 +476,9 @@ def set_task_state(uow: UnitOfWork, clock: Clock, *, actor: User, case_id: int,
     return record
 
 
-def confirm_ready(uow: UnitOfWork, clock: Clock, *, actor: User, case_id: int,
-                  session_id: int) -> SessionRecord:
+def confirm_ready(
+    uow: UnitOfWork, clock: Clock, *, actor: User, case_id: int, session_id: int
+) -> SessionRecord:
     """The actor confirms they are prepared for the agenda."""
     _, record = load(uow, actor, case_id, session_id)
     record = _save(uow, clock, record, rules.confirm_ready(record.session, actor.email))
@@ -349,8 +486,9 @@ def confirm_ready(uow: UnitOfWork, clock: Clock, *, actor: User, case_id: int,
     return record
 
 
-def begin_session(uow: UnitOfWork, clock: Clock, *, actor: User, case_id: int,
-                  session_id: int) -> SessionRecord:
+def begin_session(
+    uow: UnitOfWork, clock: Clock, *, actor: User, case_id: int, session_id: int
+) -> SessionRecord:
     """The session has started (support)."""
     case, record = load(uow, actor, case_id, session_id)
     require_support(actor, "start sessions")
@@ -360,8 +498,9 @@ def begin_session(uow: UnitOfWork, clock: Clock, *, actor: User, case_id: int,
     return record
 
 
-def finish_session(uow: UnitOfWork, clock: Clock, *, actor: User, case_id: int,
-                   session_id: int, note: str = "") -> SessionRecord:
+def finish_session(
+    uow: UnitOfWork, clock: Clock, *, actor: User, case_id: int, session_id: int, note: str = ""
+) -> SessionRecord:
     """The session ended normally (support); the case goes back to support."""
     case, record = load(uow, actor, case_id, session_id)
     require_support(actor, "end sessions")
@@ -372,22 +511,38 @@ def finish_session(uow: UnitOfWork, clock: Clock, *, actor: User, case_id: int,
     return record
 
 
-def disengage_session(uow: UnitOfWork, clock: Clock, *, actor: User, case_id: int,
-                      session_id: int, note: str = rules.DISENGAGE_NOTE) -> SessionRecord:
+def disengage_session(
+    uow: UnitOfWork,
+    clock: Clock,
+    *,
+    actor: User,
+    case_id: int,
+    session_id: int,
+    note: str = rules.DISENGAGE_NOTE,
+) -> SessionRecord:
     """No active task left: end the session and continue internally (support)."""
     case, record = load(uow, actor, case_id, session_id)
     require_support(actor, "disengage")
-    record = _save(uow, clock, record, rules.disengage(record.session, note or
-                                                       rules.DISENGAGE_NOTE))
-    record_event(uow, clock, case, actor, "session_disengaged", session_id=record.id,
-                 note=record.session.note)
+    record = _save(
+        uow, clock, record, rules.disengage(record.session, note or rules.DISENGAGE_NOTE)
+    )
+    record_event(
+        uow,
+        clock,
+        case,
+        actor,
+        "session_disengaged",
+        session_id=record.id,
+        note=record.session.note,
+    )
     _support_again(uow, clock, case, "session disengaged")
     uow.commit()
     return record
 
 
-def _drop_meeting(uow: UnitOfWork, clock: Clock, tools: SessionTools, case: Case,
-                  record: SessionRecord) -> None:
+def _drop_meeting(
+    uow: UnitOfWork, clock: Clock, tools: SessionTools, case: Case, record: SessionRecord
+) -> None:
     meeting = record.session.meeting
     try:
         provider = _provider(tools, record)
@@ -398,16 +553,27 @@ def _drop_meeting(uow: UnitOfWork, clock: Clock, tools: SessionTools, case: Case
         uow.commit()
 
 
-def cancel_session(uow: UnitOfWork, clock: Clock, tools: SessionTools, *, actor: User,
-                   case_id: int, session_id: int, note: str = "") -> SessionRecord:
+def cancel_session(
+    uow: UnitOfWork,
+    clock: Clock,
+    tools: SessionTools,
+    *,
+    actor: User,
+    case_id: int,
+    session_id: int,
+    note: str = "",
+) -> SessionRecord:
     """Call the session off (support): METHOD:CANCEL to everyone, meeting deleted."""
     case, record = load(uow, actor, case_id, session_id)
     require_support(actor, "cancel sessions")
     was_booked = record.session.start is not None
     record = _save(uow, clock, record, rules.cancel(record.session, note))
     record_event(uow, clock, case, actor, "session_cancelled", session_id=record.id, note=note)
-    others = [r for r in uow.sessions.for_case(case_id)
-              if r.id != record.id and r.session.status is SessionStatus.BOOKED]
+    others = [
+        r
+        for r in uow.sessions.for_case(case_id)
+        if r.id != record.id and r.session.status is SessionStatus.BOOKED
+    ]
     if CaseStatus(case.status) == CaseStatus.SESSION_SCHEDULED and not others:
         _support_again(uow, clock, case, "session cancelled")
     uow.commit()
@@ -418,8 +584,9 @@ def cancel_session(uow: UnitOfWork, clock: Clock, tools: SessionTools, *, actor:
     return record
 
 
-def record_no_show(uow: UnitOfWork, clock: Clock, *, actor: User, case_id: int,
-                   session_id: int, email: str) -> SessionRecord:
+def record_no_show(
+    uow: UnitOfWork, clock: Clock, *, actor: User, case_id: int, session_id: int, email: str
+) -> SessionRecord:
     """Note that a participant did not turn up (support)."""
     case, record = load(uow, actor, case_id, session_id)
     require_support(actor, "record no-shows")
@@ -427,7 +594,8 @@ def record_no_show(uow: UnitOfWork, clock: Clock, *, actor: User, case_id: int,
     person = session.participant(email)
     uow.sessions.add_no_show(record.id, person.email, actor.id, clock.now())
     record = replace(record, session=session)
-    record_event(uow, clock, case, actor, "session_no_show", session_id=record.id,
-                 email=person.email)
+    record_event(
+        uow, clock, case, actor, "session_no_show", session_id=record.id, email=person.email
+    )
     uow.commit()
     return record

@@ -30,7 +30,8 @@ def _hours_from_dict(raw: Mapping[str, Any]) -> BusinessHours:
         if day not in _DAYS:
             raise ValidationFailed(f"unknown weekday {day!r}; use {', '.join(_DAYS)}")
         weekly[_DAYS.index(day)] = tuple(
-            (time.fromisoformat(a), time.fromisoformat(b)) for a, b in windows)
+            (time.fromisoformat(a), time.fromisoformat(b)) for a, b in windows
+        )
     holidays = frozenset(date.fromisoformat(d) for d in raw.get("holidays", []))
     return BusinessHours(tz=str(raw.get("tz", "UTC")), weekly=weekly, holidays=holidays)
 
@@ -41,12 +42,20 @@ def plan_from_dict(raw: Mapping[str, Any] | None) -> SupportPlan:
         return SupportPlan.standard()
     try:
         targets = raw["targets"]
-        parsed = SlaTargets(**{kind: {Severity(k): int(v) for k, v in targets[kind].items()}
-                               for kind in ("first_response", "next_update", "resolution")})
+        parsed = SlaTargets(
+            **{
+                kind: {Severity(k): int(v) for k, v in targets[kind].items()}
+                for kind in ("first_response", "next_update", "resolution")
+            }
+        )
         hours = _hours_from_dict(raw["business_hours"]) if raw.get("business_hours") else None
         atc = frozenset(Severity(s) for s in raw.get("around_the_clock", ["P1"]))
-        return SupportPlan(name=str(raw.get("name", "custom")), targets=parsed,
-                           business_hours=hours, around_the_clock=atc)
+        return SupportPlan(
+            name=str(raw.get("name", "custom")),
+            targets=parsed,
+            business_hours=hours,
+            around_the_clock=atc,
+        )
     except (KeyError, TypeError, ValueError) as exc:
         raise ValidationFailed(f"invalid support plan: {exc}") from exc
 
@@ -67,8 +76,10 @@ def plan_to_dict(plan: SupportPlan) -> dict[str, Any]:
         bh = plan.business_hours
         out["business_hours"] = {
             "tz": bh.tz,
-            "weekly": {_DAYS[d]: [[a.isoformat("minutes"), b.isoformat("minutes")] for a, b in w]
-                       for d, w in bh.weekly.items()},
+            "weekly": {
+                _DAYS[d]: [[a.isoformat("minutes"), b.isoformat("minutes")] for a, b in w]
+                for d, w in bh.weekly.items()
+            },
             "holidays": sorted(d.isoformat() for d in bh.holidays),
         }
     return out
@@ -85,19 +96,32 @@ def policy_adjust(policy: Mapping[str, Any] | None, severity: Severity) -> Adjus
     return lambda kind, minutes: parsed.adjust_target(kind.value, severity, minutes)
 
 
-def clocks_for(case: Case, plan: SupportPlan, history: list[tuple[datetime, CaseStatus]],
-               now: datetime, adjust: Adjust | None = None) -> dict[ClockKind, ClockStatus]:
+def clocks_for(
+    case: Case,
+    plan: SupportPlan,
+    history: list[tuple[datetime, CaseStatus]],
+    now: datetime,
+    adjust: Adjust | None = None,
+) -> dict[ClockKind, ClockStatus]:
     """The three clocks of `case` at `now`."""
     assert case.created_at is not None
     return compute_clocks(
-        plan=plan, severity=Severity(case.severity), opened_at=case.created_at,
-        status_changes=history, first_response_at=case.first_response_at,
-        last_support_update_at=case.last_support_update_at, resolved_at=case.resolved_at,
-        now=now, at_risk_fraction=AT_RISK_FRACTION, adjust=adjust)
+        plan=plan,
+        severity=Severity(case.severity),
+        opened_at=case.created_at,
+        status_changes=history,
+        first_response_at=case.first_response_at,
+        last_support_update_at=case.last_support_update_at,
+        resolved_at=case.resolved_at,
+        now=now,
+        at_risk_fraction=AT_RISK_FRACTION,
+        adjust=adjust,
+    )
 
 
-def _at_risk_at(clock: ClockStatus, plan: SupportPlan, severity: Severity,
-                now: datetime) -> datetime:
+def _at_risk_at(
+    clock: ClockStatus, plan: SupportPlan, severity: Severity, now: datetime
+) -> datetime:
     """When a running clock crosses the at-risk line (now, if it already has)."""
     to_risk = AT_RISK_FRACTION * clock.target_minutes - clock.elapsed_minutes
     if to_risk <= 0:
@@ -107,8 +131,13 @@ def _at_risk_at(clock: ClockStatus, plan: SupportPlan, severity: Severity,
     return now + timedelta(minutes=to_risk)
 
 
-def refresh_sla(case: Case, plan: SupportPlan, history: list[tuple[datetime, CaseStatus]],
-                now: datetime, adjust: Adjust | None = None) -> dict[ClockKind, ClockStatus]:
+def refresh_sla(
+    case: Case,
+    plan: SupportPlan,
+    history: list[tuple[datetime, CaseStatus]],
+    now: datetime,
+    adjust: Adjust | None = None,
+) -> dict[ClockKind, ClockStatus]:
     """Recompute the clocks and store their projections on the case's indexed columns.
 
     The projections stay true until the next event on the case: a running clock advances

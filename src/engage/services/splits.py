@@ -26,8 +26,15 @@ class SplitPart:
     assignee_id: int | None = None
 
 
-def split_case(uow: UnitOfWork, clock: Clock, *, actor: User, case_id: int,
-               parts: list[SplitPart], idempotency_key: str | None = None) -> list[Case]:
+def split_case(
+    uow: UnitOfWork,
+    clock: Clock,
+    *,
+    actor: User,
+    case_id: int,
+    parts: list[SplitPart],
+    idempotency_key: str | None = None,
+) -> list[Case]:
     """Create one linked case per part (own assignee and SLA clocks); the original stays.
 
     Support may split any open case; a customer may split their own case while it is new,
@@ -43,9 +50,13 @@ def split_case(uow: UnitOfWork, clock: Clock, *, actor: User, case_id: int,
     digest = request_hash([case_id, [p.__dict__ for p in parts]])
     if replay_key(uow, actor, idempotency_key, "case:split", digest) is not None:
         assert original.id is not None
-        return [c for lk in uow.cases.links(original.id)
-                if lk.kind == LinkKind.SPLIT_FROM and lk.to_case_id == original.id
-                and (c := uow.cases.get(lk.from_case_id)) is not None]
+        return [
+            c
+            for lk in uow.cases.links(original.id)
+            if lk.kind == LinkKind.SPLIT_FROM
+            and lk.to_case_id == original.id
+            and (c := uow.cases.get(lk.from_case_id)) is not None
+        ]
     for p in parts:
         if p.assignee_id is not None:
             if not actor.is_support:
@@ -56,13 +67,28 @@ def split_case(uow: UnitOfWork, clock: Clock, *, actor: User, case_id: int,
     created: list[Case] = []
     assert original.id is not None
     for p in parts:
-        case = new_case(uow, clock, actor=actor, org_id=original.org_id, title=p.title,
-                        description=p.description, severity=p.severity or original.severity,
-                        area=p.area, environment_id=original.environment_id,
-                        instance_ids=uow.cases.instances(original.id), assignee_id=p.assignee_id)
+        case = new_case(
+            uow,
+            clock,
+            actor=actor,
+            org_id=original.org_id,
+            title=p.title,
+            description=p.description,
+            severity=p.severity or original.severity,
+            area=p.area,
+            environment_id=original.environment_id,
+            instance_ids=uow.cases.instances(original.id),
+            assignee_id=p.assignee_id,
+        )
         assert case.id is not None
-        uow.cases.add_link(CaseLink(from_case_id=case.id, to_case_id=original.id,
-                                    kind=LinkKind.SPLIT_FROM, created_at=clock.now()))
+        uow.cases.add_link(
+            CaseLink(
+                from_case_id=case.id,
+                to_case_id=original.id,
+                kind=LinkKind.SPLIT_FROM,
+                created_at=clock.now(),
+            )
+        )
         record_event(uow, clock, case, actor, "split_from", case_id=original.id)
         record_event(uow, clock, original, actor, "split_into", case_id=case.id, title=case.title)
         created.append(case)
@@ -73,8 +99,9 @@ def split_case(uow: UnitOfWork, clock: Clock, *, actor: User, case_id: int,
     return created
 
 
-def link_cases(uow: UnitOfWork, clock: Clock, *, actor: User, case_id: int, other_id: int,
-               kind: LinkKind) -> CaseLink:
+def link_cases(
+    uow: UnitOfWork, clock: Clock, *, actor: User, case_id: int, other_id: int, kind: LinkKind
+) -> CaseLink:
     """Link two cases of the same organisation (related, duplicate_of)."""
     case = visible_case(uow, actor, case_id)
     other = visible_case(uow, actor, other_id)
@@ -88,11 +115,14 @@ def link_cases(uow: UnitOfWork, clock: Clock, *, actor: User, case_id: int, othe
     if case.org_id != other.org_id:
         raise ValidationFailed("cases of different organisations cannot be linked")
     assert case.id is not None and other.id is not None
-    if any(lk.kind == kind and {lk.from_case_id, lk.to_case_id} == {case.id, other.id}
-           for lk in uow.cases.links(case.id)):
+    if any(
+        lk.kind == kind and {lk.from_case_id, lk.to_case_id} == {case.id, other.id}
+        for lk in uow.cases.links(case.id)
+    ):
         raise Conflict("these cases are already linked that way")
-    link = uow.cases.add_link(CaseLink(from_case_id=case.id, to_case_id=other.id, kind=kind,
-                                       created_at=clock.now()))
+    link = uow.cases.add_link(
+        CaseLink(from_case_id=case.id, to_case_id=other.id, kind=kind, created_at=clock.now())
+    )
     record_event(uow, clock, case, actor, "linked", link=kind.value, case_id=other.id)
     record_event(uow, clock, other, actor, "linked", link=kind.value, case_id=case.id, inverse=True)
     touch(uow, clock, case)

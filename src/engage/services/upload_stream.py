@@ -72,8 +72,10 @@ class _Sink:
     def write(self, data: bytes) -> None:
         self.size += len(data)
         if self.size > self.cap:
-            raise UploadTooLarge(f"the upload is larger than the {self.cap:,} bytes allowed "
-                                 "for this kind of artifact")
+            raise UploadTooLarge(
+                f"the upload is larger than the {self.cap:,} bytes allowed "
+                "for this kind of artifact"
+            )
         self.sha.update(data)
         self.fh.write(data)
 
@@ -87,8 +89,9 @@ def scratch_file(scratch: Path, suffix: str = ".upload") -> Path:
     return scratch / f"{uuid.uuid4().hex}{suffix}"
 
 
-async def receive_raw(chunks: AsyncIterator[bytes], scratch: Path, cap: int, *,
-                      expected: int | None = None) -> Spooled:
+async def receive_raw(
+    chunks: AsyncIterator[bytes], scratch: Path, cap: int, *, expected: int | None = None
+) -> Spooled:
     """Spool a raw body; `expected` (Content-Length) must be met exactly."""
     sink = _Sink(scratch_file(scratch), cap)
     try:
@@ -119,12 +122,19 @@ class _Multipart:
         self._part: str | None = None
         self._value = bytearray()
         self._file_done = False
-        self.parser = MultipartParser(boundary, {
-            "on_part_begin": self._begin, "on_header_field": self._hfield,
-            "on_header_value": self._hval, "on_header_end": self._hend,
-            "on_headers_finished": self._headers_done, "on_part_data": self._data,
-            "on_part_end": self._end, "on_end": self._finish,
-        })
+        self.parser = MultipartParser(
+            boundary,
+            {
+                "on_part_begin": self._begin,
+                "on_header_field": self._hfield,
+                "on_header_value": self._hval,
+                "on_header_end": self._hend,
+                "on_headers_finished": self._headers_done,
+                "on_part_data": self._data,
+                "on_part_end": self._end,
+                "on_end": self._finish,
+            },
+        )
 
     def _begin(self) -> None:
         self._headers, self._part = {}, None
@@ -175,8 +185,9 @@ class _Multipart:
             if self.sink is None and self.done:
                 raise ValidationFailed(f"the form has no file part named {FILE_FIELD!r}")
             raise UploadIncomplete("the multipart body ended before the file was complete")
-        return Spooled(self.sink.path, self.sink.size, self.sink.sha.hexdigest(), self.name,
-                       self.fields)
+        return Spooled(
+            self.sink.path, self.sink.size, self.sink.sha.hexdigest(), self.name, self.fields
+        )
 
     def cleanup(self) -> None:
         if self.sink is not None:
@@ -189,13 +200,15 @@ def boundary_of(content_type: str) -> bytes:
     kind, opts = parse_options_header(content_type)
     boundary = opts.get(b"boundary")
     if kind != b"multipart/form-data" or not boundary:
-        raise ValidationFailed("send multipart/form-data with a boundary, or "
-                               "application/octet-stream")
+        raise ValidationFailed(
+            "send multipart/form-data with a boundary, or application/octet-stream"
+        )
     return boundary
 
 
-async def receive_multipart(chunks: AsyncIterator[bytes], content_type: str, scratch: Path,
-                            cap_for: CapFor) -> Spooled:
+async def receive_multipart(
+    chunks: AsyncIterator[bytes], content_type: str, scratch: Path, cap_for: CapFor
+) -> Spooled:
     """Spool the `file` part of a multipart body and collect its text fields."""
     state = _Multipart(boundary_of(content_type), scratch, cap_for)
     try:

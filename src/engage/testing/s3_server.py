@@ -137,8 +137,13 @@ class S3Server:
 
     def settings(self, bucket: str = "engage", **overrides: Any) -> Settings:
         """Settings that select this server as the object store."""
-        return Settings(object_store="s3", s3_bucket=bucket, s3_endpoint_url=self.endpoint_url,
-                        s3_region=CREDENTIALS["AWS_DEFAULT_REGION"], **overrides)
+        return Settings(
+            object_store="s3",
+            s3_bucket=bucket,
+            s3_endpoint_url=self.endpoint_url,
+            s3_region=CREDENTIALS["AWS_DEFAULT_REGION"],
+            **overrides,
+        )
 
     def store(self, bucket: str = "engage", **kwargs: Any) -> S3ObjectStore:
         """An S3ObjectStore on a (new or existing) bucket of this server."""

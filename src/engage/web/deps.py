@@ -40,8 +40,7 @@ class Viewer:
     @classmethod
     def of(cls, user: User) -> Viewer:
         """Copy the fields pages show."""
-        return cls(id=user.id, name=user.name, role=Role(user.role), tz=user.tz,
-                   org_id=user.org_id)
+        return cls(id=user.id, name=user.name, role=Role(user.role), tz=user.tz, org_id=user.org_id)
 
 
 class SignInRequired(Exception):
@@ -79,8 +78,7 @@ def optional_user(request: Request, uow: Annotated[UnitOfWork, Depends(get_uow)]
     return user
 
 
-def current_user(request: Request,
-                 user: Annotated[User | None, Depends(optional_user)]) -> User:
+def current_user(request: Request, user: Annotated[User | None, Depends(optional_user)]) -> User:
     """The signed-in user; signed-out visitors are sent to /login and back afterwards."""
     if user is None:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
@@ -105,8 +103,11 @@ async def verified_form(request: Request) -> FormData:
     form = await request.form(max_files=0, max_fields=200)
     sent = request.headers.get(CSRF_HEADER) or form.get(CSRF_FIELD)
     expected = request.session.get(SESSION_CSRF)
-    if not (isinstance(sent, str) and isinstance(expected, str)
-            and secrets.compare_digest(sent.encode(), expected.encode())):
+    if not (
+        isinstance(sent, str)
+        and isinstance(expected, str)
+        and secrets.compare_digest(sent.encode(), expected.encode())
+    ):
         raise CsrfFailed("the form's security token is missing or out of date; reload the page")
     return form
 

@@ -17,8 +17,15 @@ from engage.web.templating import render
 Handler = Callable[[Request, Exception], Response | Awaitable[Response]]
 
 _API_PREFIXES = ("/api/", "/docs", "/healthz")
-_TITLES = {400: "Bad request", 401: "Sign in needed", 403: "Not allowed", 404: "Not found",
-           405: "Method not allowed", 409: "Conflict", 422: "Check your input"}
+_TITLES = {
+    400: "Bad request",
+    401: "Sign in needed",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    422: "Check your input",
+}
 
 
 def is_portal(request: Request) -> bool:
@@ -33,8 +40,12 @@ def is_portal_path(path: str) -> bool:
 
 def error_page(request: Request, status: int, message: str) -> Response:
     """The portal's error page."""
-    return render(request, "error.html", {"status": status, "message": message,
-                                          "title": _TITLES.get(status, "Error")}, status)
+    return render(
+        request,
+        "error.html",
+        {"status": status, "message": message, "title": _TITLES.get(status, "Error")},
+        status,
+    )
 
 
 def _status_of(exc: Exception) -> int:

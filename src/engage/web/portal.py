@@ -58,9 +58,14 @@ def session_secret(settings: Settings) -> str:
 def install_portal(app: FastAPI, engage: Engage) -> None:
     """Add sessions, /static and the page routers to `app`."""
     app.state.engage = engage
-    app.add_middleware(SessionMiddleware, secret_key=session_secret(engage.settings),
-                       session_cookie=SESSION_COOKIE, max_age=SESSION_MAX_AGE, same_site="lax",
-                       https_only=engage.settings.base_url.startswith("https://"))
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=session_secret(engage.settings),
+        session_cookie=SESSION_COOKIE,
+        max_age=SESSION_MAX_AGE,
+        same_site="lax",
+        https_only=engage.settings.base_url.startswith("https://"),
+    )
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for name in PAGE_MODULES:
         app.include_router(importlib.import_module(name).router)
@@ -69,17 +74,21 @@ def install_portal(app: FastAPI, engage: Engage) -> None:
 
 
 #: Everything the portal loads is its own: no inline script, no third-party origin, no framing.
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
 
 
 class SecurityHeaders:
     """Add a strict Content-Security-Policy and related headers to portal responses (plain
     ASGI middleware: it only edits the response start message)."""
 
-    HEADERS = ((b"content-security-policy", CSP.encode()),
-               (b"x-content-type-options", b"nosniff"),
-               (b"referrer-policy", b"same-origin"))
+    HEADERS = (
+        (b"content-security-policy", CSP.encode()),
+        (b"x-content-type-options", b"nosniff"),
+        (b"referrer-policy", b"same-origin"),
+    )
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app

@@ -86,11 +86,14 @@ def make_templates() -> Jinja2Templates:
 templates = make_templates()
 
 
-def render(request: Request, name: str, context: dict[str, Any] | None = None,
-           status_code: int = 200) -> Response:
+def render(
+    request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200
+) -> Response:
     """Render `name` with the signed-in user and the CSRF token in the context."""
-    ctx: dict[str, Any] = {"user": getattr(request.state, "viewer", None),
-                           "csrf_token": csrf_token(request),
-                           "flash": request.session.pop("flash", None)}
+    ctx: dict[str, Any] = {
+        "user": getattr(request.state, "viewer", None),
+        "csrf_token": csrf_token(request),
+        "flash": request.session.pop("flash", None),
+    }
     ctx.update(context or {})
     return templates.TemplateResponse(request, name, ctx, status_code=status_code)

@@ -46,12 +46,14 @@ def _changed(field: str) -> Describe:
         if "from" in d:
             return f"changed the {field} from {label(d['from'])} to {label(d.get('to'))}"
         return f"changed the {field}"
+
     return describe
 
 
 _DESCRIBE: dict[str, Describe] = {
-    "opened": lambda d, _: f"opened the case ({d.get('severity', '?')}, "
-                           f"{label(d.get('area', 'other')).lower()})",
+    "opened": lambda d, _: (
+        f"opened the case ({d.get('severity', '?')}, {label(d.get('area', 'other')).lower()})"
+    ),
     "status": _status,
     "comment": lambda d, _: "added a comment",
     "assigned": _assigned,
@@ -59,8 +61,9 @@ _DESCRIBE: dict[str, Describe] = {
     "split_from": lambda d, _: f"split this case out of case #{d.get('case_id')}",
     "split_into": lambda d, _: f"split out case #{d.get('case_id')}: {d.get('title', '')}",
     "linked": lambda d, _: f"linked case #{d.get('case_id')} as {label(d.get('kind', '')).lower()}",
-    "scope_warning": lambda d, _: f"scope check: the text may describe {d.get('parts', 'several')} "
-                                  "separate issues",
+    "scope_warning": lambda d, _: (
+        f"scope check: the text may describe {d.get('parts', 'several')} separate issues"
+    ),
     "title_changed": _changed("title"),
     "description_changed": _changed("description"),
     "severity_changed": _changed("severity"),
@@ -72,6 +75,7 @@ _DESCRIBE: dict[str, Describe] = {
 
 def describe_event(event: CaseEvent, people: Mapping[int, User]) -> TimelineLine:
     """A timeline line for `event`; unknown kinds (from later features) read as their name."""
+
     def name(uid: object) -> str:
         user = people.get(uid) if isinstance(uid, int) else None
         return user.name if user else f"user {uid}"
@@ -83,5 +87,6 @@ def describe_event(event: CaseEvent, people: Mapping[int, User]) -> TimelineLine
     if event.kind == "comment" and event.internal:
         what = "added an internal note"
     linked = data.get("case_id") if event.kind in ("split_from", "split_into", "linked") else None
-    return TimelineLine(event=event, who=who, what=what,
-                        case_id=linked if isinstance(linked, int) else None)
+    return TimelineLine(
+        event=event, who=who, what=what, case_id=linked if isinstance(linked, int) else None
+    )

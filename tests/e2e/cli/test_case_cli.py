@@ -21,26 +21,39 @@ the Athena CUR integration reports access denied on the cloud integration status
 """
 
 
-def engage(*args: str, env: dict[str, str] | None = None, stdin: str | None = None,
-           cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "engage", *args], capture_output=True, text=True,
-                          env={**os.environ, **(env or {})}, input=stdin, cwd=cwd, timeout=120)
+def engage(
+    *args: str, env: dict[str, str] | None = None, stdin: str | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "engage", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        input=stdin,
+        cwd=cwd,
+        timeout=120,
+    )
 
 
 @pytest.fixture
 def as_support(live_server: LiveServer) -> dict[str, str]:
-    return {"ENGAGE_URL": live_server.url,
-            "ENGAGE_TOKEN": live_server.demo.tokens["sam@support.example"]}
+    return {
+        "ENGAGE_URL": live_server.url,
+        "ENGAGE_TOKEN": live_server.demo.tokens["sam@support.example"],
+    }
 
 
 @pytest.fixture
 def as_customer(live_server: LiveServer) -> dict[str, str]:
-    return {"ENGAGE_URL": live_server.url,
-            "ENGAGE_TOKEN": live_server.demo.tokens["alice@acme.example"]}
+    return {
+        "ENGAGE_URL": live_server.url,
+        "ENGAGE_TOKEN": live_server.demo.tokens["alice@acme.example"],
+    }
 
 
-def test_open_warns_on_multi_issue_then_split_and_show(tmp_path: Path, as_customer: dict[str, str],
-                                                       as_support: dict[str, str]) -> None:
+def test_open_warns_on_multi_issue_then_split_and_show(
+    tmp_path: Path, as_customer: dict[str, str], as_support: dict[str, str]
+) -> None:
     f = tmp_path / "ticket.txt"
     f.write_text(MULTI)
     r = engage("case", "open", str(f), "--severity", "P2", "--json", env=as_customer)
@@ -48,8 +61,16 @@ def test_open_warns_on_multi_issue_then_split_and_show(tmp_path: Path, as_custom
     body = json.loads(r.stdout)
     assert body["scope"]["verdict"] == "multi"
     case_id = body["case"]["id"]
-    r = engage("case", "split", str(case_id), "--part", "SAML login loop|sso-auth",
-               "--part", "AWS cloud costs missing|cloud-costs", env=as_support)
+    r = engage(
+        "case",
+        "split",
+        str(case_id),
+        "--part",
+        "SAML login loop|sso-auth",
+        "--part",
+        "AWS cloud costs missing|cloud-costs",
+        env=as_support,
+    )
     assert r.returncode == 0, r.stderr
     assert r.stdout.count("split from") == 2
     r = engage("case", "show", str(case_id), "--json", env=as_support)
@@ -57,13 +78,21 @@ def test_open_warns_on_multi_issue_then_split_and_show(tmp_path: Path, as_custom
     assert sum(e["kind"] == "split_into" for e in shown["timeline"]) == 2
 
 
-def test_comment_list_and_internal_notes(as_customer: dict[str, str],
-                                         as_support: dict[str, str]) -> None:
+def test_comment_list_and_internal_notes(
+    as_customer: dict[str, str], as_support: dict[str, str]
+) -> None:
     r = engage("case", "list", "--json", env=as_customer)
     assert r.returncode == 0, r.stderr
     case_id = json.loads(r.stdout)["items"][0]["id"]  # one of the customer's own cases
-    r = engage("case", "comment", str(case_id), "-", "--internal", stdin="support-only theory",
-               env=as_support)
+    r = engage(
+        "case",
+        "comment",
+        str(case_id),
+        "-",
+        "--internal",
+        stdin="support-only theory",
+        env=as_support,
+    )
     assert r.returncode == 0, r.stderr
     r = engage("case", "comment", str(case_id), "note", "--internal", env=as_customer)
     assert r.returncode == 1 and "403" in r.stderr and "Traceback" not in r.stderr
@@ -76,14 +105,23 @@ def test_bad_token_and_unreachable_server_are_one_line_errors(live_server: LiveS
     assert r.returncode == 1 and r.stderr.startswith("engage: error: 401")
     r = engage("case", "list", env={"ENGAGE_URL": "http://127.0.0.1:9", "ENGAGE_TOKEN": "eng_x"})
     assert r.returncode == 1 and "cannot reach" in r.stderr
-    r = engage("case", "show", "999999", env={"ENGAGE_URL": live_server.url,
-                                             "ENGAGE_TOKEN": live_server.demo.tokens["alice@acme.example"]})
+    r = engage(
+        "case",
+        "show",
+        "999999",
+        env={
+            "ENGAGE_URL": live_server.url,
+            "ENGAGE_TOKEN": live_server.demo.tokens["alice@acme.example"],
+        },
+    )
     assert r.returncode == 1 and "404" in r.stderr
 
 
 def test_server_commands_on_a_fresh_database(tmp_path: Path) -> None:
-    env = {"ENGAGE_DATABASE_URL": f"sqlite:///{tmp_path / 'e.db'}",
-           "ENGAGE_DATA_DIR": str(tmp_path / "data")}
+    env = {
+        "ENGAGE_DATABASE_URL": f"sqlite:///{tmp_path / 'e.db'}",
+        "ENGAGE_DATA_DIR": str(tmp_path / "data"),
+    }
     r = engage("demo", env=env)
     assert r.returncode == 1 and "engage db upgrade" in r.stderr
     assert engage("db", "upgrade", env=env).returncode == 0

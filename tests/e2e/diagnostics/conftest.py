@@ -17,8 +17,11 @@ FIXTURES = Path(__file__).parents[2] / "fixtures" / "intake"
 
 def api(live_server: LiveServer, email: str) -> httpx.Client:
     """An API client for a demo user."""
-    return httpx.Client(base_url=f"{live_server.url}/api/v1", timeout=60,
-                        headers={"Authorization": f"Bearer {live_server.demo.tokens[email]}"})
+    return httpx.Client(
+        base_url=f"{live_server.url}/api/v1",
+        timeout=60,
+        headers={"Authorization": f"Bearer {live_server.demo.tokens[email]}"},
+    )
 
 
 @pytest.fixture
@@ -41,10 +44,16 @@ def acme_case(alice: httpx.Client, sam: httpx.Client) -> dict[str, Any]:
     orgs = alice.get("/orgs").json()
     org_id = orgs[0]["id"]
     instances = alice.get(f"/orgs/{org_id}/instances").json()
-    r = alice.post("/cases", json={
-        "title": "cost-model memory keeps growing", "description": "OOM kills every night",
-        "severity": "P2", "area": "performance-memory",
-        "instance_ids": [i["id"] for i in instances]})
+    r = alice.post(
+        "/cases",
+        json={
+            "title": "cost-model memory keeps growing",
+            "description": "OOM kills every night",
+            "severity": "P2",
+            "area": "performance-memory",
+            "instance_ids": [i["id"] for i in instances],
+        },
+    )
     assert r.status_code == 201, r.text
     case = r.json()["case"]
     me = sam.get("/me").json()

@@ -16,9 +16,11 @@ from engage.services.ports import CaseQuery
 
 pytestmark = pytest.mark.browser
 
-LOG = (b'2026-03-01T02:00:00Z INF Starting cost-model (git commit "2.5.3")\n'
-       b"2026-03-01T02:01:00Z ERR Failed to query prometheus at http://prometheus-server.kubecost:80:"
-       b" dial tcp 10.0.0.7:80: connect: connection refused\n")
+LOG = (
+    b'2026-03-01T02:00:00Z INF Starting cost-model (git commit "2.5.3")\n'
+    b"2026-03-01T02:01:00Z ERR Failed to query prometheus at http://prometheus-server.kubecost:80:"
+    b" dial tcp 10.0.0.7:80: connect: connection refused\n"
+)
 
 
 @pytest.fixture
@@ -40,8 +42,8 @@ def globex_findings_only(live_server: LiveServer) -> Iterator[int]:
 
 
 def test_findings_only_org_shares_findings_and_stores_no_file(
-        page: Any, sign_in: Any, live_server: LiveServer, globex_findings_only: int,
-        tmp_path: Path) -> None:
+    page: Any, sign_in: Any, live_server: LiveServer, globex_findings_only: int, tmp_path: Path
+) -> None:
     case_id = globex_findings_only
     stored_before = set(live_server.engage.store.keys())  # type: ignore[attr-defined]
     sign_in(page, "sam@support.example")
@@ -54,7 +56,9 @@ def test_findings_only_org_shares_findings_and_stores_no_file(
     page.get_by_role("button", name="Sign out").click()
     sign_in(page, "gina@globex.example")
     page.goto(f"/cases/{case_id}/diagnostics")
-    article = page.get_by_role("article", name="Analyzer findings (engage analyze --share findings)")
+    article = page.get_by_role(
+        "article", name="Analyzer findings (engage analyze --share findings)"
+    )
     article.get_by_text("How to provide it").click()
     assert "--share findings" in article.locator("pre").first.inner_text()
     log = tmp_path / "cost-model.log"

@@ -15,10 +15,12 @@ from tests.e2e.diagnostics.conftest import FIXTURES
 
 pytestmark = pytest.mark.browser
 
-LOG = (b'2024-06-03T14:00:00.482913Z INF Starting cost-model (git commit "2.5.3")\n'
-       b"2024-06-03T14:00:03.482913Z ERR No valid prometheus config file at prom.monitoring:9090."
-       b' Error: Get "prom.monitoring:9090/api/v1/status/config": unsupported protocol scheme '
-       b'"prom.monitoring"\n')
+LOG = (
+    b'2024-06-03T14:00:00.482913Z INF Starting cost-model (git commit "2.5.3")\n'
+    b"2024-06-03T14:00:03.482913Z ERR No valid prometheus config file at prom.monitoring:9090."
+    b' Error: Get "prom.monitoring:9090/api/v1/status/config": unsupported protocol scheme '
+    b'"prom.monitoring"\n'
+)
 
 
 def _switch(page: Any, sign_in: Any, email: str) -> None:
@@ -30,16 +32,27 @@ def _switch(page: Any, sign_in: Any, email: str) -> None:
 def _errors(page: Any) -> list[str]:
     """Script errors, CSP refusals and failed responses (the browser's own favicon aside)."""
     seen: list[str] = []
-    page.on("console", lambda m: seen.append(m.text)
-            if m.type == "error" and not m.text.startswith("Failed to load resource") else None)
+    page.on(
+        "console",
+        lambda m: (
+            seen.append(m.text)
+            if m.type == "error" and not m.text.startswith("Failed to load resource")
+            else None
+        ),
+    )
     page.on("pageerror", lambda e: seen.append(str(e)))
     page.on("response", lambda r: seen.append(f"{r.status} {r.url}") if r.status >= 400 else None)
     return seen
 
 
-def test_request_upload_findings_waive(page: Any, sign_in: Any, live_server: LiveServer,
-                                       acme_case: dict[str, Any], alice: httpx.Client,
-                                       tmp_path: Path) -> None:
+def test_request_upload_findings_waive(
+    page: Any,
+    sign_in: Any,
+    live_server: LiveServer,
+    acme_case: dict[str, Any],
+    alice: httpx.Client,
+    tmp_path: Path,
+) -> None:
     console = _errors(page)
     case_id = acme_case["id"]
     url = f"/cases/{case_id}/diagnostics"

@@ -52,9 +52,16 @@ def load(engage: Engage, n: int) -> None:
         assert alice is not None and alice.org_id is not None
         for i in range(n):
             word = WORDS[i % len(WORDS)]
-            new_case(uow, engage.clock, actor=alice, org_id=alice.org_id,
-                     title=f"{word} problem {i}", description=f"Case {i} about {word}.",
-                     severity=list(Severity)[i % 4], area=ComponentArea.OTHER)
+            new_case(
+                uow,
+                engage.clock,
+                actor=alice,
+                org_id=alice.org_id,
+                title=f"{word} problem {i}",
+                description=f"Case {i} about {word}.",
+                severity=list(Severity)[i % 4],
+                area=ComponentArea.OTHER,
+            )
             if i % 1000 == 999:
                 uow.commit()
         uow.commit()
@@ -90,13 +97,21 @@ def main() -> None:
     web = httpx.Client(base_url=url)
     found = re.search(r'name="csrf_token" value="([^"]+)"', web.get("/login").text)
     assert found is not None
-    web.post("/login", data={"csrf_token": found.group(1), "email": "sam@support.example",
-                             "password": "engage-demo"})
+    web.post(
+        "/login",
+        data={
+            "csrf_token": found.group(1),
+            "email": "sam@support.example",
+            "password": "engage-demo",
+        },
+    )
     api = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"})
     pairs = {
         "queue (sorted by SLA due, 25/page)": ("/cases", "/api/v1/cases?limit=25"),
-        "queue filtered (P1, new)": ("/cases?severity=P1&status=new",
-                                     "/api/v1/cases?severity=P1&status=new&limit=25"),
+        "queue filtered (P1, new)": (
+            "/cases?severity=P1&status=new",
+            "/api/v1/cases?severity=P1&status=new&limit=25",
+        ),
         "full-text search": ("/cases?q=oomkilled", "/api/v1/cases?q=oomkilled&limit=25"),
         "case page": ("/cases/1", "/api/v1/cases/1"),
     }

@@ -16,12 +16,17 @@ SAM = "sam@support.example"  # support engineer, Europe/London
 
 def queue_ids(page: Any) -> list[int]:
     """Case ids in the queue table, top to bottom."""
-    return [int(x) for x in page.locator("table.queue tbody tr").evaluate_all(
-        "rows => rows.map(r => r.dataset.caseId)")]
+    return [
+        int(x)
+        for x in page.locator("table.queue tbody tr").evaluate_all(
+            "rows => rows.map(r => r.dataset.caseId)"
+        )
+    ]
 
 
 def test_signed_out_visitor_signs_in_and_lands_where_they_were_going(
-        page: Any, sign_in: Any) -> None:
+    page: Any, sign_in: Any
+) -> None:
     page.goto("/cases/1")
     expect(page).to_have_url(re.compile(r"/login\?next=%2Fcases%2F1$"))
     page.get_by_label("E-mail").fill(ALICE)
@@ -44,7 +49,8 @@ def test_wrong_password_is_refused_with_a_message(page: Any, sign_in: Any) -> No
 
 
 def test_customer_queue_shows_only_their_organisation(
-        page: Any, sign_in: Any, live_server: Any) -> None:
+    page: Any, sign_in: Any, live_server: Any
+) -> None:
     sign_in(page, ALICE)
     ids = queue_ids(page)
     assert 2 in ids and 3 not in ids  # 3 is Globex's P1
@@ -68,7 +74,8 @@ def test_support_queue_is_sorted_by_sla_due_and_shows_flags(page: Any, sign_in: 
     sign_in(page, SAM)
     assert {2, 3} <= set(queue_ids(page))
     dues = page.locator("table.queue tbody tr td:last-child time").evaluate_all(
-        "ts => ts.map(t => t.getAttribute('datetime'))")
+        "ts => ts.map(t => t.getAttribute('datetime'))"
+    )
     assert dues == sorted(dues)  # cases without a due time (paused) come after these
     page.goto("/cases?status=waiting_on_customer")
     row1 = page.locator('tr[data-case-id="1"]')
@@ -94,8 +101,11 @@ def test_queue_filters_update_live_and_keep_the_url(page: Any, sign_in: Any) -> 
 
 
 def test_full_text_search_as_you_type(page: Any, sign_in: Any, open_case_as: Any) -> None:
-    wanted = open_case_as(ALICE, "Grafana dashboards empty",
-                          "The kubecost-grafana pod logs quokkaflux datasource errors.")
+    wanted = open_case_as(
+        ALICE,
+        "Grafana dashboards empty",
+        "The kubecost-grafana pod logs quokkaflux datasource errors.",
+    )
     sign_in(page, SAM)
     page.get_by_label("Search").fill("quokkaflux")
     page.wait_for_url(re.compile(r"q=quokkaflux"))
@@ -105,8 +115,9 @@ def test_full_text_search_as_you_type(page: Any, sign_in: Any, open_case_as: Any
     expect(page.locator("#results")).to_contain_text("No cases match")
 
 
-def test_filters_work_without_javascript(browser: Any, live_server: Any, sign_in: Any,
-                                        open_case_as: Any) -> None:
+def test_filters_work_without_javascript(
+    browser: Any, live_server: Any, sign_in: Any, open_case_as: Any
+) -> None:
     wanted = open_case_as(ALICE, "Forecast page errors", "Forecasting returns wombatix 502s.")
     context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
     page = context.new_page()
@@ -126,9 +137,14 @@ def test_filters_work_without_javascript(browser: Any, live_server: Any, sign_in
 
 
 def test_at_risk_filter_shows_cases_whose_sla_is_running_out(
-        page: Any, sign_in: Any, live_server: Any, open_case_as: Any) -> None:
-    urgent = open_case_as(ALICE, "Allocation API returns 500 for every namespace",
-                          "GET /model/allocation returns 500 since this morning.", "P1")
+    page: Any, sign_in: Any, live_server: Any, open_case_as: Any
+) -> None:
+    urgent = open_case_as(
+        ALICE,
+        "Allocation API returns 500 for every namespace",
+        "GET /model/allocation returns 500 since this morning.",
+        "P1",
+    )
     sign_in(page, SAM)
     page.goto("/cases?at_risk=on")
     assert urgent not in queue_ids(page)  # just opened: 60 minutes to first response
@@ -181,9 +197,14 @@ def test_queue_pages_through_results(page: Any, sign_in: Any, live_server: Any) 
     with engage.uow() as uow:  # Globex, so Acme's queue stays as the other tests expect
         gina = uow.users.by_email("gina@globex.example")
         for n in range(27):
-            open_case(uow, engage.clock, actor=gina, title=f"Pagingprobe report {n}",
-                      description="Scheduled report pagingprobe arrives empty.",
-                      severity=Severity.P4)
+            open_case(
+                uow,
+                engage.clock,
+                actor=gina,
+                title=f"Pagingprobe report {n}",
+                description="Scheduled report pagingprobe arrives empty.",
+                severity=Severity.P4,
+            )
     sign_in(page, SAM)
     page.goto("/cases?q=pagingprobe")
     expect(page.locator(".count")).to_contain_text("Showing 1–25 of 27")

@@ -36,14 +36,19 @@ def test_support_sees_internal_notes_styled_apart(page: Any, sign_in: Any) -> No
     expect(note).to_contain_text(NOTE)
     expect(note).to_contain_text("Internal note")
     public = page.locator("article.comment:not(.internal)")
-    assert public.evaluate("e => getComputedStyle(e).borderStyle") != \
-        note.evaluate("e => getComputedStyle(e).borderStyle")
+    assert public.evaluate("e => getComputedStyle(e).borderStyle") != note.evaluate(
+        "e => getComputedStyle(e).borderStyle"
+    )
 
 
 def test_reply_and_internal_note_reach_the_right_people(
-        browser: Any, live_server: Any, page: Any, sign_in: Any, open_case_as: Any) -> None:
-    case_id = open_case_as(BOB, "Network costs show zero for cross-zone traffic",
-                           "The network-costs daemonset runs but cross-zone egress is 0.")
+    browser: Any, live_server: Any, page: Any, sign_in: Any, open_case_as: Any
+) -> None:
+    case_id = open_case_as(
+        BOB,
+        "Network costs show zero for cross-zone traffic",
+        "The network-costs daemonset runs but cross-zone egress is 0.",
+    )
     sign_in(page, SAM)
     page.goto(f"/cases/{case_id}")
     page.get_by_label("Reply or note").fill("Is the network-costs config map mounted?")
@@ -70,7 +75,8 @@ def test_reply_and_internal_note_reach_the_right_people(
 
 
 def test_empty_comment_shows_the_message_next_to_the_form(
-        page: Any, sign_in: Any, open_case_as: Any) -> None:
+    page: Any, sign_in: Any, open_case_as: Any
+) -> None:
     case_id = open_case_as(BOB, "Budget alerts are sent twice", "Every budget alert arrives twice.")
     sign_in(page, BOB)
     page.goto(f"/cases/{case_id}")
@@ -80,8 +86,11 @@ def test_empty_comment_shows_the_message_next_to_the_form(
 
 
 def test_transition_buttons_move_the_case(page: Any, sign_in: Any, open_case_as: Any) -> None:
-    case_id = open_case_as(BOB, "Savings page recommends larger nodes",
-                           "Right-sizing suggests m5.4xlarge for idle nodes.")
+    case_id = open_case_as(
+        BOB,
+        "Savings page recommends larger nodes",
+        "Right-sizing suggests m5.4xlarge for idle nodes.",
+    )
     sign_in(page, SAM)
     page.goto(f"/cases/{case_id}")
     page.get_by_role("button", name="Triage", exact=True).click()
@@ -101,9 +110,13 @@ def test_customer_sees_only_customer_transitions(page: Any, sign_in: Any) -> Non
 
 
 def test_support_assigns_the_case_and_adds_engineers(
-        page: Any, sign_in: Any, open_case_as: Any) -> None:
-    case_id = open_case_as(BOB, "Helm upgrade to 2.9 fails on CRD",
-                           "helm upgrade fails: CustomResourceDefinition is invalid.")
+    page: Any, sign_in: Any, open_case_as: Any
+) -> None:
+    case_id = open_case_as(
+        BOB,
+        "Helm upgrade to 2.9 fails on CRD",
+        "helm upgrade fails: CustomResourceDefinition is invalid.",
+    )
     sign_in(page, SAM)
     page.goto(f"/cases/{case_id}")
     page.get_by_label("Assignee", exact=True).select_option(label="Maria Manager")
@@ -122,7 +135,8 @@ def test_customer_has_no_assignment_form(page: Any, sign_in: Any) -> None:
 
 
 def test_stale_edit_says_someone_changed_the_case(
-        browser: Any, live_server: Any, page: Any, sign_in: Any, open_case_as: Any) -> None:
+    browser: Any, live_server: Any, page: Any, sign_in: Any, open_case_as: Any
+) -> None:
     case_id = open_case_as(BOB, "Idle costs missing in reports", "Idle is 0 in saved reports.")
     other = browser.new_context(base_url=live_server.url).new_page()
     try:
@@ -131,29 +145,37 @@ def test_stale_edit_says_someone_changed_the_case(
         page.goto(f"/cases/{case_id}")
         other.goto(f"/cases/{case_id}")
         other.get_by_text("Edit title and description").click()
-        other.locator("#edit-form").get_by_label("Title").fill("Idle costs missing in saved reports")
+        other.locator("#edit-form").get_by_label("Title").fill(
+            "Idle costs missing in saved reports"
+        )
         other.get_by_role("button", name="Save changes").click()
         expect(other.locator("#case-title")).to_have_text("Idle costs missing in saved reports")
 
         page.get_by_text("Edit title and description").click()
-        page.locator("#edit-form").get_by_label("Description").fill("Idle shows 0 in every saved report since 2.8.")
+        page.locator("#edit-form").get_by_label("Description").fill(
+            "Idle shows 0 in every saved report since 2.8."
+        )
         with page.expect_response(re.compile(rf"/cases/{case_id}/edit$")) as answer:
             page.get_by_role("button", name="Save changes").click()
         assert answer.value.status == 409
         expect(page.locator("#edit-error")).to_contain_text("Someone changed this case")
         expect(page.locator("#edit-form").get_by_label("Description")).to_have_value(
-            "Idle shows 0 in every saved report since 2.8.")
+            "Idle shows 0 in every saved report since 2.8."
+        )
         expect(page.locator("#case-title")).to_have_text("Idle costs missing in saved reports")
         page.get_by_role("button", name="Save changes").click()  # still stale until reloaded
         expect(page.locator("#edit-error")).to_contain_text("Someone changed this case")
         page.get_by_role("link", name="Reload the case").click()
-        expect(page.locator("#edit-form").get_by_label("Description")).to_have_value("Idle is 0 in saved reports.")
+        expect(page.locator("#edit-form").get_by_label("Description")).to_have_value(
+            "Idle is 0 in saved reports."
+        )
     finally:
         other.context.close()
 
 
 def test_sla_clocks_show_state_and_due_time_in_the_viewers_zone(
-        live_server: Any, page: Any, sign_in: Any) -> None:
+    live_server: Any, page: Any, sign_in: Any
+) -> None:
     engage = live_server.engage
     with engage.uow() as uow:
         sam = uow.users.by_email(SAM)
@@ -175,7 +197,8 @@ def test_sla_clocks_show_state_and_due_time_in_the_viewers_zone(
 
 
 def test_status_change_from_a_stale_page_is_refused(
-        browser: Any, live_server: Any, page: Any, sign_in: Any, open_case_as: Any) -> None:
+    browser: Any, live_server: Any, page: Any, sign_in: Any, open_case_as: Any
+) -> None:
     case_id = open_case_as(BOB, "Kubecost UI blank after SSO change", "Blank page after login.")
     other = browser.new_context(base_url=live_server.url).new_page()
     try:

@@ -29,12 +29,14 @@ def client(live_server: Any) -> Iterator[httpx.Client]:
         yield c
 
 
-def login(client: httpx.Client, email: str, password: str = "engage-demo",
-          next_url: str = "/cases") -> httpx.Response:
+def login(
+    client: httpx.Client, email: str, password: str = "engage-demo", next_url: str = "/cases"
+) -> httpx.Response:
     """Sign in through the form; returns the POST's response."""
     token = csrf_of(client.get("/login").text)
-    return client.post("/login", data={"csrf_token": token, "email": email,
-                                       "password": password, "next": next_url})
+    return client.post(
+        "/login", data={"csrf_token": token, "email": email, "password": password, "next": next_url}
+    )
 
 
 def comments_on(live_server: Any, case_id: int) -> list[str]:
@@ -58,8 +60,11 @@ def test_post_without_the_csrf_token_is_refused(client: httpx.Client, live_serve
 def test_csrf_token_in_the_htmx_header_is_accepted(client: httpx.Client) -> None:
     login(client, ALICE)
     token = csrf_of(client.get("/cases/new").text)
-    answer = client.post("/cases/scope-check", headers={"X-CSRF-Token": token},
-                         data={"title": "Athena query fails", "description": "AccessDenied"})
+    answer = client.post(
+        "/cases/scope-check",
+        headers={"X-CSRF-Token": token},
+        data={"title": "Athena query fails", "description": "AccessDenied"},
+    )
     assert answer.status_code == 200
     assert 'data-verdict="single"' in answer.text
     assert "<html" not in answer.text  # a fragment for htmx to swap in
@@ -110,8 +115,10 @@ def test_htmx_request_after_sign_out_is_told_to_navigate(client: httpx.Client) -
 def test_customer_cannot_post_support_only_forms(client: httpx.Client, live_server: Any) -> None:
     login(client, ALICE)
     token = csrf_of(client.get("/cases/1").text)
-    note = client.post("/cases/1/comment", data={"csrf_token": token, "internal": "on",
-                                                 "body": "customer trying a note"})
+    note = client.post(
+        "/cases/1/comment",
+        data={"csrf_token": token, "internal": "on", "body": "customer trying a note"},
+    )
     assert note.status_code == 403
     assert "customer trying a note" not in comments_on(live_server, 1)
     assign = client.post("/cases/1/assign", data={"csrf_token": token, "assignee": "4"})

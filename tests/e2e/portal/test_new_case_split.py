@@ -18,11 +18,13 @@ TWO_ISSUES = (
     "First, SSO: after signing in with Okta the browser returns to the Kubecost login page "
     "again and again; the SAML assertion looks valid.\n\n"
     "Separately, the cost-model container is OOMKilled several times a day with a 6Gi memory "
-    "limit on our largest cluster.")
+    "limit on our largest cluster."
+)
 ONE_ISSUE = (
     "Since the upgrade the Cloud Costs page is empty for our GCP billing account. The "
     "cloud-cost pod logs show: ERR CloudCost: BigQuery: Access Denied: Table billing_export.\n"
-    "1. Open Cloud Costs\n2. Pick last 7 days\n3. Nothing shows")
+    "1. Open Cloud Costs\n2. Pick last 7 days\n3. Nothing shows"
+)
 
 
 def fill_new_case(page: Any, title: str, description: str) -> None:
@@ -74,8 +76,9 @@ def test_multi_issue_case_is_split_in_one_click(page: Any, sign_in: Any) -> None
     assert areas == {"SSO / auth", "Performance / memory"}
 
 
-def test_support_splits_a_case_through_the_dialog(page: Any, sign_in: Any,
-                                                  open_case_as: Any) -> None:
+def test_support_splits_a_case_through_the_dialog(
+    page: Any, sign_in: Any, open_case_as: Any
+) -> None:
     case_id = open_case_as(BOB, TWO_ISSUES_TITLE, TWO_ISSUES)
     sign_in(page, SAM)
     page.goto(f"/cases/{case_id}")
@@ -95,8 +98,7 @@ def test_support_splits_a_case_through_the_dialog(page: Any, sign_in: Any,
     expect(page.locator("#links")).to_contain_text(f"Split from #{case_id}")
 
 
-def test_split_with_nothing_ticked_explains_why(page: Any, sign_in: Any,
-                                                open_case_as: Any) -> None:
+def test_split_with_nothing_ticked_explains_why(page: Any, sign_in: Any, open_case_as: Any) -> None:
     case_id = open_case_as(BOB, TWO_ISSUES_TITLE, TWO_ISSUES)
     sign_in(page, SAM)
     page.goto(f"/cases/{case_id}")

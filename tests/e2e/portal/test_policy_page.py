@@ -29,8 +29,9 @@ def restore_globex(live_server: Any) -> Iterator[int]:
         uow.commit()
 
 
-def test_admin_sets_policy_and_case_shows_adjusted_targets(page: Any, sign_in: Any,
-                                                           restore_globex: int) -> None:
+def test_admin_sets_policy_and_case_shows_adjusted_targets(
+    page: Any, sign_in: Any, restore_globex: int
+) -> None:
     org_id = restore_globex
     sign_in(page, "gina@globex.example")
     page.get_by_role("link", name="Security policy").click()
@@ -63,8 +64,9 @@ def test_support_report_and_manager_export(page: Any, sign_in: Any, live_server:
     assert page.get_by_role("button", name="Save policy").count() == 0  # support cannot edit
 
 
-def test_customer_member_cannot_edit_or_see_other_org(page: Any, sign_in: Any,
-                                                      live_server: Any) -> None:
+def test_customer_member_cannot_edit_or_see_other_org(
+    page: Any, sign_in: Any, live_server: Any
+) -> None:
     sign_in(page, "bob@acme.example")
     page.goto("/policy")
     assert page.get_by_role("button", name="Save policy").count() == 0

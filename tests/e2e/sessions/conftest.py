@@ -41,9 +41,15 @@ def wired(live_server: Any) -> Iterator[tuple[FakeGoogleCalendar, Inbox]]:
     extras = live_server.engage.extras
     before = extras.get(TOOLS_KEY)
     with FakeGoogleCalendar() as google:
-        extras[TOOLS_KEY] = session_tools(Settings(
-            smtp_host="127.0.0.1", smtp_port=port, smtp_from="support@engage.test",
-            google_token=google.token, google_api_base=google.base_url))
+        extras[TOOLS_KEY] = session_tools(
+            Settings(
+                smtp_host="127.0.0.1",
+                smtp_port=port,
+                smtp_from="support@engage.test",
+                google_token=google.token,
+                google_api_base=google.base_url,
+            )
+        )
         try:
             yield google, inbox
         finally:

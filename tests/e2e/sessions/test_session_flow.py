@@ -14,12 +14,15 @@ ALICE = "alice@acme.example"
 SAM = "sam@support.example"
 
 
-def test_propose_pick_join_agenda_disengage(browser: Any, live_server: Any, page: Any,
-                                            sign_in: Any, open_case_as: Any,
-                                            wired: Any) -> None:
+def test_propose_pick_join_agenda_disengage(
+    browser: Any, live_server: Any, page: Any, sign_in: Any, open_case_as: Any, wired: Any
+) -> None:
     google, inbox = wired
-    case_id = open_case_as(ALICE, "Cloud costs missing after IAM role rotation",
-                           "Athena queries fail with AccessDenied since we rotated the role.")
+    case_id = open_case_as(
+        ALICE,
+        "Cloud costs missing after IAM role rotation",
+        "Athena queries fail with AccessDenied since we rotated the role.",
+    )
     sessions = f"/cases/{case_id}/sessions"
 
     # Support plans the session and proposes times from everyone's working hours.
@@ -41,10 +44,12 @@ def test_propose_pick_join_agenda_disengage(browser: Any, live_server: Any, page
     mine.get_by_role("button", name="Book this time").click()
     expect(mine.locator(".session-status")).to_have_text("Booked")
     join = mine.get_by_role("link", name="Join the meeting")
-    expect(join).to_have_attribute("href", google.events and next(
-        iter(google.events.values()))["hangoutLink"])
-    ics = customer.request.get(mine.get_by_role("link", name="Download invite (.ics)")
-                               .get_attribute("href"))
+    expect(join).to_have_attribute(
+        "href", google.events and next(iter(google.events.values()))["hangoutLink"]
+    )
+    ics = customer.request.get(
+        mine.get_by_role("link", name="Download invite (.ics)").get_attribute("href")
+    )
     assert ics.ok and ics.headers["content-type"].startswith("text/calendar")
     event = icalendar.Calendar.from_ical(ics.body()).walk("VEVENT")[0]
     assert event["LOCATION"] == join.get_attribute("href")

@@ -82,10 +82,14 @@ def _intake_ids(world: World, case_id: int) -> dict[str, Any]:
     """A request row, an artifact (its bytes in the store) and an open upload on the case."""
     eng, admin = world["engineer"].client, world["admin_a"].client
     req = eng.post(f"/api/v1/cases/{case_id}/diagnostic-requests", json={"kind": "logs"}).json()
-    art = admin.post(f"/api/v1/cases/{case_id}/artifacts?kind=logs", content=b"a log line\n",
-                     headers={"Content-Type": "application/octet-stream"}).json()
-    upload = admin.post(f"/api/v1/cases/{case_id}/artifacts/uploads",
-                        json={"kind": "logs", "size": 10}).json()
+    art = admin.post(
+        f"/api/v1/cases/{case_id}/artifacts?kind=logs",
+        content=b"a log line\n",
+        headers={"Content-Type": "application/octet-stream"},
+    ).json()
+    upload = admin.post(
+        f"/api/v1/cases/{case_id}/artifacts/uploads", json={"kind": "logs", "size": 10}
+    ).json()
     return {"row_id": req["rows"][0]["id"], "artifact_id": art["id"], "upload_id": upload["id"]}
 
 
@@ -98,42 +102,61 @@ def ids(world: World) -> dict[str, Any]:
     sessions = f"/api/v1/cases/{case_id}/sessions"
     session = world["engineer"].client.post(sessions, json={"topic": "Org A session"}).json()
     world["engineer"].client.post(f"{sessions}/{session['id']}/tasks", json={"title": "t"})
-    return {"case": case_id, "org": world.org_a, "env": env["id"],
-            "user": world["member_a"].user.id or 0, "session_id": session["id"],
-            "task_id": "t1", **_intake_ids(world, case_id)}
+    return {
+        "case": case_id,
+        "org": world.org_a,
+        "env": env["id"],
+        "user": world["member_a"].user.id or 0,
+        "session_id": session["id"],
+        "task_id": "t1",
+        **_intake_ids(world, case_id),
+    }
 
 
 def test_matrix_covers_every_route_with_an_id(world: World) -> None:
     app = create_api(world.engage)
-    with_ids = {(m, r.path) for r in app.routes if isinstance(r, APIRoute)
-                for m in r.methods if "{" in r.path}
-    covered = {(m, p.partition("?")[0].replace("{case}", "{case_id}").replace("{org}", "{org_id}")
-                .replace("{env}", "{environment_id}").replace("{user}", "{user_id}"))
-               for m, p, _ in MATRIX}
+    with_ids = {
+        (m, r.path)
+        for r in app.routes
+        if isinstance(r, APIRoute)
+        for m in r.methods
+        if "{" in r.path
+    }
+    covered = {
+        (
+            m,
+            p.partition("?")[0]
+            .replace("{case}", "{case_id}")
+            .replace("{org}", "{org_id}")
+            .replace("{env}", "{environment_id}")
+            .replace("{user}", "{user_id}"),
+        )
+        for m, p, _ in MATRIX
+    }
     assert with_ids <= covered, f"routes missing from the matrix: {sorted(with_ids - covered)}"
 
 
-@pytest.mark.parametrize(("method", "path", "body"), MATRIX,
-                         ids=[f"{m} {p}" for m, p, _ in MATRIX])
-def test_other_org_gets_404(world: World, ids: dict[str, int], method: str, path: str,
-                            body: dict[str, Any] | None) -> None:
+@pytest.mark.parametrize(("method", "path", "body"), MATRIX, ids=[f"{m} {p}" for m, p, _ in MATRIX])
+def test_other_org_gets_404(
+    world: World, ids: dict[str, int], method: str, path: str, body: dict[str, Any] | None
+) -> None:
     r = world["admin_b"].client.request(method, _fill(path, ids), json=body)
     assert r.status_code == 404, r.text
     assert r.headers["content-type"].startswith("application/problem+json")
 
 
-@pytest.mark.parametrize(("method", "path", "body"), MATRIX,
-                         ids=[f"{m} {p}" for m, p, _ in MATRIX])
-def test_no_credentials_gets_401(world: World, ids: dict[str, int], method: str, path: str,
-                                 body: dict[str, Any] | None) -> None:
+@pytest.mark.parametrize(("method", "path", "body"), MATRIX, ids=[f"{m} {p}" for m, p, _ in MATRIX])
+def test_no_credentials_gets_401(
+    world: World, ids: dict[str, int], method: str, path: str, body: dict[str, Any] | None
+) -> None:
     r = world.app_client.request(method, _fill(path, ids), json=body)
     assert r.status_code == 401
 
 
-@pytest.mark.parametrize(("method", "path", "body"), MATRIX,
-                         ids=[f"{m} {p}" for m, p, _ in MATRIX])
-def test_same_org_and_support_are_not_404(world: World, ids: dict[str, int], method: str,
-                                          path: str, body: dict[str, Any] | None) -> None:
+@pytest.mark.parametrize(("method", "path", "body"), MATRIX, ids=[f"{m} {p}" for m, p, _ in MATRIX])
+def test_same_org_and_support_are_not_404(
+    world: World, ids: dict[str, int], method: str, path: str, body: dict[str, Any] | None
+) -> None:
     for who in ("admin_a", "engineer"):
         r = world[who].client.request(method, _fill(path, ids), json=body)
         assert r.status_code != 404 or "other_case_id" in (body or {}), (who, r.text)
@@ -151,20 +174,51 @@ def test_customer_lists_only_their_org(world: World, ids: dict[str, int]) -> Non
 
 def test_role_rules_for_people_and_orgs(world: World) -> None:
     member = world["member_a"].client
-    r = member.post("/api/v1/users", json={"email": "x@y.example", "name": "X",
-                                           "role": "customer_member", "org_id": world.org_a})
+    r = member.post(
+        "/api/v1/users",
+        json={
+            "email": "x@y.example",
+            "name": "X",
+            "role": "customer_member",
+            "org_id": world.org_a,
+        },
+    )
     assert r.status_code == 403
     admin = world["admin_a"].client
-    r = admin.post("/api/v1/users", json={"email": "new@a.example", "name": "New",
-                                          "role": "customer_member", "org_id": world.org_a})
+    r = admin.post(
+        "/api/v1/users",
+        json={
+            "email": "new@a.example",
+            "name": "New",
+            "role": "customer_member",
+            "org_id": world.org_a,
+        },
+    )
     assert r.status_code == 201
-    r = admin.post("/api/v1/users", json={"email": "evil@a.example", "name": "Evil",
-                                          "role": "support_engineer"})
+    r = admin.post(
+        "/api/v1/users",
+        json={"email": "evil@a.example", "name": "Evil", "role": "support_engineer"},
+    )
     assert r.status_code in (404, 422)
-    r = admin.post("/api/v1/users", json={"email": "b@b.example", "name": "B",
-                                          "role": "customer_member", "org_id": world.org_b})
+    r = admin.post(
+        "/api/v1/users",
+        json={
+            "email": "b@b.example",
+            "name": "B",
+            "role": "customer_member",
+            "org_id": world.org_b,
+        },
+    )
     assert r.status_code == 404
-    assert world["engineer"].client.post("/api/v1/orgs", json={"slug": "zz-new", "name": "Z"}
-                                         ).status_code == 403
-    assert world["manager"].client.post("/api/v1/orgs", json={"slug": f"zz-{world.org_a}",
-                                                             "name": "Z"}).status_code == 201
+    assert (
+        world["engineer"]
+        .client.post("/api/v1/orgs", json={"slug": "zz-new", "name": "Z"})
+        .status_code
+        == 403
+    )
+    assert (
+        world["manager"]
+        .client.post("/api/v1/orgs", json={"slug": f"zz-{world.org_a}", "name": "Z"})
+        .status_code
+        == 201
+    )

@@ -10,9 +10,14 @@ from tests.integration.conftest import World
 
 def test_admin_sets_policy_support_reads_member_cannot_set(world: World) -> None:
     url = f"/api/v1/orgs/{world.org_a}/policy"
-    r = world["admin_a"].client.patch(url, json={"data_sharing": "findings-only",
-                                                 "screen_sharing": False,
-                                                 "meeting_tools": ["zoom", "custom"]})
+    r = world["admin_a"].client.patch(
+        url,
+        json={
+            "data_sharing": "findings-only",
+            "screen_sharing": False,
+            "meeting_tools": ["zoom", "custom"],
+        },
+    )
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["allowed_kinds"] == ["findings"]
@@ -31,11 +36,18 @@ def test_admin_sets_policy_support_reads_member_cannot_set(world: World) -> None
 
 
 def test_policy_change_restretches_open_cases(world: World) -> None:
-    case = world["admin_a"].client.post("/api/v1/cases", json={
-        "title": "Idle costs too high", "description": "d", "severity": "P1"}).json()["case"]
+    case = (
+        world["admin_a"]
+        .client.post(
+            "/api/v1/cases",
+            json={"title": "Idle costs too high", "description": "d", "severity": "P1"},
+        )
+        .json()["case"]
+    )
     before = {c["kind"]: c["target_minutes"] for c in case["sla"]}
-    world["admin_a"].client.patch(f"/api/v1/orgs/{world.org_a}/policy",
-                                  json={"data_sharing": "none"})
+    world["admin_a"].client.patch(
+        f"/api/v1/orgs/{world.org_a}/policy", json={"data_sharing": "none"}
+    )
     after = world["admin_a"].client.get(f"/api/v1/cases/{case['id']}").json()
     targets = {c["kind"]: c["target_minutes"] for c in after["sla"]}
     assert targets["first_response"] == before["first_response"]
@@ -45,10 +57,13 @@ def test_policy_change_restretches_open_cases(world: World) -> None:
 
 def test_break_glass_only_named_contacts_and_recorded(world: World) -> None:
     admin, member = world["admin_a"], world["member_a"]
-    admin.client.patch(f"/api/v1/orgs/{world.org_a}/policy", json={
-        "data_sharing": "findings-only", "break_glass_contacts": [member.user.email]})
-    case_id = admin.client.post("/api/v1/cases", json={"title": "Heap grows", "description": "d"}
-                                ).json()["case"]["id"]
+    admin.client.patch(
+        f"/api/v1/orgs/{world.org_a}/policy",
+        json={"data_sharing": "findings-only", "break_glass_contacts": [member.user.email]},
+    )
+    case_id = admin.client.post(
+        "/api/v1/cases", json={"title": "Heap grows", "description": "d"}
+    ).json()["case"]["id"]
     url = f"/api/v1/cases/{case_id}/break-glass"
     body = {"kind": "heap-profile", "reason": "support needs one heap profile to find the leak"}
     assert admin.client.post(url, json=body).status_code == 403  # admin is not a named contact
@@ -79,8 +94,9 @@ def test_audit_export_csv_json_for_support_managers_only(world: World) -> None:
 
 
 def test_policy_report_groups_cases_by_restrictions(world: World) -> None:
-    world["admin_a"].client.patch(f"/api/v1/orgs/{world.org_a}/policy",
-                                  json={"screen_sharing": False})
+    world["admin_a"].client.patch(
+        f"/api/v1/orgs/{world.org_a}/policy", json={"screen_sharing": False}
+    )
     world["admin_a"].client.post("/api/v1/cases", json={"title": "A", "description": "d"})
     world["admin_b"].client.post("/api/v1/cases", json={"title": "B", "description": "d"})
     report = world["engineer"].client.get("/api/v1/reports/policy").json()

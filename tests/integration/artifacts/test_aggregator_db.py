@@ -50,8 +50,9 @@ def pack(tmp_path: Path, files: dict[str, Path | bytes]) -> Path:
 
 
 def prepare(upload: Path, tmp_path: Path, name: str = "kubecost-aggregator.tar.gz"):
-    return prepare_artifact(ArtifactKind.AGGREGATOR_DB, upload, original_name=name,
-                            scratch=tmp_path / "scratch")
+    return prepare_artifact(
+        ArtifactKind.AGGREGATOR_DB, upload, original_name=name, scratch=tmp_path / "scratch"
+    )
 
 
 def test_header_storage_versions(v64_db: Path, v51_db: Path, tmp_path: Path) -> None:
@@ -79,8 +80,13 @@ def test_bare_read_file_is_accepted(v64_db: Path, tmp_path: Path) -> None:
 
 def test_kubecost_aggregator_tarball_is_accepted(tmp_path: Path) -> None:
     db = make_duckdb(tmp_path / "made" / "kubecost-aggregator-0.read")
-    upload = pack(tmp_path, {"kc-aggregator-tmp/kubecost-aggregator-0.read": db,
-                             "kc-aggregator-tmp/notes.txt": b"copied during a pause\n"})
+    upload = pack(
+        tmp_path,
+        {
+            "kc-aggregator-tmp/kubecost-aggregator-0.read": db,
+            "kc-aggregator-tmp/notes.txt": b"copied during a pause\n",
+        },
+    )
     prepared = prepare(upload, tmp_path)
     rows = {t["name"]: t["rows"] for t in prepared.summary["tables"]}
     assert rows == {"container_1d": 500, "node_1d": 2}
@@ -102,15 +108,16 @@ def test_old_storage_format_gets_a_clear_reason(v51_db: Path, tmp_path: Path) ->
 
 def test_truncated_database_is_refused_without_a_trace(v64_db: Path, tmp_path: Path) -> None:
     cut = tmp_path / "cut.read"
-    cut.write_bytes(v64_db.read_bytes()[: 300_000])
+    cut.write_bytes(v64_db.read_bytes()[:300_000])
     with pytest.raises(DatabaseRejected) as err:
         inspect_database(cut)
     assert "cut short (300,000 bytes, its header needs 1,323,008 bytes)" in err.value.reason
 
 
 @pytest.mark.parametrize("offset", [12_288, 600_000, 1_323_008 - 262_144])
-def test_damaged_blocks_are_found_by_the_full_scan(v64_db: Path, tmp_path: Path,
-                                                   offset: int) -> None:
+def test_damaged_blocks_are_found_by_the_full_scan(
+    v64_db: Path, tmp_path: Path, offset: int
+) -> None:
     data = bytearray(v64_db.read_bytes())
     data[offset : offset + 4096] = b"\xab" * 4096
     damaged = tmp_path / "damaged.read"

@@ -75,16 +75,25 @@ def test_feed_over_http(feed: str, fixtures_dir: Path) -> None:
         read_ics(f"{feed}/other.ics")
 
 
-@pytest.mark.parametrize("url", ["http://127.0.0.1:1/x.ics", "http://localhost/x.ics",
-                                 "http://10.1.2.3/x.ics", "http://169.254.169.254/latest",
-                                 "http://[::1]/x.ics", "webcal://192.168.0.10/cal.ics"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:1/x.ics",
+        "http://localhost/x.ics",
+        "http://10.1.2.3/x.ics",
+        "http://169.254.169.254/latest",
+        "http://[::1]/x.ics",
+        "webcal://192.168.0.10/cal.ics",
+    ],
+)
 def test_server_side_fetch_refuses_internal_addresses(url: str) -> None:
     with pytest.raises(IcsBusyError, match="non-public address"):
         read_ics(url, public_only=True)
 
 
-def test_server_side_fetch_reads_no_files_and_follows_no_redirect(feed: str,
-                                                                  tmp_path: Path) -> None:
+def test_server_side_fetch_reads_no_files_and_follows_no_redirect(
+    feed: str, tmp_path: Path
+) -> None:
     (tmp_path / "x.ics").write_text("BEGIN:VCALENDAR\nEND:VCALENDAR\n")
     with pytest.raises(IcsBusyError, match="URLs only"):
         read_ics("x.ics", base_dir=tmp_path, public_only=True)

@@ -11,8 +11,12 @@ from engage.testing.k8s_cluster import FakeCluster
 from engage.testing.k8s_scenarios import hung_cluster, kubecost_2x_duckdb, kubecost_3x_clickhouse
 from engage.testing.k8s_server import FakeKubeServer, write_kubeconfig
 
-HEAP = Path(__file__).parents[2] / "fixtures" / "collect" / \
-    "parca_heap_parca-server_many-1644509299337903000.pb.gz"
+HEAP = (
+    Path(__file__).parents[2]
+    / "fixtures"
+    / "collect"
+    / "parca_heap_parca-server_many-1644509299337903000.pb.gz"
+)
 
 
 class Fleet:
@@ -27,7 +31,9 @@ class Fleet:
         return cluster
 
     def kubeconfig(self, current: str | None = None) -> str:
-        path = write_kubeconfig(self.tmp_path / "kubeconfig", self.servers.values(), current=current)
+        path = write_kubeconfig(
+            self.tmp_path / "kubeconfig", self.servers.values(), current=current
+        )
         return str(path)
 
     def stop(self) -> None:

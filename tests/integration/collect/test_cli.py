@@ -36,11 +36,15 @@ class Intake:
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 msg = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
-                    b"Content-Type: " + self.headers["Content-Type"].encode() + b"\r\n\r\n" + body)
-                parts = {p.get_param("name", header="content-disposition"): p.get_payload(decode=True)
-                         for p in msg.iter_parts()}
-                intake.requests.append({"path": self.path, "headers": dict(self.headers),
-                                        "parts": parts})
+                    b"Content-Type: " + self.headers["Content-Type"].encode() + b"\r\n\r\n" + body
+                )
+                parts = {
+                    p.get_param("name", header="content-disposition"): p.get_payload(decode=True)
+                    for p in msg.iter_parts()
+                }
+                intake.requests.append(
+                    {"path": self.path, "headers": dict(self.headers), "parts": parts}
+                )
                 reply = b'{"id": "art-1", "kind": "engage-bundle"}'
                 self.send_response(201)
                 self.send_header("Content-Type", "application/json")
@@ -63,8 +67,20 @@ def intake() -> Iterator[Intake]:
 
 def test_collect_then_inspect(fleet: Fleet, prod: FakeCluster, tmp_path: Path) -> None:
     out = tmp_path / "b.tar.gz"
-    res = runner.invoke(app, ["collect", "--kubeconfig", fleet.kubeconfig(), "-o", str(out),
-                              "--request-timeout", "5s", "--case", "CASE-7"])
+    res = runner.invoke(
+        app,
+        [
+            "collect",
+            "--kubeconfig",
+            fleet.kubeconfig(),
+            "-o",
+            str(out),
+            "--request-timeout",
+            "5s",
+            "--case",
+            "CASE-7",
+        ],
+    )
     assert res.exit_code == 0, res.output
     assert res.stdout.strip() == str(out)
     res = runner.invoke(app, ["bundle", "inspect", str(out)])
@@ -74,7 +90,12 @@ def test_collect_then_inspect(fleet: Fleet, prod: FakeCluster, tmp_path: Path) -
 
 def test_inspect_catches_tampering(fleet: Fleet, prod: FakeCluster, tmp_path: Path) -> None:
     out = tmp_path / "b.tar.gz"
-    assert runner.invoke(app, ["collect", "--kubeconfig", fleet.kubeconfig(), "-o", str(out)]).exit_code == 0
+    assert (
+        runner.invoke(
+            app, ["collect", "--kubeconfig", fleet.kubeconfig(), "-o", str(out)]
+        ).exit_code
+        == 0
+    )
     with tarfile.open(out) as tar:
         tar.extractall(tmp_path / "x", filter="data")
     log = next((tmp_path / "x").rglob("cost-model.log"))
@@ -84,20 +105,46 @@ def test_inspect_catches_tampering(fleet: Fleet, prod: FakeCluster, tmp_path: Pa
     assert "checksum mismatch" in res.stdout
 
 
-def test_partial_bundle_exits_3(fleet: Fleet, prod: FakeCluster, hung: FakeCluster, tmp_path: Path) -> None:
-    res = runner.invoke(app, ["collect", "--kubeconfig", fleet.kubeconfig(), "--all-contexts",
-                              "-o", str(tmp_path / "b.tar.gz"), "--request-timeout", "1s"])
+def test_partial_bundle_exits_3(
+    fleet: Fleet, prod: FakeCluster, hung: FakeCluster, tmp_path: Path
+) -> None:
+    res = runner.invoke(
+        app,
+        [
+            "collect",
+            "--kubeconfig",
+            fleet.kubeconfig(),
+            "--all-contexts",
+            "-o",
+            str(tmp_path / "b.tar.gz"),
+            "--request-timeout",
+            "1s",
+        ],
+    )
     assert res.exit_code == 3
     assert "dr: context dr: API server did not answer" in res.stderr
 
 
-def test_upload_sends_bundle_with_idempotency_key(fleet: Fleet, prod: FakeCluster, tmp_path: Path,
-                                                  intake: Intake, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_upload_sends_bundle_with_idempotency_key(
+    fleet: Fleet, prod: FakeCluster, tmp_path: Path, intake: Intake, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("ENGAGE_URL", intake.url)
     monkeypatch.setenv("ENGAGE_TOKEN", "tok-123")
     out = tmp_path / "b.tar.gz"
-    res = runner.invoke(app, ["collect", "--kubeconfig", fleet.kubeconfig(), "-o", str(out),
-                              "--case", "CASE-9", "--upload", "--json"])
+    res = runner.invoke(
+        app,
+        [
+            "collect",
+            "--kubeconfig",
+            fleet.kubeconfig(),
+            "-o",
+            str(out),
+            "--case",
+            "CASE-9",
+            "--upload",
+            "--json",
+        ],
+    )
     assert res.exit_code == 0, res.output
     (req,) = intake.requests
     assert req["path"] == "/api/v1/cases/CASE-9/artifacts"
@@ -114,11 +161,17 @@ def test_upload_needs_case(tmp_path: Path) -> None:
     assert res.stderr.strip() == "engage: error: --upload needs --case ID"
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--kubeconfig", "/nonexistent/kubeconfig"], "no kubeconfig found at /nonexistent/kubeconfig"),
-    (["--include", "everything"], "--include: unknown item(s) everything"),
-    (["--since", "yesterday"], "not a duration: 'yesterday'"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--kubeconfig", "/nonexistent/kubeconfig"],
+            "no kubeconfig found at /nonexistent/kubeconfig",
+        ),
+        (["--include", "everything"], "--include: unknown item(s) everything"),
+        (["--since", "yesterday"], "not a duration: 'yesterday'"),
+    ],
+)
 def test_bad_input_is_one_line(args: list[str], message: str) -> None:
     res = runner.invoke(app, ["collect", *args])
     assert res.exit_code in (1, 2)
@@ -150,8 +203,18 @@ def test_import_rejects_non_bundle(fixtures_dir: Path, tmp_path: Path) -> None:
 def test_analyze_runs_on_the_bundle(fleet: Fleet, prod: FakeCluster, tmp_path: Path) -> None:
     import json
 
-    res = runner.invoke(app, ["collect", "--kubeconfig", fleet.kubeconfig(), "-o",
-                              str(tmp_path / "b.tar.gz"), "--analyze", "--json"])
+    res = runner.invoke(
+        app,
+        [
+            "collect",
+            "--kubeconfig",
+            fleet.kubeconfig(),
+            "-o",
+            str(tmp_path / "b.tar.gz"),
+            "--analyze",
+            "--json",
+        ],
+    )
     assert res.exit_code == 0, res.output
     analysis = json.loads(res.stdout)["analysis"]
     assert isinstance(analysis, dict) and analysis

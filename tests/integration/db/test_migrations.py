@@ -46,8 +46,12 @@ def test_schema_matches_the_table_definitions(empty_engine: Engine) -> None:
     with empty_engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), metadata)
     # FTS5 shadow tables on SQLite are ours too, not drift.
-    diff = [d for d in diff if not (d[0] == "remove_table" and d[1].name.startswith("cases_fts"))
-            and not (d[0] == "remove_index" and d[1].name == "ix_cases_fts")]
+    diff = [
+        d
+        for d in diff
+        if not (d[0] == "remove_table" and d[1].name.startswith("cases_fts"))
+        and not (d[0] == "remove_index" and d[1].name == "ix_cases_fts")
+    ]
     assert diff == []
     empty_engine.dispose()
 
@@ -56,8 +60,12 @@ def test_full_text_search_objects_exist(empty_engine: Engine) -> None:
     upgrade(empty_engine)
     with empty_engine.connect() as conn:
         if empty_engine.dialect.name == "sqlite":
-            found = conn.execute(text("SELECT name FROM sqlite_master WHERE name='cases_fts'")).all()
+            found = conn.execute(
+                text("SELECT name FROM sqlite_master WHERE name='cases_fts'")
+            ).all()
         else:
-            found = conn.execute(text("SELECT indexname FROM pg_indexes WHERE indexname='ix_cases_fts'")).all()
+            found = conn.execute(
+                text("SELECT indexname FROM pg_indexes WHERE indexname='ix_cases_fts'")
+            ).all()
     assert found
     empty_engine.dispose()

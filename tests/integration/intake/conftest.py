@@ -40,8 +40,13 @@ def s3_server() -> Iterator[S3Server]:
 def make_engage(engine: Engine, data_dir: Path, store: ObjectStore | None = None) -> Engage:
     """A container on `engine` whose jobs run inline, with a movable fixed clock."""
     settings = Settings(database_url=str(engine.url), data_dir=data_dir)
-    return build(settings, engine=engine, clock=FixedClock(START),
-                 jobs=InProcessJobQueue(eager=True), store=store)
+    return build(
+        settings,
+        engine=engine,
+        clock=FixedClock(START),
+        jobs=InProcessJobQueue(eager=True),
+        store=store,
+    )
 
 
 @pytest.fixture
@@ -76,17 +81,28 @@ class CaseSetup:
         return dict(r.json())
 
     def request(self, kind: str, **body: Any) -> dict[str, Any]:
-        r = self.engineer.post(f"/api/v1/cases/{self.case_id}/diagnostic-requests",
-                               json={"kind": kind, **body})
+        r = self.engineer.post(
+            f"/api/v1/cases/{self.case_id}/diagnostic-requests", json={"kind": kind, **body}
+        )
         assert r.status_code == 201, r.text
         return dict(r.json())
 
-    def upload(self, kind: str, name: str, data: bytes, row: int | None = None,
-               client: TestClient | None = None, **headers: str) -> Any:
+    def upload(
+        self,
+        kind: str,
+        name: str,
+        data: bytes,
+        row: int | None = None,
+        client: TestClient | None = None,
+        **headers: str,
+    ) -> Any:
         form = {"kind": kind, **({"request": str(row)} if row else {})}
         return (client or self.admin).post(
-            f"/api/v1/cases/{self.case_id}/artifacts", data=form,
-            files={"file": (name, data, "application/octet-stream")}, headers=headers)
+            f"/api/v1/cases/{self.case_id}/artifacts",
+            data=form,
+            files={"file": (name, data, "application/octet-stream")},
+            headers=headers,
+        )
 
     def artifacts(self) -> dict[str, Any]:
         return dict(self.admin.get(f"/api/v1/cases/{self.case_id}/artifacts").json())
@@ -102,14 +118,22 @@ def setup(world: World) -> CaseSetup:
         assert e.status_code == 201, e.text
         envs[env] = e.json()["id"]
         for cluster in clusters:
-            i = admin.post(f"/api/v1/environments/{envs[env]}/instances",
-                           json={"cluster": cluster, "namespace": "kubecost",
-                                 "version": "2.5.3"})
+            i = admin.post(
+                f"/api/v1/environments/{envs[env]}/instances",
+                json={"cluster": cluster, "namespace": "kubecost", "version": "2.5.3"},
+            )
             assert i.status_code == 201, i.text
             insts[cluster] = i.json()["id"]
-    r = admin.post("/api/v1/cases", json={
-        "title": "cost-model memory keeps growing", "description": "OOM kills every night",
-        "severity": "P2", "area": "performance-memory", "instance_ids": list(insts.values())})
+    r = admin.post(
+        "/api/v1/cases",
+        json={
+            "title": "cost-model memory keeps growing",
+            "description": "OOM kills every night",
+            "severity": "P2",
+            "area": "performance-memory",
+            "instance_ids": list(insts.values()),
+        },
+    )
     assert r.status_code == 201, r.text
     case_id = r.json()["case"]["id"]
     eng = world["engineer"]
@@ -127,8 +151,12 @@ def har_with_secrets() -> bytes:
     """The Chrome HAR fixture with a bearer token and a session cookie planted in it."""
     doc = json.loads(fixture_bytes("chrome-postdata.har").decode("utf-8-sig"))
     req = doc["log"]["entries"][0]["request"]
-    req["headers"].append({"name": "Authorization",
-                           "value": "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJrYyJ9.c2VjcmV0LXNpZw"})
+    req["headers"].append(
+        {
+            "name": "Authorization",
+            "value": "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJrYyJ9.c2VjcmV0LXNpZw",
+        }
+    )
     req["cookies"] = [{"name": "kc_session", "value": "s3cr3t-session-7f9a2b4c8d1e"}]
     return json.dumps(doc).encode()
 

@@ -43,8 +43,9 @@ ARCHIVES = {
     "absolute path": tar_gz([member("/etc/cron.d/evil", b"* * * * * root sh\n")]),
     "dot-dot": tar_gz([member("logs/../../escape.log", b"x\n")]),
     "symlink": tar_gz([member("logs/link", type=tarfile.SYMTYPE, linkname="/etc/passwd")]),
-    "hard link": tar_gz([member("logs/a.log"), member("logs/b.log", type=tarfile.LNKTYPE,
-                                                       linkname="logs/a.log")]),
+    "hard link": tar_gz(
+        [member("logs/a.log"), member("logs/b.log", type=tarfile.LNKTYPE, linkname="logs/a.log")]
+    ),
     "device": tar_gz([member("logs/dev", type=tarfile.CHRTYPE, devmajor=1, devminor=3)]),
     "too many members": tar_gz([member(f"logs/{i}.log") for i in range(20_001)]),
     "gzip bomb": _bomb(),
@@ -70,14 +71,20 @@ def test_hostile_archives_are_rejected(setup: CaseSetup, attack: str, tmp_path: 
 
 
 def _png() -> bytes:
-    return b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + b"IHDR" + struct.pack(">II", 4, 3) + \
-        bytes(200)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + struct.pack(">I", 13)
+        + b"IHDR"
+        + struct.pack(">II", 4, 3)
+        + bytes(200)
+    )
 
 
 def _duckdb(path: Path) -> bytes:
     con = duckdb.connect(str(path))
-    con.execute("CREATE TABLE node_1d AS SELECT range AS id, 'n' || range AS providerid "
-                "FROM range(25)")
+    con.execute(
+        "CREATE TABLE node_1d AS SELECT range AS id, 'n' || range AS providerid FROM range(25)"
+    )
     con.close()
     return path.read_bytes()
 
@@ -91,24 +98,41 @@ def _old_duckdb(path: Path) -> bytes:
 
 WRONG = {
     "png as heap profile": ("heap-profile", "heap.pb.gz", lambda p: _png(), "gzip"),
-    "cpu profile as heap": ("heap-profile", "cpu.pb.gz", lambda p: fixture_bytes("cpu.pb.gz"),
-                            "not a heap profile"),
+    "cpu profile as heap": (
+        "heap-profile",
+        "cpu.pb.gz",
+        lambda p: fixture_bytes("cpu.pb.gz"),
+        "not a heap profile",
+    ),
     "invalid JSON HAR": ("har", "x.har", lambda p: b'{"log": {"entries": [', "JSON"),
     "JSON without entries": ("har", "x.har", lambda p: b'{"log": {}}', "HAR"),
     "text as database": ("aggregator-db", "db.read", lambda p: KUBECOST_LOG, "DuckDB"),
-    "unreadable DuckDB": ("aggregator-db", "kubecost.duckdb.read", _old_duckdb,
-                          "storage version 51"),
-    "truncated heap": ("heap-profile", "heap.pb.gz",
-                       lambda p: fixture_bytes("heap.pb.gz")[:4000], "heap profile"),
-    "bundle without manifest": ("engage-bundle", "engage-bundle.tar.gz",
-                                lambda p: tar_gz([member("x/logs.txt")]), "manifest"),
+    "unreadable DuckDB": (
+        "aggregator-db",
+        "kubecost.duckdb.read",
+        _old_duckdb,
+        "storage version 51",
+    ),
+    "truncated heap": (
+        "heap-profile",
+        "heap.pb.gz",
+        lambda p: fixture_bytes("heap.pb.gz")[:4000],
+        "heap profile",
+    ),
+    "bundle without manifest": (
+        "engage-bundle",
+        "engage-bundle.tar.gz",
+        lambda p: tar_gz([member("x/logs.txt")]),
+        "manifest",
+    ),
     "text as screenshot": ("screenshot", "s.png", lambda p: b"hello", "PNG"),
 }
 
 
 @pytest.mark.parametrize("case", list(WRONG), ids=list(WRONG))
-def test_wrong_content_is_rejected_with_a_reason(setup: CaseSetup, case: str,
-                                                 tmp_path: Path) -> None:
+def test_wrong_content_is_rejected_with_a_reason(
+    setup: CaseSetup, case: str, tmp_path: Path
+) -> None:
     kind, name, make, words = WRONG[case]
     row = setup.request(kind, expand="case")["rows"][0]["id"]
     r = setup.upload(kind, name, make(tmp_path / "db.duckdb"), row=row)
@@ -120,8 +144,9 @@ def test_wrong_content_is_rejected_with_a_reason(setup: CaseSetup, case: str,
 
 def test_readable_database_and_screenshot_are_accepted(setup: CaseSetup, tmp_path: Path) -> None:
     row = setup.request("aggregator-db", expand="case")["rows"][0]["id"]
-    r = setup.upload("aggregator-db", "kubecost.duckdb.read", _duckdb(tmp_path / "a.duckdb"),
-                     row=row)
+    r = setup.upload(
+        "aggregator-db", "kubecost.duckdb.read", _duckdb(tmp_path / "a.duckdb"), row=row
+    )
     assert r.status_code == 201, r.text
     assert "node_1d" in str(r.json()["summary"])
     shot = setup.request("screenshot")["rows"][0]["id"]
@@ -134,15 +159,18 @@ def test_readable_database_and_screenshot_are_accepted(setup: CaseSetup, tmp_pat
     assert v.status_code == 200 and v.json()["status"] == "validated"
 
 
-def test_too_big_is_refused_while_streaming(setup: CaseSetup,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_too_big_is_refused_while_streaming(
+    setup: CaseSetup, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setitem(SIZE_LIMITS, ArtifactKind.HELM_VALUES, 1000)
     r = setup.upload("helm-values", "values.yaml", b"a: b\n" * 400)
     assert r.status_code == 413, r.text
     assert "1,000 bytes" in r.json()["detail"]
-    r = setup.admin.post(f"/api/v1/cases/{setup.case_id}/artifacts?kind=helm-values",
-                         content=b"a: b\n" * 400,
-                         headers={"Content-Type": "application/octet-stream"})
+    r = setup.admin.post(
+        f"/api/v1/cases/{setup.case_id}/artifacts?kind=helm-values",
+        content=b"a: b\n" * 400,
+        headers={"Content-Type": "application/octet-stream"},
+    )
     assert r.status_code == 413, r.text
     assert setup.artifacts()["artifacts"] == []
     scratch = setup.world.engage.settings.data_dir / "scratch"
@@ -151,12 +179,16 @@ def test_too_big_is_refused_while_streaming(setup: CaseSetup,
 
 def test_truncated_multipart_body_leaves_nothing(setup: CaseSetup) -> None:
     row = setup.request("logs", expand="case")["rows"][0]["id"]
-    body = (b"--XyZ\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\nlogs\r\n"
-            b"--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.log\"\r\n"
-            b"Content-Type: text/plain\r\n\r\n" + KUBECOST_LOG)  # no closing boundary
-    r = setup.admin.post(f"/api/v1/cases/{setup.case_id}/artifacts?request={row}",
-                         content=body,
-                         headers={"Content-Type": "multipart/form-data; boundary=XyZ"})
+    body = (
+        b'--XyZ\r\nContent-Disposition: form-data; name="kind"\r\n\r\nlogs\r\n'
+        b'--XyZ\r\nContent-Disposition: form-data; name="file"; filename="a.log"\r\n'
+        b"Content-Type: text/plain\r\n\r\n" + KUBECOST_LOG
+    )  # no closing boundary
+    r = setup.admin.post(
+        f"/api/v1/cases/{setup.case_id}/artifacts?request={row}",
+        content=body,
+        headers={"Content-Type": "multipart/form-data; boundary=XyZ"},
+    )
     assert r.status_code == 400, r.text
     assert "ended before" in r.json()["detail"]
     assert setup.artifacts()["artifacts"] == []
@@ -170,8 +202,9 @@ def test_idempotent_retry_does_not_duplicate(setup: CaseSetup) -> None:
     assert first.status_code == again.status_code == 201
     assert first.json()["id"] == again.json()["id"]
     assert len(setup.artifacts()["artifacts"]) == 1
-    other = setup.upload("logs", "b.log", KUBECOST_LOG + b"more\n", row=row,
-                         **{"Idempotency-Key": "k-1"})
+    other = setup.upload(
+        "logs", "b.log", KUBECOST_LOG + b"more\n", row=row, **{"Idempotency-Key": "k-1"}
+    )
     assert other.status_code == 409
 
 
@@ -181,8 +214,10 @@ def test_rules_for_rows_kinds_and_policy(setup: CaseSetup) -> None:
     assert r.status_code == 422 and "asks for har" in r.json()["detail"]
     r = setup.upload("logs", "a.log", KUBECOST_LOG, row=999_999)
     assert r.status_code == 404
-    setup.engineer.post(f"/api/v1/cases/{setup.case_id}/diagnostic-rows/{har_row}/waive",
-                        json={"reason": "not needed"})
+    setup.engineer.post(
+        f"/api/v1/cases/{setup.case_id}/diagnostic-rows/{har_row}/waive",
+        json={"reason": "not needed"},
+    )
     r = setup.upload("har", "x.har", b'{"log": {"entries": []}}', row=har_row)
     assert r.status_code == 409
     r = setup.upload("weird", "a.bin", b"x")

@@ -27,8 +27,9 @@ def engage(request: pytest.FixtureRequest, migrated_engine: Engine, tmp_path: Pa
     if request.param == "filesystem":
         return make_engage(migrated_engine, tmp_path / "data")
     server: S3Server = request.getfixturevalue("s3_server")
-    return make_engage(migrated_engine, tmp_path / "data",
-                       store=server.store(f"engage-{uuid.uuid4().hex[:12]}"))
+    return make_engage(
+        migrated_engine, tmp_path / "data", store=server.store(f"engage-{uuid.uuid4().hex[:12]}")
+    )
 
 
 def _rows(setup: CaseSetup) -> dict[str, list[dict[str, object]]]:
@@ -39,8 +40,10 @@ def test_request_upload_analyse_complete(setup: CaseSetup) -> None:
     case_id = setup.case_id
     heap = setup.request("heap-profile", expand="instance", note="while memory is high")
     assert [r["label"] for r in heap["rows"]] == [
-        "prod / prod-east (kubecost)", "prod / prod-west (kubecost)",
-        "staging / stg-1 (kubecost)"]
+        "prod / prod-east (kubecost)",
+        "prod / prod-west (kubecost)",
+        "staging / stg-1 (kubecost)",
+    ]
     setup.request("har")
     setup.request("logs", expand="environment")
     state = setup.diagnostics()
@@ -52,8 +55,15 @@ def test_request_upload_analyse_complete(setup: CaseSetup) -> None:
 
     # Instructions are rendered for this case's clusters.
     har_text = next(r["instructions"] for r in state["requests"] if r["kind"] == "har")
-    for words in ("Chrome", "Firefox", "Safari", "Preserve log", "with content",
-                  "not post it anywhere else", f"engage upload --case {case_id} --kind har"):
+    for words in (
+        "Chrome",
+        "Firefox",
+        "Safari",
+        "Preserve log",
+        "with content",
+        "not post it anywhere else",
+        f"engage upload --case {case_id} --kind har",
+    ):
         assert words in har_text
     heap_text = next(r["instructions"] for r in state["requests"] if r["kind"] == "heap-profile")
     assert "kubectl --context prod-west -n kubecost port-forward" in heap_text
@@ -61,8 +71,9 @@ def test_request_upload_analyse_complete(setup: CaseSetup) -> None:
 
     rows = _rows(setup)
     # Heap profile for prod-east: validated, with its top allocation sites.
-    r = setup.upload("heap-profile", "heap.pb.gz", fixture_bytes("heap.pb.gz"),
-                     row=rows["heap-profile"][0]["id"])
+    r = setup.upload(
+        "heap-profile", "heap.pb.gz", fixture_bytes("heap.pb.gz"), row=rows["heap-profile"][0]["id"]
+    )
     assert r.status_code == 201, r.text
     art = r.json()
     assert art["summary"] and art["size"] > 0
@@ -91,8 +102,10 @@ def test_request_upload_analyse_complete(setup: CaseSetup) -> None:
 
     # Support waives the rest: the case goes back to support and the assignee is told.
     for row in state["completeness"]["missing"]:
-        w = setup.engineer.post(f"/api/v1/cases/{case_id}/diagnostic-rows/{row['id']}/waive",
-                                json={"reason": "prod-east shows the problem already"})
+        w = setup.engineer.post(
+            f"/api/v1/cases/{case_id}/diagnostic-rows/{row['id']}/waive",
+            json={"reason": "prod-east shows the problem already"},
+        )
         assert w.status_code == 200, w.text
         assert w.json()["status"] == "waived"
     state = setup.diagnostics()
@@ -116,17 +129,24 @@ def test_request_upload_analyse_complete(setup: CaseSetup) -> None:
 def test_reject_reopens_the_row_and_the_wait(setup: CaseSetup) -> None:
     req = setup.request("helm-values", expand="case")
     row = req["rows"][0]["id"]
-    r = setup.upload("helm-values", "values.yaml",
-                     b"kubecostToken: abc123secretvalue9876\nprometheus:\n  server: x\n", row=row)
+    r = setup.upload(
+        "helm-values",
+        "values.yaml",
+        b"kubecostToken: abc123secretvalue9876\nprometheus:\n  server: x\n",
+        row=row,
+    )
     assert r.status_code == 201, r.text
     assert setup.case()["status"] == "waiting_on_support"
-    r = setup.engineer.post(f"/api/v1/cases/{setup.case_id}/diagnostic-rows/{row}/reject",
-                            json={"reason": "these are 1.x values; send the 2.x ones"})
+    r = setup.engineer.post(
+        f"/api/v1/cases/{setup.case_id}/diagnostic-rows/{row}/reject",
+        json={"reason": "these are 1.x values; send the 2.x ones"},
+    )
     assert r.status_code == 200 and r.json()["status"] == "rejected"
     assert setup.case()["status"] == "waiting_on_customer"
     missing = setup.diagnostics()["completeness"]["missing"]
     assert [m["reason"] for m in missing] == ["these are 1.x values; send the 2.x ones"]
     # A customer may not waive or reject.
-    r = setup.admin.post(f"/api/v1/cases/{setup.case_id}/diagnostic-rows/{row}/waive",
-                         json={"reason": "no"})
+    r = setup.admin.post(
+        f"/api/v1/cases/{setup.case_id}/diagnostic-rows/{row}/waive", json={"reason": "no"}
+    )
     assert r.status_code == 403

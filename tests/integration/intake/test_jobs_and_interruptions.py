@@ -61,8 +61,10 @@ def test_shared_content_survives_until_its_last_artifact_goes(setup: CaseSetup) 
     _clock(engage).advance(days=15)  # a is 35 days old (default 30), b 15
     engage.jobs.enqueue("artifact_retention")
     assert engage.store.exists(b["content_key"])
-    assert setup.admin.get(f"/api/v1/cases/{setup.case_id}/artifacts/{b['id']}/download"
-                           ).status_code == 200
+    assert (
+        setup.admin.get(f"/api/v1/cases/{setup.case_id}/artifacts/{b['id']}/download").status_code
+        == 200
+    )
 
 
 def test_overdue_requests_remind_once_a_day(setup: CaseSetup) -> None:
@@ -96,8 +98,9 @@ def server(setup: CaseSetup) -> Iterator[str]:
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(create_api(setup.world.engage), log_level="warning",
-                                        lifespan="off"))
+    srv = uvicorn.Server(
+        uvicorn.Config(create_api(setup.world.engage), log_level="warning", lifespan="off")
+    )
     thread = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     while not srv.started:
@@ -110,22 +113,29 @@ def server(setup: CaseSetup) -> Iterator[str]:
 def _cut_off(address: str, path: str, token: str, headers: str, body: bytes) -> None:
     host, port = address.split(":")
     with socket.create_connection((host, int(port))) as conn:
-        conn.sendall(f"POST {path} HTTP/1.1\r\nHost: {address}\r\n"
-                     f"Authorization: Bearer {token}\r\n{headers}"
-                     f"Content-Length: {len(body) * 10}\r\n\r\n".encode() + body)
+        conn.sendall(
+            f"POST {path} HTTP/1.1\r\nHost: {address}\r\n"
+            f"Authorization: Bearer {token}\r\n{headers}"
+            f"Content-Length: {len(body) * 10}\r\n\r\n".encode()
+            + body
+        )
         time.sleep(0.3)  # the server is now waiting for the rest; hang up instead
 
 
 @pytest.mark.parametrize("shape", ["multipart", "raw"])
 def test_interrupted_upload_leaves_no_artifact_and_no_row_change(
-        setup: CaseSetup, server: str, shape: str) -> None:
+    setup: CaseSetup, server: str, shape: str
+) -> None:
     row = setup.request("logs", expand="case")["rows"][0]["id"]
     path = f"/api/v1/cases/{setup.case_id}/artifacts?request={row}"
     if shape == "multipart":
         headers = "Content-Type: multipart/form-data; boundary=B\r\n"
-        body = (b"--B\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\nlogs\r\n--B\r\n"
-                b"Content-Disposition: form-data; name=\"file\"; filename=\"a.log\"\r\n\r\n"
-                + KUBECOST_LOG * 50)
+        body = (
+            b'--B\r\nContent-Disposition: form-data; name="kind"\r\n\r\nlogs\r\n--B\r\n'
+            b'Content-Disposition: form-data; name="file"; filename="a.log"\r\n\r\n'
+            + KUBECOST_LOG
+            * 50
+        )
     else:
         headers = "Content-Type: application/octet-stream\r\n"
         path += "&kind=logs"

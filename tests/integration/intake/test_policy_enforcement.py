@@ -10,9 +10,11 @@ from engage.bootstrap import Engage
 from engage.diagnostics.analyze import analyze_path, share_findings
 from tests.integration.intake.conftest import CaseSetup, fixture_bytes
 
-LOG = (b'2026-03-01T02:00:00Z INF Starting cost-model (git commit "2.5.3")\n'
-       b"2026-03-01T02:01:00Z ERR Failed to query prometheus at http://prometheus-server.kubecost:80:"
-       b" dial tcp 10.0.0.7:80: connect: connection refused\n")
+LOG = (
+    b'2026-03-01T02:00:00Z INF Starting cost-model (git commit "2.5.3")\n'
+    b"2026-03-01T02:01:00Z ERR Failed to query prometheus at http://prometheus-server.kubecost:80:"
+    b" dial tcp 10.0.0.7:80: connect: connection refused\n"
+)
 
 
 def _policy(setup: CaseSetup, **changes: object) -> None:
@@ -26,20 +28,23 @@ def _findings_json(tmp_path: Path) -> bytes:
     return json.dumps(share_findings(analyze_path(log))).encode()
 
 
-def test_findings_only_org_works_a_case_without_any_stored_file(setup: CaseSetup,
-                                                                engage: Engage,
-                                                                tmp_path: Path) -> None:
+def test_findings_only_org_works_a_case_without_any_stored_file(
+    setup: CaseSetup, engage: Engage, tmp_path: Path
+) -> None:
     _policy(setup, data_sharing="findings-only")
-    kinds = setup.engineer.get("/api/v1/diagnostics/kinds",
-                               params={"case_id": setup.case_id}).json()
+    kinds = setup.engineer.get(
+        "/api/v1/diagnostics/kinds", params={"case_id": setup.case_id}
+    ).json()
     assert [k["kind"] for k in kinds] == ["findings"]
-    refused = setup.engineer.post(f"/api/v1/cases/{setup.case_id}/diagnostic-requests",
-                                  json={"kind": "heap-profile"})
+    refused = setup.engineer.post(
+        f"/api/v1/cases/{setup.case_id}/diagnostic-requests", json={"kind": "heap-profile"}
+    )
     assert refused.status_code == 422 and "findings" in refused.json()["detail"]
     req = setup.request("findings", expand="case")
     assert setup.case()["status"] == "waiting_on_customer"
-    guide = setup.admin.get(f"/api/v1/cases/{setup.case_id}/instructions",
-                            params={"kind": "findings"})
+    guide = setup.admin.get(
+        f"/api/v1/cases/{setup.case_id}/instructions", params={"kind": "findings"}
+    )
     assert "--share findings" in guide.text
     har = setup.upload("har", "ui.har", fixture_bytes("chrome-postdata.har"))
     assert har.status_code == 422 and "engage analyze" in har.json()["detail"]
@@ -59,13 +64,16 @@ def test_findings_only_org_works_a_case_without_any_stored_file(setup: CaseSetup
 
 
 def test_none_policy_refuses_everything_and_break_glass_lets_one_kind_through(
-        setup: CaseSetup) -> None:
+    setup: CaseSetup,
+) -> None:
     member = setup.world["member_a"]
     _policy(setup, data_sharing="none", break_glass_contacts=[member.user.email])
     r = setup.upload("har", "ui.har", fixture_bytes("chrome-postdata.har"))
     assert r.status_code == 422 and "no data" in r.json()["detail"]
-    ok = member.client.post(f"/api/v1/cases/{setup.case_id}/break-glass",
-                            json={"kind": "har", "reason": "support must see the SAML redirect"})
+    ok = member.client.post(
+        f"/api/v1/cases/{setup.case_id}/break-glass",
+        json={"kind": "har", "reason": "support must see the SAML redirect"},
+    )
     assert ok.status_code == 201, ok.text
     r = setup.upload("har", "ui.har", fixture_bytes("chrome-postdata.har"))
     assert r.status_code == 201, r.text

@@ -54,8 +54,11 @@ def test_s3_missing_bucket_is_a_storage_error(s3_server: S3Server) -> None:
 
 def test_s3_unreachable_endpoint_is_a_storage_error() -> None:
     client = boto3.client(
-        "s3", endpoint_url=f"http://127.0.0.1:{free_port()}", region_name="us-east-1",
-        aws_access_key_id="x", aws_secret_access_key="y",
+        "s3",
+        endpoint_url=f"http://127.0.0.1:{free_port()}",
+        region_name="us-east-1",
+        aws_access_key_id="x",
+        aws_secret_access_key="y",
         config=Config(retries={"max_attempts": 1}, connect_timeout=2),
     )
     with pytest.raises(ObjectStoreError, match="cannot write object"):

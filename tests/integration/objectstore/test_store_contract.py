@@ -73,8 +73,9 @@ def test_put_content_is_content_addressed_and_deduplicated(store: ObjectStore) -
     data = b"diagnostic bundle bytes" * 1000
     digest = hashlib.sha256(data).hexdigest()
     first = store.put_content(io.BytesIO(data))
-    assert first == StoredObject(key=f"sha256/{digest[:2]}/{digest[2:]}", size=len(data),
-                                 sha256=digest)
+    assert first == StoredObject(
+        key=f"sha256/{digest[:2]}/{digest[2:]}", size=len(data), sha256=digest
+    )
     assert first.key == content_key(digest)
     again = store.put_content(io.BytesIO(data))
     assert again == first
@@ -94,8 +95,10 @@ def test_large_stream_goes_up_in_parts_and_reads_back_whole(store: ObjectStore) 
     stream = Stream(11 * MiB + 5)  # two multipart parts on S3
     assert store.put("bundles/large.tar.gz", stream) == len(stream.data)  # type: ignore[arg-type]
     assert store.size("bundles/large.tar.gz") == len(stream.data)
-    assert hashlib.sha256(read_all(store, "bundles/large.tar.gz")).digest() == \
-        hashlib.sha256(stream.data).digest()
+    assert (
+        hashlib.sha256(read_all(store, "bundles/large.tar.gz")).digest()
+        == hashlib.sha256(stream.data).digest()
+    )
 
 
 def test_missing_objects(store: ObjectStore) -> None:
@@ -130,8 +133,22 @@ def test_keys_lists_by_prefix_in_order(store: ObjectStore) -> None:
     assert list(store.keys("zzz/")) == []
 
 
-@pytest.mark.parametrize("key", ["", "/etc/passwd", "../escape", "a/../../b", "a//b", ".tmp/x",
-                                 "a/./b", "a\\b", "a b", "k\x00", "x" * 600])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "",
+        "/etc/passwd",
+        "../escape",
+        "a/../../b",
+        "a//b",
+        ".tmp/x",
+        "a/./b",
+        "a\\b",
+        "a b",
+        "k\x00",
+        "x" * 600,
+    ],
+)
 def test_unsafe_keys_are_refused_before_anything_is_written(store: ObjectStore, key: str) -> None:
     with pytest.raises(InvalidObjectKey):
         store.put(key, io.BytesIO(b"data"))

@@ -77,11 +77,18 @@ def zoom() -> Iterator[FakeZoom]:
 @pytest.fixture
 def settings(inbox: tuple[int, Inbox], google: FakeGoogleCalendar, zoom: FakeZoom) -> Settings:
     return Settings(
-        smtp_host="127.0.0.1", smtp_port=inbox[0], smtp_from="support@engage.test",
-        google_token=google.token, google_api_base=google.base_url,
-        zoom_account_id="acct-1", zoom_client_id="client-1", zoom_client_secret="secret-1",
-        zoom_api_base=zoom.base_url, zoom_oauth_base=zoom.base_url,
-        allow_private_feeds=True)  # the test feed is on loopback
+        smtp_host="127.0.0.1",
+        smtp_port=inbox[0],
+        smtp_from="support@engage.test",
+        google_token=google.token,
+        google_api_base=google.base_url,
+        zoom_account_id="acct-1",
+        zoom_client_id="client-1",
+        zoom_client_secret="secret-1",
+        zoom_api_base=zoom.base_url,
+        zoom_oauth_base=zoom.base_url,
+        allow_private_feeds=True,
+    )  # the test feed is on loopback
 
 
 @pytest.fixture

@@ -56,19 +56,32 @@ def race(world: World, *attempts: Callable[[Any], object]) -> list[object]:
         return list(pool.map(run, attempts))
 
 
-def booker(world: World, who: str, case_id: int, session_id: int, start: datetime,
-           direct: bool) -> Callable[[Any], object]:
+def booker(
+    world: World, who: str, case_id: int, session_id: int, start: datetime, direct: bool
+) -> Callable[[Any], object]:
     def attempt(uow: Any) -> object:
-        return svc.book_session(uow, world.engage.clock, SessionTools(), actor=world[who].user,
-                                case_id=case_id, session_id=session_id, start=start,
-                                direct=direct)
+        return svc.book_session(
+            uow,
+            world.engage.clock,
+            SessionTools(),
+            actor=world[who].user,
+            case_id=case_id,
+            session_id=session_id,
+            start=start,
+            direct=direct,
+        )
+
     return attempt
 
 
 def booked_sessions(world: World, *case_ids: int) -> list[Any]:
     with world.engage.uow() as uow:
-        return [r for c in case_ids for r in uow.sessions.for_case(c)
-                if r.session.status is SessionStatus.BOOKED]
+        return [
+            r
+            for c in case_ids
+            for r in uow.sessions.for_case(c)
+            if r.session.status is SessionStatus.BOOKED
+        ]
 
 
 def two_sessions_same_engineer(world: World) -> tuple[tuple[int, int], tuple[int, int]]:
@@ -81,8 +94,11 @@ def two_sessions_same_engineer(world: World) -> tuple[tuple[int, int], tuple[int
 @pytest.mark.usefixtures("slow_recheck")
 def test_two_sessions_cannot_take_the_same_engineer_at_once(world: World) -> None:
     (c1, s1), (c2, s2) = two_sessions_same_engineer(world)
-    results = race(world, booker(world, "engineer", c1, s1, START, True),
-                   booker(world, "engineer", c2, s2, START, True))
+    results = race(
+        world,
+        booker(world, "engineer", c1, s1, START, True),
+        booker(world, "engineer", c2, s2, START, True),
+    )
     failures = [r for r in results if isinstance(r, EngageError)]
     assert len(failures) == 1, results
     assert failures[0].title == "Slot no longer available"
@@ -95,11 +111,15 @@ def test_two_customers_picking_different_times_for_one_session(world: World) -> 
     session = new_session(world, case_id)
     client = world["engineer"].client
     body = {"window_start": "2026-03-03T00:00:00Z", "window_end": "2026-03-05T00:00:00Z"}
-    starts = client.post(f"/api/v1/cases/{case_id}/sessions/{session['id']}/propose",
-                         json=body).json()["proposed_starts"]
+    starts = client.post(
+        f"/api/v1/cases/{case_id}/sessions/{session['id']}/propose", json=body
+    ).json()["proposed_starts"]
     picks = [datetime.fromisoformat(s) for s in starts[:2]]
-    results = race(world, booker(world, "admin_a", case_id, session["id"], picks[0], False),
-                   booker(world, "member_a", case_id, session["id"], picks[1], False))
+    results = race(
+        world,
+        booker(world, "admin_a", case_id, session["id"], picks[0], False),
+        booker(world, "member_a", case_id, session["id"], picks[1], False),
+    )
     assert sum(isinstance(r, EngageError) for r in results) == 1, results
     [stored] = booked_sessions(world, case_id)
     winner = next(r for r in results if not isinstance(r, EngageError))
@@ -107,14 +127,18 @@ def test_two_customers_picking_different_times_for_one_session(world: World) -> 
 
 
 @pytest.mark.usefixtures("slow_recheck")
-def test_without_the_lock_the_same_race_double_books(world: World,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_the_lock_the_same_race_double_books(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Sensitivity check: the race above is real, so the lock is what the tests measure."""
     from engage.adapters.db.sessions_repo import SqlSessionRepository
 
     monkeypatch.setattr(SqlSessionRepository, "lock_for_booking", lambda *a, **k: None)
     (c1, s1), (c2, s2) = two_sessions_same_engineer(world)
-    results = race(world, booker(world, "engineer", c1, s1, START, True),
-                   booker(world, "engineer", c2, s2, START, True))
+    results = race(
+        world,
+        booker(world, "engineer", c1, s1, START, True),
+        booker(world, "engineer", c2, s2, START, True),
+    )
     assert not any(isinstance(r, EngageError) for r in results), results
     assert len(booked_sessions(world, c1, c2)) == 2

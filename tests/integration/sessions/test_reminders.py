@@ -19,8 +19,9 @@ def subject_of(message: EmailMessage) -> str:
     return " ".join(str(message["Subject"]).split())  # long subjects come folded
 
 
-def test_reminders_go_out_24h_and_1h_before_once_each(world: World, tools: SessionTools,
-                                                      inbox: tuple[int, Inbox]) -> None:
+def test_reminders_go_out_24h_and_1h_before_once_each(
+    world: World, tools: SessionTools, inbox: tuple[int, Inbox]
+) -> None:
     _, booked = proposed_and_booked(world)  # the first proposal: Tue 3 Mar 09:00Z
     start = datetime.fromisoformat(booked["start"])
     assert start == datetime(2026, 3, 3, 9, 0, tzinfo=UTC)
@@ -54,8 +55,9 @@ def test_reminders_go_out_24h_and_1h_before_once_each(world: World, tools: Sessi
     assert "Not yet confirmed ready" in text
 
 
-def test_a_late_booking_gets_only_the_nearest_reminder(world: World, tools: SessionTools,
-                                                       inbox: tuple[int, Inbox]) -> None:
+def test_a_late_booking_gets_only_the_nearest_reminder(
+    world: World, tools: SessionTools, inbox: tuple[int, Inbox]
+) -> None:
     _, booked = proposed_and_booked(world)
     subject = f"Reminder: Kubecost support session #{booked['case_id']}"
     clock = world.engage.clock

@@ -18,16 +18,22 @@ WINDOW = {"window_start": "2026-03-03T00:00:00Z", "window_end": "2026-03-06T00:0
 
 
 def open_case(world: World, who: str = "admin_a") -> int:
-    r = world[who].client.post("/api/v1/cases", json={
-        "title": "Aggregator OOMKilled every night", "description": "Memory limit 8Gi.",
-        "severity": "P2"})
+    r = world[who].client.post(
+        "/api/v1/cases",
+        json={
+            "title": "Aggregator OOMKilled every night",
+            "description": "Memory limit 8Gi.",
+            "severity": "P2",
+        },
+    )
     assert r.status_code == 201, r.text
     return int(r.json()["case"]["id"])
 
 
 def new_session(world: World, case_id: int, **body: Any) -> dict[str, Any]:
-    r = world["engineer"].client.post(f"/api/v1/cases/{case_id}/sessions",
-                                      json={"topic": "Aggregator memory", **body})
+    r = world["engineer"].client.post(
+        f"/api/v1/cases/{case_id}/sessions", json={"topic": "Aggregator memory", **body}
+    )
     assert r.status_code == 201, r.text
     return dict(r.json())
 
@@ -52,9 +58,9 @@ def event_of(data: bytes) -> tuple[icalendar.Calendar, Any]:
     return cal, cal.walk("VEVENT")[0]
 
 
-def test_propose_pick_link_and_invite(world: World, tools: SessionTools,
-                                      google: FakeGoogleCalendar,
-                                      inbox: tuple[int, Inbox]) -> None:
+def test_propose_pick_link_and_invite(
+    world: World, tools: SessionTools, google: FakeGoogleCalendar, inbox: tuple[int, Inbox]
+) -> None:
     case_id = open_case(world)
     session = new_session(world, case_id)
     assert session["status"] == "proposed"
@@ -65,8 +71,11 @@ def test_propose_pick_link_and_invite(world: World, tools: SessionTools,
     assert starts == sorted(starts) and len(starts) == 5
     assert {"2026-03-03T09:00:00Z", "2026-03-04T09:00:00Z", "2026-03-05T09:00:00Z"} <= set(starts)
 
-    booked = world["admin_a"].client.post(path(case_id, session, "book"),
-                                          json={"start": "2026-03-04T09:00:00Z"}).json()
+    booked = (
+        world["admin_a"]
+        .client.post(path(case_id, session, "book"), json={"start": "2026-03-04T09:00:00Z"})
+        .json()
+    )
     assert booked["status"] == "booked" and booked["start"] == "2026-03-04T09:00:00Z"
     assert booked["meeting"]["join_url"].startswith("https://meet.google.com/")
     inserts = [q for q in google.requests if q.method == "POST"]
@@ -96,26 +105,27 @@ def test_customer_may_only_pick_a_proposed_time(world: World, tools: SessionTool
     case_id = open_case(world)
     session = new_session(world, case_id)
     member = world["member_a"].client
-    assert member.post(f"/api/v1/cases/{case_id}/sessions",
-                       json={"topic": "x"}).status_code == 403
+    assert member.post(f"/api/v1/cases/{case_id}/sessions", json={"topic": "x"}).status_code == 403
     assert member.post(path(case_id, session, "propose"), json=WINDOW).status_code == 403
     world["engineer"].client.post(path(case_id, session, "propose"), json=WINDOW)
     r = member.post(path(case_id, session, "book"), json={"start": "2026-03-03T09:15:00Z"})
     assert r.status_code == 422 and "not one of the proposed" in r.json()["detail"]
-    r = member.post(path(case_id, session, "book"),
-                    json={"start": "2026-03-03T09:15:00Z", "direct": True})
+    r = member.post(
+        path(case_id, session, "book"), json={"start": "2026-03-03T09:15:00Z", "direct": True}
+    )
     assert r.status_code == 403
     r = member.post(path(case_id, session, "book"), json={"start": "2026-03-03T09:00:00"})
     assert r.status_code == 422  # a time without a zone is refused
 
 
-def test_adding_an_engineer_updates_the_invite(world: World, tools: SessionTools,
-                                               google: FakeGoogleCalendar,
-                                               inbox: tuple[int, Inbox]) -> None:
+def test_adding_an_engineer_updates_the_invite(
+    world: World, tools: SessionTools, google: FakeGoogleCalendar, inbox: tuple[int, Inbox]
+) -> None:
     case_id, booked = proposed_and_booked(world)
     manager = world["manager"].user
-    r = world["engineer"].client.post(path(case_id, booked, "participants"),
-                                      json={"user_id": manager.id})
+    r = world["engineer"].client.post(
+        path(case_id, booked, "participants"), json={"user_id": manager.id}
+    )
     assert r.status_code == 200, r.text
     updated = r.json()
     assert updated["sequence"] == booked["sequence"] + 1
@@ -132,23 +142,32 @@ def test_adding_an_engineer_updates_the_invite(world: World, tools: SessionTools
 def test_agenda_readiness_ticking_and_disengage(world: World, tools: SessionTools) -> None:
     case_id, booked = proposed_and_booked(world)
     support, customer = world["engineer"].client, world["admin_a"].client
-    mine = customer.post(path(case_id, booked, "tasks"),
-                         json={"title": "Share aggregator logs"}).json()
+    mine = customer.post(
+        path(case_id, booked, "tasks"), json={"title": "Share aggregator logs"}
+    ).json()
     assert mine["agenda"][0]["owner"] == world["admin_a"].user.email
     theirs = support.post(path(case_id, booked, "tasks"), json={"title": "Check DuckDB size"})
     assert theirs.status_code == 201
-    assert customer.post(path(case_id, booked, "tasks"), json={
-        "title": "x", "owner": world["engineer"].user.email}).status_code == 403
-    assert set(theirs.json()["not_ready"]) == {world["admin_a"].user.email,
-                                               world["engineer"].user.email}
+    assert (
+        customer.post(
+            path(case_id, booked, "tasks"),
+            json={"title": "x", "owner": world["engineer"].user.email},
+        ).status_code
+        == 403
+    )
+    assert set(theirs.json()["not_ready"]) == {
+        world["admin_a"].user.email,
+        world["engineer"].user.email,
+    }
     ready = customer.post(path(case_id, booked, "ready")).json()
     assert ready["not_ready"] == [world["engineer"].user.email]
 
     assert support.post(path(case_id, booked, "begin")).json()["status"] == "in_progress"
     r = support.post(path(case_id, booked, "disengage"), json={})
     assert r.status_code == 409 and "active task" in r.json()["detail"]
-    assert customer.patch(path(case_id, booked, "tasks/t2"),
-                          json={"state": "done"}).status_code == 403
+    assert (
+        customer.patch(path(case_id, booked, "tasks/t2"), json={"state": "done"}).status_code == 403
+    )
     customer.patch(path(case_id, booked, "tasks/t1"), json={"state": "done"})
     last = support.patch(path(case_id, booked, "tasks/t2"), json={"state": "dropped"}).json()
     assert last["may_disengage"] is True
@@ -161,11 +180,12 @@ def test_agenda_readiness_ticking_and_disengage(world: World, tools: SessionTool
 
 
 def test_cancel_sends_method_cancel_and_deletes_the_meeting(
-        world: World, tools: SessionTools, google: FakeGoogleCalendar,
-        inbox: tuple[int, Inbox]) -> None:
+    world: World, tools: SessionTools, google: FakeGoogleCalendar, inbox: tuple[int, Inbox]
+) -> None:
     case_id, booked = proposed_and_booked(world)
-    r = world["engineer"].client.post(path(case_id, booked, "cancel"),
-                                      json={"note": "Fixed by the upgrade"})
+    r = world["engineer"].client.post(
+        path(case_id, booked, "cancel"), json={"note": "Fixed by the upgrade"}
+    )
     cancelled = r.json()
     assert cancelled["status"] == "cancelled" and cancelled["sequence"] == booked["sequence"] + 1
     assert any(q.method == "DELETE" for q in google.requests)
@@ -177,30 +197,40 @@ def test_cancel_sends_method_cancel_and_deletes_the_meeting(
     assert case["status"] == "waiting_on_support"
 
 
-def test_zoom_per_session_and_customer_link_per_org(world: World, tools: SessionTools,
-                                                    zoom: FakeZoom) -> None:
+def test_zoom_per_session_and_customer_link_per_org(
+    world: World, tools: SessionTools, zoom: FakeZoom
+) -> None:
     _, booked = proposed_and_booked(world, tool="zoom")
     assert booked["tool"] == "zoom" and booked["meeting"]["join_url"] in {
-        m["join_url"] for m in zoom.meetings.values()}
+        m["join_url"] for m in zoom.meetings.values()
+    }
     with world.engage.uow() as uow:
         org = uow.orgs.get(world.org_a)
         assert org is not None
-        org.policy = {"meeting_tools": ["custom"], "screen_sharing": False,
-                      "custom_meeting_url": "https://teams.example.com/l/1"}
+        org.policy = {
+            "meeting_tools": ["custom"],
+            "screen_sharing": False,
+            "custom_meeting_url": "https://teams.example.com/l/1",
+        }
         uow.commit()
     _, own = proposed_and_booked(world)
     assert own["tool"] == "custom" and own["screen_sharing_allowed"] is False
     assert own["meeting"]["join_url"] == "https://teams.example.com/l/1"
-    ics = world["admin_a"].client.get(
-        f"/api/v1/cases/{own['case_id']}/sessions/{own['id']}/invite.ics").text
+    ics = (
+        world["admin_a"]
+        .client.get(f"/api/v1/cases/{own['case_id']}/sessions/{own['id']}/invite.ics")
+        .text
+    )
     assert "you drive your own screen" in ics.replace("\r\n ", "")  # unfolded
-    r = world["engineer"].client.post(f"/api/v1/cases/{own['case_id']}/sessions",
-                                      json={"topic": "t", "tool": "zoom"})
+    r = world["engineer"].client.post(
+        f"/api/v1/cases/{own['case_id']}/sessions", json={"topic": "t", "tool": "zoom"}
+    )
     assert r.status_code == 422 and "does not allow zoom" in r.json()["detail"]
 
 
 def test_provider_failure_keeps_the_booking_and_is_noted(
-        world: World, tools: SessionTools, google: FakeGoogleCalendar) -> None:
+    world: World, tools: SessionTools, google: FakeGoogleCalendar
+) -> None:
     google.revoke_token()
     case_id, booked = proposed_and_booked(world)
     assert booked["status"] == "booked" and booked["meeting"] is None
@@ -215,11 +245,15 @@ def test_a_booked_engineer_is_busy_for_other_sessions(world: World, tools: Sessi
     _, booked = proposed_and_booked(world)
     other_case = open_case(world)
     second = new_session(world, other_case)
-    r = world["engineer"].client.post(path(other_case, second, "book"),
-                                      json={"start": booked["start"], "direct": True})
+    r = world["engineer"].client.post(
+        path(other_case, second, "book"), json={"start": booked["start"], "direct": True}
+    )
     assert r.status_code == 409 and r.json()["title"] == "Slot no longer available"
-    proposals = world["engineer"].client.post(path(other_case, second, "propose"),
-                                              json=WINDOW).json()["proposed_starts"]
+    proposals = (
+        world["engineer"]
+        .client.post(path(other_case, second, "propose"), json=WINDOW)
+        .json()["proposed_starts"]
+    )
     assert booked["start"] not in proposals
 
 

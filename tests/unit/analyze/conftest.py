@@ -11,8 +11,9 @@ ANALYZE_FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "analyze"
 
 
 @pytest.fixture(autouse=True)
-def _packaged_catalogue(tmp_path_factory: pytest.TempPathFactory,
-                        monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def _packaged_catalogue(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
     missing = tmp_path_factory.mktemp("catalogue") / "none.yaml"
     monkeypatch.setenv("ENGAGE_RELEASES_FILE", str(missing))
     yield

@@ -9,26 +9,52 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 START = datetime(2024, 5, 14, 9, 0, 0, tzinfo=UTC)
-_LEVELS = ("ERR ", "INF ", "WRN ", "DBG ", "FTL ", "[Error]", "[Info]", "[Warning]", "Error:",
-           "ERROR ", "panic:", "fatal error:")
+_LEVELS = (
+    "ERR ",
+    "INF ",
+    "WRN ",
+    "DBG ",
+    "FTL ",
+    "[Error]",
+    "[Info]",
+    "[Warning]",
+    "Error:",
+    "ERROR ",
+    "panic:",
+    "fatal error:",
+)
 
 # Healthy lines in the shapes each component prints.
 NOISE = {
-    "cost-model": ["INF Starting cost-model (git commit \"2.4.2\")",
-                   "INF ETL: Allocation[1h]: Run: completed window in 1.82s",
-                   "INF ETL: Asset[1d]: Run: 30 sets loaded from disk",
-                   "INF CostModel.ComputeAllocation: 1243 pods, 12 nodes",
-                   "DBG Prometheus query succeeded in 312ms"],
-    "aggregator": ["INF Starting aggregator", "INF Ingestor: inserted 1440 rows for window 1h",
-                   "INF orchestrator: state derive -> ingest", "INF DB checkpoint complete"],
-    "cloud-cost": ["INF CloudCost: 2 integrations configured",
-                   "INF CloudCost[aws-main]: ingestor: build completed for window 1d"],
-    "cost-analyzer-frontend": ["2024/05/14 09:00:01 [notice] 1#1: using the \"epoll\" event method",
-                               "2024/05/14 09:00:01 [notice] 1#1: start worker processes"],
-    "kubecost-network-costs": ["INFO network_costs_rs: starting network-costs 0.18.2",
-                               "INFO network_costs_rs::classifier: loaded 14 zones"],
-    "helm": ["Release \"kubecost\" does not exist. Installing it now.",
-             "coalesce.go:237: warning: skipped value for kubecostProductConfigs: Not a table."],
+    "cost-model": [
+        'INF Starting cost-model (git commit "2.4.2")',
+        "INF ETL: Allocation[1h]: Run: completed window in 1.82s",
+        "INF ETL: Asset[1d]: Run: 30 sets loaded from disk",
+        "INF CostModel.ComputeAllocation: 1243 pods, 12 nodes",
+        "DBG Prometheus query succeeded in 312ms",
+    ],
+    "aggregator": [
+        "INF Starting aggregator",
+        "INF Ingestor: inserted 1440 rows for window 1h",
+        "INF orchestrator: state derive -> ingest",
+        "INF DB checkpoint complete",
+    ],
+    "cloud-cost": [
+        "INF CloudCost: 2 integrations configured",
+        "INF CloudCost[aws-main]: ingestor: build completed for window 1d",
+    ],
+    "cost-analyzer-frontend": [
+        '2024/05/14 09:00:01 [notice] 1#1: using the "epoll" event method',
+        "2024/05/14 09:00:01 [notice] 1#1: start worker processes",
+    ],
+    "kubecost-network-costs": [
+        "INFO network_costs_rs: starting network-costs 0.18.2",
+        "INFO network_costs_rs::classifier: loaded 14 zones",
+    ],
+    "helm": [
+        'Release "kubecost" does not exist. Installing it now.',
+        "coalesce.go:237: warning: skipped value for kubecostProductConfigs: Not a table.",
+    ],
 }
 NOISE["diagnostics"] = NOISE["cost-model"]
 NOISE["cluster-controller"] = ["INF cluster-controller starting", "INF turndown: nothing to do"]
@@ -47,8 +73,9 @@ def console_log(component: str, line: str, *, noise: int = 40) -> str:
         if n == noise // 2:
             out.append(_decorate(component, line, n))
         body = pool[n % len(pool)]
-        out.append(body if component in ("cost-analyzer-frontend", "helm") else
-                   f"{stamp(n)} {body}")
+        out.append(
+            body if component in ("cost-analyzer-frontend", "helm") else f"{stamp(n)} {body}"
+        )
     return "\n".join(out) + "\n"
 
 
@@ -73,8 +100,7 @@ def json_log(line: str, *, noise: int = 20) -> str:
 
 def bug_report(sections: dict[str, str]) -> str:
     """A Capture-bug-report text: configuration preamble then one section per container."""
-    parts = ["Kubecost bug report", "Product version: 2.4.2", "Helm values: reporting disabled",
-             ""]
+    parts = ["Kubecost bug report", "Product version: 2.4.2", "Helm values: reporting disabled", ""]
     for name, body in sections.items():
         parts += ["+" + "-" * 78, f"| kubecost:{name}", "+" + "-" * 78, body]
     return "\n".join(parts) + "\n"
@@ -82,13 +108,32 @@ def bug_report(sections: dict[str, str]) -> str:
 
 def manifest(cluster: str = "prod-eu-1", version: str = "2.4.2") -> dict[str, object]:
     """An engage bundle manifest with one instance."""
-    return {"schema_version": 1, "engage_version": "0.1.0", "created_at": "2024-05-14T10:00:00Z",
-            "case_id": None, "collected_by": {"user": "t", "host": "h"},
-            "environments": [{"name": "prod", "context": "ctx", "instances": [{
-                "cluster": cluster, "namespace": "kubecost", "release": "kubecost",
-                "version": version, "flavour": "2.x-duckdb",
-                "path": f"environments/prod/{cluster}/kubecost", "collectors": []}]}],
-            "files": [], "redaction": {}}
+    return {
+        "schema_version": 1,
+        "engage_version": "0.1.0",
+        "created_at": "2024-05-14T10:00:00Z",
+        "case_id": None,
+        "collected_by": {"user": "t", "host": "h"},
+        "environments": [
+            {
+                "name": "prod",
+                "context": "ctx",
+                "instances": [
+                    {
+                        "cluster": cluster,
+                        "namespace": "kubecost",
+                        "release": "kubecost",
+                        "version": version,
+                        "flavour": "2.x-duckdb",
+                        "path": f"environments/prod/{cluster}/kubecost",
+                        "collectors": [],
+                    }
+                ],
+            }
+        ],
+        "files": [],
+        "redaction": {},
+    }
 
 
 def bundle_tar(target: Path, logs: dict[str, str], *, cluster: str = "prod-eu-1") -> Path:

@@ -21,8 +21,10 @@ def _errors(path: Path) -> list[str]:
     return [f.rule_id for f in report.findings if f.severity >= Severity.ERROR]
 
 
-@pytest.mark.parametrize("name", ["troubleshoot_testdata_support-bundle.tar.gz",
-                                  "troubleshoot_testdata_missing-version.tar.gz"])
+@pytest.mark.parametrize(
+    "name",
+    ["troubleshoot_testdata_support-bundle.tar.gz", "troubleshoot_testdata_missing-version.tar.gz"],
+)
 def test_troubleshoot_bundles_have_no_errors(name: str) -> None:
     assert _errors(CORPUS / name) == []
 

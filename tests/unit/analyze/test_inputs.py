@@ -28,8 +28,10 @@ def test_missing_path_is_an_error(tmp_path: Path) -> None:
 
 
 def test_truncated_archive_keeps_what_was_read(tmp_path: Path) -> None:
-    logs = {f"kubecost-cost-analyzer-1/cost-model-{n}": console_log("cost-model", FAIL, noise=3000)
-            for n in range(4)}
+    logs = {
+        f"kubecost-cost-analyzer-1/cost-model-{n}": console_log("cost-model", FAIL, noise=3000)
+        for n in range(4)
+    }
     whole = bundle_tar(tmp_path / "b.tar.gz", logs).read_bytes()
     cut = tmp_path / "cut.tar.gz"
     cut.write_bytes(whole[: int(len(whole) * 0.6)])
@@ -47,8 +49,11 @@ def test_not_gzip_garbage_file_is_a_log_without_findings(tmp_path: Path) -> None
 
 def test_invalid_utf8_and_crlf_lines_are_still_matched(tmp_path: Path) -> None:
     path = tmp_path / "cost-model.log"
-    path.write_bytes(b"\xff\xfe broken \xc3\x28\r\n2024-05-14T09:00:00Z " + FAIL.encode()
-                     + b" \xe2\x82\r\nend\r\n")
+    path.write_bytes(
+        b"\xff\xfe broken \xc3\x28\r\n2024-05-14T09:00:00Z "
+        + FAIL.encode()
+        + b" \xe2\x82\r\nend\r\n"
+    )
     report = analyze_path(path)
     finding = next(f for f in report.findings if f.rule_id == "prometheus-query-failed")
     assert finding.evidence[0].line == 2
@@ -88,26 +93,30 @@ def test_unknown_json_layout_is_reported(tmp_path: Path) -> None:
 
 def test_json_lines_log_without_extension(tmp_path: Path) -> None:
     path = tmp_path / "aggregator"
-    lines = [json.dumps({"level": "info", "message": "ok"}),
-             json.dumps({"level": "error", "message": "no space left on device"})]
+    lines = [
+        json.dumps({"level": "info", "message": "ok"}),
+        json.dumps({"level": "error", "message": "no space left on device"}),
+    ]
     path.write_text("\n".join(lines) + "\n")
     assert any(f.rule_id == "storage-volume-full" for f in analyze_path(path).findings)
 
 
 def test_bug_report_sections() -> None:
-    text = bug_report({"kc-cost-analyzer-1:cost-model": "line a\nline b",
-                       "kc-aggregator-0:aggregator": "line c"}).encode()
+    text = bug_report(
+        {"kc-cost-analyzer-1:cost-model": "line a\nline b", "kc-aggregator-0:aggregator": "line c"}
+    ).encode()
     sections = split_bug_report(text)
     assert [(s.pod, s.container) for s in sections][1:] == [
-        ("kc-cost-analyzer-1", "cost-model"), ("kc-aggregator-0", "aggregator")]
+        ("kc-cost-analyzer-1", "cost-model"),
+        ("kc-aggregator-0", "aggregator"),
+    ]
     assert text.split(b"\n")[sections[1].first_line - 1] == b"line a"
 
 
 def test_bug_report_line_numbers_point_into_the_file(tmp_path: Path) -> None:
     path = tmp_path / "report.txt"
     path.write_text(bug_report({"kc-cost-analyzer-1:cost-model": console_log("cost-model", FAIL)}))
-    finding = next(f for f in analyze_path(path).findings
-                   if f.rule_id == "prometheus-query-failed")
+    finding = next(f for f in analyze_path(path).findings if f.rule_id == "prometheus-query-failed")
     line = finding.evidence[0].line
     assert line is not None and FAIL in path.read_text().splitlines()[line - 1]
 
@@ -123,18 +132,33 @@ def test_engage_bundle_directory_and_manifest_instances(tmp_path: Path) -> None:
     (inst / "profiles/heap.pb.gz").write_bytes(gzip.compress(b"\x00\x01pprof"))
     report = analyze_path(root)
     assert [(i.environment, i.cluster, i.version, i.flavour) for i in report.instances] == [
-        ("prod", "eks-1", "2.4.2", "2.x-duckdb")]
+        ("prod", "eks-1", "2.4.2", "2.x-duckdb")
+    ]
     assert any(f.rule_id == "aggregator-ingestion-error" for f in report.findings)
     assert any("binary" in r for r in _reasons(report))
 
 
 def test_multicluster_diagnostics_json_gives_one_instance_per_cluster(tmp_path: Path) -> None:
-    check = {"diagnosticPassed": False, "numFailures": 3, "firstFailureDate": "2024-05-01",
-             "diagnosticOutput": "x"}
+    check = {
+        "diagnosticPassed": False,
+        "numFailures": 3,
+        "firstFailureDate": "2024-05-01",
+        "diagnosticOutput": "x",
+    }
     ok = {"diagnosticPassed": True, "numFailures": 0}
-    doc = {"code": 200, "data": {"clusters": [
-        {"clusterId": "a", "kubecostVersion": "prod-2.6.0", "kubecostPodsNotPending": check},
-        {"clusterId": "b", "kubecostVersion": "prod-2.6.0", "kubecostPodsNotPending": ok}]}}
+    doc = {
+        "code": 200,
+        "data": {
+            "clusters": [
+                {
+                    "clusterId": "a",
+                    "kubecostVersion": "prod-2.6.0",
+                    "kubecostPodsNotPending": check,
+                },
+                {"clusterId": "b", "kubecostVersion": "prod-2.6.0", "kubecostPodsNotPending": ok},
+            ]
+        },
+    }
     path = tmp_path / "mcd.json"
     path.write_text(json.dumps(doc))
     report = analyze_path(path)
@@ -147,8 +171,9 @@ def test_troubleshoot_style_links_in_tarball_are_not_followed(tmp_path: Path) ->
     path = tmp_path / "sb.tar.gz"
     with tarfile.open(path, "w:gz") as archive:
         data = console_log("cost-model", FAIL).encode()
-        info = tarfile.TarInfo("sb/cluster-resources/pods/logs/kubecost/kubecost-cost-analyzer-1/"
-                               "cost-model.log")
+        info = tarfile.TarInfo(
+            "sb/cluster-resources/pods/logs/kubecost/kubecost-cost-analyzer-1/cost-model.log"
+        )
         info.size = len(data)
         archive.addfile(info, io.BytesIO(data))
         link = tarfile.TarInfo("sb/all-logs/kubecost-cost-analyzer-1/cost-model.log")
@@ -161,16 +186,20 @@ def test_troubleshoot_style_links_in_tarball_are_not_followed(tmp_path: Path) ->
 
 def test_foreign_namespaces_in_an_imported_bundle_are_ignored(tmp_path: Path) -> None:
     root = tmp_path / "engage-bundle-import"
-    for ns, pod, container in (("kube-system", "traefik-7cd4", "traefik"),
-                               ("kubecost", "prometheus-server-6f8d", "prometheus-server"),
-                               ("kubecost", "kubecost-cost-analyzer-1", "cost-model")):
+    for ns, pod, container in (
+        ("kube-system", "traefik-7cd4", "traefik"),
+        ("kubecost", "prometheus-server-6f8d", "prometheus-server"),
+        ("kubecost", "kubecost-cost-analyzer-1", "cost-model"),
+    ):
         folder = root / f"environments/imported/c1/{ns}/cluster-resources/pods/logs/{ns}/{pod}"
         folder.mkdir(parents=True, exist_ok=True)
-        line = "panic: runtime error: index out of range" if container != "cost-model" else \
-            "INF ok"
+        line = "panic: runtime error: index out of range" if container != "cost-model" else "INF ok"
         (folder / f"{container}.log").write_text(console_log("cost-model", line))
     report = analyze_path(root)
-    panics = [(report.instances[f.instance].namespace, f.count) for f in report.findings
-              if f.rule_id == "process-panic"]
+    panics = [
+        (report.instances[f.instance].namespace, f.count)
+        for f in report.findings
+        if f.rule_id == "process-panic"
+    ]
     # the Kubecost namespace counts its bundled Prometheus; kube-system is not Kubecost's
     assert panics == [("kubecost", 1)]

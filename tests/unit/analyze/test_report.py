@@ -24,12 +24,27 @@ def _log(tmp_path: Path, lines: list[str]) -> Path:
 def test_json_shape_is_exactly_the_issue_schema(tmp_path: Path) -> None:
     data = analyze_path(_log(tmp_path, [FAIL.format(1)])).to_dict()
     assert set(data) == {"engage_version", "input", "instances", "findings", "summary"}
-    assert set(data["instances"][0]) == {"environment", "cluster", "namespace", "version",
-                                         "flavour"}
+    assert set(data["instances"][0]) == {
+        "environment",
+        "cluster",
+        "namespace",
+        "version",
+        "flavour",
+    }
     finding = data["findings"][0]
-    assert set(finding) == {"rule_id", "category", "severity", "title", "explanation",
-                            "remediation", "docs", "evidence", "count", "first_seen",
-                            "last_seen"}
+    assert set(finding) == {
+        "rule_id",
+        "category",
+        "severity",
+        "title",
+        "explanation",
+        "remediation",
+        "docs",
+        "evidence",
+        "count",
+        "first_seen",
+        "last_seen",
+    }
     assert set(finding["evidence"][0]) == {"path", "line", "excerpt"}
     assert set(data["summary"]) == {"critical", "error", "warning", "info"}
 
@@ -45,13 +60,20 @@ def test_findings_are_deduplicated_with_count_and_time_range(tmp_path: Path) -> 
 
 
 def test_exit_code_and_min_severity(tmp_path: Path) -> None:
-    path = _log(tmp_path, [FAIL.format(1), "ERR ETL: Asset[1d]: boundary error: requested "
-                           "[2024-01-01T00:00:00+0000, x); supported [y, z)"])
+    path = _log(
+        tmp_path,
+        [
+            FAIL.format(1),
+            "ERR ETL: Asset[1d]: boundary error: requested "
+            "[2024-01-01T00:00:00+0000, x); supported [y, z)",
+        ],
+    )
     report = analyze_path(path)
     assert report.exit_code == 3 and report.summary["error"] == 1 and report.summary["info"] == 1
     only_info = tmp_path / "info.log"
-    only_info.write_text(console_log("cost-model", "ERR boundary error: requested [a, b); "
-                                     "supported [c, d)"))
+    only_info.write_text(
+        console_log("cost-model", "ERR boundary error: requested [a, b); supported [c, d)")
+    )
     assert analyze_path(only_info).exit_code == 0
     assert analyze_path(path, min_severity="warning").summary["info"] == 0
 

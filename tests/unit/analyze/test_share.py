@@ -11,8 +11,10 @@ from engage.diagnostics.analyze.share import SHARE_EXCERPT
 from .logbuilder import console_log
 
 SECRET = "AKIAIOSFODNN7EXAMPLE"
-LINE = (f"ERR QueryAthenaPaginated: start query error: key {SECRET} from 10.20.30.40 for "
-        "ops@example.com " + "padding " * 60)
+LINE = (
+    f"ERR QueryAthenaPaginated: start query error: key {SECRET} from 10.20.30.40 for "
+    "ops@example.com " + "padding " * 60
+)
 
 
 def test_shared_findings_hide_secrets_and_cap_excerpts(tmp_path: Path) -> None:

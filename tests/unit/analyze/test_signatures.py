@@ -13,9 +13,11 @@ from engage.diagnostics.analyze import AnalysisReport, Severity, analyze_path
 from .conftest import ANALYZE_FIXTURES
 from .logbuilder import bug_report, bundle_tar, console_log, json_log
 
-SIGNATURES = [json.loads(line) for line in
-              (ANALYZE_FIXTURES / "corpus" / "signatures.jsonl").read_text().splitlines()
-              if line.strip()]
+SIGNATURES = [
+    json.loads(line)
+    for line in (ANALYZE_FIXTURES / "corpus" / "signatures.jsonl").read_text().splitlines()
+    if line.strip()
+]
 
 
 def _caught(report: AnalysisReport, sig: dict[str, Any]) -> bool:
@@ -50,16 +52,19 @@ def test_all_signatures_in_one_bundle(tmp_path: Path) -> None:
     report = analyze_path(bundle_tar(tmp_path / "b.tar.gz", logs))
     assert [i.cluster for i in report.instances] == ["prod-eu-1"]
     for n, sig in enumerate(SIGNATURES):
-        paths = {e.path for f in report.findings if f.category in sig["categories"]
-                 for e in f.evidence}
+        paths = {
+            e.path for f in report.findings if f.category in sig["categories"] for e in f.evidence
+        }
         counted = [f for f in report.findings if f.category in sig["categories"]]
         assert counted, sig["id"]
         assert any(f"-{n}.log" in p for p in paths) or sum(f.count for f in counted) > 1
 
 
 def test_all_signatures_in_a_bug_report(tmp_path: Path) -> None:
-    sections = {_pod(sig).replace("/", ":") + str(n): console_log(sig["component"], sig["line"])
-                for n, sig in enumerate(SIGNATURES)}
+    sections = {
+        _pod(sig).replace("/", ":") + str(n): console_log(sig["component"], sig["line"])
+        for n, sig in enumerate(SIGNATURES)
+    }
     path = tmp_path / "kubecost-bug-report.txt"
     path.write_text(bug_report(sections))
     report = analyze_path(path)
@@ -67,12 +72,14 @@ def test_all_signatures_in_a_bug_report(tmp_path: Path) -> None:
         assert _caught(report, sig), sig["id"]
 
 
-@pytest.mark.parametrize("sig", [s for s in SIGNATURES if "boundary error" in s["line"]],
-                         ids=lambda s: s["id"])
+@pytest.mark.parametrize(
+    "sig", [s for s in SIGNATURES if "boundary error" in s["line"]], ids=lambda s: s["id"]
+)
 def test_benign_boundary_lines_stay_info(sig: dict[str, Any], tmp_path: Path) -> None:
     path = tmp_path / "cost-model.log"
     path.write_text(console_log("cost-model", sig["line"]))
     report = analyze_path(path)
-    assert report.findings and all(f.severity == Severity.INFO for f in report.findings
-                                   if f.category == "etl")
+    assert report.findings and all(
+        f.severity == Severity.INFO for f in report.findings if f.category == "etl"
+    )
     assert report.exit_code == 0 or any(f.category != "etl" for f in report.findings)

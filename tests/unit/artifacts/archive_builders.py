@@ -74,7 +74,7 @@ def overlapping_zip(payload: bytes, copies: int) -> bytes:
         entries.append(entry + central[46 + name_len :])
     body = b"".join(entries)
     tail = one[eocd:]
-    tail = (tail[:8] + struct.pack("<HHII", copies, copies, len(body), cd_start) + tail[20:])
+    tail = tail[:8] + struct.pack("<HHII", copies, copies, len(body), cd_start) + tail[20:]
     return one[:cd_start] + body + tail
 
 

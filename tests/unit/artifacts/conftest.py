@@ -23,8 +23,9 @@ def scratch(tmp_path: Path) -> Path:
 def prepare(tmp_path: Path, scratch: Path) -> Prepare:
     """prepare(kind, bytes_or_path, name=..., **kw): run prepare_artifact on an upload."""
 
-    def run(kind: ArtifactKind, upload: bytes | Path, name: str = "upload.bin",
-            **kwargs: object) -> Prepared:
+    def run(
+        kind: ArtifactKind, upload: bytes | Path, name: str = "upload.bin", **kwargs: object
+    ) -> Prepared:
         if isinstance(upload, bytes):
             path = tmp_path / "uploads" / name
             path.parent.mkdir(parents=True, exist_ok=True)

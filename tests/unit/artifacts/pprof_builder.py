@@ -30,7 +30,9 @@ def packed(number: int, values: list[int]) -> bytes:
     return field_bytes(number, b"".join(varint(v) for v in values))
 
 
-def profile(sample_types: list[tuple[str, str]], stacks: list[tuple[list[str], list[int]]]) -> bytes:
+def profile(
+    sample_types: list[tuple[str, str]], stacks: list[tuple[list[str], list[int]]]
+) -> bytes:
     """A profile.proto message: each stack is (function names leaf first, values)."""
     strings = [""]
 
@@ -52,24 +54,37 @@ def profile(sample_types: list[tuple[str, str]], stacks: list[tuple[list[str], l
         line = field_bytes(4, field_varint(1, fid) + field_varint(2, 10 * fid))
         body += field_bytes(4, field_varint(1, fid) + line)
     for name, fid in functions.items():
-        body += field_bytes(5, field_varint(1, fid) + field_varint(2, s(name))
-                            + field_varint(4, s(f"{name.split('.')[0]}.go")))
+        body += field_bytes(
+            5,
+            field_varint(1, fid)
+            + field_varint(2, s(name))
+            + field_varint(4, s(f"{name.split('.')[0]}.go")),
+        )
     body += field_varint(9, 1_700_000_000_000_000_000)
     for text in strings:
         body += field_bytes(6, text.encode())
     return body
 
 
-HEAP_TYPES = [("alloc_objects", "count"), ("alloc_space", "bytes"), ("inuse_objects", "count"),
-              ("inuse_space", "bytes")]
+HEAP_TYPES = [
+    ("alloc_objects", "count"),
+    ("alloc_space", "bytes"),
+    ("inuse_objects", "count"),
+    ("inuse_space", "bytes"),
+]
 
 
 def heap_profile_gz() -> bytes:
     """A gzip'd heap profile whose in-use space is 600 in cache.load, 300 in json.decode, 100 in main."""
-    return gzip.compress(profile(HEAP_TYPES, [
-        (["cache.load", "main.main"], [1, 5000, 1, 400]),
-        (["json.decode", "main.main"], [3, 900, 3, 300]),
-        (["cache.load", "http.serve"], [1, 9000, 1, 200]),
-        (["main.main"], [1, 100, 1, 100]),
-        (["free.later", "main.main"], [7, 7000, 0, 0]),
-    ]))
+    return gzip.compress(
+        profile(
+            HEAP_TYPES,
+            [
+                (["cache.load", "main.main"], [1, 5000, 1, 400]),
+                (["json.decode", "main.main"], [3, 900, 3, 300]),
+                (["cache.load", "http.serve"], [1, 9000, 1, 200]),
+                (["main.main"], [1, 100, 1, 100]),
+                (["free.later", "main.main"], [7, 7000, 0, 0]),
+            ],
+        )
+    )

@@ -36,11 +36,13 @@ def files_under(root: Path) -> set[str]:
     return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
 
 
-@pytest.mark.parametrize("mode, fmt", [("w:gz", "tar.gz"), ("w", "tar"), ("w:xz", "tar.xz"),
-                                       ("w:bz2", "tar.bz2")])
+@pytest.mark.parametrize(
+    "mode, fmt", [("w:gz", "tar.gz"), ("w", "tar"), ("w:xz", "tar.xz"), ("w:bz2", "tar.bz2")]
+)
 def test_tarballs_unpack(tmp_path: Path, mode: str, fmt: str) -> None:
-    archive = write(tmp_path / "upload", tar_bytes([special("bundle", tarfile.DIRTYPE), *FILES],
-                                                   mode))
+    archive = write(
+        tmp_path / "upload", tar_bytes([special("bundle", tarfile.DIRTYPE), *FILES], mode)
+    )
     assert archive_format(archive) == fmt
     out = extract_archive(archive, tmp_path / "x")
     assert out.format == fmt
@@ -99,21 +101,28 @@ def test_parent_references_are_refused(tmp_path: Path, builder: str, name: str) 
 
 
 def test_windows_drive_paths_are_refused(tmp_path: Path) -> None:
-    assert_refused(write(tmp_path / "a", zip_bytes([("C:/Windows/evil.dll", b"x")])),
-                   tmp_path / "x", "absolute path")
+    assert_refused(
+        write(tmp_path / "a", zip_bytes([("C:/Windows/evil.dll", b"x")])),
+        tmp_path / "x",
+        "absolute path",
+    )
 
 
-@pytest.mark.parametrize("member, match", [
-    (special("link", tarfile.SYMTYPE, "/etc/passwd"), "link"),
-    (special("inner-link", tarfile.SYMTYPE, "logs/a.log"), "link"),
-    (special("hard", tarfile.LNKTYPE, "bundle/manifest.json"), "link"),
-    (special("dev/tty", tarfile.CHRTYPE), "device or FIFO"),
-    (special("dev/sda", tarfile.BLKTYPE), "device or FIFO"),
-    (special("pipe", tarfile.FIFOTYPE), "device or FIFO"),
-    (special("volume", b"V"), "unsupported entry"),
-])
-def test_links_devices_and_fifos_are_refused(tmp_path: Path, member: tarfile.TarInfo,
-                                             match: str) -> None:
+@pytest.mark.parametrize(
+    "member, match",
+    [
+        (special("link", tarfile.SYMTYPE, "/etc/passwd"), "link"),
+        (special("inner-link", tarfile.SYMTYPE, "logs/a.log"), "link"),
+        (special("hard", tarfile.LNKTYPE, "bundle/manifest.json"), "link"),
+        (special("dev/tty", tarfile.CHRTYPE), "device or FIFO"),
+        (special("dev/sda", tarfile.BLKTYPE), "device or FIFO"),
+        (special("pipe", tarfile.FIFOTYPE), "device or FIFO"),
+        (special("volume", b"V"), "unsupported entry"),
+    ],
+)
+def test_links_devices_and_fifos_are_refused(
+    tmp_path: Path, member: tarfile.TarInfo, match: str
+) -> None:
     archive = write(tmp_path / "a", tar_bytes([*FILES, member]))
     assert_refused(archive, tmp_path / "x", match)
 
@@ -135,34 +144,54 @@ def test_encrypted_zip_members_are_refused(tmp_path: Path) -> None:
 def test_too_many_members_are_refused(tmp_path: Path, builder: str) -> None:
     members = [(f"f{i}.txt", b"x") for i in range(11)]
     data = tar_bytes(members) if builder == "tar" else zip_bytes(members)
-    assert_refused(write(tmp_path / "a", data), tmp_path / "x", "more than 10 members",
-                   max_members=10)
+    assert_refused(
+        write(tmp_path / "a", data), tmp_path / "x", "more than 10 members", max_members=10
+    )
 
 
 @pytest.mark.parametrize("builder", ["tar", "zip", "gz"])
 def test_total_size_above_the_limit_is_refused(tmp_path: Path, builder: str) -> None:
     big = os.urandom(1 << 20) * 2  # incompressible-ish, so the ratio check stays quiet
-    data = {"tar": lambda: tar_bytes([("big.bin", big)]), "zip": lambda: zip_bytes(
-        [("big.bin", big)]), "gz": lambda: gzip_bytes(big)}[builder]()
-    assert_refused(write(tmp_path / "a", data), tmp_path / "x", "unpacks to more than 1.0 MiB",
-                   max_total_bytes=1 << 20)
+    data = {
+        "tar": lambda: tar_bytes([("big.bin", big)]),
+        "zip": lambda: zip_bytes([("big.bin", big)]),
+        "gz": lambda: gzip_bytes(big),
+    }[builder]()
+    assert_refused(
+        write(tmp_path / "a", data),
+        tmp_path / "x",
+        "unpacks to more than 1.0 MiB",
+        max_total_bytes=1 << 20,
+    )
 
 
 @pytest.mark.parametrize("builder", ["tar", "zip", "gz"])
 def test_compression_bombs_are_refused_by_ratio(tmp_path: Path, builder: str) -> None:
     zeros = bytes(32 << 20)
-    data = {"tar": lambda: tar_bytes([("zeros", zeros)]), "zip": lambda: zip_bytes(
-        [("zeros", zeros)]), "gz": lambda: gzip_bytes(zeros)}[builder]()
+    data = {
+        "tar": lambda: tar_bytes([("zeros", zeros)]),
+        "zip": lambda: zip_bytes([("zeros", zeros)]),
+        "gz": lambda: gzip_bytes(zeros),
+    }[builder]()
     assert len(data) < 200_000
-    assert_refused(write(tmp_path / "a", data), tmp_path / "x", "expands more than 100 times",
-                   max_ratio=100, ratio_floor=1 << 20)
+    assert_refused(
+        write(tmp_path / "a", data),
+        tmp_path / "x",
+        "expands more than 100 times",
+        max_ratio=100,
+        ratio_floor=1 << 20,
+    )
 
 
 def test_gzip_size_trailer_is_not_trusted(tmp_path: Path) -> None:
     data = bytearray(gzip_bytes(bytes(8 << 20)))
     data[-4:] = (10).to_bytes(4, "little")  # ISIZE claims 10 bytes
-    assert_refused(write(tmp_path / "a", bytes(data)), tmp_path / "x", "unpacks to more than",
-                   max_total_bytes=1 << 20)
+    assert_refused(
+        write(tmp_path / "a", bytes(data)),
+        tmp_path / "x",
+        "unpacks to more than",
+        max_total_bytes=1 << 20,
+    )
 
 
 def test_zip_size_headers_are_not_trusted(tmp_path: Path) -> None:
@@ -227,21 +256,28 @@ def test_existing_destination_is_not_reused(tmp_path: Path) -> None:
 
 
 NAMES = st.lists(
-    st.lists(st.sampled_from(["a", "b", ".", "..", "/", "\\", "C:", "x/"]), min_size=1,
-             max_size=8).map("".join),
-    min_size=1, max_size=6, unique=True,
+    st.lists(
+        st.sampled_from(["a", "b", ".", "..", "/", "\\", "C:", "x/"]), min_size=1, max_size=8
+    ).map("".join),
+    min_size=1,
+    max_size=6,
+    unique=True,
 )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(names=NAMES, use_zip=st.booleans())
-def test_nothing_is_ever_written_outside_the_destination(tmp_path: Path, names: list[str],
-                                                         use_zip: bool) -> None:
+def test_nothing_is_ever_written_outside_the_destination(
+    tmp_path: Path, names: list[str], use_zip: bool
+) -> None:
     sandbox = tmp_path / uuid.uuid4().hex
     sandbox.mkdir()
     members = [(n, b"data") for n in names]
-    archive = write(tmp_path / f"{sandbox.name}.arc", zip_bytes(members) if use_zip
-                    else tar_bytes(members))
+    archive = write(
+        tmp_path / f"{sandbox.name}.arc", zip_bytes(members) if use_zip else tar_bytes(members)
+    )
     dest = sandbox / "scratch" / "x"
     try:
         extract_archive(archive, dest)

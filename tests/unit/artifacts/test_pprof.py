@@ -30,13 +30,20 @@ def test_top_sites_rank_flat_in_use_space(tmp_path: Path) -> None:
     assert prof.is_heap
     sites = top_sites(prof, "inuse_space")
     assert [(s.function, s.value) for s in sites] == [
-        ("cache.load", 600), ("json.decode", 300), ("main.main", 100)]
+        ("cache.load", 600),
+        ("json.decode", 300),
+        ("main.main", 100),
+    ]
     assert sites[0].share == pytest.approx(0.6)
     assert sites[0].filename == "cache.go"
     summary = heap_summary(prof, limit=2)
     assert summary["ranked_by"] == "inuse_space"
-    assert summary["totals"] == {"inuse_space": 1000, "inuse_objects": 6,
-                                 "alloc_space": 22000, "alloc_objects": 13}
+    assert summary["totals"] == {
+        "inuse_space": 1000,
+        "inuse_objects": 6,
+        "alloc_space": 22000,
+        "alloc_objects": 13,
+    }
     assert [s["function"] for s in summary["top_sites"]] == ["cache.load", "json.decode"]
 
 
@@ -86,8 +93,9 @@ def test_truncated_protobuf_is_an_error(tmp_path: Path) -> None:
         read_profile(tmp_path / "cut.pb.gz")
 
 
-@pytest.mark.parametrize("data", [b"\x0f\x00", b"\x08", b"\x0a\x05ab", b"\xff" * 11,
-                                  b"\x32\x02\x08\x01"])
+@pytest.mark.parametrize(
+    "data", [b"\x0f\x00", b"\x08", b"\x0a\x05ab", b"\xff" * 11, b"\x32\x02\x08\x01"]
+)
 def test_garbage_is_an_error(data: bytes) -> None:
     with pytest.raises(ProfileError):
         parse_profile(data)
@@ -106,8 +114,11 @@ def test_decompressed_size_is_capped(tmp_path: Path) -> None:
 
 
 FUNCS = st.sampled_from(["a.f", "b.g", "c.h", "d.i", "runtime.mallocgc"])
-STACKS = st.lists(st.tuples(st.lists(FUNCS, min_size=1, max_size=4),
-                            st.integers(min_value=0, max_value=1 << 40)), min_size=1, max_size=30)
+STACKS = st.lists(
+    st.tuples(st.lists(FUNCS, min_size=1, max_size=4), st.integers(min_value=0, max_value=1 << 40)),
+    min_size=1,
+    max_size=30,
+)
 
 
 @settings(max_examples=80, deadline=None)

@@ -32,12 +32,17 @@ K = ArtifactKind
 def make_bundle(tmp_path: Path, *, redaction: bool = True, case_id: str = "42") -> Path:
     redactor = Redactor()
     writer = BundleWriter(tmp_path / "staging", "engage-bundle-42", redactor)
-    writer.write_text("environments/prod/c1/kubecost/pods/logs/kubecost/cm/cost-model.log",
-                      io.BytesIO(SECRET_LOG))
+    writer.write_text(
+        "environments/prod/c1/kubecost/pods/logs/kubecost/cm/cost-model.log", io.BytesIO(SECRET_LOG)
+    )
     writer.write_json("environments/prod/c1/kubecost/api/clusterInfo.json", {"version": "2.4.1"})
-    manifest = Manifest(engage_version="0.1.0", created_at="2026-11-26T10:00:00Z",
-                        case_id=case_id, collected_by=CollectedBy(user="ada", host="laptop"),
-                        redaction=redactor.report.to_dict() if redaction else {})
+    manifest = Manifest(
+        engage_version="0.1.0",
+        created_at="2026-11-26T10:00:00Z",
+        case_id=case_id,
+        collected_by=CollectedBy(user="ada", host="laptop"),
+        redaction=redactor.report.to_dict() if redaction else {},
+    )
     return writer.pack(manifest, tmp_path / "engage-bundle-42.tar.gz")
 
 
@@ -63,16 +68,19 @@ def test_valid_bundle_is_kept_as_is(prepare: Prepare, tmp_path: Path) -> None:
     assert prepared.analyzable is not None and (prepared.analyzable / "manifest.json").exists()
 
 
-def test_bundle_with_a_changed_file_is_refused(prepare: Prepare, scratch: Path,
-                                               tmp_path: Path) -> None:
-    bundle = repack(make_bundle(tmp_path), tmp_path / "t.tar.gz",
-                    {"cost-model.log": b"password=now-in-clear\n"})
+def test_bundle_with_a_changed_file_is_refused(
+    prepare: Prepare, scratch: Path, tmp_path: Path
+) -> None:
+    bundle = repack(
+        make_bundle(tmp_path), tmp_path / "t.tar.gz", {"cost-model.log": b"password=now-in-clear\n"}
+    )
     err = assert_rejected(prepare, scratch, K.ENGAGE_BUNDLE, bundle, "checksum mismatch")
     assert "cost-model.log" in err.reason
 
 
-def test_bundle_with_an_extra_file_is_refused(prepare: Prepare, scratch: Path,
-                                              tmp_path: Path) -> None:
+def test_bundle_with_an_extra_file_is_refused(
+    prepare: Prepare, scratch: Path, tmp_path: Path
+) -> None:
     bundle = make_bundle(tmp_path)
     with tarfile.open(bundle) as src:
         members = [(m.name, src.extractfile(m).read()) for m in src if m.isfile()]  # type: ignore[union-attr]
@@ -80,14 +88,16 @@ def test_bundle_with_an_extra_file_is_refused(prepare: Prepare, scratch: Path,
     assert_rejected(prepare, scratch, K.ENGAGE_BUNDLE, tar_bytes(members), "not in manifest")
 
 
-def test_bundle_without_a_manifest_is_refused(prepare: Prepare, scratch: Path,
-                                              tmp_path: Path) -> None:
+def test_bundle_without_a_manifest_is_refused(
+    prepare: Prepare, scratch: Path, tmp_path: Path
+) -> None:
     bundle = repack(make_bundle(tmp_path), tmp_path / "t.tar.gz", {"manifest.json": None})
     assert_rejected(prepare, scratch, K.ENGAGE_BUNDLE, bundle, "no valid manifest")
 
 
-def test_bundle_without_a_redaction_report_is_refused(prepare: Prepare, scratch: Path,
-                                                      tmp_path: Path) -> None:
+def test_bundle_without_a_redaction_report_is_refused(
+    prepare: Prepare, scratch: Path, tmp_path: Path
+) -> None:
     bundle = make_bundle(tmp_path, redaction=False)
     assert_rejected(prepare, scratch, K.ENGAGE_BUNDLE, bundle, "no redaction report")
 
@@ -121,20 +131,29 @@ def test_real_heap_profile(prepare: Prepare) -> None:
     assert "inuse_space/bytes" in prepared.summary["sample_types"]
 
 
-@pytest.mark.parametrize("data, match", [
-    ((FIXTURES / "parca_cpu_fib.pb.gz").read_bytes(), "not a heap profile.*cpu/nanoseconds"),
-    (b"heap profile: 1: 2 [3: 4] @ heap/1048576\n", "text form"),
-    (json.dumps({"log": {"entries": []}}).encode(), "not gzip-compressed"),
-    (gzip.compress(b"\x0f\x00garbage"), "cannot be read"),
-    (heap_profile_gz()[:-30], "truncated"),
-])
+@pytest.mark.parametrize(
+    "data, match",
+    [
+        ((FIXTURES / "parca_cpu_fib.pb.gz").read_bytes(), "not a heap profile.*cpu/nanoseconds"),
+        (b"heap profile: 1: 2 [3: 4] @ heap/1048576\n", "text form"),
+        (json.dumps({"log": {"entries": []}}).encode(), "not gzip-compressed"),
+        (gzip.compress(b"\x0f\x00garbage"), "cannot be read"),
+        (heap_profile_gz()[:-30], "truncated"),
+    ],
+)
 def test_heap_profile_problems(prepare: Prepare, scratch: Path, data: bytes, match: str) -> None:
     assert_rejected(prepare, scratch, K.HEAP_PROFILE, data, match)
 
 
 # -- screenshot and other ----------------------------------------------------------------------
-PNG = (b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\x0dIHDR" + (1280).to_bytes(4, "big")
-       + (720).to_bytes(4, "big") + b"\x08\x06\x00\x00\x00" + b"\x00" * 64)
+PNG = (
+    b"\x89PNG\r\n\x1a\n"
+    + b"\x00\x00\x00\x0dIHDR"
+    + (1280).to_bytes(4, "big")
+    + (720).to_bytes(4, "big")
+    + b"\x08\x06\x00\x00\x00"
+    + b"\x00" * 64
+)
 
 
 def test_png_and_jpeg_screenshots(prepare: Prepare) -> None:
@@ -145,8 +164,9 @@ def test_png_and_jpeg_screenshots(prepare: Prepare) -> None:
 
 
 @pytest.mark.parametrize("data", [b"GIF89a" + b"\x00" * 20, b"<svg></svg>", SECRET_LOG])
-def test_other_images_and_text_are_not_screenshots(prepare: Prepare, scratch: Path,
-                                                   data: bytes) -> None:
+def test_other_images_and_text_are_not_screenshots(
+    prepare: Prepare, scratch: Path, data: bytes
+) -> None:
     assert_rejected(prepare, scratch, K.SCREENSHOT, data, "PNG or JPEG", name="screen.png")
 
 
@@ -158,8 +178,9 @@ def test_other_files_need_the_raw_data_policy(prepare: Prepare, scratch: Path) -
 
 
 # -- limits and names --------------------------------------------------------------------------
-def test_size_limit_per_kind(prepare: Prepare, scratch: Path,
-                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_size_limit_per_kind(
+    prepare: Prepare, scratch: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setitem(artifacts.SIZE_LIMITS, K.SCREENSHOT, 1024)
     err = assert_rejected(prepare, scratch, K.SCREENSHOT, PNG + b"\x00" * 2000, "at most 1.0 KiB")
     assert "a screenshot" in err.reason
@@ -186,14 +207,17 @@ def test_prepared_files_stay_in_scratch(prepare: Prepare, scratch: Path) -> None
     assert prepared.original_name == "../../../../etc/cron.d/evil.log"
 
 
-@pytest.mark.parametrize("name, safe", [
-    ("kubecost-bug-report.txt", "kubecost-bug-report.txt"),
-    ("C:\\Users\\ada\\heap.pb.gz", "heap.pb.gz"),
-    ("../../.bashrc", "bashrc"),
-    ("my values (prod).yaml", "my_values_prod_.yaml"),
-    ("..", "upload"),
-    ("a" * 300 + ".har", "a" * 116 + ".har"),
-])
+@pytest.mark.parametrize(
+    "name, safe",
+    [
+        ("kubecost-bug-report.txt", "kubecost-bug-report.txt"),
+        ("C:\\Users\\ada\\heap.pb.gz", "heap.pb.gz"),
+        ("../../.bashrc", "bashrc"),
+        ("my values (prod).yaml", "my_values_prod_.yaml"),
+        ("..", "upload"),
+        ("a" * 300 + ".har", "a" * 116 + ".har"),
+    ],
+)
 def test_safe_name(name: str, safe: str) -> None:
     assert safe_name(name) == safe
 

@@ -17,23 +17,43 @@ from tests.unit.artifacts.conftest import FIXTURES, Prepare
 
 K = ArtifactKind
 APIKEY_HAR = FIXTURES / "event-stream-apikey-auth_mitmproxy.har"
-SECRET_LOG = (b"2024-10-23T07:01:58Z INF starting cost-model\n"
-              b"2024-10-23T07:01:59Z ERR db connect failed password=Hunter2-Secret-9x\n"
-              b"aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n")
+SECRET_LOG = (
+    b"2024-10-23T07:01:58Z INF starting cost-model\n"
+    b"2024-10-23T07:01:59Z ERR db connect failed password=Hunter2-Secret-9x\n"
+    b"aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n"
+)
 
 
 def har_doc(entries: list[dict] | None = None, version: str = "1.2") -> dict:
     cookie = {"name": "Cookie", "value": "kc_session=abcdef0123456789abcdef0123456789"}
-    default = [{"request": {"method": "GET", "url": "https://kubecost.example.com/model/allocation"
-                            "?window=7d&access_token=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig",
-                            "headers": [cookie]},
-                "response": {"status": 502, "headers": [], "content": {"text": "bad gateway"}}}]
-    return {"log": {"version": version, "creator": {"name": "WebInspector", "version": "537.36"},
-                    "entries": default if entries is None else entries}}
+    default = [
+        {
+            "request": {
+                "method": "GET",
+                "url": "https://kubecost.example.com/model/allocation"
+                "?window=7d&access_token=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig",
+                "headers": [cookie],
+            },
+            "response": {"status": 502, "headers": [], "content": {"text": "bad gateway"}},
+        }
+    ]
+    return {
+        "log": {
+            "version": version,
+            "creator": {"name": "WebInspector", "version": "537.36"},
+            "entries": default if entries is None else entries,
+        }
+    }
 
 
-def assert_rejected(prepare: Prepare, scratch: Path, kind: ArtifactKind, upload: bytes | Path,
-                    match: str, name: str = "upload.bin") -> ArtifactRejected:
+def assert_rejected(
+    prepare: Prepare,
+    scratch: Path,
+    kind: ArtifactKind,
+    upload: bytes | Path,
+    match: str,
+    name: str = "upload.bin",
+) -> ArtifactRejected:
     with pytest.raises(ArtifactRejected, match=match) as err:
         prepare(kind, upload, name=name)
     assert err.value.status == 422
@@ -66,8 +86,9 @@ def test_real_har_with_an_api_key_header(prepare: Prepare) -> None:
     assert prepared.summary["creator"] == "mitmproxy 1.2.3"
 
 
-@pytest.mark.parametrize("fixture", ["chrome-with-bom_mitmproxy.har",
-                                     "humanssuck-firebug_haralyzer.har"])
+@pytest.mark.parametrize(
+    "fixture", ["chrome-with-bom_mitmproxy.har", "humanssuck-firebug_haralyzer.har"]
+)
 def test_real_hars_with_a_bom_or_version_1_1_are_accepted(prepare: Prepare, fixture: str) -> None:
     prepared = prepare(K.HAR, FIXTURES / fixture, name=fixture)
     assert prepared.summary["entries"] >= 1
@@ -86,12 +107,15 @@ def test_har_invalid_json_names_the_position(prepare: Prepare, scratch: Path) ->
     assert "line " in err.reason and "column " in err.reason
 
 
-@pytest.mark.parametrize("doc, match", [
-    ({"entries": []}, "not a HAR file"),
-    ([1, 2, 3], "not a HAR file"),
-    (har_doc(entries=[]), "records no requests"),
-    (har_doc(version="2.0"), "version '2.0'"),
-])
+@pytest.mark.parametrize(
+    "doc, match",
+    [
+        ({"entries": []}, "not a HAR file"),
+        ([1, 2, 3], "not a HAR file"),
+        (har_doc(entries=[]), "records no requests"),
+        (har_doc(version="2.0"), "version '2.0'"),
+    ],
+)
 def test_har_shape_problems(prepare: Prepare, scratch: Path, doc: object, match: str) -> None:
     assert_rejected(prepare, scratch, K.HAR, json.dumps(doc).encode(), match)
 
@@ -128,8 +152,9 @@ def test_gzipped_log_is_unpacked_and_redacted(prepare: Prepare) -> None:
 
 
 @pytest.mark.parametrize("container", ["tar", "zip"])
-def test_log_archive_is_redacted_and_binary_members_dropped(prepare: Prepare,
-                                                            container: str) -> None:
+def test_log_archive_is_redacted_and_binary_members_dropped(
+    prepare: Prepare, container: str
+) -> None:
     members = [("logs/cost-model.log", SECRET_LOG), ("logs/core.bin", b"\x00\x01" * 500)]
     data = tar_bytes(members) if container == "tar" else zip_bytes(members)
     prepared = prepare(K.LOGS, data, name=f"logs.{'tar.gz' if container == 'tar' else 'zip'}")
@@ -149,8 +174,9 @@ def test_log_archive_with_a_symlink_is_refused(prepare: Prepare, scratch: Path) 
 
 
 def test_log_archive_with_only_binaries_is_refused(prepare: Prepare, scratch: Path) -> None:
-    assert_rejected(prepare, scratch, K.LOGS, tar_bytes([("a.bin", b"\x00" * 100)]),
-                    "no text files")
+    assert_rejected(
+        prepare, scratch, K.LOGS, tar_bytes([("a.bin", b"\x00" * 100)]), "no text files"
+    )
 
 
 def test_binary_log_is_refused(prepare: Prepare, scratch: Path) -> None:
@@ -164,8 +190,7 @@ def test_bug_report_is_redacted(prepare: Prepare) -> None:
 
 
 def test_bug_report_archive_is_refused(prepare: Prepare, scratch: Path) -> None:
-    assert_rejected(prepare, scratch, K.BUG_REPORT, tar_bytes([("a.txt", b"x")]),
-                    "single file")
+    assert_rejected(prepare, scratch, K.BUG_REPORT, tar_bytes([("a.txt", b"x")]), "single file")
 
 
 def test_shared_redactor_keeps_pseudonyms_and_counts(prepare: Prepare) -> None:
@@ -199,22 +224,32 @@ def test_helm_values_are_redacted(prepare: Prepare) -> None:
     assert "a2VlcCB0aGlzIHNlY3JldCBwbGVhc2U=" not in text
     assert "1f2e3d4c-5b6a-7980-a1b2-c3d4e5f60718" not in text
     assert "prod-east" in text
-    assert prepared.summary["top_level_keys"] == ["global", "kubecostProductConfigs",
-                                                  "kubecostToken", "prometheus"]
+    assert prepared.summary["top_level_keys"] == [
+        "global",
+        "kubecostProductConfigs",
+        "kubecostToken",
+        "prometheus",
+    ]
 
 
-@pytest.mark.parametrize("data, match", [
-    (b"global:\n  clusterId: [unclosed\n", r"not valid YAML \(line \d+, column \d+"),
-    (b"- just\n- a list\n", "must be a YAML mapping"),
-    (b"# nothing here\n", "empty"),
-    (b"\x00\x01binary", "binary"),
-])
+@pytest.mark.parametrize(
+    "data, match",
+    [
+        (b"global:\n  clusterId: [unclosed\n", r"not valid YAML \(line \d+, column \d+"),
+        (b"- just\n- a list\n", "must be a YAML mapping"),
+        (b"# nothing here\n", "empty"),
+        (b"\x00\x01binary", "binary"),
+    ],
+)
 def test_helm_values_problems(prepare: Prepare, scratch: Path, data: bytes, match: str) -> None:
     assert_rejected(prepare, scratch, K.HELM_VALUES, data, match)
 
 
 def test_helm_values_alias_bomb_is_refused(prepare: Prepare, scratch: Path) -> None:
     lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x]"]
-    lines += [f"a{i}: &a{i} [*a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, "
-              f"*a{i-1}, *a{i-1}]" for i in range(1, 30)]
+    lines += [
+        f"a{i}: &a{i} [*a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, "
+        f"*a{i - 1}, *a{i - 1}]"
+        for i in range(1, 30)
+    ]
     assert_rejected(prepare, scratch, K.HELM_VALUES, "\n".join(lines).encode(), "aliases")

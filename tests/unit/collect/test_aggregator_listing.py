@@ -22,8 +22,12 @@ total 20
 
 def test_parse_ls_reads_paths_sizes_and_times() -> None:
     files = parse_ls(LS)
-    assert RemoteFile("/var/configs/waterfowl/duckdb/v1_1_3/kubecost.duckdb.write",
-                      4194304, 1729600500) in files
+    assert (
+        RemoteFile(
+            "/var/configs/waterfowl/duckdb/v1_1_3/kubecost.duckdb.write", 4194304, 1729600500
+        )
+        in files
+    )
     assert len(files) == 3
 
 

@@ -24,15 +24,24 @@ from engage.diagnostics.bundle import (
 
 
 def _manifest() -> Manifest:
-    return Manifest(engage_version="0.1.0", created_at="2025-01-01T00:00:00Z",
-                    collected_by=CollectedBy(user="u", host="h"))
+    return Manifest(
+        engage_version="0.1.0",
+        created_at="2025-01-01T00:00:00Z",
+        collected_by=CollectedBy(user="u", host="h"),
+    )
 
 
 def _bundle(tmp_path: Path, redactor) -> Path:
     w = BundleWriter(tmp_path / "stage", "engage-bundle-h-20250101T000000Z", redactor)
-    w.write_text("environments/p/c/ns/cluster-resources/pods/logs/ns/p/c.log", io.BytesIO(b"a\nb\n"))
-    w.write_json("environments/p/c/ns/cluster-resources/pods/ns.json", {"kind": "PodList", "items": []})
-    w.write_binary("environments/p/c/ns/profiles/cost-model-heap.pb.gz", [b"\x1f\x8b", b"\x00" * 10])
+    w.write_text(
+        "environments/p/c/ns/cluster-resources/pods/logs/ns/p/c.log", io.BytesIO(b"a\nb\n")
+    )
+    w.write_json(
+        "environments/p/c/ns/cluster-resources/pods/ns.json", {"kind": "PodList", "items": []}
+    )
+    w.write_binary(
+        "environments/p/c/ns/profiles/cost-model-heap.pb.gz", [b"\x1f\x8b", b"\x00" * 10]
+    )
     return w.pack(_manifest(), tmp_path / "b.tar.gz")
 
 
@@ -76,7 +85,8 @@ def test_tampered_file_is_reported(tmp_path: Path, copying_redactor) -> None:
 
     bad = _rewrite(out, tmp_path / "bad.tar.gz", flip)
     assert verify_bundle(bad) == [
-        "checksum mismatch: environments/p/c/ns/cluster-resources/pods/logs/ns/p/c.log"]
+        "checksum mismatch: environments/p/c/ns/cluster-resources/pods/logs/ns/p/c.log"
+    ]
 
 
 def test_missing_and_extra_files_are_reported(tmp_path: Path, copying_redactor) -> None:

@@ -11,8 +11,10 @@ from engage.diagnostics.collect.runner import bundle_top, safe_name
 from engage.testing import k8s_objects as o
 
 
-@pytest.mark.parametrize(("text", "seconds"), [("90s", 90), ("10m", 600), ("24h", 86400),
-                                               ("2d", 172800), ("45", 45), ("1.5h", 5400)])
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("90s", 90), ("10m", 600), ("24h", 86400), ("2d", 172800), ("45", 45), ("1.5h", 5400)],
+)
 def test_parse_duration(text: str, seconds: float) -> None:
     assert parse_duration(text) == seconds
 
@@ -50,8 +52,10 @@ def test_bundle_top_uses_case_id() -> None:
 
 
 def test_find_service_prefers_named_service() -> None:
-    services = [o.service("kubecost-cost-analyzer", "k", {}, {}, {"tcp-model": 9003, "x": 9004}),
-                o.service("kubecost-aggregator", "k", {}, {}, {"tcp-api": 9004})]
+    services = [
+        o.service("kubecost-cost-analyzer", "k", {}, {}, {"tcp-model": 9003, "x": 9004}),
+        o.service("kubecost-aggregator", "k", {}, {}, {"tcp-api": 9004}),
+    ]
     assert find_service(services, "aggregator") == ("kubecost-aggregator", 9004)
     assert find_service(services, "cost-model") == ("kubecost-cost-analyzer", 9003)
     assert find_service(services, "cloud-cost") is None

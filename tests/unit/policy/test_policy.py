@@ -17,12 +17,15 @@ from engage.domain.policy import (
 )
 
 
-@pytest.mark.parametrize(("sharing", "allowed"), [
-    (DataSharing.RAW, ALL_KINDS),
-    (DataSharing.REDACTED, ALL_KINDS - {"other"}),
-    (DataSharing.FINDINGS_ONLY, {"findings"}),
-    (DataSharing.NONE, set()),
-])
+@pytest.mark.parametrize(
+    ("sharing", "allowed"),
+    [
+        (DataSharing.RAW, ALL_KINDS),
+        (DataSharing.REDACTED, ALL_KINDS - {"other"}),
+        (DataSharing.FINDINGS_ONLY, {"findings"}),
+        (DataSharing.NONE, set()),
+    ],
+)
 def test_allowed_kinds_follow_data_sharing(sharing: DataSharing, allowed: set[str]) -> None:
     assert set(SecurityPolicy(data_sharing=sharing).allowed_kinds()) == allowed
 
@@ -50,8 +53,14 @@ def test_default_policy_changes_nothing() -> None:
 
 
 def test_round_trip_and_validation() -> None:
-    p = policy_from_dict({"data_sharing": "none", "meeting_tools": ["zoom"], "retention_days": 7,
-                          "adjustments": {"none": {"factor": 3}}})
+    p = policy_from_dict(
+        {
+            "data_sharing": "none",
+            "meeting_tools": ["zoom"],
+            "retention_days": 7,
+            "adjustments": {"none": {"factor": 3}},
+        }
+    )
     assert p.meeting_tools == frozenset({MeetingTool.ZOOM})
     assert p.adjust_target("resolution", Severity.P3, 100) == 300
     assert policy_from_dict(policy_to_dict(p)) == p

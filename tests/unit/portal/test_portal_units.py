@@ -51,15 +51,19 @@ def test_timeline_lines_read_as_sentences() -> None:
     people = {4: SAM}
     line = describe_event(event("status", **{"from": "new", "to": "triage"}), people)
     assert (line.who, line.what) == ("Sam Support", "moved the case from new to triage")
-    assert describe_event(event("assigned", to=4), people).what == "assigned the case to Sam Support"
+    assert (
+        describe_event(event("assigned", to=4), people).what == "assigned the case to Sam Support"
+    )
     assert describe_event(event("assigned", to=None), people).what == "unassigned the case"
     assert describe_event(event("comment", internal=True), people).what == "added an internal note"
     split = describe_event(event("split_into", case_id=9, title="OOM"), people)
     assert (split.what, split.case_id) == ("split out case #9: OOM", 9)
     system = describe_event(event("scope_warning", actor=None, parts=2), people)
     assert system.who == "engage" and "2 separate issues" in system.what
-    assert describe_event(event("severity_changed", **{"from": "P3", "to": "P1"}),
-                          people).what == "changed the severity from P3 to P1"
+    assert (
+        describe_event(event("severity_changed", **{"from": "P3", "to": "P1"}), people).what
+        == "changed the severity from P3 to P1"
+    )
 
 
 def test_unknown_events_from_later_features_still_read() -> None:
@@ -81,16 +85,33 @@ def test_queue_filters_parse_and_round_trip() -> None:
     assert QueueFilters.parse(QueryParams("assignee=<x>")).assignee == ""
 
 
-@pytest.mark.parametrize(("target", "expected"), [
-    ("/cases/4", "/cases/4"), (None, "/cases"), ("//evil.example", "/cases"),
-    ("https://evil.example", "/cases"), ("/\\evil.example", "/cases"), ("cases", "/cases")])
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        ("/cases/4", "/cases/4"),
+        (None, "/cases"),
+        ("//evil.example", "/cases"),
+        ("https://evil.example", "/cases"),
+        ("/\\evil.example", "/cases"),
+        ("cases", "/cases"),
+    ],
+)
 def test_safe_next(target: str | None, expected: str) -> None:
     assert safe_next(target) == expected
 
 
 def test_form_helpers_give_clear_messages() -> None:
-    form = FormData([("n", "12"), ("bad", "x1"), ("ids", "1"), ("ids", "3"), ("sev", "P9"),
-                     ("box", "on"), ("long", "abcdef")])
+    form = FormData(
+        [
+            ("n", "12"),
+            ("bad", "x1"),
+            ("ids", "1"),
+            ("ids", "3"),
+            ("sev", "P9"),
+            ("box", "on"),
+            ("long", "abcdef"),
+        ]
+    )
     assert int_field(form, "n") == 12 and int_field(form, "missing") is None
     assert int_list(form, "ids") == [1, 3]
     assert checkbox(form, "box") and not checkbox(form, "n")
@@ -103,9 +124,16 @@ def test_form_helpers_give_clear_messages() -> None:
 
 
 def test_split_parts_reads_only_ticked_rows() -> None:
-    form = FormData([("part-0-include", "on"), ("part-0-title", "SSO loop"),
-                     ("part-0-area", "sso-auth"), ("part-0-description", "d"),
-                     ("part-1-title", "OOM"), ("part-1-area", "performance-memory")])
+    form = FormData(
+        [
+            ("part-0-include", "on"),
+            ("part-0-title", "SSO loop"),
+            ("part-0-area", "sso-auth"),
+            ("part-0-description", "d"),
+            ("part-1-title", "OOM"),
+            ("part-1-area", "performance-memory"),
+        ]
+    )
     parts = split_parts(form)
     assert [(p.title, p.area) for p in parts] == [("SSO loop", ComponentArea.SSO_AUTH)]
     with pytest.raises(ValidationFailed, match="tick at least one"):

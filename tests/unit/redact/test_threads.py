@@ -15,8 +15,10 @@ def _log(i: int) -> bytes:
     lines = []
     for n in range(2000):
         if n % 50 == 0:
-            lines.append(f"2026-03-01T00:00:{n % 60:02d}Z INF aws_access_key_id={AWS} "
-                         f"aws_secret_access_key={SECRET} worker={i}")
+            lines.append(
+                f"2026-03-01T00:00:{n % 60:02d}Z INF aws_access_key_id={AWS} "
+                f"aws_secret_access_key={SECRET} worker={i}"
+            )
         else:
             lines.append(f"2026-03-01T00:00:{n % 60:02d}Z INF ComputeAllocation: window {n} ok")
     return ("\n".join(lines) + "\n").encode()

@@ -9,13 +9,17 @@ from tests.unit.scope.scope_cases import accuracy
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """One line per fixture set: verdict accuracy and verdict+areas accuracy."""
-    if not any(report.nodeid.startswith("tests/unit/scope/")
-               for reports in terminalreporter.stats.values() for report in reports
-               if hasattr(report, "nodeid")):
+    if not any(
+        report.nodeid.startswith("tests/unit/scope/")
+        for reports in terminalreporter.stats.values()
+        for report in reports
+        if hasattr(report, "nodeid")
+    ):
         return
     terminalreporter.section("scope check accuracy")
     for which in ("dev", "holdout"):
         verdicts, full, total = accuracy(which)
         terminalreporter.write_line(
             f"{which:8s} verdict {verdicts}/{total} ({verdicts / total:.0%}), "
-            f"verdict+areas {full}/{total} ({full / total:.0%})")
+            f"verdict+areas {full}/{total} ({full / total:.0%})"
+        )

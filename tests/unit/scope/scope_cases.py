@@ -33,9 +33,13 @@ def load(which: str) -> list[Case]:
     """Cases of one set: "dev" or "holdout"."""
     table = yaml.safe_load((FIXTURES / "expected.yaml").read_text(encoding="utf-8"))[which]
     return [
-        Case(name=name, path=FIXTURES / which / name, verdict=spec["verdict"],
-             parts=tuple(frozenset(p) for p in spec["parts"]),
-             known_miss=spec.get("known_miss", ""))
+        Case(
+            name=name,
+            path=FIXTURES / which / name,
+            verdict=spec["verdict"],
+            parts=tuple(frozenset(p) for p in spec["parts"]),
+            known_miss=spec.get("known_miss", ""),
+        )
         for name, spec in table.items()
     ]
 
@@ -45,8 +49,10 @@ def matches(case: Case, result: ScopeResult) -> bool:
     if result.verdict != case.verdict or len(result.parts) != len(case.parts):
         return False
     areas = [p.area.value for p in result.parts]
-    return any(all(a in ok for a, ok in zip(areas, order, strict=True))
-               for order in permutations(case.parts))
+    return any(
+        all(a in ok for a, ok in zip(areas, order, strict=True))
+        for order in permutations(case.parts)
+    )
 
 
 def accuracy(which: str) -> tuple[int, int, int]:

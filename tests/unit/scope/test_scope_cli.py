@@ -29,8 +29,9 @@ def app() -> typer.Typer:
 
 
 def test_json_output_has_exactly_the_documented_keys(app: typer.Typer) -> None:
-    result = runner.invoke(app, ["scope-check", str(FIXTURES / "dev/m01_athena_and_okta.txt"),
-                                 "--json"])
+    result = runner.invoke(
+        app, ["scope-check", str(FIXTURES / "dev/m01_athena_and_okta.txt"), "--json"]
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert list(data) == ["verdict", "parts", "confidence", "reasons"]
@@ -42,8 +43,7 @@ def test_json_output_has_exactly_the_documented_keys(app: typer.Typer) -> None:
 
 
 def test_rich_output_is_readable(app: typer.Typer) -> None:
-    result = runner.invoke(app, ["scope-check",
-                                 str(FIXTURES / "dev/s01_athena_cur_columns.txt")])
+    result = runner.invoke(app, ["scope-check", str(FIXTURES / "dev/s01_athena_cur_columns.txt")])
     assert result.exit_code == 0, result.output
     assert "One issue" in result.stdout
     assert "cloud-costs" in result.stdout

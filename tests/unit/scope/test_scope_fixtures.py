@@ -15,7 +15,8 @@ def _check(case: Case) -> None:
     got = [(p.area.value, p.summary) for p in result.parts]
     assert matches(case, result), (
         f"{case.name}: expected {case.verdict} {[sorted(p) for p in case.parts]}, got "
-        f"{result.verdict} {got}; reasons: {list(result.reasons)}")
+        f"{result.verdict} {got}; reasons: {list(result.reasons)}"
+    )
 
 
 @pytest.mark.parametrize("case", DEV, ids=[c.name for c in DEV])
@@ -25,8 +26,12 @@ def test_dev_case(case: Case) -> None:
 
 @pytest.mark.parametrize(
     "case",
-    [pytest.param(c, marks=pytest.mark.xfail(reason=c.known_miss, strict=True))
-     if c.known_miss else c for c in HOLDOUT],
+    [
+        pytest.param(c, marks=pytest.mark.xfail(reason=c.known_miss, strict=True))
+        if c.known_miss
+        else c
+        for c in HOLDOUT
+    ],
     ids=[c.name for c in HOLDOUT],
 )
 def test_holdout_case(case: Case) -> None:

@@ -26,8 +26,9 @@ def all_day(tz: str) -> BusinessHours:
 
 def night_shift(tz: str) -> BusinessHours:
     """Open 22:00 to 06:00 every night, written as two windows per night."""
-    return BusinessHours(tz=tz, weekly={d: ((time(0), time(6)), (time(22), MIDNIGHT))
-                                        for d in range(7)})
+    return BusinessHours(
+        tz=tz, weekly={d: ((time(0), time(6)), (time(22), MIDNIGHT)) for d in range(7)}
+    )
 
 
 class TestWeekdayWindows:
@@ -64,8 +65,9 @@ class TestWeekdayWindows:
         assert bh.minutes_between(evening, morning) == 0
 
     def test_two_windows_a_day_with_lunch_break(self) -> None:
-        bh = BusinessHours(tz="Europe/Berlin",
-                           weekly={0: ((time(13), time(17)), (time(8), time(12)))})
+        bh = BusinessHours(
+            tz="Europe/Berlin", weekly={0: ((time(13), time(17)), (time(8), time(12)))}
+        )
         start = local(BERLIN, 2024, 6, 3, 11, 0)
         assert bh.add(start, 90) == local(BERLIN, 2024, 6, 3, 13, 30)
         assert bh.minutes_between(start, local(BERLIN, 2024, 6, 3, 18, 0)) == 300
@@ -115,12 +117,12 @@ class TestDaylightSaving:
     @pytest.mark.parametrize(
         ("tz", "saturday", "hours"),
         [
-            ("America/New_York", date(2024, 3, 9), 23),   # spring forward Sun 10 March
+            ("America/New_York", date(2024, 3, 9), 23),  # spring forward Sun 10 March
             ("America/New_York", date(2024, 11, 2), 25),  # fall back Sun 3 November
-            ("Europe/Berlin", date(2024, 3, 30), 23),     # spring forward Sun 31 March
-            ("Europe/Berlin", date(2024, 10, 26), 25),    # fall back Sun 27 October
+            ("Europe/Berlin", date(2024, 3, 30), 23),  # spring forward Sun 31 March
+            ("Europe/Berlin", date(2024, 10, 26), 25),  # fall back Sun 27 October
             ("Australia/Sydney", date(2024, 10, 5), 23),  # spring forward Sun 6 October
-            ("Australia/Sydney", date(2024, 4, 6), 25),   # fall back Sun 7 April
+            ("Australia/Sydney", date(2024, 4, 6), 25),  # fall back Sun 7 April
         ],
     )
     def test_a_24h_calendar_counts_real_elapsed_time(
@@ -135,8 +137,8 @@ class TestDaylightSaving:
     @pytest.mark.parametrize(
         ("tz", "saturday", "hours"),
         [
-            ("Europe/Berlin", date(2024, 3, 30), 7),      # 22-24 + 00-06 minus the lost hour
-            ("Europe/Berlin", date(2024, 10, 26), 9),     # plus the repeated hour
+            ("Europe/Berlin", date(2024, 3, 30), 7),  # 22-24 + 00-06 minus the lost hour
+            ("Europe/Berlin", date(2024, 10, 26), 9),  # plus the repeated hour
             ("America/New_York", date(2024, 3, 9), 7),
             ("America/New_York", date(2024, 11, 2), 9),
             ("Australia/Sydney", date(2024, 10, 5), 7),
@@ -167,8 +169,10 @@ class TestDaylightSaving:
         assert bh.add(friday, 120) == datetime(2024, 4, 8, 0, 0, tzinfo=UTC)  # 10:00 AEST
 
     def test_window_inside_the_spring_forward_gap_holds_no_time(self) -> None:
-        bh = BusinessHours(tz="America/New_York", weekly={6: ((time(2, 0), time(3, 0)),),
-                                                          0: ((time(9), time(10)),)})
+        bh = BusinessHours(
+            tz="America/New_York",
+            weekly={6: ((time(2, 0), time(3, 0)),), 0: ((time(9), time(10)),)},
+        )
         sunday = local(NY, 2024, 3, 10, 0, 0)
         assert bh.minutes_between(sunday, local(NY, 2024, 3, 11, 0, 0)) == 0
         assert bh.add(sunday, 30) == local(NY, 2024, 3, 11, 9, 30)

@@ -9,8 +9,14 @@ from hypothesis import strategies as st
 
 from engage.domain.business_hours import MIDNIGHT, BusinessHours
 
-ZONES = ["America/New_York", "Europe/Berlin", "Australia/Sydney", "Asia/Kolkata", "UTC",
-         "America/Santiago"]
+ZONES = [
+    "America/New_York",
+    "Europe/Berlin",
+    "Australia/Sydney",
+    "Asia/Kolkata",
+    "UTC",
+    "America/Santiago",
+]
 TOLERANCE = 1e-6  # minutes; timedelta keeps microseconds
 
 instants = st.datetimes(
@@ -24,8 +30,11 @@ def calendars(draw: st.DrawFn) -> BusinessHours:
     """Weekday 09-17, night shifts, 24x7 or split days, in a DST-observing zone, with holidays."""
     tz = draw(st.sampled_from(ZONES))
     shape = draw(st.sampled_from(["weekdays", "night", "always", "split"]))
-    holidays = frozenset(draw(st.lists(
-        st.dates(min_value=date(2023, 1, 1), max_value=date(2027, 1, 31)), max_size=30)))
+    holidays = frozenset(
+        draw(
+            st.lists(st.dates(min_value=date(2023, 1, 1), max_value=date(2027, 1, 31)), max_size=30)
+        )
+    )
     if shape == "weekdays":
         return BusinessHours.weekdays(tz, holidays=holidays)
     if shape == "night":
@@ -33,8 +42,10 @@ def calendars(draw: st.DrawFn) -> BusinessHours:
     elif shape == "always":
         weekly = {d: ((time(0), MIDNIGHT),) for d in range(7)}
     else:
-        weekly = {d: ((time(1, 30), time(3, 15)), (time(8), time(12)), (time(13), time(18)))
-                  for d in range(6)}
+        weekly = {
+            d: ((time(1, 30), time(3, 15)), (time(8), time(12)), (time(13), time(18)))
+            for d in range(6)
+        }
     return BusinessHours(tz=tz, weekly=weekly, holidays=holidays)
 
 

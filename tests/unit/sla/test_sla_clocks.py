@@ -33,9 +33,11 @@ def at(minutes: float) -> datetime:
 
 def flat_plan() -> SupportPlan:
     """24x7 plan with round numbers: 240 / 480 / 2400 minutes for every severity."""
-    targets = SlaTargets(first_response=dict.fromkeys(Severity, 240),
-                         next_update=dict.fromkeys(Severity, 480),
-                         resolution=dict.fromkeys(Severity, 2400))
+    targets = SlaTargets(
+        first_response=dict.fromkeys(Severity, 240),
+        next_update=dict.fromkeys(Severity, 480),
+        resolution=dict.fromkeys(Severity, 2400),
+    )
     return SupportPlan(name="flat", targets=targets)
 
 
@@ -53,9 +55,15 @@ def clocks(
 ) -> dict[ClockKind, ClockStatus]:
     """compute_clocks with defaults for the common case."""
     return compute_clocks(
-        plan=plan or flat_plan(), severity=severity, opened_at=opened_at,
-        status_changes=changes, first_response_at=first, last_support_update_at=last,
-        resolved_at=resolved, now=now, **kwargs,  # type: ignore[arg-type]
+        plan=plan or flat_plan(),
+        severity=severity,
+        opened_at=opened_at,
+        status_changes=changes,
+        first_response_at=first,
+        last_support_update_at=last,
+        resolved_at=resolved,
+        now=now,
+        **kwargs,  # type: ignore[arg-type]
     )
 
 
@@ -84,7 +92,11 @@ class TestFirstResponse:
     def test_met_in_time(self) -> None:
         fr = clocks(at(300), first=at(30))[FR]
         assert (fr.state, fr.met_at, fr.due_at, fr.elapsed_minutes) == (
-            ClockState.MET, at(30), None, 30)
+            ClockState.MET,
+            at(30),
+            None,
+            30,
+        )
 
     def test_met_late_is_breached_with_met_at(self) -> None:
         fr = clocks(at(400), first=at(250))[FR]
@@ -110,8 +122,14 @@ class TestPauses:
         assert res.due_at == at(300 + 2400 - 180)
 
     def test_several_pauses_add_up(self) -> None:
-        changes = [(at(100), WAIT), (at(200), SUPPORT), (at(300), WAIT), (at(1000), SUPPORT),
-                   (at(1100), CaseStatus.SESSION_SCHEDULED), (at(1200), WAIT)]
+        changes = [
+            (at(100), WAIT),
+            (at(200), SUPPORT),
+            (at(300), WAIT),
+            (at(1000), SUPPORT),
+            (at(1100), CaseStatus.SESSION_SCHEDULED),
+            (at(1200), WAIT),
+        ]
         res = clocks(at(5000), changes, first=at(10))[RES]
         assert res.state is ClockState.PAUSED
         assert res.elapsed_minutes == 100 + 100 + 200
@@ -152,8 +170,9 @@ class TestNextUpdate:
 
 class TestStop:
     def test_resolution_met_and_other_clocks_stop(self) -> None:
-        result = clocks(at(900), [(at(800), CaseStatus.RESOLVED)], first=at(10), last=at(500),
-                        resolved=at(800))
+        result = clocks(
+            at(900), [(at(800), CaseStatus.RESOLVED)], first=at(10), last=at(500), resolved=at(800)
+        )
         assert result[RES].state is ClockState.MET and result[RES].met_at == at(800)
         assert result[NU].state is ClockState.STOPPED
         assert result[NU].elapsed_minutes == 300
@@ -174,15 +193,17 @@ class TestBusinessHours:
 
     def test_p3_opened_friday_afternoon_is_due_monday(self) -> None:
         friday = datetime(2024, 6, 7, 16, 0, tzinfo=NY)
-        fr = clocks(friday + timedelta(hours=3), plan=self.plan(), severity=Severity.P3,
-                    opened_at=friday)[FR]
+        fr = clocks(
+            friday + timedelta(hours=3), plan=self.plan(), severity=Severity.P3, opened_at=friday
+        )[FR]
         assert fr.elapsed_minutes == 60
         assert fr.due_at == datetime(2024, 6, 10, 16, 0, tzinfo=NY)
 
     def test_p1_ignores_business_hours(self) -> None:
         friday = datetime(2024, 6, 7, 16, 30, tzinfo=NY)
-        fr = clocks(friday + timedelta(minutes=45), plan=self.plan(), severity=Severity.P1,
-                    opened_at=friday)[FR]
+        fr = clocks(
+            friday + timedelta(minutes=45), plan=self.plan(), severity=Severity.P1, opened_at=friday
+        )[FR]
         assert fr.elapsed_minutes == 45
         assert fr.due_at == friday + timedelta(hours=1)
 
@@ -202,10 +223,18 @@ class TestBusinessHours:
         hours = BusinessHours.weekdays("America/New_York", holidays=frozenset({date(2024, 7, 4)}))
         plan = SupportPlan(name="us", targets=self.plan().targets, business_hours=hours)
         opened = datetime(2024, 7, 3, 9, 0, tzinfo=NY)
-        changes = [(datetime(2024, 7, 3, 11, 0, tzinfo=NY), WAIT),
-                   (datetime(2024, 7, 3, 15, 0, tzinfo=NY), SUPPORT)]
-        res = clocks(datetime(2024, 7, 5, 10, 0, tzinfo=NY), changes, plan=plan,
-                     severity=Severity.P3, opened_at=opened, first=opened)[RES]
+        changes = [
+            (datetime(2024, 7, 3, 11, 0, tzinfo=NY), WAIT),
+            (datetime(2024, 7, 3, 15, 0, tzinfo=NY), SUPPORT),
+        ]
+        res = clocks(
+            datetime(2024, 7, 5, 10, 0, tzinfo=NY),
+            changes,
+            plan=plan,
+            severity=Severity.P3,
+            opened_at=opened,
+            first=opened,
+        )[RES]
         assert res.elapsed_minutes == 120 + 120 + 60
 
 
@@ -241,9 +270,11 @@ class TestAdjustAndValidation:
 
     def test_targets_must_cover_every_severity(self) -> None:
         with pytest.raises(SlaError, match="missing for P4"):
-            SlaTargets(first_response={s: 60 for s in Severity if s is not Severity.P4},
-                       next_update=dict.fromkeys(Severity, 60),
-                       resolution=dict.fromkeys(Severity, 60))
+            SlaTargets(
+                first_response={s: 60 for s in Severity if s is not Severity.P4},
+                next_update=dict.fromkeys(Severity, 60),
+                resolution=dict.fromkeys(Severity, 60),
+            )
 
     def test_standard_plan_defaults(self) -> None:
         plan = SupportPlan.standard()

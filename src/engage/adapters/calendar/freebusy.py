@@ -97,14 +97,23 @@ def check_public_url(url: str) -> None:
         raise IcsBusyError(f"cannot resolve {host}: {exc}") from exc
     for info in infos:
         address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
-        if (address.is_private or address.is_loopback or address.is_link_local
-                or address.is_reserved or address.is_multicast or address.is_unspecified):
-            raise IcsBusyError(f"{url} points at a non-public address ({address}); "
-                               "calendar feeds must be reachable on the internet")
+        if (
+            address.is_private
+            or address.is_loopback
+            or address.is_link_local
+            or address.is_reserved
+            or address.is_multicast
+            or address.is_unspecified
+        ):
+            raise IcsBusyError(
+                f"{url} points at a non-public address ({address}); "
+                "calendar feeds must be reachable on the internet"
+            )
 
 
-def read_ics(source: str, *, base_dir: Path | None = None, timeout: float = 10.0,
-             public_only: bool = False) -> bytes:
+def read_ics(
+    source: str, *, base_dir: Path | None = None, timeout: float = 10.0, public_only: bool = False
+) -> bytes:
     """The bytes of an ICS feed (http, https or webcal URL) or file (relative to base_dir).
 
     With `public_only` (what the server uses) only URLs are read, never files, their host must

@@ -77,10 +77,16 @@ class SqlIntakeRepository:
         """Requests past due with a row still open, not reminded since `remind_before`."""
         c, r = t.diagnostic_requests.c, t.diagnostic_rows.c
         still_open = exists().where(r.request_id == c.id, r.status.in_(OPEN_ROW_STATUSES))
-        q = (select(t.diagnostic_requests)
-             .where(c.due_at.is_not(None), c.due_at < now, still_open,
-                    (c.reminded_at.is_(None)) | (c.reminded_at < remind_before))
-             .order_by(c.due_at, c.id))
+        q = (
+            select(t.diagnostic_requests)
+            .where(
+                c.due_at.is_not(None),
+                c.due_at < now,
+                still_open,
+                (c.reminded_at.is_(None)) | (c.reminded_at < remind_before),
+            )
+            .order_by(c.due_at, c.id)
+        )
         return self._many(DiagnosticRequest, q)
 
     def add_row(self, **values: Any) -> RequestRow:
@@ -122,8 +128,11 @@ class SqlIntakeRepository:
     def artifacts(self, case_id: int) -> list[ArtifactRecord]:
         """A case's artifacts, newest first (deleted ones too, for the record)."""
         c = t.artifacts.c
-        q = select(t.artifacts).where(c.case_id == case_id).order_by(c.uploaded_at.desc(),
-                                                                      c.id.desc())
+        q = (
+            select(t.artifacts)
+            .where(c.case_id == case_id)
+            .order_by(c.uploaded_at.desc(), c.id.desc())
+        )
         return self._many(ArtifactRecord, q)
 
     def update_artifact(self, artifact_id: int, **values: Any) -> None:
@@ -133,26 +142,33 @@ class SqlIntakeRepository:
     def expired_artifacts(self, org_id: int, before: datetime) -> list[ArtifactRecord]:
         """Live artifacts of an organisation's cases uploaded before `before`."""
         a = t.artifacts.c
-        q = (select(t.artifacts)
-             .join(t.cases, t.cases.c.id == a.case_id)
-             .where(t.cases.c.org_id == org_id, a.deleted_at.is_(None), a.uploaded_at < before)
-             .order_by(a.id))
+        q = (
+            select(t.artifacts)
+            .join(t.cases, t.cases.c.id == a.case_id)
+            .where(t.cases.c.org_id == org_id, a.deleted_at.is_(None), a.uploaded_at < before)
+            .order_by(a.id)
+        )
         return self._many(ArtifactRecord, q)
 
     def key_in_use(self, content_key: str, *, except_id: int) -> bool:
         """True when another live artifact shares this stored content."""
         a = t.artifacts.c
-        q = select(a.id).where(a.content_key == content_key, a.id != except_id,
-                               a.deleted_at.is_(None)).limit(1)
+        q = (
+            select(a.id)
+            .where(a.content_key == content_key, a.id != except_id, a.deleted_at.is_(None))
+            .limit(1)
+        )
         return self.s.execute(q).first() is not None
 
     # -- findings and downloads ------------------------------------------------------------
 
-    def replace_findings(self, artifact_id: int, case_id: int,
-                         findings: list[Mapping[str, Any]]) -> None:
+    def replace_findings(
+        self, artifact_id: int, case_id: int, findings: list[Mapping[str, Any]]
+    ) -> None:
         """Store an artifact's findings, replacing any from an earlier analysis."""
-        self.s.execute(delete(t.artifact_findings)
-                       .where(t.artifact_findings.c.artifact_id == artifact_id))
+        self.s.execute(
+            delete(t.artifact_findings).where(t.artifact_findings.c.artifact_id == artifact_id)
+        )
         if findings:
             rows = [{**f, "artifact_id": artifact_id, "case_id": case_id} for f in findings]
             self.s.execute(insert(t.artifact_findings), rows)
@@ -160,22 +176,30 @@ class SqlIntakeRepository:
     def findings(self, case_id: int) -> list[FindingRecord]:
         """Findings of a case's live artifacts."""
         f, a = t.artifact_findings.c, t.artifacts.c
-        q = (select(t.artifact_findings)
-             .join(t.artifacts, a.id == f.artifact_id)
-             .where(f.case_id == case_id, a.deleted_at.is_(None))
-             .order_by(f.artifact_id, f.id))
+        q = (
+            select(t.artifact_findings)
+            .join(t.artifacts, a.id == f.artifact_id)
+            .where(f.case_id == case_id, a.deleted_at.is_(None))
+            .order_by(f.artifact_id, f.id)
+        )
         return self._many(FindingRecord, q)
 
     def add_download(self, artifact_id: int, user_id: int | None, at: datetime) -> None:
         """Record that `user_id` downloaded an artifact."""
-        self.s.execute(insert(t.artifact_downloads).values(
-            artifact_id=artifact_id, user_id=user_id, downloaded_at=at))
+        self.s.execute(
+            insert(t.artifact_downloads).values(
+                artifact_id=artifact_id, user_id=user_id, downloaded_at=at
+            )
+        )
 
     def downloads(self, artifact_id: int) -> list[tuple[int | None, datetime]]:
         """Who downloaded an artifact and when, oldest first."""
         d = t.artifact_downloads.c
-        q = (select(d.user_id, d.downloaded_at).where(d.artifact_id == artifact_id)
-             .order_by(d.downloaded_at, d.id))
+        q = (
+            select(d.user_id, d.downloaded_at)
+            .where(d.artifact_id == artifact_id)
+            .order_by(d.downloaded_at, d.id)
+        )
         return [(uid, at) for uid, at in self.s.execute(q)]
 
     # -- upload sessions -------------------------------------------------------------------
@@ -201,6 +225,9 @@ class SqlIntakeRepository:
     def notifications(self, user_id: int) -> list[Notification]:
         """A person's notifications, newest first."""
         n = t.notifications.c
-        q = (select(t.notifications).where(and_(n.user_id == user_id))
-             .order_by(n.created_at.desc(), n.id.desc()))
+        q = (
+            select(t.notifications)
+            .where(and_(n.user_id == user_id))
+            .order_by(n.created_at.desc(), n.id.desc())
+        )
         return self._many(Notification, q)

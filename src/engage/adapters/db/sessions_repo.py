@@ -39,43 +39,69 @@ def meeting_to_json(meeting: Meeting | None) -> dict[str, Any] | None:
     """A meeting as a JSON column value."""
     if meeting is None:
         return None
-    return {"tool": meeting.tool.value, "join_url": meeting.join_url,
-            "provider_id": meeting.provider_id, "dial_in": meeting.dial_in,
-            "extra": dict(meeting.extra)}
+    return {
+        "tool": meeting.tool.value,
+        "join_url": meeting.join_url,
+        "provider_id": meeting.provider_id,
+        "dial_in": meeting.dial_in,
+        "extra": dict(meeting.extra),
+    }
 
 
 def meeting_from_json(data: Mapping[str, Any] | None) -> Meeting | None:
     """The meeting a JSON column value holds."""
     if not data:
         return None
-    return Meeting(MeetingTool(data["tool"]), data["join_url"], data.get("provider_id", ""),
-                   data.get("dial_in", ""), dict(data.get("extra") or {}))
+    return Meeting(
+        MeetingTool(data["tool"]),
+        data["join_url"],
+        data.get("provider_id", ""),
+        data.get("dial_in", ""),
+        dict(data.get("extra") or {}),
+    )
 
 
 def _participant(row: Row[Any], no_shows: set[str]) -> Participant:
     m = row._mapping
-    return Participant(email=m["email"], name=m["name"], role=Role(m["role"]),
-                       required=m["required"], response=Response(m["response"]),
-                       ready=m["ready"], no_show=m["email"].lower() in no_shows)
+    return Participant(
+        email=m["email"],
+        name=m["name"],
+        role=Role(m["role"]),
+        required=m["required"],
+        response=Response(m["response"]),
+        ready=m["ready"],
+        no_show=m["email"].lower() in no_shows,
+    )
 
 
 def _task(row: Row[Any]) -> AgendaTask:
     m = row._mapping
-    return AgendaTask(id=m["task_id"], title=m["title"], owner=m["owner"],
-                      state=TaskState(m["state"]))
+    return AgendaTask(
+        id=m["task_id"], title=m["title"], owner=m["owner"], state=TaskState(m["state"])
+    )
 
 
 def _session_values(record: SessionRecord) -> dict[str, Any]:
     s = record.session
     return {
-        "uid": s.uid, "case_id": record.case_id, "topic": s.topic,
-        "organizer_email": s.organizer.email, "organizer_name": s.organizer.name,
-        "duration_minutes": s.duration // timedelta(minutes=1), "tool": s.tool.value,
-        "custom_url": record.custom_url, "custom_dial_in": record.custom_dial_in,
-        "screen_sharing_allowed": s.screen_sharing_allowed, "status": s.status.value,
+        "uid": s.uid,
+        "case_id": record.case_id,
+        "topic": s.topic,
+        "organizer_email": s.organizer.email,
+        "organizer_name": s.organizer.name,
+        "duration_minutes": s.duration // timedelta(minutes=1),
+        "tool": s.tool.value,
+        "custom_url": record.custom_url,
+        "custom_dial_in": record.custom_dial_in,
+        "screen_sharing_allowed": s.screen_sharing_allowed,
+        "status": s.status.value,
         "proposed_starts": [p.isoformat() for p in s.proposed_starts],
-        "search": dict(record.search), "start_at": s.start, "end_at": s.end,
-        "meeting": meeting_to_json(s.meeting), "sequence": s.sequence, "note": s.note,
+        "search": dict(record.search),
+        "start_at": s.start,
+        "end_at": s.end,
+        "meeting": meeting_to_json(s.meeting),
+        "sequence": s.sequence,
+        "note": s.note,
     }
 
 
@@ -93,10 +119,15 @@ class SqlSessionRepository:
     def add(self, record: SessionRecord) -> SessionRecord:
         """Insert a new session; returns it with its id."""
         values = _session_values(record)
-        values.update(created_by=record.created_by, created_at=record.created_at,
-                      updated_at=record.updated_at or record.created_at, version=1)
-        new_id = self.s.execute(insert(t.sessions).values(**values)
-                                .returning(t.sessions.c.id)).scalar_one()
+        values.update(
+            created_by=record.created_by,
+            created_at=record.created_at,
+            updated_at=record.updated_at or record.created_at,
+            version=1,
+        )
+        new_id = self.s.execute(
+            insert(t.sessions).values(**values).returning(t.sessions.c.id)
+        ).scalar_one()
         self._write_children(new_id, record)
         return replace(record, id=new_id, version=1)
 
@@ -104,24 +135,45 @@ class SqlSessionRepository:
         """Write a changed session; StaleVersion when someone saved it meanwhile."""
         c = t.sessions.c
         done = self._update(
-            update(t.sessions).where(c.id == record.id, c.version == record.version)
-            .values(**_session_values(record), updated_at=now, version=record.version + 1))
+            update(t.sessions)
+            .where(c.id == record.id, c.version == record.version)
+            .values(**_session_values(record), updated_at=now, version=record.version + 1)
+        )
         if done.rowcount != 1:
             raise StaleVersion(f"session {record.id} was changed meanwhile; reload it")
         self._write_children(record.id, record)
         return replace(record, version=record.version + 1, updated_at=now)
 
     def _write_children(self, session_id: int, record: SessionRecord) -> None:
-        self.s.execute(delete(t.session_participants)
-                       .where(t.session_participants.c.session_id == session_id))
+        self.s.execute(
+            delete(t.session_participants).where(t.session_participants.c.session_id == session_id)
+        )
         self.s.execute(delete(t.session_tasks).where(t.session_tasks.c.session_id == session_id))
-        people = [{"session_id": session_id, "email": p.email, "position": i,
-                   "user_id": record.user_ids.get(p.email.lower()), "name": p.name,
-                   "role": p.role.value, "required": p.required, "response": p.response.value,
-                   "ready": p.ready} for i, p in enumerate(record.session.participants)]
-        tasks = [{"session_id": session_id, "task_id": a.id, "position": i, "title": a.title,
-                  "owner": a.owner, "state": a.state.value}
-                 for i, a in enumerate(record.session.agenda)]
+        people = [
+            {
+                "session_id": session_id,
+                "email": p.email,
+                "position": i,
+                "user_id": record.user_ids.get(p.email.lower()),
+                "name": p.name,
+                "role": p.role.value,
+                "required": p.required,
+                "response": p.response.value,
+                "ready": p.ready,
+            }
+            for i, p in enumerate(record.session.participants)
+        ]
+        tasks = [
+            {
+                "session_id": session_id,
+                "task_id": a.id,
+                "position": i,
+                "title": a.title,
+                "owner": a.owner,
+                "state": a.state.value,
+            }
+            for i, a in enumerate(record.session.agenda)
+        ]
         if people:
             self.s.execute(insert(t.session_participants), people)
         if tasks:
@@ -139,8 +191,9 @@ class SqlSessionRepository:
     def starting_between(self, start: datetime, end: datetime) -> list[SessionRecord]:
         """Booked sessions starting in (start, end]."""
         c = t.sessions.c
-        return self._load(and_(c.status == SessionStatus.BOOKED.value, c.start_at > start,
-                               c.start_at <= end))
+        return self._load(
+            and_(c.status == SessionStatus.BOOKED.value, c.start_at > start, c.start_at <= end)
+        )
 
     def _load(self, where: Any) -> list[SessionRecord]:
         rows = list(self.s.execute(select(t.sessions).where(where).order_by(t.sessions.c.id)))
@@ -149,41 +202,66 @@ class SqlSessionRepository:
         ids = [r._mapping["id"] for r in rows]
         sp, st, ns = t.session_participants, t.session_tasks, t.session_no_shows
         people: dict[int, list[Row[Any]]] = defaultdict(list)
-        for row in self.s.execute(select(sp).where(sp.c.session_id.in_(ids))
-                                  .order_by(sp.c.session_id, sp.c.position)):
+        for row in self.s.execute(
+            select(sp).where(sp.c.session_id.in_(ids)).order_by(sp.c.session_id, sp.c.position)
+        ):
             people[row._mapping["session_id"]].append(row)
         tasks: dict[int, list[Row[Any]]] = defaultdict(list)
-        for row in self.s.execute(select(st).where(st.c.session_id.in_(ids))
-                                  .order_by(st.c.session_id, st.c.position)):
+        for row in self.s.execute(
+            select(st).where(st.c.session_id.in_(ids)).order_by(st.c.session_id, st.c.position)
+        ):
             tasks[row._mapping["session_id"]].append(row)
         absent: dict[int, set[str]] = defaultdict(set)
-        for sid, email in self.s.execute(select(ns.c.session_id, ns.c.email)
-                                         .where(ns.c.session_id.in_(ids))):
+        for sid, email in self.s.execute(
+            select(ns.c.session_id, ns.c.email).where(ns.c.session_id.in_(ids))
+        ):
             absent[sid].add(email.lower())
-        return [self._record(r, people[r._mapping["id"]], tasks[r._mapping["id"]],
-                             absent[r._mapping["id"]]) for r in rows]
+        return [
+            self._record(
+                r, people[r._mapping["id"]], tasks[r._mapping["id"]], absent[r._mapping["id"]]
+            )
+            for r in rows
+        ]
 
-    def _record(self, row: Row[Any], people: list[Row[Any]], tasks: list[Row[Any]],
-                absent: set[str]) -> SessionRecord:
+    def _record(
+        self, row: Row[Any], people: list[Row[Any]], tasks: list[Row[Any]], absent: set[str]
+    ) -> SessionRecord:
         m = row._mapping
         session = Session(
-            uid=m["uid"], case_id=f"#{m['case_id']}", topic=m["topic"],
+            uid=m["uid"],
+            case_id=f"#{m['case_id']}",
+            topic=m["topic"],
             organizer=Participant(m["organizer_email"], m["organizer_name"], Role.ASSIGNEE),
             duration=timedelta(minutes=m["duration_minutes"]),
             participants=tuple(_participant(p, absent) for p in people),
-            agenda=tuple(_task(a) for a in tasks), tool=MeetingTool(m["tool"]),
+            agenda=tuple(_task(a) for a in tasks),
+            tool=MeetingTool(m["tool"]),
             screen_sharing_allowed=m["screen_sharing_allowed"],
             status=SessionStatus(m["status"]),
             proposed_starts=tuple(datetime.fromisoformat(p) for p in m["proposed_starts"]),
-            start=m["start_at"], meeting=meeting_from_json(m["meeting"]),
-            sequence=m["sequence"], note=m["note"])
-        user_ids = {p._mapping["email"].lower(): p._mapping["user_id"] for p in people
-                    if p._mapping["user_id"] is not None}
+            start=m["start_at"],
+            meeting=meeting_from_json(m["meeting"]),
+            sequence=m["sequence"],
+            note=m["note"],
+        )
+        user_ids = {
+            p._mapping["email"].lower(): p._mapping["user_id"]
+            for p in people
+            if p._mapping["user_id"] is not None
+        }
         return SessionRecord(
-            id=m["id"], case_id=m["case_id"], session=session, user_ids=user_ids,
-            search=dict(m["search"] or {}), custom_url=m["custom_url"],
-            custom_dial_in=m["custom_dial_in"], version=m["version"],
-            created_by=m["created_by"], created_at=m["created_at"], updated_at=m["updated_at"])
+            id=m["id"],
+            case_id=m["case_id"],
+            session=session,
+            user_ids=user_ids,
+            search=dict(m["search"] or {}),
+            custom_url=m["custom_url"],
+            custom_dial_in=m["custom_dial_in"],
+            version=m["version"],
+            created_by=m["created_by"],
+            created_at=m["created_at"],
+            updated_at=m["updated_at"],
+        )
 
     # --- booking lock and busy time ---------------------------------------------------------
 
@@ -197,10 +275,13 @@ class SqlSessionRepository:
         """
         if self.s.get_bind().dialect.name == "postgresql":
             for uid in sorted(set(user_ids)):
-                self.s.execute(text("SELECT pg_advisory_xact_lock(:ns, :uid)"),
-                               {"ns": LOCK_NAMESPACE, "uid": uid})
-            self.s.execute(select(t.sessions.c.id).where(t.sessions.c.id == session_id)
-                           .with_for_update())
+                self.s.execute(
+                    text("SELECT pg_advisory_xact_lock(:ns, :uid)"),
+                    {"ns": LOCK_NAMESPACE, "uid": uid},
+                )
+            self.s.execute(
+                select(t.sessions.c.id).where(t.sessions.c.id == session_id).with_for_update()
+            )
             return
         raw = self.s.connection().connection.dbapi_connection
         if raw is not None and not raw.in_transaction:
@@ -208,14 +289,25 @@ class SqlSessionRepository:
             # taking the write lock up front.
             self.s.execute(text("BEGIN IMMEDIATE"))
 
-    def booked(self, user_ids: Iterable[int], start: datetime, end: datetime,
-               exclude_session_id: int | None = None) -> dict[int, list[Block]]:
+    def booked(
+        self,
+        user_ids: Iterable[int],
+        start: datetime,
+        end: datetime,
+        exclude_session_id: int | None = None,
+    ) -> dict[int, list[Block]]:
         """Each person's booked or running sessions that overlap [start, end)."""
         s, p = t.sessions.c, t.session_participants.c
-        q = (select(p.user_id, s.start_at, s.end_at)
-             .join(t.sessions, s.id == p.session_id)
-             .where(p.user_id.in_(list(user_ids)), s.status.in_(BUSY_STATUSES),
-                    s.start_at < end, s.end_at > start))
+        q = (
+            select(p.user_id, s.start_at, s.end_at)
+            .join(t.sessions, s.id == p.session_id)
+            .where(
+                p.user_id.in_(list(user_ids)),
+                s.status.in_(BUSY_STATUSES),
+                s.start_at < end,
+                s.end_at > start,
+            )
+        )
         if exclude_session_id is not None:
             q = q.where(s.id != exclude_session_id)
         found: dict[int, list[Block]] = defaultdict(list)
@@ -227,8 +319,9 @@ class SqlSessionRepository:
         """Record that reminder ``kind`` goes out now; False when it already went."""
         try:
             with self.s.begin_nested():
-                self.s.execute(insert(t.session_reminders).values(
-                    session_id=session_id, kind=kind, sent_at=at))
+                self.s.execute(
+                    insert(t.session_reminders).values(session_id=session_id, kind=kind, sent_at=at)
+                )
         except IntegrityError:
             return False
         return True
@@ -241,44 +334,64 @@ class SqlSessionRepository:
     def add_no_show(self, session_id: int, email: str, by: int | None, at: datetime) -> None:
         """Record that a participant did not turn up (once)."""
         c = t.session_no_shows.c
-        exists = self.s.execute(select(c.email).where(c.session_id == session_id,
-                                                      c.email == email)).first()
+        exists = self.s.execute(
+            select(c.email).where(c.session_id == session_id, c.email == email)
+        ).first()
         if exists is None:
-            self.s.execute(insert(t.session_no_shows).values(
-                session_id=session_id, email=email, recorded_by=by, recorded_at=at))
+            self.s.execute(
+                insert(t.session_no_shows).values(
+                    session_id=session_id, email=email, recorded_by=by, recorded_at=at
+                )
+            )
 
     # --- availability -----------------------------------------------------------------------
 
     def availability(self, user_id: int) -> Availability | None:
         """A person's stored working hours, or None when they never set any."""
-        row = self.s.execute(select(t.user_availability)
-                             .where(t.user_availability.c.user_id == user_id)).first()
+        row = self.s.execute(
+            select(t.user_availability).where(t.user_availability.c.user_id == user_id)
+        ).first()
         if row is None:
             return None
         m = row._mapping
-        return Availability(user_id=user_id, tz=m["tz"], weekly=m["weekly"] or {},
-                            overrides=m["overrides"] or {}, ics_url=m["ics_url"],
-                            ics_fetched_at=m["ics_fetched_at"], updated_at=m["updated_at"])
+        return Availability(
+            user_id=user_id,
+            tz=m["tz"],
+            weekly=m["weekly"] or {},
+            overrides=m["overrides"] or {},
+            ics_url=m["ics_url"],
+            ics_fetched_at=m["ics_fetched_at"],
+            updated_at=m["updated_at"],
+        )
 
     def set_availability(self, availability: Availability) -> None:
         """Insert or replace a person's working hours."""
         a = availability
-        values = {"tz": a.tz, "weekly": dict(a.weekly), "overrides": dict(a.overrides),
-                  "ics_url": a.ics_url, "ics_fetched_at": a.ics_fetched_at,
-                  "updated_at": a.updated_at}
+        values = {
+            "tz": a.tz,
+            "weekly": dict(a.weekly),
+            "overrides": dict(a.overrides),
+            "ics_url": a.ics_url,
+            "ics_fetched_at": a.ics_fetched_at,
+            "updated_at": a.updated_at,
+        }
         c = t.user_availability.c
-        done = self._update(update(t.user_availability).where(c.user_id == a.user_id)
-                              .values(**values))
+        done = self._update(
+            update(t.user_availability).where(c.user_id == a.user_id).values(**values)
+        )
         if done.rowcount == 0:
             self.s.execute(insert(t.user_availability).values(user_id=a.user_id, **values))
 
-    def busy_blocks(self, user_ids: Iterable[int], start: datetime, end: datetime,
-                    source: str | None = None) -> dict[int, list[Block]]:
+    def busy_blocks(
+        self, user_ids: Iterable[int], start: datetime, end: datetime, source: str | None = None
+    ) -> dict[int, list[Block]]:
         """Stored busy blocks overlapping [start, end), by person (one source, or all)."""
         c = t.busy_blocks.c
-        q = (select(c.user_id, c.start_at, c.end_at)
-             .where(c.user_id.in_(list(user_ids)), c.start_at < end, c.end_at > start)
-             .order_by(c.user_id, c.start_at))
+        q = (
+            select(c.user_id, c.start_at, c.end_at)
+            .where(c.user_id.in_(list(user_ids)), c.start_at < end, c.end_at > start)
+            .order_by(c.user_id, c.start_at)
+        )
         if source is not None:
             q = q.where(c.source == source)
         found: dict[int, list[Block]] = defaultdict(list)
@@ -290,7 +403,8 @@ class SqlSessionRepository:
         """Replace every busy block of one source (``ics`` or ``manual``) for a person."""
         c = t.busy_blocks.c
         self.s.execute(delete(t.busy_blocks).where(c.user_id == user_id, c.source == source))
-        rows = [{"user_id": user_id, "start_at": a, "end_at": b, "source": source}
-                for a, b in blocks]
+        rows = [
+            {"user_id": user_id, "start_at": a, "end_at": b, "source": source} for a, b in blocks
+        ]
         if rows:
             self.s.execute(insert(t.busy_blocks), rows)

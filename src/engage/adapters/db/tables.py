@@ -338,8 +338,12 @@ diagnostic_rows = Table(
     "diagnostic_rows",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("request_id", ForeignKey("diagnostic_requests.id", ondelete="CASCADE"),
-           nullable=False, index=True),
+    Column(
+        "request_id",
+        ForeignKey("diagnostic_requests.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
     Column("case_id", ForeignKey("cases.id", ondelete="CASCADE"), nullable=False),
     Column("environment_id", ForeignKey("environments.id", ondelete="SET NULL"), nullable=True),
     Column("instance_id", ForeignKey("instances.id", ondelete="SET NULL"), nullable=True),
@@ -396,8 +400,9 @@ artifact_findings = Table(
     "artifact_findings",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("artifact_id", ForeignKey("artifacts.id", ondelete="CASCADE"), nullable=False,
-           index=True),
+    Column(
+        "artifact_id", ForeignKey("artifacts.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
     Column("case_id", ForeignKey("cases.id", ondelete="CASCADE"), nullable=False, index=True),
     Column("rule_id", String(100), nullable=False),
     Column("category", String(64), nullable=False),
@@ -413,8 +418,9 @@ artifact_downloads = Table(
     "artifact_downloads",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("artifact_id", ForeignKey("artifacts.id", ondelete="CASCADE"), nullable=False,
-           index=True),
+    Column(
+        "artifact_id", ForeignKey("artifacts.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
     Column("user_id", ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
     _ts("downloaded_at", nullable=False),
 )

@@ -91,6 +91,7 @@ class Scheduler:
 
     def start(self, interval: float = 30.0) -> None:
         """Tick every `interval` seconds until stop()."""
+
         def loop() -> None:
             while not self._stop.wait(interval):
                 self.tick()

@@ -32,8 +32,9 @@ _MISSING = {"404", "NoSuchKey", "NotFound"}
 class S3ObjectStore:
     """Objects in one bucket, optionally under a key prefix."""
 
-    def __init__(self, client: Any, bucket: str, *, prefix: str = "",
-                 part_size: int = PART_SIZE) -> None:
+    def __init__(
+        self, client: Any, bucket: str, *, prefix: str = "", part_size: int = PART_SIZE
+    ) -> None:
         self.client = client
         self.bucket = bucket
         self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
@@ -49,8 +50,9 @@ class S3ObjectStore:
             "s3",
             endpoint_url=settings.s3_endpoint_url or None,
             region_name=settings.s3_region,
-            config=Config(retries={"max_attempts": 4, "mode": "standard"},
-                          connect_timeout=10, read_timeout=60),
+            config=Config(
+                retries={"max_attempts": 4, "mode": "standard"}, connect_timeout=10, read_timeout=60
+            ),
         )
         return cls(client, settings.s3_bucket)
 
@@ -104,8 +106,9 @@ class S3ObjectStore:
 
     def delete(self, key: str) -> None:
         """Remove an object (nothing happens when it is missing)."""
-        self._call("delete object", key, self.client.delete_object,
-                   Bucket=self.bucket, Key=self._key(key))
+        self._call(
+            "delete object", key, self.client.delete_object, Bucket=self.bucket, Key=self._key(key)
+        )
 
     def keys(self, prefix: str = "") -> Iterator[str]:
         """Keys starting with ``prefix``, in S3's (sorted) listing order."""
@@ -116,7 +119,7 @@ class S3ObjectStore:
         try:
             for page in pages:
                 for item in page.get("Contents", []):
-                    yield str(item["Key"])[len(self.prefix):]
+                    yield str(item["Key"])[len(self.prefix) :]
         except (ClientError, BotoCoreError) as exc:
             raise ObjectStoreError(f"cannot list objects: {exc}") from exc
 
@@ -125,12 +128,12 @@ class S3ObjectStore:
         try:
             self.client.head_bucket(Bucket=self.bucket)
         except ClientError:
-            self._call("create bucket", self.bucket, self.client.create_bucket,
-                       Bucket=self.bucket)
+            self._call("create bucket", self.bucket, self.client.create_bucket, Bucket=self.bucket)
 
     def _head(self, key: str) -> dict[str, Any]:
-        head: dict[str, Any] = self._call("read object", key, self.client.head_object,
-                                          Bucket=self.bucket, Key=self._key(key))
+        head: dict[str, Any] = self._call(
+            "read object", key, self.client.head_object, Bucket=self.bucket, Key=self._key(key)
+        )
         return head
 
     def _call(self, what: str, key: str, method: Any, **kwargs: Any) -> Any:
@@ -144,31 +147,47 @@ class S3ObjectStore:
     def _upload(self, key: str, reader: HashingReader) -> int:
         first = _read_full(reader, self.part_size)
         if len(first) < self.part_size:
-            self._call("write object", key, self.client.put_object,
-                       Bucket=self.bucket, Key=key, Body=first)
+            self._call(
+                "write object", key, self.client.put_object, Bucket=self.bucket, Key=key, Body=first
+            )
             return reader.size
-        upload = self._call("write object", key, self.client.create_multipart_upload,
-                            Bucket=self.bucket, Key=key)
+        upload = self._call(
+            "write object", key, self.client.create_multipart_upload, Bucket=self.bucket, Key=key
+        )
         upload_id = upload["UploadId"]
         try:
             parts = self._parts(key, upload_id, first, reader)
-            self._call("write object", key, self.client.complete_multipart_upload,
-                       Bucket=self.bucket, Key=key, UploadId=upload_id,
-                       MultipartUpload={"Parts": parts})
+            self._call(
+                "write object",
+                key,
+                self.client.complete_multipart_upload,
+                Bucket=self.bucket,
+                Key=key,
+                UploadId=upload_id,
+                MultipartUpload={"Parts": parts},
+            )
         except BaseException:
             self._abort(key, upload_id)
             raise
         return reader.size
 
-    def _parts(self, key: str, upload_id: str, first: bytes,
-               reader: HashingReader) -> list[dict[str, Any]]:
+    def _parts(
+        self, key: str, upload_id: str, first: bytes, reader: HashingReader
+    ) -> list[dict[str, Any]]:
         parts: list[dict[str, Any]] = []
         block = first
         while block:
             number = len(parts) + 1
-            answer = self._call("write object", key, self.client.upload_part,
-                                Bucket=self.bucket, Key=key, UploadId=upload_id,
-                                PartNumber=number, Body=block)
+            answer = self._call(
+                "write object",
+                key,
+                self.client.upload_part,
+                Bucket=self.bucket,
+                Key=key,
+                UploadId=upload_id,
+                PartNumber=number,
+                Body=block,
+            )
             parts.append({"PartNumber": number, "ETag": answer["ETag"]})
             block = _read_full(reader, self.part_size)
         return parts
@@ -228,5 +247,4 @@ def _error(exc: ClientError, key: str, what: str = "read object") -> Exception:
     code = str(error.get("Code", ""))
     if code in _MISSING:
         return ObjectNotFound(f"no object {key!r}")
-    return ObjectStoreError(f"cannot {what} {key!r}: {code} {error.get('Message', '')}"
-                            .rstrip())
+    return ObjectStoreError(f"cannot {what} {key!r}: {code} {error.get('Message', '')}".rstrip())

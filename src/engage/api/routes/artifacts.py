@@ -72,31 +72,53 @@ async def _spool(request: Request, engage: Engage, kind: str | None) -> Spooled:
     try:
         if ctype.startswith("multipart/form-data"):
             return await receive_multipart(
-                request.stream(), ctype, scratch,
-                lambda fields: intake.size_cap(kind or fields.get("kind")))
+                request.stream(),
+                ctype,
+                scratch,
+                lambda fields: intake.size_cap(kind or fields.get("kind")),
+            )
         if ctype.split(";")[0].strip() in ("application/octet-stream", ""):
             length = request.headers.get("content-length")
-            return await receive_raw(request.stream(), scratch, intake.size_cap(kind),
-                                     expected=int(length) if length and length.isdigit()
-                                     else None)
+            return await receive_raw(
+                request.stream(),
+                scratch,
+                intake.size_cap(kind),
+                expected=int(length) if length and length.isdigit() else None,
+            )
     except ClientDisconnect:
         raise UploadIncomplete("the connection closed before the upload was complete") from None
-    raise ValidationFailed("send multipart/form-data (fields file and kind) or "
-                           "application/octet-stream with ?kind=")
+    raise ValidationFailed(
+        "send multipart/form-data (fields file and kind) or application/octet-stream with ?kind="
+    )
 
 
-@router.post("/cases/{case_id}/artifacts", status_code=status.HTTP_201_CREATED,
-             response_model=ArtifactRead)
-async def upload(case_id: int, request: Request, response: Response, engage: EngageDep,
-                 uow: UowDep, actor: ActorDep, key: IdempotencyDep,
-                 kind: Annotated[str | None, Query(max_length=32)] = None,
-                 row: Annotated[str | None, Query(alias="request")] = None,
-                 name: Annotated[str | None, Query(max_length=255)] = None) -> ArtifactRead:
+@router.post(
+    "/cases/{case_id}/artifacts", status_code=status.HTTP_201_CREATED, response_model=ArtifactRead
+)
+async def upload(
+    case_id: int,
+    request: Request,
+    response: Response,
+    engage: EngageDep,
+    uow: UowDep,
+    actor: ActorDep,
+    key: IdempotencyDep,
+    kind: Annotated[str | None, Query(max_length=32)] = None,
+    row: Annotated[str | None, Query(alias="request")] = None,
+    name: Annotated[str | None, Query(max_length=255)] = None,
+) -> ArtifactRead:
     """Upload one artifact: multipart (`file`, `kind`, optional `request`) or a raw body."""
     row_id = _row(row)
     if kind is not None:
-        await run_in_threadpool(intake.upload_target, uow, engage.clock, actor=actor,
-                                case_id=case_id, kind=kind, row_id=row_id)
+        await run_in_threadpool(
+            intake.upload_target,
+            uow,
+            engage.clock,
+            actor=actor,
+            case_id=case_id,
+            kind=kind,
+            row_id=row_id,
+        )
     else:
         await run_in_threadpool(visible_case, uow, actor, case_id)
     await run_in_threadpool(uow.rollback)  # no transaction stays open while bytes arrive
@@ -108,9 +130,19 @@ async def upload(case_id: int, request: Request, response: Response, engage: Eng
         row_id = row_id if row_id is not None else _row(spooled.fields.get("request"))
         spooled.name = name or spooled.name
         art = await run_in_threadpool(
-            intake.accept_upload, uow, engage.clock, engage.store, engage.jobs, actor=actor,
-            case_id=case_id, kind=kind, row_id=row_id, upload=spooled,
-            scratch=_scratch(engage), idempotency_key=key)
+            intake.accept_upload,
+            uow,
+            engage.clock,
+            engage.store,
+            engage.jobs,
+            actor=actor,
+            case_id=case_id,
+            kind=kind,
+            row_id=row_id,
+            upload=spooled,
+            scratch=_scratch(engage),
+            idempotency_key=key,
+        )
     finally:
         spooled.discard()
     response.headers["Location"] = f"/api/v1/cases/{case_id}/artifacts/{art.id}"
@@ -121,10 +153,14 @@ async def upload(case_id: int, request: Request, response: Response, engage: Eng
 def list_artifacts(case_id: int, uow: UowDep, actor: ActorDep) -> ArtifactsRead:
     """The case's artifacts (deleted ones keep their record) and their findings."""
     visible_case(uow, actor, case_id)
-    findings = sorted(uow.intake.findings(case_id),
-                      key=lambda f: (SEVERITY_ORDER.get(f.severity, 9), f.artifact_id, f.id))
-    return ArtifactsRead(artifacts=[artifact_read(a) for a in uow.intake.artifacts(case_id)],
-                         findings=[FindingRead.model_validate(f) for f in findings])
+    findings = sorted(
+        uow.intake.findings(case_id),
+        key=lambda f: (SEVERITY_ORDER.get(f.severity, 9), f.artifact_id, f.id),
+    )
+    return ArtifactsRead(
+        artifacts=[artifact_read(a) for a in uow.intake.artifacts(case_id)],
+        findings=[FindingRead.model_validate(f) for f in findings],
+    )
 
 
 @router.get("/cases/{case_id}/artifacts/{artifact_id}", response_model=ArtifactRead)
@@ -135,27 +171,51 @@ def get_artifact(case_id: int, artifact_id: int, uow: UowDep, actor: ActorDep) -
 
 
 @router.get("/cases/{case_id}/artifacts/{artifact_id}/download")
-def download(case_id: int, artifact_id: int, engage: EngageDep, uow: UowDep,
-             actor: ActorDep) -> StreamingResponse:
+def download(
+    case_id: int, artifact_id: int, engage: EngageDep, uow: UowDep, actor: ActorDep
+) -> StreamingResponse:
     """The sanitised file; every download is recorded on the case's audit trail."""
-    art, handle = intake.open_download(uow, engage.clock, engage.store, actor=actor,
-                                       case_id=case_id, artifact_id=artifact_id)
+    art, handle = intake.open_download(
+        uow, engage.clock, engage.store, actor=actor, case_id=case_id, artifact_id=artifact_id
+    )
     filename = art.original_name or f"artifact-{art.id}"
     disposition = f"attachment; filename*=UTF-8''{quote(filename)}"
-    return StreamingResponse(intake.stream_chunks(handle), media_type="application/octet-stream",
-                             headers={"Content-Disposition": disposition,
-                                      "Content-Length": str(art.size),
-                                      "X-Content-Type-Options": "nosniff"})
+    return StreamingResponse(
+        intake.stream_chunks(handle),
+        media_type="application/octet-stream",
+        headers={
+            "Content-Disposition": disposition,
+            "Content-Length": str(art.size),
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
 
 
-@router.post("/cases/{case_id}/artifacts/uploads", status_code=status.HTTP_201_CREATED,
-             response_model=UploadRead)
-def start_upload(case_id: int, body: UploadCreate, engage: EngageDep, uow: UowDep,
-                 actor: ActorDep, response: Response) -> UploadRead:
+@router.post(
+    "/cases/{case_id}/artifacts/uploads",
+    status_code=status.HTTP_201_CREATED,
+    response_model=UploadRead,
+)
+def start_upload(
+    case_id: int,
+    body: UploadCreate,
+    engage: EngageDep,
+    uow: UowDep,
+    actor: ActorDep,
+    response: Response,
+) -> UploadRead:
     """Start a resumable upload; then PUT chunks with Content-Range, then complete it."""
-    session = intake.start_upload(uow, engage.clock, actor=actor, case_id=case_id,
-                                  kind=body.kind, size=body.size, name=body.name,
-                                  row_id=body.row_id, scratch=_scratch(engage))
+    session = intake.start_upload(
+        uow,
+        engage.clock,
+        actor=actor,
+        case_id=case_id,
+        kind=body.kind,
+        size=body.size,
+        name=body.name,
+        row_id=body.row_id,
+        scratch=_scratch(engage),
+    )
     response.headers["Location"] = f"/api/v1/cases/{case_id}/artifacts/uploads/{session.id}"
     return upload_read(session)
 
@@ -163,20 +223,36 @@ def start_upload(case_id: int, body: UploadCreate, engage: EngageDep, uow: UowDe
 @router.get("/cases/{case_id}/artifacts/uploads/{upload_id}", response_model=UploadRead)
 def upload_status(case_id: int, upload_id: str, uow: UowDep, actor: ActorDep) -> UploadRead:
     """How many bytes arrived: resume from `received`."""
-    return upload_read(intake.upload_session(uow, actor=actor, case_id=case_id,
-                                             upload_id=upload_id))
+    return upload_read(
+        intake.upload_session(uow, actor=actor, case_id=case_id, upload_id=upload_id)
+    )
 
 
 @router.put("/cases/{case_id}/artifacts/uploads/{upload_id}", response_model=UploadRead)
-async def put_chunk(case_id: int, upload_id: str, request: Request, engage: EngageDep,
-                    uow: UowDep, actor: ActorDep,
-                    content_range: Annotated[str | None, Header()] = None) -> UploadRead:
+async def put_chunk(
+    case_id: int,
+    upload_id: str,
+    request: Request,
+    engage: EngageDep,
+    uow: UowDep,
+    actor: ActorDep,
+    content_range: Annotated[str | None, Header()] = None,
+) -> UploadRead:
     """One chunk: `Content-Range: bytes START-END/TOTAL`, START at most what was received."""
-    await run_in_threadpool(intake.upload_session, uow, actor=actor, case_id=case_id,
-                            upload_id=upload_id)
+    await run_in_threadpool(
+        intake.upload_session, uow, actor=actor, case_id=case_id, upload_id=upload_id
+    )
     start, end, total = parse_content_range(content_range)
-    await run_in_threadpool(intake.check_chunk, uow, actor=actor, case_id=case_id,
-                            upload_id=upload_id, start=start, end=end, total=total)
+    await run_in_threadpool(
+        intake.check_chunk,
+        uow,
+        actor=actor,
+        case_id=case_id,
+        upload_id=upload_id,
+        start=start,
+        end=end,
+        total=total,
+    )
     await run_in_threadpool(uow.rollback)
     path = intake.part_path(_scratch(engage), upload_id)
     try:
@@ -185,26 +261,47 @@ async def put_chunk(case_id: int, upload_id: str, request: Request, engage: Enga
         raise UploadIncomplete("the connection closed before the chunk was complete") from None
     except FileNotFoundError:
         raise UploadIncomplete(f"the bytes of upload {upload_id} are gone; start again") from None
-    session = await run_in_threadpool(intake.record_chunk, uow, engage.clock,
-                                      upload_id=upload_id, end=end)
+    session = await run_in_threadpool(
+        intake.record_chunk, uow, engage.clock, upload_id=upload_id, end=end
+    )
     return upload_read(session)
 
 
-@router.post("/cases/{case_id}/artifacts/uploads/{upload_id}/complete",
-             status_code=status.HTTP_201_CREATED, response_model=ArtifactRead)
-def complete(case_id: int, upload_id: str, engage: EngageDep, uow: UowDep,
-             actor: ActorDep) -> ArtifactRead:
+@router.post(
+    "/cases/{case_id}/artifacts/uploads/{upload_id}/complete",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ArtifactRead,
+)
+def complete(
+    case_id: int, upload_id: str, engage: EngageDep, uow: UowDep, actor: ActorDep
+) -> ArtifactRead:
     """Validate, sanitise and store the assembled file (repeating it returns the same one)."""
-    art = intake.complete_upload(uow, engage.clock, engage.store, engage.jobs, actor=actor,
-                                 case_id=case_id, upload_id=upload_id, scratch=_scratch(engage))
+    art = intake.complete_upload(
+        uow,
+        engage.clock,
+        engage.store,
+        engage.jobs,
+        actor=actor,
+        case_id=case_id,
+        upload_id=upload_id,
+        scratch=_scratch(engage),
+    )
     return artifact_read(art)
 
 
-@router.delete("/cases/{case_id}/artifacts/uploads/{upload_id}",
-               status_code=status.HTTP_204_NO_CONTENT)
-def abort(case_id: int, upload_id: str, engage: EngageDep, uow: UowDep,
-          actor: ActorDep) -> Response:
+@router.delete(
+    "/cases/{case_id}/artifacts/uploads/{upload_id}", status_code=status.HTTP_204_NO_CONTENT
+)
+def abort(
+    case_id: int, upload_id: str, engage: EngageDep, uow: UowDep, actor: ActorDep
+) -> Response:
     """Give up an upload and free its space."""
-    intake.abort_upload(uow, engage.clock, actor=actor, case_id=case_id, upload_id=upload_id,
-                        scratch=_scratch(engage))
+    intake.abort_upload(
+        uow,
+        engage.clock,
+        actor=actor,
+        case_id=case_id,
+        upload_id=upload_id,
+        scratch=_scratch(engage),
+    )
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -39,8 +39,9 @@ def list_orgs(uow: UowDep, actor: ActorDep) -> list[OrgRead]:
 @router.post("/orgs", status_code=201, response_model=OrgRead)
 def create_org(body: OrgCreate, engage: EngageDep, uow: UowDep, actor: ActorDep) -> OrgRead:
     """Create a customer organisation (support managers)."""
-    org = orgs.create_org(uow, engage.clock, actor=actor, slug=body.slug, name=body.name,
-                          plan=body.plan)
+    org = orgs.create_org(
+        uow, engage.clock, actor=actor, slug=body.slug, name=body.name, plan=body.plan
+    )
     return OrgRead.model_validate(org)
 
 
@@ -58,8 +59,9 @@ def environments(org_id: int, uow: UowDep, actor: ActorDep) -> list[EnvironmentR
 
 
 @router.post("/orgs/{org_id}/environments", status_code=201, response_model=EnvironmentRead)
-def add_environment(org_id: int, body: EnvironmentCreate, uow: UowDep,
-                    actor: ActorDep) -> EnvironmentRead:
+def add_environment(
+    org_id: int, body: EnvironmentCreate, uow: UowDep, actor: ActorDep
+) -> EnvironmentRead:
     """Add an environment (customer admins and support)."""
     env = orgs.add_environment(uow, actor=actor, org_id=org_id, name=body.name)
     return EnvironmentRead.model_validate(env)
@@ -72,13 +74,21 @@ def instances(org_id: int, uow: UowDep, actor: ActorDep) -> list[InstanceRead]:
     return [InstanceRead.model_validate(i) for i in uow.orgs.instances(org_id)]
 
 
-@router.post("/environments/{environment_id}/instances", status_code=201,
-             response_model=InstanceRead)
-def add_instance(environment_id: int, body: InstanceCreate, uow: UowDep,
-                 actor: ActorDep) -> InstanceRead:
+@router.post(
+    "/environments/{environment_id}/instances", status_code=201, response_model=InstanceRead
+)
+def add_instance(
+    environment_id: int, body: InstanceCreate, uow: UowDep, actor: ActorDep
+) -> InstanceRead:
     """Register a Kubecost install in an environment."""
-    inst = orgs.add_instance(uow, actor=actor, environment_id=environment_id,
-                             cluster=body.cluster, namespace=body.namespace, version=body.version)
+    inst = orgs.add_instance(
+        uow,
+        actor=actor,
+        environment_id=environment_id,
+        cluster=body.cluster,
+        namespace=body.namespace,
+        version=body.version,
+    )
     return InstanceRead.model_validate(inst)
 
 
@@ -99,9 +109,17 @@ def support_staff(uow: UowDep, actor: ActorDep) -> list[UserRead]:
 @router.post("/users", status_code=201, response_model=UserRead)
 def create_user(body: UserCreate, engage: EngageDep, uow: UowDep, actor: ActorDep) -> UserRead:
     """Add a person (customer admins to their org; support managers anyone)."""
-    user = orgs.create_user(uow, engage.clock, actor=actor, email=body.email, name=body.name,
-                            role=body.role, org_id=body.org_id, password=body.password,
-                            tz=body.tz)
+    user = orgs.create_user(
+        uow,
+        engage.clock,
+        actor=actor,
+        email=body.email,
+        name=body.name,
+        role=body.role,
+        org_id=body.org_id,
+        password=body.password,
+        tz=body.tz,
+    )
     return UserRead.model_validate(user)
 
 
@@ -119,10 +137,12 @@ def list_tokens(uow: UowDep, actor: ActorDep) -> list[TokenRead]:
 
 
 @router.post("/tokens", status_code=201, response_model=TokenCreated)
-def create_token(body: TokenCreate, engage: EngageDep, uow: UowDep,
-                 actor: ActorDep) -> TokenCreated:
+def create_token(
+    body: TokenCreate, engage: EngageDep, uow: UowDep, actor: ActorDep
+) -> TokenCreated:
     """Create an API token; the secret is in this response only."""
     assert actor.id is not None
-    token, secret = auth.create_token(uow, engage.clock, actor=actor,
-                                      user_id=body.user_id or actor.id, name=body.name)
+    token, secret = auth.create_token(
+        uow, engage.clock, actor=actor, user_id=body.user_id or actor.id, name=body.name
+    )
     return TokenCreated(**TokenRead.model_validate(token).model_dump(), token=secret)

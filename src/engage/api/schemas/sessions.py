@@ -19,10 +19,13 @@ class SessionCreate(Body):
     topic: str = Field(min_length=1, max_length=200)
     duration_minutes: int = Field(default=60, ge=15, le=480)
     participant_ids: list[int] | None = Field(
-        default=None, max_length=30,
-        description="users to invite; default: the assignee (or you) and the reporter")
-    tool: MeetingTool | None = Field(default=None,
-                                     description="default: the organisation's meeting_tool")
+        default=None,
+        max_length=30,
+        description="users to invite; default: the assignee (or you) and the reporter",
+    )
+    tool: MeetingTool | None = Field(
+        default=None, description="default: the organisation's meeting_tool"
+    )
     custom_url: str | None = Field(default=None, max_length=2000)
     custom_dial_in: str = Field(default="", max_length=500)
     screen_sharing_allowed: bool | None = None
@@ -35,8 +38,10 @@ class SlotSearchIn(Body):
     min_notice_minutes: int = Field(default=60, ge=0, le=30 * 24 * 60)
     buffer_minutes: int = Field(default=0, ge=0, le=240)
     groups: list[list[int]] = Field(
-        default_factory=list, max_length=10,
-        description="user ids; at least one member of each group must be free")
+        default_factory=list,
+        max_length=10,
+        description="user ids; at least one member of each group must be free",
+    )
     count: int = Field(default=5, ge=1, le=20)
 
 
@@ -52,8 +57,9 @@ class ParticipantAdd(Body):
 
 class TaskCreate(Body):
     title: str = Field(min_length=1, max_length=500)
-    owner: str | None = Field(default=None, max_length=320,
-                              description="e-mail of a participant; default: you")
+    owner: str | None = Field(
+        default=None, max_length=320, description="e-mail of a participant; default: you"
+    )
 
 
 class TaskUpdate(Body):
@@ -120,27 +126,45 @@ class SessionRead(Body):
         """The API view of a stored session."""
         s = record.session
         base = f"/api/v1/cases/{record.case_id}/sessions/{record.id}"
-        people = [ParticipantRead.model_validate(p).model_copy(
-            update={"user_id": record.user_ids.get(p.email.lower())}) for p in s.participants]
+        people = [
+            ParticipantRead.model_validate(p).model_copy(
+                update={"user_id": record.user_ids.get(p.email.lower())}
+            )
+            for p in s.participants
+        ]
         return cls(
-            id=record.id, case_id=record.case_id, uid=s.uid, topic=s.topic, status=s.status,
-            tool=s.tool, duration_minutes=s.duration // timedelta(minutes=1),
-            start=s.start, end=s.end, proposed_starts=list(s.proposed_starts),
+            id=record.id,
+            case_id=record.case_id,
+            uid=s.uid,
+            topic=s.topic,
+            status=s.status,
+            tool=s.tool,
+            duration_minutes=s.duration // timedelta(minutes=1),
+            start=s.start,
+            end=s.end,
+            proposed_starts=list(s.proposed_starts),
             meeting=MeetingRead.model_validate(s.meeting) if s.meeting else None,
-            participants=people, agenda=[TaskRead.model_validate(t) for t in s.agenda],
-            not_ready=rules.not_ready(s), may_disengage=rules.may_disengage(s),
-            screen_sharing_allowed=s.screen_sharing_allowed, sequence=s.sequence, note=s.note,
-            version=record.version, invite_url=f"{base}/invite.ics" if s.start else None)
+            participants=people,
+            agenda=[TaskRead.model_validate(t) for t in s.agenda],
+            not_ready=rules.not_ready(s),
+            may_disengage=rules.may_disengage(s),
+            screen_sharing_allowed=s.screen_sharing_allowed,
+            sequence=s.sequence,
+            note=s.note,
+            version=record.version,
+            invite_url=f"{base}/invite.ics" if s.start else None,
+        )
 
 
 class AvailabilityIn(Body):
     tz: str = Field(min_length=1, max_length=64, description="IANA zone, e.g. Europe/Berlin")
-    weekly: dict[str, Hours] = Field(default_factory=dict,
-                                     description='{"mon": [["09:00", "17:00"]], ...}')
-    overrides: dict[str, Hours] = Field(default_factory=dict,
-                                        description='{"2026-03-09": []} (a day off)')
-    busy: list[tuple[AwareDatetime, AwareDatetime]] = Field(default_factory=list,
-                                                            max_length=500)
+    weekly: dict[str, Hours] = Field(
+        default_factory=dict, description='{"mon": [["09:00", "17:00"]], ...}'
+    )
+    overrides: dict[str, Hours] = Field(
+        default_factory=dict, description='{"2026-03-09": []} (a day off)'
+    )
+    busy: list[tuple[AwareDatetime, AwareDatetime]] = Field(default_factory=list, max_length=500)
     ics_url: str | None = Field(default=None, max_length=2000)
 
 
@@ -154,10 +178,17 @@ class AvailabilityRead(Body):
     ics_fetched_at: datetime | None
 
     @classmethod
-    def of(cls, availability: Availability,
-           busy: list[tuple[datetime, datetime]]) -> AvailabilityRead:
+    def of(
+        cls, availability: Availability, busy: list[tuple[datetime, datetime]]
+    ) -> AvailabilityRead:
         """The API view of someone's hours and entered busy blocks."""
         a = availability
-        return cls(user_id=a.user_id, tz=a.tz, weekly=dict(a.weekly),
-                   overrides=dict(a.overrides), busy=busy, ics_url=a.ics_url,
-                   ics_fetched_at=a.ics_fetched_at)
+        return cls(
+            user_id=a.user_id,
+            tz=a.tz,
+            weekly=dict(a.weekly),
+            overrides=dict(a.overrides),
+            busy=busy,
+            ics_url=a.ics_url,
+            ics_fetched_at=a.ics_fetched_at,
+        )

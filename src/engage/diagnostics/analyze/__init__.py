@@ -1,8 +1,8 @@
 """The analyzer: explain what is wrong with a Kubecost install from its diagnostics.
 
-    from engage.diagnostics.analyze import analyze_path
-    report = analyze_path(Path("bundle.tar.gz"), min_severity="warning")
-    report.to_dict(); report.exit_code
+from engage.diagnostics.analyze import analyze_path
+report = analyze_path(Path("bundle.tar.gz"), min_severity="warning")
+report.to_dict(); report.exit_code
 """
 
 from engage.diagnostics.analyze.engine import analyze_path, build_scanner

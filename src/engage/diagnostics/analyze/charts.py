@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-PALETTE = ("#d62728", "#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2",
-           "#7f7f7f")
+PALETTE = ("#d62728", "#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
 WIDTH, HEIGHT, PAD = 720, 220, 40
 
 
@@ -25,24 +24,31 @@ def line_chart(series: dict[str, dict[str, int]], *, title: str, max_series: int
         return f"{x:.1f},{y:.1f}"
 
     height = HEIGHT + 20 * len(top)
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}"'
-             f' role="img" aria-label="{escape(title)}">',
-             f'<text x="{PAD}" y="16" font-size="13" font-weight="bold">{escape(title)}</text>',
-             _axes(hours, peak)]
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}"'
+        f' role="img" aria-label="{escape(title)}">',
+        f'<text x="{PAD}" y="16" font-size="13" font-weight="bold">{escape(title)}</text>',
+        _axes(hours, peak),
+    ]
     for n, name in enumerate(top):
         colour = PALETTE[n % len(PALETTE)]
         points = " ".join(xy(h, series[name].get(h, 0)) for h in hours)
         if len(hours) == 1:
-            parts.append(f'<circle cx="{xy(hours[0], series[name][hours[0]]).split(",")[0]}" '
-                         f'cy="{xy(hours[0], series[name][hours[0]]).split(",")[1]}" r="4" '
-                         f'fill="{colour}"/>')
+            parts.append(
+                f'<circle cx="{xy(hours[0], series[name][hours[0]]).split(",")[0]}" '
+                f'cy="{xy(hours[0], series[name][hours[0]]).split(",")[1]}" r="4" '
+                f'fill="{colour}"/>'
+            )
         else:
-            parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" '
-                         f'points="{points}"/>')
+            parts.append(
+                f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{points}"/>'
+            )
         total = sum(series[name].values())
-        parts.append(f'<rect x="{PAD}" y="{HEIGHT + 20 * n - 4}" width="10" height="10" '
-                     f'fill="{colour}"/><text x="{PAD + 16}" y="{HEIGHT + 20 * n + 5}" '
-                     f'font-size="12">{escape(name)} ({total})</text>')
+        parts.append(
+            f'<rect x="{PAD}" y="{HEIGHT + 20 * n - 4}" width="10" height="10" '
+            f'fill="{colour}"/><text x="{PAD + 16}" y="{HEIGHT + 20 * n + 5}" '
+            f'font-size="12">{escape(name)} ({total})</text>'
+        )
     parts.append("</svg>")
     return "".join(parts)
 
@@ -51,10 +57,12 @@ def _axes(hours: list[str], peak: int) -> str:
     bottom = HEIGHT - PAD
     first = escape(hours[0].replace("T", " ") + "h")
     last = escape(hours[-1].replace("T", " ") + "h")
-    return (f'<line x1="{PAD}" y1="{bottom}" x2="{WIDTH - PAD}" y2="{bottom}" stroke="#999"/>'
-            f'<line x1="{PAD}" y1="{PAD}" x2="{PAD}" y2="{bottom}" stroke="#999"/>'
-            f'<text x="{PAD - 4}" y="{PAD + 4}" font-size="11" text-anchor="end">{peak}</text>'
-            f'<text x="{PAD - 4}" y="{bottom}" font-size="11" text-anchor="end">0</text>'
-            f'<text x="{PAD}" y="{bottom + 16}" font-size="11">{first}</text>'
-            f'<text x="{WIDTH - PAD}" y="{bottom + 16}" font-size="11" '
-            f'text-anchor="end">{last}</text>')
+    return (
+        f'<line x1="{PAD}" y1="{bottom}" x2="{WIDTH - PAD}" y2="{bottom}" stroke="#999"/>'
+        f'<line x1="{PAD}" y1="{PAD}" x2="{PAD}" y2="{bottom}" stroke="#999"/>'
+        f'<text x="{PAD - 4}" y="{PAD + 4}" font-size="11" text-anchor="end">{peak}</text>'
+        f'<text x="{PAD - 4}" y="{bottom}" font-size="11" text-anchor="end">0</text>'
+        f'<text x="{PAD}" y="{bottom + 16}" font-size="11">{first}</text>'
+        f'<text x="{WIDTH - PAD}" y="{bottom + 16}" font-size="11" '
+        f'text-anchor="end">{last}</text>'
+    )

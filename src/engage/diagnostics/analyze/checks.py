@@ -19,8 +19,11 @@ def failed_mcd_checks(data: InstanceData, names: tuple[str, ...]) -> Iterator[Hi
                 continue
             output = str(check.get("diagnosticOutput") or "").strip()
             since = str(check.get("firstFailureDate") or "") or None
-            excerpt = (f"cluster {cid}: {name} failed {check.get('numFailures', '?')} time(s)"
-                       + (f" since {since}" if since else "") + (f": {output}" if output else ""))
+            excerpt = (
+                f"cluster {cid}: {name} failed {check.get('numFailures', '?')} time(s)"
+                + (f" since {since}" if since else "")
+                + (f": {output}" if output else "")
+            )
             yield Hit(path, None, excerpt[:400], since or _str(cluster.get("latestRun")))
 
 
@@ -34,8 +37,11 @@ def terminated_reasons(pod: Mapping[str, Any]) -> Iterator[tuple[str, str, str |
         for state in ("state", "lastState"):
             term = dig(status, state, "terminated")
             if isinstance(term, Mapping) and term.get("reason"):
-                yield str(status.get("name", "?")), str(term["reason"]), _str(
-                    term.get("finishedAt"))
+                yield (
+                    str(status.get("name", "?")),
+                    str(term["reason"]),
+                    _str(term.get("finishedAt")),
+                )
 
 
 def waiting_reasons(pod: Mapping[str, Any]) -> Iterator[tuple[str, str, str]]:
@@ -43,8 +49,11 @@ def waiting_reasons(pod: Mapping[str, Any]) -> Iterator[tuple[str, str, str]]:
     for status in container_statuses(pod):
         waiting = dig(status, "state", "waiting")
         if isinstance(waiting, Mapping) and waiting.get("reason"):
-            yield (str(status.get("name", "?")), str(waiting["reason"]),
-                   str(waiting.get("message") or ""))
+            yield (
+                str(status.get("name", "?")),
+                str(waiting["reason"]),
+                str(waiting.get("message") or ""),
+            )
 
 
 def events(data: InstanceData, *reasons: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
@@ -57,8 +66,10 @@ def events(data: InstanceData, *reasons: str) -> Iterator[tuple[str, Mapping[str
 def event_hit(path: str, event: Mapping[str, Any]) -> Hit:
     """A hit describing one Kubernetes event."""
     obj = event.get("involvedObject") or {}
-    excerpt = (f"{event.get('type', 'Warning')} {event.get('reason')} "
-               f"{obj.get('kind', '')}/{obj.get('name', '?')}: {event.get('message', '')}")
+    excerpt = (
+        f"{event.get('type', 'Warning')} {event.get('reason')} "
+        f"{obj.get('kind', '')}/{obj.get('name', '?')}: {event.get('message', '')}"
+    )
     when = event.get("lastTimestamp") or event.get("eventTime") or event.get("firstTimestamp")
     return Hit(path, None, excerpt.strip()[:400], _str(when))
 

@@ -11,21 +11,48 @@ from engage.diagnostics.analyze.model import FLAVOURS, Instance
 from engage.diagnostics.analyze.rule import unwrap
 
 KIND_FOLDERS = {
-    "Pod": "pods", "Event": "events", "PersistentVolumeClaim": "pvcs", "Deployment": "deployments",
-    "StatefulSet": "statefulsets", "DaemonSet": "daemonsets", "Service": "services",
-    "ConfigMap": "configmaps", "Node": "nodes", "PersistentVolume": "pvs", "ReplicaSet":
-    "replicasets", "Job": "jobs",
+    "Pod": "pods",
+    "Event": "events",
+    "PersistentVolumeClaim": "pvcs",
+    "Deployment": "deployments",
+    "StatefulSet": "statefulsets",
+    "DaemonSet": "daemonsets",
+    "Service": "services",
+    "ConfigMap": "configmaps",
+    "Node": "nodes",
+    "PersistentVolume": "pvs",
+    "ReplicaSet": "replicasets",
+    "Job": "jobs",
 }
 MCD_CHECKS = (
-    "kubecostEmittingMetric", "prometheusHasKubecostMetric", "prometheusHasCadvisorMetric",
-    "prometheusHasKSMMetric", "dailyAllocationEtlHealthy", "dailyAssetEtlHealthy",
-    "kubecostPodsNotOOMKilled", "kubecostPodsNotPending", "costModelStorageStats",
+    "kubecostEmittingMetric",
+    "prometheusHasKubecostMetric",
+    "prometheusHasCadvisorMetric",
+    "prometheusHasKSMMetric",
+    "dailyAllocationEtlHealthy",
+    "dailyAssetEtlHealthy",
+    "kubecostPodsNotOOMKilled",
+    "kubecostPodsNotPending",
+    "costModelStorageStats",
 )
-_VALUES_KEYS = frozenset({
-    "kubecostModel", "kubecostAggregator", "kubecostProductConfigs", "kubecostFrontend",
-    "federatedETL", "kubecostToken", "networkCosts", "clusterController", "finopsagent",
-    "kubecostDeployment", "kubecostMetrics", "aggregator", "forecasting", "reporting",
-})
+_VALUES_KEYS = frozenset(
+    {
+        "kubecostModel",
+        "kubecostAggregator",
+        "kubecostProductConfigs",
+        "kubecostFrontend",
+        "federatedETL",
+        "kubecostToken",
+        "networkCosts",
+        "clusterController",
+        "finopsagent",
+        "kubecostDeployment",
+        "kubecostMetrics",
+        "aggregator",
+        "forecasting",
+        "reporting",
+    }
+)
 
 
 def kind_folder(path: str, items: list[dict[str, Any]]) -> str:
@@ -44,8 +71,11 @@ def kind_folder(path: str, items: list[dict[str, Any]]) -> str:
 
 def is_k8s_list(doc: Any) -> bool:
     """A kubectl-style List (`{"kind": "PodList", "items": [...]}`) or a bare `items` list."""
-    return isinstance(doc, Mapping) and isinstance(doc.get("items"), list) and (
-        str(doc.get("kind", "List")).endswith("List"))
+    return (
+        isinstance(doc, Mapping)
+        and isinstance(doc.get("items"), list)
+        and (str(doc.get("kind", "List")).endswith("List"))
+    )
 
 
 def mcd_clusters(doc: Any) -> list[dict[str, Any]] | None:
@@ -55,8 +85,11 @@ def mcd_clusters(doc: Any) -> list[dict[str, Any]] | None:
         return None
     clusters = data.get("clusters")
     if isinstance(clusters, Mapping):
-        return [{"clusterId": str(key), **value} for key, value in clusters.items()
-                if isinstance(value, Mapping)]
+        return [
+            {"clusterId": str(key), **value}
+            for key, value in clusters.items()
+            if isinstance(value, Mapping)
+        ]
     if isinstance(clusters, list):
         return [dict(c) for c in clusters if isinstance(c, Mapping)]
     if any(isinstance(data.get(check), Mapping) for check in MCD_CHECKS):
@@ -91,27 +124,36 @@ def manifest_instances(manifest: Any) -> list[Instance]:
             if not isinstance(item, Mapping):
                 continue
             flavour = str(item.get("flavour") or "unknown")
-            found.append(Instance(
-                environment=str(env.get("name") or "default"),
-                cluster=str(item.get("cluster") or "unknown"),
-                namespace=str(item.get("namespace") or "unknown"),
-                version=str(item["version"]) if item.get("version") else None,
-                flavour=flavour if flavour in FLAVOURS else "unknown",
-                path=str(item.get("path") or "").strip("/"),
-            ))
+            found.append(
+                Instance(
+                    environment=str(env.get("name") or "default"),
+                    cluster=str(item.get("cluster") or "unknown"),
+                    namespace=str(item.get("namespace") or "unknown"),
+                    version=str(item["version"]) if item.get("version") else None,
+                    flavour=flavour if flavour in FLAVOURS else "unknown",
+                    path=str(item.get("path") or "").strip("/"),
+                )
+            )
     return found
 
 
 def is_manifest(path: str, doc: Any) -> bool:
     """The engage bundle manifest: `manifest.json` with a schema_version and environments."""
-    return (PurePosixPath(path).name == "manifest.json" and isinstance(doc, Mapping)
-            and "schema_version" in doc and "environments" in doc)
+    return (
+        PurePosixPath(path).name == "manifest.json"
+        and isinstance(doc, Mapping)
+        and "schema_version" in doc
+        and "environments" in doc
+    )
 
 
 def is_kubelet_summary(doc: Any) -> bool:
     """Kubelet `/stats/summary` output (node plus pods with volume stats)."""
-    return isinstance(doc, Mapping) and isinstance(doc.get("node"), Mapping) and isinstance(
-        doc.get("pods"), list)
+    return (
+        isinstance(doc, Mapping)
+        and isinstance(doc.get("node"), Mapping)
+        and isinstance(doc.get("pods"), list)
+    )
 
 
 def event_line(event: Mapping[str, Any]) -> str:
@@ -119,5 +161,7 @@ def event_line(event: Mapping[str, Any]) -> str:
     obj = event.get("involvedObject") or {}
     when = event.get("lastTimestamp") or event.get("eventTime") or event.get("firstTimestamp")
     message = " ".join(str(event.get("message") or "").split())
-    return (f"{when or '-'} {event.get('type', 'Warning')} {event.get('reason', '')} "
-            f"{obj.get('kind', '')}/{obj.get('name', '')}: {message}")
+    return (
+        f"{when or '-'} {event.get('type', 'Warning')} {event.get('reason', '')} "
+        f"{obj.get('kind', '')}/{obj.get('name', '')}: {message}"
+    )

@@ -156,9 +156,11 @@ class _Run:
                 self.problems.add(entry.path, "binary file (not analysed)")
                 return
             lower = entry.path.lower()
-            if lower.endswith(".json") or (head.lstrip()[:1] in (b"{", b"[")
-                                           and not lower.endswith((".log", ".txt"))
-                                           and not _json_lines(head)):
+            if lower.endswith(".json") or (
+                head.lstrip()[:1] in (b"{", b"[")
+                and not lower.endswith((".log", ".txt"))
+                and not _json_lines(head)
+            ):
                 self._document(entry, key, head + handle.read(MAX_DOCUMENT), "json")
                 return
             if lower.endswith((".yaml", ".yml")):
@@ -266,11 +268,17 @@ class _Run:
             mine = [i for i in items if is_kubecost_event(i) != foreign]
             if mine:
                 text = "\n".join(docs.event_line(item) for item in mine).encode()
-                self._scan(LogSource(path, "events", 0, not foreign or None), key,
-                           io.BytesIO(text), 1, foreign=foreign)
+                self._scan(
+                    LogSource(path, "events", 0, not foreign or None),
+                    key,
+                    io.BytesIO(text),
+                    1,
+                    foreign=foreign,
+                )
 
-    def _scan(self, source: LogSource, key: str, handle: Any, first_line: int, *,
-              foreign: bool = False) -> None:
+    def _scan(
+        self, source: LogSource, key: str, handle: Any, first_line: int, *, foreign: bool = False
+    ) -> None:
         inst = self._inst(key)
 
         def on_hit(rule: Rule, src: LogSource, hit: Hit) -> None:
@@ -282,8 +290,14 @@ class _Run:
         def on_version(src: LogSource, found: DetectedVersion) -> None:
             inst.versions.append((src.path, found))
 
-        size, split = self.scanner.scan(handle, source, on_hit=on_hit, on_error_line=on_error,
-                                        on_version=on_version, first_line=first_line)
+        size, split = self.scanner.scan(
+            handle,
+            source,
+            on_hit=on_hit,
+            on_error_line=on_error,
+            on_version=on_version,
+            first_line=first_line,
+        )
         self.bytes_scanned += size
         if split:
             self.problems.add(source.path, "over-long line(s) scanned in windows")
@@ -307,10 +321,17 @@ class _Run:
     def is_kubecost_instance(self, key: str, declared: Instance | None) -> bool:
         """Whether an instance is a Kubecost namespace (declared version, pods, API, values)."""
         inst = self._inst(key)
-        return bool(key and (
-            (declared is not None and declared.version) or key in self.kubecost_seen
-            or inst.api or inst.values or inst.mcd
-            or any(is_kubecost_pod(pod) for _path, pod in inst.items("pods"))))
+        return bool(
+            key
+            and (
+                (declared is not None and declared.version)
+                or key in self.kubecost_seen
+                or inst.api
+                or inst.values
+                or inst.mcd
+                or any(is_kubecost_pod(pod) for _path, pod in inst.items("pods"))
+            )
+        )
 
     def resolve_instances(self) -> list[str]:
         """Give every instance its identity, version and flavour; returns keys in order."""
@@ -364,8 +385,13 @@ class _Prefixed(io.RawIOBase):
         return bytes(self._rest.read(size))
 
 
-def analyze_path(path: Path, *, min_severity: str = "info", progress: Progress | None = None,
-                 share: str | None = None) -> AnalysisReport:
+def analyze_path(
+    path: Path,
+    *,
+    min_severity: str = "info",
+    progress: Progress | None = None,
+    share: str | None = None,
+) -> AnalysisReport:
     """Analyse a bundle, directory, log file, bug report or diagnostics JSON."""
     threshold = Severity.parse(min_severity)
     path = Path(path)
@@ -384,9 +410,14 @@ def analyze_path(path: Path, *, min_severity: str = "info", progress: Progress |
                 run._add(key, rule, hit)
     findings = _findings(run, index, threshold)
     report = AnalysisReport(
-        input=path.name, instances=[run.data[k].instance for k in keys], findings=findings,
-        skipped=[Skipped(p, r) for p, r in run.problems.skipped], timeline=run.timeline,
-        bytes_scanned=run.bytes_scanned, files_scanned=run.files_scanned)
+        input=path.name,
+        instances=[run.data[k].instance for k in keys],
+        findings=findings,
+        skipped=[Skipped(p, r) for p, r in run.problems.skipped],
+        timeline=run.timeline,
+        bytes_scanned=run.bytes_scanned,
+        files_scanned=run.files_scanned,
+    )
     if share == "findings":
         from engage.diagnostics.analyze.share import share_report
 
@@ -409,11 +440,22 @@ def _findings(run: _Run, index: dict[str, int], threshold: Severity) -> list[Fin
             acc.merge(run.acc[(key, rule_id, True)])
         if rule.severity < threshold or not rule.applies_to(inst):
             continue
-        findings.append(Finding(
-            rule_id=rule.id, category=rule.category, severity=rule.severity, title=rule.title,
-            explanation=rule.explanation, remediation=rule.remediation, docs=list(rule.docs),
-            evidence=acc.evidence, count=acc.count, first_seen=acc.first, last_seen=acc.last,
-            instance=index.get(key, 0)))
+        findings.append(
+            Finding(
+                rule_id=rule.id,
+                category=rule.category,
+                severity=rule.severity,
+                title=rule.title,
+                explanation=rule.explanation,
+                remediation=rule.remediation,
+                docs=list(rule.docs),
+                evidence=acc.evidence,
+                count=acc.count,
+                first_seen=acc.first,
+                last_seen=acc.last,
+                instance=index.get(key, 0),
+            )
+        )
     findings.sort(key=lambda f: (-f.severity, f.instance, -f.count, f.rule_id))
     return findings
 

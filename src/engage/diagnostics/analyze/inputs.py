@@ -22,13 +22,30 @@ from typing import BinaryIO
 from engage.diagnostics.analyze.kube import is_kubecost_name
 
 HEAD = 8192
-BINARY_SUFFIXES = (".gz", ".tgz", ".pb", ".pprof", ".duckdb", ".read", ".write", ".parquet",
-                   ".zip", ".png", ".jpg", ".db", ".wal", ".xz", ".bz2", ".har")
+BINARY_SUFFIXES = (
+    ".gz",
+    ".tgz",
+    ".pb",
+    ".pprof",
+    ".duckdb",
+    ".read",
+    ".write",
+    ".parquet",
+    ".zip",
+    ".png",
+    ".jpg",
+    ".db",
+    ".wal",
+    ".xz",
+    ".bz2",
+    ".har",
+)
 _SEPARATOR = re.compile(rb"^\+-{3,}", re.MULTILINE)
 _SECTION = re.compile(r"^\|\s*([^\s:|]+):([^\s:|]+):([^\s:|]+)\s*\|?\s*$")
 _BUNDLE_LOG = re.compile(r"pods/logs/([^/]+)/([^/]+)/([^/]+?)(-previous)?\.log$")
 _MUST_GATHER_LOG = re.compile(
-    r"namespaces/([^/]+)/pods/([^/]+)/([^/]+)/[^/]+/logs/(current|previous)[^/]*\.log$")
+    r"namespaces/([^/]+)/pods/([^/]+)/([^/]+)/[^/]+/logs/(current|previous)[^/]*\.log$"
+)
 _ENV_PATH = re.compile(r"(?:^|/)(environments/([^/]+)/([^/]+)/([^/]+))/")
 
 
@@ -118,8 +135,9 @@ def _iter_tar(path: Path, problems: InputProblems) -> Iterator[Entry]:
             problems.add(path.name, f"archive truncated or corrupt, stopped reading: {exc}")
 
 
-def _members(archive: tarfile.TarFile, raw: BinaryIO, problems: InputProblems,
-             name: str) -> Iterator[Entry]:
+def _members(
+    archive: tarfile.TarFile, raw: BinaryIO, problems: InputProblems, name: str
+) -> Iterator[Entry]:
     while True:
         try:
             member = archive.next()
@@ -132,14 +150,18 @@ def _members(archive: tarfile.TarFile, raw: BinaryIO, problems: InputProblems,
             problems.add(member.name, "link inside archive (not followed)")
             continue
         if member.isfile():
-            yield Entry(member.name, member.size,
-                        lambda m=member: _member(archive, m),  # type: ignore[misc]
-                        position=raw.tell)
+            yield Entry(
+                member.name,
+                member.size,
+                lambda m=member: _member(archive, m),  # type: ignore[misc]
+                position=raw.tell,
+            )
 
 
 def _file_opener(path: Path) -> Callable[[], AbstractContextManager[BinaryIO]]:
     def opener() -> AbstractContextManager[BinaryIO]:
         return path.open("rb")
+
     return opener
 
 
@@ -161,7 +183,7 @@ def looks_binary(path: str, head: bytes) -> bool:
 def is_bug_report(head: bytes) -> bool:
     """A Kubecost "Capture bug report" text: `+----` separators then `| ns:pod:container`."""
     for match in _SEPARATOR.finditer(head):
-        rest = head[match.end():].split(b"\n", 2)
+        rest = head[match.end() :].split(b"\n", 2)
         for line in rest[1:2]:
             if _SECTION.match(line.decode("utf-8", "replace").strip()):
                 return True
@@ -226,8 +248,7 @@ def log_identity(path: str) -> LogIdentity:
         match = regex.search(path)
         if match:
             ns, pod, container = match.group(1), match.group(2), match.group(3)
-            kubecost = is_kubecost_name(pod) or is_kubecost_name(container) or (
-                "kubecost" in ns)
+            kubecost = is_kubecost_name(pod) or is_kubecost_name(container) or ("kubecost" in ns)
             return LogIdentity(ns, pod, container, kubecost)
     stem = PurePosixPath(path).name.split(".")[0] or path
     return LogIdentity(None, None, stem, True if is_kubecost_name(path) else None)

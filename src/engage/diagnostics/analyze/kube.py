@@ -11,7 +11,9 @@ from engage.diagnostics.versions import DetectedVersion, detect_version
 # Names of Kubecost workloads and containers (2.x and 3.x charts, OpenCost).
 _KUBECOST_NAME = re.compile(
     r"kubecost|cost-model|cost-analyzer|aggregator|cloud-cost|finops|network-costs|opencost"
-    r"|cluster-controller|forecasting|local-store|etl-utils", re.IGNORECASE)
+    r"|cluster-controller|forecasting|local-store|etl-utils",
+    re.IGNORECASE,
+)
 
 
 def is_kubecost_name(name: str) -> bool:
@@ -26,8 +28,11 @@ def is_kubecost_pod(pod: Mapping[str, Any]) -> bool:
     chart = str(labels.get("helm.sh/chart", ""))
     if chart.startswith(("cost-analyzer-", "kubecost-")):
         return True
-    names = [str(meta.get("name", "")), str(labels.get("app", "")),
-             str(labels.get("app.kubernetes.io/name", ""))]
+    names = [
+        str(meta.get("name", "")),
+        str(labels.get("app", "")),
+        str(labels.get("app.kubernetes.io/name", "")),
+    ]
     if any(is_kubecost_name(n) for n in names if n):
         return True
     return any("kubecost" in image for image in pod_images(pod))
@@ -36,8 +41,7 @@ def is_kubecost_pod(pod: Mapping[str, Any]) -> bool:
 def is_kubecost_event(event: Mapping[str, Any]) -> bool:
     """Whether an event is about a Kubecost object (by the object's name or namespace)."""
     obj = event.get("involvedObject") or {}
-    return is_kubecost_name(str(obj.get("name", ""))) or "kubecost" in str(
-        obj.get("namespace", ""))
+    return is_kubecost_name(str(obj.get("name", ""))) or "kubecost" in str(obj.get("namespace", ""))
 
 
 def pod_images(pod: Mapping[str, Any]) -> Iterator[str]:

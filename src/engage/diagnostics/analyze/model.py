@@ -8,10 +8,23 @@ from typing import Any
 
 from engage import __version__
 
-CATEGORIES: frozenset[str] = frozenset({
-    "prometheus", "etl", "aggregator", "storage", "cloud-integration", "networking",
-    "network-costs", "auth", "license", "helm-config", "memory", "pod-health", "version",
-})
+CATEGORIES: frozenset[str] = frozenset(
+    {
+        "prometheus",
+        "etl",
+        "aggregator",
+        "storage",
+        "cloud-integration",
+        "networking",
+        "network-costs",
+        "auth",
+        "license",
+        "helm-config",
+        "memory",
+        "pod-health",
+        "version",
+    }
+)
 FLAVOURS: frozenset[str] = frozenset({"2.x-duckdb", "2.x-clickhouse", "3.x", "unknown"})
 
 
@@ -70,8 +83,13 @@ class Instance:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON shape of one instance."""
-        return {"environment": self.environment, "cluster": self.cluster,
-                "namespace": self.namespace, "version": self.version, "flavour": self.flavour}
+        return {
+            "environment": self.environment,
+            "cluster": self.cluster,
+            "namespace": self.namespace,
+            "version": self.version,
+            "flavour": self.flavour,
+        }
 
     @property
     def label(self) -> str:
@@ -99,11 +117,17 @@ class Finding:
     def to_dict(self) -> dict[str, Any]:
         """JSON shape of one finding (the issue's schema)."""
         return {
-            "rule_id": self.rule_id, "category": self.category, "severity": self.severity.label,
-            "title": self.title, "explanation": self.explanation,
-            "remediation": self.remediation, "docs": list(self.docs),
-            "evidence": [e.to_dict() for e in self.evidence], "count": self.count,
-            "first_seen": self.first_seen, "last_seen": self.last_seen,
+            "rule_id": self.rule_id,
+            "category": self.category,
+            "severity": self.severity.label,
+            "title": self.title,
+            "explanation": self.explanation,
+            "remediation": self.remediation,
+            "docs": list(self.docs),
+            "evidence": [e.to_dict() for e in self.evidence],
+            "count": self.count,
+            "first_seen": self.first_seen,
+            "last_seen": self.last_seen,
         }
 
 
@@ -162,7 +186,8 @@ class AnalysisReport:
     def to_dict(self, *, extended: bool = False) -> dict[str, Any]:
         """The issue's JSON shape; `extended` adds instance indexes, skipped inputs and stats."""
         data: dict[str, Any] = {
-            "engage_version": self.engage_version, "input": self.input,
+            "engage_version": self.engage_version,
+            "input": self.input,
             "instances": [i.to_dict() for i in self.instances],
             "findings": [f.to_dict() for f in self.findings],
             "summary": self.summary,
@@ -171,6 +196,8 @@ class AnalysisReport:
             for item, finding in zip(data["findings"], self.findings, strict=True):
                 item["instance"] = finding.instance
             data["skipped"] = [{"path": s.path, "reason": s.reason} for s in self.skipped]
-            data["stats"] = {"bytes_scanned": self.bytes_scanned,
-                             "files_scanned": self.files_scanned}
+            data["stats"] = {
+                "bytes_scanned": self.bytes_scanned,
+                "files_scanned": self.files_scanned,
+            }
         return data

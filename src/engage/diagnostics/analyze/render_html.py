@@ -8,8 +8,10 @@ from markupsafe import Markup
 from engage.diagnostics.analyze.charts import line_chart
 from engage.diagnostics.analyze.model import AnalysisReport, Severity
 
-_ENV = Environment(loader=PackageLoader("engage.diagnostics.analyze", "templates"),
-                   autoescape=select_autoescape(["html", "j2"]))
+_ENV = Environment(
+    loader=PackageLoader("engage.diagnostics.analyze", "templates"),
+    autoescape=select_autoescape(["html", "j2"]),
+)
 
 
 def render_html(report: AnalysisReport) -> str:
@@ -19,10 +21,19 @@ def render_html(report: AnalysisReport) -> str:
         findings = [f for f in report.findings if f.instance == index]
         groups.append({"instance": instance, "findings": findings})
     # the SVG is built from escaped text in charts.py, so it can be marked safe
-    charts = [Markup(c) for c in (
-        line_chart(report.timeline.errors, title="Error-level log lines per hour, by component"),
-        line_chart(report.timeline.restarts, title="Restarts and back-offs per hour, by pod"),
-    ) if c]
+    charts = [
+        Markup(c)
+        for c in (
+            line_chart(
+                report.timeline.errors, title="Error-level log lines per hour, by component"
+            ),
+            line_chart(report.timeline.restarts, title="Restarts and back-offs per hour, by pod"),
+        )
+        if c
+    ]
     return _ENV.get_template("report.html.j2").render(
-        report=report, groups=groups, charts=charts,
-        severities=[s.label for s in sorted(Severity, reverse=True)])
+        report=report,
+        groups=groups,
+        charts=charts,
+        severities=[s.label for s in sorted(Severity, reverse=True)],
+    )

@@ -10,22 +10,30 @@ from rich.table import Table
 
 from engage.diagnostics.analyze.model import AnalysisReport, Finding, Severity
 
-STYLES = {Severity.CRITICAL: "bold white on red", Severity.ERROR: "bold red",
-          Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+STYLES = {
+    Severity.CRITICAL: "bold white on red",
+    Severity.ERROR: "bold red",
+    Severity.WARNING: "yellow",
+    Severity.INFO: "cyan",
+}
 
 
 def render_text(report: AnalysisReport, console: Console) -> None:
     """Print the report to a Rich console."""
-    console.print(f"[bold]engage analyze[/] {escape(report.input)}  "
-                  f"[dim]({report.files_scanned} files, {report.bytes_scanned:,} bytes)[/]")
+    console.print(
+        f"[bold]engage analyze[/] {escape(report.input)}  "
+        f"[dim]({report.files_scanned} files, {report.bytes_scanned:,} bytes)[/]"
+    )
     console.print(_instances(report))
     console.print(_summary(report))
     for index, instance in enumerate(report.instances):
         findings = [f for f in report.findings if f.instance == index]
         if not findings:
             continue
-        console.rule(f"[bold]{escape(instance.label)}[/]  version {instance.version or '?'}"
-                     f"  {instance.flavour}")
+        console.rule(
+            f"[bold]{escape(instance.label)}[/]  version {instance.version or '?'}"
+            f"  {instance.flavour}"
+        )
         for finding in findings:
             _finding(console, finding)
     if not report.findings:
@@ -38,8 +46,13 @@ def _instances(report: AnalysisReport) -> Table:
     for column in ("environment", "cluster", "namespace", "version", "flavour"):
         table.add_column(column)
     for inst in report.instances:
-        table.add_row(escape(inst.environment), escape(inst.cluster), escape(inst.namespace),
-                      inst.version or "?", inst.flavour)
+        table.add_row(
+            escape(inst.environment),
+            escape(inst.cluster),
+            escape(inst.namespace),
+            inst.version or "?",
+            inst.flavour,
+        )
     return table
 
 
@@ -57,8 +70,10 @@ def _finding(console: Console, finding: Finding) -> None:
     when = ""
     if finding.first_seen:
         when = f"  [dim]{finding.first_seen} .. {finding.last_seen}[/]"
-    console.print(f"\n{badge} [bold]{escape(finding.title)}[/]  [dim]{finding.rule_id} · "
-                  f"{finding.category} · {finding.count}x[/]{when}")
+    console.print(
+        f"\n{badge} [bold]{escape(finding.title)}[/]  [dim]{finding.rule_id} · "
+        f"{finding.category} · {finding.count}x[/]{when}"
+    )
     console.print(f"  {escape(finding.explanation)}")
     console.print(f"  [green]Fix:[/] {escape(finding.remediation)}")
     for item in finding.evidence:

@@ -82,14 +82,14 @@ class Rule:
     explanation: ClassVar[str]
     remediation: ClassVar[str]
     docs: ClassVar[tuple[str, ...]]
-    versions: ClassVar[str | None] = None          # PEP 440 specifier, e.g. ">=2.0,<3.0"
+    versions: ClassVar[str | None] = None  # PEP 440 specifier, e.g. ">=2.0,<3.0"
     flavours: ClassVar[frozenset[str] | None] = None
-    patterns: ClassVar[tuple[str, ...]] = ()       # hyperscan regexes over one log line
+    patterns: ClassVar[tuple[str, ...]] = ()  # hyperscan regexes over one log line
     caseless: ClassVar[bool] = False
     tier: ClassVar[Tier] = Tier.SPECIFIC
-    kubecost_only: ClassVar[bool] = True           # skip logs of known non-Kubecost workloads
-    confirm_regex: ClassVar[str | None] = None     # precise Python check on flagged lines
-    exclude_regex: ClassVar[str | None] = None     # flagged lines matching this are dropped
+    kubecost_only: ClassVar[bool] = True  # skip logs of known non-Kubecost workloads
+    confirm_regex: ClassVar[str | None] = None  # precise Python check on flagged lines
+    exclude_regex: ClassVar[str | None] = None  # flagged lines matching this are dropped
 
     _confirm: re.Pattern[str] | None = None
     _exclude: re.Pattern[str] | None = None
@@ -135,7 +135,10 @@ def dig(obj: Any, *keys: str, default: Any = None) -> Any:
 
 def unwrap(obj: Any) -> Any:
     """Kubecost API responses wrap payloads as {"code": 200, "data": ...}: return the data."""
-    if isinstance(obj, Mapping) and "data" in obj and set(obj) <= {"code", "data", "message",
-                                                                  "status", "warning"}:
+    if (
+        isinstance(obj, Mapping)
+        and "data" in obj
+        and set(obj) <= {"code", "data", "message", "status", "warning"}
+    ):
         return obj["data"]
     return obj

@@ -21,16 +21,21 @@ from engage.diagnostics.analyze.timestamps import parse_timestamp
 from engage.diagnostics.versions import DetectedVersion, detect_version
 
 CHUNK = 8 * 1024 * 1024
-MAX_LINE = 8 * 1024 * 1024        # a longer "line" is scanned in windows and reported
-EXCERPT = 400                      # characters kept of an evidence line
-CONFIRM_WINDOW = 16 * 1024         # characters of a huge line given to the Python check
+MAX_LINE = 8 * 1024 * 1024  # a longer "line" is scanned in windows and reported
+EXCERPT = 400  # characters kept of an evidence line
+CONFIRM_WINDOW = 16 * 1024  # characters of a huge line given to the Python check
 
 # Error-level markers across Kubecost's log shapes (zerolog console, JSON, glog, logfmt, nginx).
 _ERROR_MARKERS = (
-    r"[0-9Z] ERR ", r"[0-9Z] FTL ", r"[0-9Z] (?:ERROR|FATAL) ",
+    r"[0-9Z] ERR ",
+    r"[0-9Z] FTL ",
+    r"[0-9Z] (?:ERROR|FATAL) ",
     r"\[(?:Error|ERROR|emerg|crit|alert)\]",
-    r"\[error\] \d", r"\"level\":\s?\"(?:error|fatal|panic)\"", r"level=(?:error|fatal)",
-    r"^[EF]\d{4} \d\d:\d\d:\d\d", r"^panic: ",
+    r"\[error\] \d",
+    r"\"level\":\s?\"(?:error|fatal|panic)\"",
+    r"level=(?:error|fatal)",
+    r"^[EF]\d{4} \d\d:\d\d:\d\d",
+    r"^panic: ",
 )
 _VERSION_MARKER = r"Starting (?:cost-model|kubecost|aggregator)[^\n]{0,40}(?:commit|version)"
 _ERROR_ID = 1_000_000
@@ -80,9 +85,11 @@ class LogScanner:
         for index, rule in enumerate(self.rules):
             # MULTILINE so that `^` means the start of a line inside a chunk
             flag = hyperscan.HS_FLAG_MULTILINE | (
-                hyperscan.HS_FLAG_CASELESS if rule.caseless else 0)
-            self._python.append([re.compile(p, re.IGNORECASE if rule.caseless else 0)
-                                 for p in rule.patterns])
+                hyperscan.HS_FLAG_CASELESS if rule.caseless else 0
+            )
+            self._python.append(
+                [re.compile(p, re.IGNORECASE if rule.caseless else 0) for p in rule.patterns]
+            )
             for pattern in rule.patterns:
                 expressions.append(prefilter_form(pattern).encode())
                 ids.append(index)
@@ -96,14 +103,20 @@ class LogScanner:
         flags.append(0)
         self.pattern_count = len(expressions)
         self._db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-        self._db.compile(expressions=expressions, ids=ids, elements=len(expressions),
-                         flags=flags)
+        self._db.compile(expressions=expressions, ids=ids, elements=len(expressions), flags=flags)
         self._scratch = hyperscan.Scratch(self._db)
 
-    def scan(self, stream: BinaryIO, source: LogSource, *, on_hit: HitSink,
-             on_error_line: ErrorSink | None = None, on_version: VersionSink | None = None,
-             progress: Callable[[int], None] | None = None,
-             first_line: int = 1) -> tuple[int, bool]:
+    def scan(
+        self,
+        stream: BinaryIO,
+        source: LogSource,
+        *,
+        on_hit: HitSink,
+        on_error_line: ErrorSink | None = None,
+        on_version: VersionSink | None = None,
+        progress: Callable[[int], None] | None = None,
+        first_line: int = 1,
+    ) -> tuple[int, bool]:
         """Scan one log stream; returns (bytes read, whether an over-long line was split)."""
         total = 0
         line_base = first_line
@@ -112,21 +125,31 @@ class LogScanner:
             split = split or huge
             matches: list[tuple[int, int]] = []
             view = cast(bytes, memoryview(chunk)[:end])  # no copy; hyperscan takes buffers
-            self._db.scan(view, match_event_handler=_collect,
-                          context=matches, scratch=self._scratch)
+            self._db.scan(
+                view, match_event_handler=_collect, context=matches, scratch=self._scratch
+            )
             counted_to, count = 0, 0
             if matches:
-                counted_to, count = self._handle(chunk, end, matches, line_base, source, on_hit,
-                                                 on_error_line, on_version)
+                counted_to, count = self._handle(
+                    chunk, end, matches, line_base, source, on_hit, on_error_line, on_version
+                )
             line_base += count + chunk.count(b"\n", counted_to, end)
             total += end
             if progress is not None:
                 progress(end)
         return total, split
 
-    def _handle(self, chunk: bytes, end: int, matches: list[tuple[int, int]], line_base: int,
-                source: LogSource, on_hit: HitSink, on_error_line: ErrorSink | None,
-                on_version: VersionSink | None) -> tuple[int, int]:
+    def _handle(
+        self,
+        chunk: bytes,
+        end: int,
+        matches: list[tuple[int, int]],
+        line_base: int,
+        source: LogSource,
+        on_hit: HitSink,
+        on_error_line: ErrorSink | None,
+        on_version: VersionSink | None,
+    ) -> tuple[int, int]:
         """Run the precise checks on flagged lines; returns (offset, newlines) counted so far."""
         lines: dict[int, set[int]] = {}
         ends: dict[int, int] = {}
@@ -142,17 +165,25 @@ class LogScanner:
             stop = stop if stop >= 0 else end
             if stop - start > CONFIRM_WINDOW:  # huge line: keep a window around the match
                 first = max(start, ends[start] - CONFIRM_WINDOW // 2)
-                raw = chunk[first: min(stop, first + CONFIRM_WINDOW)]
+                raw = chunk[first : min(stop, first + CONFIRM_WINDOW)]
             else:
                 raw = chunk[start:stop]
             text = _decode(raw)
-            self._line(lines[start], text, line_base + count, source, on_hit,
-                       on_error_line, on_version)
+            self._line(
+                lines[start], text, line_base + count, source, on_hit, on_error_line, on_version
+            )
         return counted_to, count
 
-    def _line(self, ids: set[int], text: str, number: int, source: LogSource,
-              on_hit: HitSink, on_error_line: ErrorSink | None,
-              on_version: VersionSink | None) -> None:
+    def _line(
+        self,
+        ids: set[int],
+        text: str,
+        number: int,
+        source: LogSource,
+        on_hit: HitSink,
+        on_error_line: ErrorSink | None,
+        on_version: VersionSink | None,
+    ) -> None:
         when: str | None = None
         if _ERROR_ID in ids and on_error_line is not None:
             when = parse_timestamp(text)
@@ -208,7 +239,7 @@ def _chunks(stream: BinaryIO) -> Iterator[tuple[bytes, int, bool]]:
                 tail = data
             continue
         yield data, cut + 1, False
-        tail = data[cut + 1:]
+        tail = data[cut + 1 :]
 
 
 def _decode(raw: bytes) -> str:

@@ -23,8 +23,13 @@ def share_report(report: AnalysisReport) -> AnalysisReport:
 
     findings = [_finding(f, clean) for f in report.findings]
     instances = [_instance(i, clean) for i in report.instances]
-    return replace(report, input=clean(PurePosixPath(report.input).name, "input"),
-                   findings=findings, instances=instances, skipped=[])
+    return replace(
+        report,
+        input=clean(PurePosixPath(report.input).name, "input"),
+        findings=findings,
+        instances=instances,
+        skipped=[],
+    )
 
 
 def share_findings(report: AnalysisReport) -> dict[str, Any]:
@@ -43,6 +48,9 @@ def _finding(finding: Finding, clean: Any) -> Finding:
 
 
 def _instance(instance: Instance, clean: Any) -> Instance:
-    return replace(instance, cluster=clean(instance.cluster, "cluster"),
-                   environment=clean(instance.environment, "environment"),
-                   path=clean(instance.path, "path"))
+    return replace(
+        instance,
+        cluster=clean(instance.cluster, "cluster"),
+        environment=clean(instance.environment, "environment"),
+        path=clean(instance.path, "path"),
+    )

@@ -52,8 +52,11 @@ class CompiledRules:
         def on_match(expr: int, start: int, end: int, flags: int, ctx: object) -> None:
             found.append((end, owners[expr]))
 
-        self.db.scan(data, match_event_handler=on_match,  # type: ignore[type-var]
-                     scratch=self._scratch())
+        self.db.scan(
+            data,
+            match_event_handler=on_match,  # type: ignore[type-var]
+            scratch=self._scratch(),
+        )
         return found
 
     def _scratch(self) -> hyperscan.Scratch:

@@ -43,8 +43,9 @@ def login(request: Request, uow: UowDep, form: FormDep) -> Response:
     try:
         user = authenticate_password(uow, email, text_field(form, "password", 1000))
     except Unauthenticated as exc:
-        return render(request, "login.html", {"next": target, "email": email,
-                                              "error": str(exc)}, 401)
+        return render(
+            request, "login.html", {"next": target, "email": email, "error": str(exc)}, 401
+        )
     sign_in(request, user)
     return RedirectResponse(target, status_code=303)
 

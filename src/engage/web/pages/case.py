@@ -60,8 +60,14 @@ def link_rows(uow: UnitOfWork, actor: User, case_id: int, links: list[CaseLink])
             other = visible_case(uow, actor, other_id)
         except NotFound:
             continue
-        rows.append(LinkRow(words=_LINK_WORDS[(LinkKind(lk.kind), outgoing)], case_id=other_id,
-                            title=other.title, status=CaseStatus(other.status).value))
+        rows.append(
+            LinkRow(
+                words=_LINK_WORDS[(LinkKind(lk.kind), outgoing)],
+                case_id=other_id,
+                title=other.title,
+                status=CaseStatus(other.status).value,
+            )
+        )
     return rows
 
 
@@ -72,37 +78,50 @@ def can_split(case: Case, actor: User) -> bool:
 
 def split_defaults(case: Case, scope: ScopeResult) -> list[dict[str, str]]:
     """Starting values for the split form: one row per part the scope check found."""
-    return [{"title": p.summary[:200], "area": p.area.value,
-             "description": f"Split from case #{case.id} ({case.title}).\n\n{p.summary}"}
-            for p in scope.parts]
+    return [
+        {
+            "title": p.summary[:200],
+            "area": p.area.value,
+            "description": f"Split from case #{case.id} ({case.title}).\n\n{p.summary}",
+        }
+        for p in scope.parts
+    ]
 
 
 def _place(uow: UnitOfWork, view: CaseView) -> tuple[str | None, list[str]]:
     case = view.case
     env = uow.orgs.get_environment(case.environment_id) if case.environment_id else None
-    instances = [f"{i.cluster} ({i.namespace}, {i.version or 'version unknown'})"
-                 for iid in view.instances
-                 if (i := uow.orgs.get_instance(iid)) is not None]
+    instances = [
+        f"{i.cluster} ({i.namespace}, {i.version or 'version unknown'})"
+        for iid in view.instances
+        if (i := uow.orgs.get_instance(iid)) is not None
+    ]
     return (env.name if env else None), instances
 
 
-def _core_context(engage: Engage, uow: UnitOfWork, actor: User,
-                  view: CaseView) -> dict[str, Any]:
+def _core_context(engage: Engage, uow: UnitOfWork, actor: User, view: CaseView) -> dict[str, Any]:
     case = view.case
     assert case.id is not None
     scope = check_scope(case.title, case.description)
     environment, instances = _place(uow, view)
     return {
-        "view": view, "case": case, "people": view.people,
-        "org": visible_org(uow, actor, case.org_id), "environment": environment,
-        "instances": instances, "flag": live_flag(case, engage.clock.now()),
+        "view": view,
+        "case": case,
+        "people": view.people,
+        "org": visible_org(uow, actor, case.org_id),
+        "environment": environment,
+        "instances": instances,
+        "flag": live_flag(case, engage.clock.now()),
         "links": link_rows(uow, actor, case.id, view.links),
         "timeline": [describe_event(e, view.people) for e in view.events],
         "staff": uow.users.support_staff() if actor.is_support else [],
-        "scope": scope, "can_split": can_split(case, actor),
+        "scope": scope,
+        "can_split": can_split(case, actor),
         "split_parts": split_defaults(case, scope),
-        "areas": list(ComponentArea), "severities": list(Severity),
-        "errors": {}, "values": {},
+        "areas": list(ComponentArea),
+        "severities": list(Severity),
+        "errors": {},
+        "values": {},
     }
 
 
@@ -116,29 +135,42 @@ def case_context(engage: Engage, uow: UnitOfWork, actor: User, view: CaseView) -
     return context
 
 
-def case_page(request: Request, engage: Engage, uow: UnitOfWork, actor: User, case_id: int,
-              *, errors: dict[str, str] | None = None, values: dict[str, Any] | None = None,
-              status: int = 200) -> Response:
+def case_page(
+    request: Request,
+    engage: Engage,
+    uow: UnitOfWork,
+    actor: User,
+    case_id: int,
+    *,
+    errors: dict[str, str] | None = None,
+    values: dict[str, Any] | None = None,
+    status: int = 200,
+) -> Response:
     """Render the case page, optionally with a form's error message and the input to keep."""
     view = get_case(uow, engage.clock, actor=actor, case_id=case_id)
     context = case_context(engage, uow, actor, view)
     context["errors"] = errors or {}
     context["values"] = values or {}
-    context["intake"] = (request.query_params.get("intake") == "1"
-                         and context["scope"].verdict == "multi" and context["can_split"])
+    context["intake"] = (
+        request.query_params.get("intake") == "1"
+        and context["scope"].verdict == "multi"
+        and context["can_split"]
+    )
     return render(request, "case.html", context, status)
 
 
 @router.get("/cases/{case_id:int}")
-def show_case(case_id: int, request: Request, engage: EngageDep, uow: UowDep,
-              user: UserDep) -> Response:
+def show_case(
+    case_id: int, request: Request, engage: EngageDep, uow: UowDep, user: UserDep
+) -> Response:
     """One case; 404 when it does not exist or belongs to another organisation."""
     return case_page(request, engage, uow, user, case_id)
 
 
 @router.get("/cases/{case_id:int}/split")
-def split_form(case_id: int, request: Request, engage: EngageDep, uow: UowDep,
-               user: UserDep) -> Response:
+def split_form(
+    case_id: int, request: Request, engage: EngageDep, uow: UowDep, user: UserDep
+) -> Response:
     """The split form as a page of its own (what the dialog shows, for browsers without JS)."""
     view = get_case(uow, engage.clock, actor=user, case_id=case_id)
     return render(request, "split.html", case_context(engage, uow, user, view))

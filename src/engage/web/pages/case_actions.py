@@ -34,8 +34,10 @@ from engage.web.pages.case import case_page
 
 router = APIRouter(include_in_schema=False)
 
-STALE = ("Someone changed this case after you opened it. Reload the page to see their "
-         "changes, then make yours again.")
+STALE = (
+    "Someone changed this case after you opened it. Reload the page to see their "
+    "changes, then make yours again."
+)
 _SHOWN = (ValidationFailed, InvalidTransition, Conflict)
 
 
@@ -44,19 +46,43 @@ def flash(request: Request, message: str) -> None:
     request.session["flash"] = message
 
 
-def _act(request: Request, engage: Engage, uow: UnitOfWork, user: User, case_id: int,
-         form_name: str, action: Callable[[], Any], values: dict[str, Any],
-         anchor: str) -> Response:
+def _act(
+    request: Request,
+    engage: Engage,
+    uow: UnitOfWork,
+    user: User,
+    case_id: int,
+    form_name: str,
+    action: Callable[[], Any],
+    values: dict[str, Any],
+    anchor: str,
+) -> Response:
     try:
         action()
     except StaleVersion:
         uow.rollback()
-        return case_page(request, engage, uow, user, case_id, errors={form_name: STALE},
-                         values=values, status=409)
+        return case_page(
+            request,
+            engage,
+            uow,
+            user,
+            case_id,
+            errors={form_name: STALE},
+            values=values,
+            status=409,
+        )
     except _SHOWN as exc:
         uow.rollback()
-        return case_page(request, engage, uow, user, case_id, errors={form_name: str(exc)},
-                         values=values, status=exc.status)
+        return case_page(
+            request,
+            engage,
+            uow,
+            user,
+            case_id,
+            errors={form_name: str(exc)},
+            values=values,
+            status=exc.status,
+        )
     return RedirectResponse(f"/cases/{case_id}#{anchor}", status_code=303)
 
 
@@ -66,56 +92,98 @@ def _key(form: Fields) -> str | None:
 
 
 @router.post("/cases/{case_id:int}/comment")
-def comment(case_id: int, request: Request, engage: EngageDep, uow: UowDep, user: UserDep,
-            form: FormDep) -> Response:
+def comment(
+    case_id: int, request: Request, engage: EngageDep, uow: UowDep, user: UserDep, form: FormDep
+) -> Response:
     """Add a public reply, or an internal note (support)."""
     body = text_field(form, "body", COMMENT_MAX + 1)
     internal = checkbox(form, "internal")
-    return _act(request, engage, uow, user, case_id, "comment",
-                lambda: comment_on_case(uow, engage.clock, actor=user, case_id=case_id,
-                                        body=body, internal=internal,
-                                        idempotency_key=_key(form)),
-                {"body": body, "internal": internal}, "comments")
+    return _act(
+        request,
+        engage,
+        uow,
+        user,
+        case_id,
+        "comment",
+        lambda: comment_on_case(
+            uow,
+            engage.clock,
+            actor=user,
+            case_id=case_id,
+            body=body,
+            internal=internal,
+            idempotency_key=_key(form),
+        ),
+        {"body": body, "internal": internal},
+        "comments",
+    )
 
 
 @router.post("/cases/{case_id:int}/transition")
-def transition(case_id: int, request: Request, engage: EngageDep, uow: UowDep, user: UserDep,
-               form: FormDep) -> Response:
+def transition(
+    case_id: int, request: Request, engage: EngageDep, uow: UowDep, user: UserDep, form: FormDep
+) -> Response:
     """Move the case to another status."""
+
     def act() -> None:
         target = enum_field(form, "to", CaseStatus)
-        transition_case(uow, engage.clock, actor=user, case_id=case_id, to=target,
-                        expected_version=int_field(form, "version"))
+        transition_case(
+            uow,
+            engage.clock,
+            actor=user,
+            case_id=case_id,
+            to=target,
+            expected_version=int_field(form, "version"),
+        )
+
     return _act(request, engage, uow, user, case_id, "transition", act, {}, "status")
 
 
 @router.post("/cases/{case_id:int}/assign")
-def assign(case_id: int, request: Request, engage: EngageDep, uow: UowDep, user: UserDep,
-           form: FormDep) -> Response:
+def assign(
+    case_id: int, request: Request, engage: EngageDep, uow: UowDep, user: UserDep, form: FormDep
+) -> Response:
     """Set the assignee and the additional engineers (support)."""
+
     def act() -> None:
-        assign_case(uow, engage.clock, actor=user, case_id=case_id,
-                    assignee_id=int_field(form, "assignee"),
-                    engineer_ids=int_list(form, "engineers"),
-                    expected_version=int_field(form, "version"))
+        assign_case(
+            uow,
+            engage.clock,
+            actor=user,
+            case_id=case_id,
+            assignee_id=int_field(form, "assignee"),
+            engineer_ids=int_list(form, "engineers"),
+            expected_version=int_field(form, "version"),
+        )
+
     return _act(request, engage, uow, user, case_id, "assign", act, {}, "assignment")
 
 
 @router.post("/cases/{case_id:int}/edit")
-def edit(case_id: int, request: Request, engage: EngageDep, uow: UowDep, user: UserDep,
-         form: FormDep) -> Response:
+def edit(
+    case_id: int, request: Request, engage: EngageDep, uow: UowDep, user: UserDep, form: FormDep
+) -> Response:
     """Change the title and description (support also severity and area), If-Match style."""
-    values: dict[str, Any] = {"title": text_field(form, "title", TITLE_MAX + 1),
-                              "description": text_field(form, "description", DESCRIPTION_MAX + 1),
-                              "version": int_field(form, "version")}
+    values: dict[str, Any] = {
+        "title": text_field(form, "title", TITLE_MAX + 1),
+        "description": text_field(form, "description", DESCRIPTION_MAX + 1),
+        "version": int_field(form, "version"),
+    }
 
     def act() -> None:
         changes = {k: v for k, v in values.items() if k != "version"}
         if user.is_support:
             changes["severity"] = enum_field(form, "severity", Severity)
             changes["area"] = enum_field(form, "area", ComponentArea)
-        update_case(uow, engage.clock, actor=user, case_id=case_id,
-                    expected_version=values["version"], changes=changes)
+        update_case(
+            uow,
+            engage.clock,
+            actor=user,
+            case_id=case_id,
+            expected_version=values["version"],
+            changes=changes,
+        )
+
     return _act(request, engage, uow, user, case_id, "edit", act, values, "edit")
 
 
@@ -125,21 +193,33 @@ def split_parts(form: Fields) -> list[SplitPart]:
     for i in range(MAX_PARTS):
         if not checkbox(form, f"part-{i}-include"):
             continue
-        parts.append(SplitPart(
-            title=text_field(form, f"part-{i}-title", TITLE_MAX + 1),
-            description=text_field(form, f"part-{i}-description", DESCRIPTION_MAX + 1),
-            area=enum_field(form, f"part-{i}-area", ComponentArea)))
+        parts.append(
+            SplitPart(
+                title=text_field(form, f"part-{i}-title", TITLE_MAX + 1),
+                description=text_field(form, f"part-{i}-description", DESCRIPTION_MAX + 1),
+                area=enum_field(form, f"part-{i}-area", ComponentArea),
+            )
+        )
     if not parts:
         raise ValidationFailed("tick at least one part to split out")
     return parts
 
 
 @router.post("/cases/{case_id:int}/split")
-def split(case_id: int, request: Request, engage: EngageDep, uow: UowDep, user: UserDep,
-          form: FormDep) -> Response:
+def split(
+    case_id: int, request: Request, engage: EngageDep, uow: UowDep, user: UserDep, form: FormDep
+) -> Response:
     """Create one linked case per ticked part."""
+
     def act() -> None:
-        created = split_case(uow, engage.clock, actor=user, case_id=case_id,
-                             parts=split_parts(form), idempotency_key=_key(form))
+        created = split_case(
+            uow,
+            engage.clock,
+            actor=user,
+            case_id=case_id,
+            parts=split_parts(form),
+            idempotency_key=_key(form),
+        )
         flash(request, "Split into " + ", ".join(f"case #{c.id}" for c in created) + ".")
+
     return _act(request, engage, uow, user, case_id, "split", act, {}, "links")

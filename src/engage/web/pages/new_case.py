@@ -26,13 +26,24 @@ def _choices(uow: UnitOfWork, user: User) -> dict[str, Any]:
     """Organisations (support picks one) and their environments, for the form's selects."""
     orgs = list_orgs(uow, actor=user)
     envs: list[tuple[str, list[Environment]]] = [
-        (o.name, uow.orgs.environments(o.id)) for o in orgs if o.id is not None]
-    return {"orgs": orgs, "environments": [(n, e) for n, e in envs if e],
-            "severities": list(Severity), "areas": list(ComponentArea)}
+        (o.name, uow.orgs.environments(o.id)) for o in orgs if o.id is not None
+    ]
+    return {
+        "orgs": orgs,
+        "environments": [(n, e) for n, e in envs if e],
+        "severities": list(Severity),
+        "areas": list(ComponentArea),
+    }
 
 
-def _form_page(request: Request, uow: UnitOfWork, user: User, values: dict[str, Any],
-               error: str | None = None, status: int = 200) -> Response:
+def _form_page(
+    request: Request,
+    uow: UnitOfWork,
+    user: User,
+    values: dict[str, Any],
+    error: str | None = None,
+    status: int = 200,
+) -> Response:
     context = {**_choices(uow, user), "values": values, "error": error}
     return render(request, "new_case.html", context, status)
 
@@ -44,26 +55,35 @@ def new_case_page(request: Request, uow: UowDep, user: UserDep) -> Response:
 
 
 def _values(form: Fields) -> dict[str, Any]:
-    return {"title": text_field(form, "title", TITLE_MAX + 1),
-            "description": text_field(form, "description", DESCRIPTION_MAX + 1),
-            "severity": text_field(form, "severity", 10), "area": text_field(form, "area", 50),
-            "org_id": text_field(form, "org_id", 20),
-            "environment_id": text_field(form, "environment_id", 20)}
+    return {
+        "title": text_field(form, "title", TITLE_MAX + 1),
+        "description": text_field(form, "description", DESCRIPTION_MAX + 1),
+        "severity": text_field(form, "severity", 10),
+        "area": text_field(form, "area", 50),
+        "org_id": text_field(form, "org_id", 20),
+        "environment_id": text_field(form, "environment_id", 20),
+    }
 
 
 @router.post("/cases/new")
-def create_case(request: Request, engage: EngageDep, uow: UowDep, user: UserDep,
-                form: FormDep) -> Response:
+def create_case(
+    request: Request, engage: EngageDep, uow: UowDep, user: UserDep, form: FormDep
+) -> Response:
     """Open the case; when the text holds several issues, land on the split offer."""
     values = _values(form)
     try:
         case, scope = open_case(
-            uow, engage.clock, actor=user, title=values["title"],
-            description=values["description"], severity=enum_field(form, "severity", Severity),
+            uow,
+            engage.clock,
+            actor=user,
+            title=values["title"],
+            description=values["description"],
+            severity=enum_field(form, "severity", Severity),
             area=enum_field(form, "area", ComponentArea) if values["area"] else None,
             org_id=int_field(form, "org_id") if user.is_support else None,
             environment_id=int_field(form, "environment_id"),
-            idempotency_key=text_field(form, "idempotency_key", 200) or None)
+            idempotency_key=text_field(form, "idempotency_key", 200) or None,
+        )
     except (ValidationFailed, Conflict, NotFound) as exc:
         uow.rollback()
         return _form_page(request, uow, user, values, str(exc), 422)

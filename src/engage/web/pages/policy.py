@@ -27,17 +27,33 @@ def policy_home(user: UserDep, uow: UowDep) -> Response:
     return RedirectResponse("/reports/policy", status_code=303)
 
 
-def _page(request: Request, uow: UowDep, user: UserDep, org_id: int, *, error: str = "",
-          status_code: int = 200) -> Response:
+def _page(
+    request: Request,
+    uow: UowDep,
+    user: UserDep,
+    org_id: int,
+    *,
+    error: str = "",
+    status_code: int = 200,
+) -> Response:
     org = visible_org(uow, user, org_id)
     policy = svc.get_policy(uow, actor=user, org_id=org_id)
     can_edit = not user.is_support and user.org_id == org_id and user.role == "customer_admin"
-    return render(request, "policy/org.html", {
-        "org": org, "policy": policy, "raw": policy_to_dict(policy), "can_edit": can_edit,
-        "sharing_choices": [d.value for d in DataSharing],
-        "tool_choices": [t.value for t in MeetingTool],
-        "can_export": user.role == "support_manager", "error": error,
-    }, status_code=status_code)
+    return render(
+        request,
+        "policy/org.html",
+        {
+            "org": org,
+            "policy": policy,
+            "raw": policy_to_dict(policy),
+            "can_edit": can_edit,
+            "sharing_choices": [d.value for d in DataSharing],
+            "tool_choices": [t.value for t in MeetingTool],
+            "can_export": user.role == "support_manager",
+            "error": error,
+        },
+        status_code=status_code,
+    )
 
 
 @router.get("/orgs/{org_id}/policy")
@@ -47,11 +63,13 @@ def org_policy(org_id: int, request: Request, uow: UowDep, user: UserDep) -> Res
 
 
 @router.post("/orgs/{org_id}/policy")
-def update_policy(org_id: int, request: Request, engage: EngageDep, uow: UowDep,
-                  user: UserDep, form: FormDep) -> Response:
+def update_policy(
+    org_id: int, request: Request, engage: EngageDep, uow: UowDep, user: UserDep, form: FormDep
+) -> Response:
     """Save the admin's changes; errors re-render the form with the message."""
-    contacts = [e.strip().lower() for e in str(form.get("break_glass_contacts", "")).split(",")
-                if e.strip()]
+    contacts = [
+        e.strip().lower() for e in str(form.get("break_glass_contacts", "")).split(",") if e.strip()
+    ]
     retention = str(form.get("retention_days", ""))
     changes = {
         "data_sharing": str(form.get("data_sharing", "")),
@@ -78,14 +96,18 @@ def audit_export(org_id: int, fmt: str, uow: UowDep, user: UserDep) -> Response:
     """Download the audit trail (support managers)."""
     body = svc.export_audit(uow, actor=user, org_id=org_id, fmt=fmt)
     media = "text/csv" if fmt == "csv" else "application/json"
-    return Response(body, media_type=media, headers={
-        "Content-Disposition": f'attachment; filename="audit-org-{org_id}.{fmt}"'})
+    return Response(
+        body,
+        media_type=media,
+        headers={"Content-Disposition": f'attachment; filename="audit-org-{org_id}.{fmt}"'},
+    )
 
 
 @router.get("/reports/policy")
 def report(request: Request, engage: EngageDep, uow: UowDep, user: UserDep) -> Response:
     """Cases by policy restrictions, and every organisation's policy (support)."""
     rows = svc.policy_report(uow, engage.clock, actor=user)
-    orgs = [(o, svc.get_policy(uow, actor=user, org_id=o.id or 0))
-            for o in list_orgs(uow, actor=user)]
+    orgs = [
+        (o, svc.get_policy(uow, actor=user, org_id=o.id or 0)) for o in list_orgs(uow, actor=user)
+    ]
     return render(request, "policy/report.html", {"rows": rows, "orgs": orgs})

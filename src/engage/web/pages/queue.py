@@ -42,33 +42,53 @@ class QueueFilters:
         """Read filters; unknown values are dropped so an old bookmark still opens."""
         page = text_field(params, "page", 10)
         assignee = text_field(params, "assignee", 20)
-        return cls(statuses=enum_list(params, "status", CaseStatus),
-                   severities=enum_list(params, "severity", Severity),
-                   assignee=assignee if assignee in ("me", "none") or assignee.isdigit() else "",
-                   at_risk=params.get("at_risk") in ("on", "1", "true"),
-                   q=text_field(params, "q", 200).strip(),
-                   page=min(max(int(page), 1), MAX_PAGE) if page.isdigit() else 1)
+        return cls(
+            statuses=enum_list(params, "status", CaseStatus),
+            severities=enum_list(params, "severity", Severity),
+            assignee=assignee if assignee in ("me", "none") or assignee.isdigit() else "",
+            at_risk=params.get("at_risk") in ("on", "1", "true"),
+            q=text_field(params, "q", 200).strip(),
+            page=min(max(int(page), 1), MAX_PAGE) if page.isdigit() else 1,
+        )
 
     def query(self, actor: User, now: datetime) -> CaseQuery:
         """The service query for these filters."""
-        assignee_id = actor.id if self.assignee == "me" else (
-            int(self.assignee) if self.assignee.isdigit() else None)
-        return CaseQuery(statuses=tuple(self.statuses), severities=tuple(self.severities),
-                         assignee_id=assignee_id, unassigned=self.assignee == "none",
-                         at_risk_by=now if self.at_risk else None,
-                         text=self.q or None, sort="sla_due", limit=PAGE_SIZE,
-                         offset=(self.page - 1) * PAGE_SIZE)
+        assignee_id = (
+            actor.id
+            if self.assignee == "me"
+            else (int(self.assignee) if self.assignee.isdigit() else None)
+        )
+        return CaseQuery(
+            statuses=tuple(self.statuses),
+            severities=tuple(self.severities),
+            assignee_id=assignee_id,
+            unassigned=self.assignee == "none",
+            at_risk_by=now if self.at_risk else None,
+            text=self.q or None,
+            sort="sla_due",
+            limit=PAGE_SIZE,
+            offset=(self.page - 1) * PAGE_SIZE,
+        )
 
     def url(self, **change: object) -> str:
         """The queue URL for these filters with some changed (used for paging links)."""
-        values = {"status": [s.value for s in self.statuses],
-                  "severity": [s.value for s in self.severities], "assignee": self.assignee,
-                  "at_risk": "on" if self.at_risk else "", "q": self.q, "page": self.page}
+        values = {
+            "status": [s.value for s in self.statuses],
+            "severity": [s.value for s in self.severities],
+            "assignee": self.assignee,
+            "at_risk": "on" if self.at_risk else "",
+            "q": self.q,
+            "page": self.page,
+        }
         values.update(change)
         if values["page"] == 1:
             del values["page"]
-        pairs = [(k, v) for k, vs in values.items()
-                 for v in (vs if isinstance(vs, list) else [vs]) if v != ""]
+        pairs = [
+            (k, v)
+            for k, vs in values.items()
+            for v in (vs if isinstance(vs, list) else [vs])
+            if v != ""
+        ]
         return "/cases" + ("?" + urlencode(pairs) if pairs else "")
 
 
@@ -91,9 +111,16 @@ def queue(request: Request, engage: EngageDep, uow: UowDep, user: UserDep) -> Re
     orgs, staff = _names(uow, user)
     pages = max(1, -(-min(total, 10_000) // PAGE_SIZE))
     context = {
-        "filters": filters, "rows": [(c, live_flag(c, now)) for c in cases], "total": total,
-        "pages": pages, "orgs": orgs, "staff": staff, "staff_names": {u.id: u.name for u in staff},
-        "statuses": list(CaseStatus), "severities": list(Severity), "error": error,
+        "filters": filters,
+        "rows": [(c, live_flag(c, now)) for c in cases],
+        "total": total,
+        "pages": pages,
+        "orgs": orgs,
+        "staff": staff,
+        "staff_names": {u.id: u.name for u in staff},
+        "statuses": list(CaseStatus),
+        "severities": list(Severity),
+        "error": error,
         "first": (filters.page - 1) * PAGE_SIZE + 1 if cases else 0,
         "last": (filters.page - 1) * PAGE_SIZE + len(cases),
     }

@@ -21,13 +21,19 @@ class AggregatorDbMigration(Rule):
         r"error opening db at path",
         r"(?i)(?:duckdb|clickhouse)[^\n]{0,100}(?:corrupt|cannot open|failed to open)",
     )
-    explanation = ("The aggregator could not open its database. A migration that the running "
-                   "binary does not know means the database was written by a newer Kubecost "
-                   "(a downgrade); other causes are a corrupt or locked file. The aggregator "
-                   "serves no data until this is fixed.")
-    remediation = ("Go back to the version that wrote the database, or reset it: scale the "
-                   "aggregator to 0, delete its `aggregator-db-storage` PVC, scale back to 1 and "
-                   "let it re-ingest. Take a copy of the `.read` DB for support first "
-                   "(kubecost-utilities aggregator-backup).")
-    docs = ("https://github.com/kubecost/features-bugs/issues/72",
-            "https://github.com/kubecost/kubecost-utilities/tree/main/aggregator-backup")
+    explanation = (
+        "The aggregator could not open its database. A migration that the running "
+        "binary does not know means the database was written by a newer Kubecost "
+        "(a downgrade); other causes are a corrupt or locked file. The aggregator "
+        "serves no data until this is fixed."
+    )
+    remediation = (
+        "Go back to the version that wrote the database, or reset it: scale the "
+        "aggregator to 0, delete its `aggregator-db-storage` PVC, scale back to 1 and "
+        "let it re-ingest. Take a copy of the `.read` DB for support first "
+        "(kubecost-utilities aggregator-backup)."
+    )
+    docs = (
+        "https://github.com/kubecost/features-bugs/issues/72",
+        "https://github.com/kubecost/kubecost-utilities/tree/main/aggregator-backup",
+    )

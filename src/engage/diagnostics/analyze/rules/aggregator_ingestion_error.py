@@ -20,10 +20,16 @@ class AggregatorIngestionError(Rule):
         r"(?i)error (?:deriving|ingesting) ",
     )
     exclude_regex = r"CloudCost\["
-    explanation = ("The aggregator could not turn ETL files from the bucket into database rows, "
-                   "so the UI and API miss the affected clusters or days.")
-    remediation = ("Fix the underlying error shown (permissions on /var/configs/waterfowl, disk "
-                   "space, object-store access); check `/model/debug/orchestrator` and "
-                   "`/model/debug/ingestionRecords` to confirm ingestion resumes.")
-    docs = ("https://github.com/kubecost/kubecost/pull/2953",
-            "https://github.com/kubecost/docs/blob/final/troubleshooting/aggregator.md")
+    explanation = (
+        "The aggregator could not turn ETL files from the bucket into database rows, "
+        "so the UI and API miss the affected clusters or days."
+    )
+    remediation = (
+        "Fix the underlying error shown (permissions on /var/configs/waterfowl, disk "
+        "space, object-store access); check `/model/debug/orchestrator` and "
+        "`/model/debug/ingestionRecords` to confirm ingestion resumes."
+    )
+    docs = (
+        "https://github.com/kubecost/kubecost/pull/2953",
+        "https://github.com/kubecost/docs/blob/final/troubleshooting/aggregator.md",
+    )

@@ -21,14 +21,20 @@ class AwsAthenaQueryFailed(Rule):
         r"ResolveEndpoint)",
         r"is not authorized to perform: (?:athena|glue|s3):",
     )
-    explanation = ("Kubecost could not query the AWS Cost and Usage Report through Athena: the "
-                   "integration is incomplete (bucket, region, database, table, workgroup), the "
-                   "region/endpoint cannot be resolved, or the IAM policy does not allow the "
-                   "Athena, Glue and S3 calls on the right buckets. Cloud costs and reconciliation "
-                   "are then missing.")
-    remediation = ("Check `cloud-integration.json` (athenaBucketName with `s3://`, athenaRegion, "
-                   "athenaDatabase, athenaTable, athenaWorkgroup), the IAM policy (query-results "
-                   "bucket and CUR bucket), then `/model/cloudCost/status`.")
-    docs = ("https://github.com/opencost/opencost/issues/2697",
-            "https://github.com/kubecost/docs/blob/final/install-and-configure/install/"
-            "cloud-integration/aws-cloud-integrations/aws-cloud-integrations.md")
+    explanation = (
+        "Kubecost could not query the AWS Cost and Usage Report through Athena: the "
+        "integration is incomplete (bucket, region, database, table, workgroup), the "
+        "region/endpoint cannot be resolved, or the IAM policy does not allow the "
+        "Athena, Glue and S3 calls on the right buckets. Cloud costs and reconciliation "
+        "are then missing."
+    )
+    remediation = (
+        "Check `cloud-integration.json` (athenaBucketName with `s3://`, athenaRegion, "
+        "athenaDatabase, athenaTable, athenaWorkgroup), the IAM policy (query-results "
+        "bucket and CUR bucket), then `/model/cloudCost/status`."
+    )
+    docs = (
+        "https://github.com/opencost/opencost/issues/2697",
+        "https://github.com/kubecost/docs/blob/final/install-and-configure/install/"
+        "cloud-integration/aws-cloud-integrations/aws-cloud-integrations.md",
+    )

@@ -20,10 +20,14 @@ class AzureCostExport(Rule):
         r"(?i)Azure:[^\n]{0,100}(?:DownloadBlob|storage account|container)[^\n]{0,200}"
         r"(?:error|failed)",
     )
-    explanation = ("Kubecost could not download or parse the Azure cost export: the storage "
-                   "account key or role does not allow reading the container, or the export "
-                   "uses a format (date, columns) this version does not parse.")
-    remediation = ("Check the storage account, container and path in `cloud-integration.json`, "
-                   "the access key or the Storage Blob Data Reader role, and the export type "
-                   "(Actual cost, CSV); upgrade Kubecost if the format is newer than it knows.")
+    explanation = (
+        "Kubecost could not download or parse the Azure cost export: the storage "
+        "account key or role does not allow reading the container, or the export "
+        "uses a format (date, columns) this version does not parse."
+    )
+    remediation = (
+        "Check the storage account, container and path in `cloud-integration.json`, "
+        "the access key or the Storage Blob Data Reader role, and the export type "
+        "(Actual cost, CSV); upgrade Kubecost if the format is newer than it knows."
+    )
     docs = ("https://github.com/kubecost/kubecost/issues/1988",)

@@ -15,9 +15,13 @@ class AzureVmssNoise(Rule):
     severity = Severity.INFO
     tier = Tier.BENIGN
     patterns = (r"failed to parse vmss number",)
-    explanation = ("The Azure provider tries to read a scale-set instance number from every VM "
-                   "name and logs an error when there is none. Reports show it next to broken "
-                   "Cloud Costs views, but it is not their cause.")
-    remediation = ("Ignore it; look at the cloud-cost container logs and `/model/cloudCost/status` "
-                   "for the actual cloud integration error.")
+    explanation = (
+        "The Azure provider tries to read a scale-set instance number from every VM "
+        "name and logs an error when there is none. Reports show it next to broken "
+        "Cloud Costs views, but it is not their cause."
+    )
+    remediation = (
+        "Ignore it; look at the cloud-cost container logs and `/model/cloudCost/status` "
+        "for the actual cloud integration error."
+    )
     docs = ("https://github.com/kubecost/kubecost/issues/2205",)

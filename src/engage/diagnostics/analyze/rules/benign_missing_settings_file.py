@@ -15,8 +15,10 @@ class BenignMissingSettingsFile(Rule):
     severity = Severity.INFO
     tier = Tier.BENIGN
     patterns = (r"(?:open|read|stat) /var/configs/[^\n :]{1,200}\.json: no such file or directory",)
-    explanation = ("On a fresh install cost-model looks for settings JSON files under "
-                   "/var/configs before it writes the defaults. The message repeats until then "
-                   "and does not indicate a problem.")
+    explanation = (
+        "On a fresh install cost-model looks for settings JSON files under "
+        "/var/configs before it writes the defaults. The message repeats until then "
+        "and does not indicate a problem."
+    )
     remediation = "Nothing to do unless it persists after the first hour of running."
     docs = ("https://github.com/kubecost/docs/blob/final/troubleshooting/troubleshoot-install.md",)

@@ -23,11 +23,15 @@ class CloudCostIngestionFailed(Rule):
         r"(?i)cloud-integration\.json[^\n]{0,100}(?:error|invalid|not found|no such file)",
         r"(?i)cloud ?cost[^\n]{0,100}integration[^\n]{0,100}(?:failed|error)",
     )
-    explanation = ("The cloud-cost pipeline could not build cloud costs for one or more windows, "
-                   "so the Cloud Costs view and reconciled asset costs are missing.")
-    remediation = ("Read the provider error in the message; check `/model/cloudCost/status` and "
-                   "`/model/cloud/config/test`, fix the integration, then run "
-                   "`/model/cloudCost/repair`.")
+    explanation = (
+        "The cloud-cost pipeline could not build cloud costs for one or more windows, "
+        "so the Cloud Costs view and reconciled asset costs are missing."
+    )
+    remediation = (
+        "Read the provider error in the message; check `/model/cloudCost/status` and "
+        "`/model/cloud/config/test`, fix the integration, then run "
+        "`/model/cloudCost/repair`."
+    )
     docs = ("https://github.com/kubecost/docs/blob/final/troubleshooting/etl-repair.md",)
 
     def evaluate(self, data: InstanceData) -> Iterator[Hit]:
@@ -43,5 +47,9 @@ class CloudCostIngestionFailed(Rule):
             state = str(item.get("connectionStatus") or "")
             if state.lower() not in _OK:
                 name = item.get("key") or item.get("source") or item.get("provider") or "?"
-                yield Hit(path, None, f"integration {name}: connectionStatus {state}"[:400],
-                          str(item.get("lastRun") or "") or None)
+                yield Hit(
+                    path,
+                    None,
+                    f"integration {name}: connectionStatus {state}"[:400],
+                    str(item.get("lastRun") or "") or None,
+                )

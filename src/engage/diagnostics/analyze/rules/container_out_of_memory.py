@@ -13,12 +13,20 @@ class ContainerOutOfMemory(Rule):
     title = "Process ran out of memory"
     category = "memory"
     severity = Severity.ERROR
-    patterns = (r"runtime: out of memory", r"cannot allocate memory",
-                r"Out of memory: Killed process", r"OOMKilled",
-                r"(?i)memory limit (?:exceeded|reached)")
-    explanation = ("A Kubecost process could not allocate memory and died or was killed. Large "
-                   "clusters, long query windows or high-cardinality labels need more memory "
-                   "than the defaults.")
-    remediation = ("Raise the memory limit of the component, check its heap profile "
-                   "(`/model/debug/pprof/heap`), and shorten heavy query windows.")
+    patterns = (
+        r"runtime: out of memory",
+        r"cannot allocate memory",
+        r"Out of memory: Killed process",
+        r"OOMKilled",
+        r"(?i)memory limit (?:exceeded|reached)",
+    )
+    explanation = (
+        "A Kubecost process could not allocate memory and died or was killed. Large "
+        "clusters, long query windows or high-cardinality labels need more memory "
+        "than the defaults."
+    )
+    remediation = (
+        "Raise the memory limit of the component, check its heap profile "
+        "(`/model/debug/pprof/heap`), and shorten heavy query windows."
+    )
     docs = ("https://github.com/kubecost/docs/blob/final/troubleshooting/app-memory.md",)

@@ -17,13 +17,19 @@ class DiagnosticsEtlUnhealthy(Rule):
     category = "etl"
     severity = Severity.ERROR
     patterns = (r"RunDiagnostic: checkDaily[A-Za-z]*Etl",)
-    explanation = ("The daily allocation or asset ETL of a cluster has empty or failed days, so "
-                   "reports for those days are missing or incomplete.")
-    remediation = ("Find the cause in the cost-model logs (Prometheus errors, storage errors), "
-                   "fix it, then repair the affected windows with `/model/etl/allocation/repair` "
-                   "and `/model/etl/asset/repair`.")
-    docs = ("https://github.com/kubecost/docs/blob/final/troubleshooting/etl-repair.md",
-            "https://github.com/kubecost/docs/blob/final/troubleshooting/multi-cluster-diagnostics.md")
+    explanation = (
+        "The daily allocation or asset ETL of a cluster has empty or failed days, so "
+        "reports for those days are missing or incomplete."
+    )
+    remediation = (
+        "Find the cause in the cost-model logs (Prometheus errors, storage errors), "
+        "fix it, then repair the affected windows with `/model/etl/allocation/repair` "
+        "and `/model/etl/asset/repair`."
+    )
+    docs = (
+        "https://github.com/kubecost/docs/blob/final/troubleshooting/etl-repair.md",
+        "https://github.com/kubecost/docs/blob/final/troubleshooting/multi-cluster-diagnostics.md",
+    )
 
     def evaluate(self, data: InstanceData) -> Iterator[Hit]:
         """Failed ETL health checks."""

@@ -7,8 +7,12 @@ from engage.diagnostics.analyze.model import Severity
 from engage.diagnostics.analyze.registry import register
 from engage.diagnostics.analyze.rule import Hit, InstanceData, Rule
 
-CHECKS = ("kubecostEmittingMetric", "prometheusHasKubecostMetric",
-          "prometheusHasCadvisorMetric", "prometheusHasKSMMetric")
+CHECKS = (
+    "kubecostEmittingMetric",
+    "prometheusHasKubecostMetric",
+    "prometheusHasCadvisorMetric",
+    "prometheusHasKSMMetric",
+)
 
 
 @register
@@ -20,14 +24,20 @@ class DiagnosticsMetricsMissing(Rule):
     category = "prometheus"
     severity = Severity.ERROR
     patterns = (r"RunDiagnostic: check(?:KubecostEmitting|PrometheusHas)[A-Za-z]*",)
-    explanation = ("A metrics check of the diagnostics service failed: Kubecost is not emitting "
-                   "its metrics, or Prometheus lacks the Kubecost, cAdvisor or kube-state-metrics "
-                   "series. Costs are then missing or wrong for the affected cluster.")
-    remediation = ("Check the Prometheus scrape configuration for the Kubecost, cAdvisor and "
-                   "kube-state-metrics jobs (`/model/prometheusTargets`) and that the cost-model "
-                   "`/metrics` endpoint answers.")
-    docs = ("https://github.com/kubecost/docs/blob/final/troubleshooting/multi-cluster-diagnostics.md",
-            "https://github.com/kubecost/docs/blob/final/troubleshooting/diagnostics.md")
+    explanation = (
+        "A metrics check of the diagnostics service failed: Kubecost is not emitting "
+        "its metrics, or Prometheus lacks the Kubecost, cAdvisor or kube-state-metrics "
+        "series. Costs are then missing or wrong for the affected cluster."
+    )
+    remediation = (
+        "Check the Prometheus scrape configuration for the Kubecost, cAdvisor and "
+        "kube-state-metrics jobs (`/model/prometheusTargets`) and that the cost-model "
+        "`/metrics` endpoint answers."
+    )
+    docs = (
+        "https://github.com/kubecost/docs/blob/final/troubleshooting/multi-cluster-diagnostics.md",
+        "https://github.com/kubecost/docs/blob/final/troubleshooting/diagnostics.md",
+    )
 
     def evaluate(self, data: InstanceData) -> Iterator[Hit]:
         """Failed metric checks."""

@@ -17,14 +17,20 @@ class DiagnosticsPodsOOMKilled(Rule):
     category = "memory"
     severity = Severity.ERROR
     patterns = (r"RunDiagnostic: checkKubecostPodsNotOOMKilled",)
-    explanation = ("The diagnostics service found Kubecost containers terminated by the kernel "
-                   "for exceeding their memory limit. Restarts lose in-memory state and can "
-                   "leave ETL or aggregator data incomplete.")
-    remediation = ("Raise the memory limit of the affected component (cost-model, aggregator, "
-                   "Prometheus) and check its heap profile (`/model/debug/pprof/heap`) if usage "
-                   "keeps growing.")
-    docs = ("https://github.com/kubecost/docs/blob/final/troubleshooting/multi-cluster-diagnostics.md",
-            "https://github.com/kubecost/docs/blob/final/troubleshooting/app-memory.md")
+    explanation = (
+        "The diagnostics service found Kubecost containers terminated by the kernel "
+        "for exceeding their memory limit. Restarts lose in-memory state and can "
+        "leave ETL or aggregator data incomplete."
+    )
+    remediation = (
+        "Raise the memory limit of the affected component (cost-model, aggregator, "
+        "Prometheus) and check its heap profile (`/model/debug/pprof/heap`) if usage "
+        "keeps growing."
+    )
+    docs = (
+        "https://github.com/kubecost/docs/blob/final/troubleshooting/multi-cluster-diagnostics.md",
+        "https://github.com/kubecost/docs/blob/final/troubleshooting/app-memory.md",
+    )
 
     def evaluate(self, data: InstanceData) -> Iterator[Hit]:
         """Failed `kubecostPodsNotOOMKilled` checks."""

@@ -16,15 +16,23 @@ class DiagnosticsPodsPending(Rule):
     title = "Diagnostics: Kubecost pods are Pending"
     category = "pod-health"
     severity = Severity.ERROR
-    patterns = (r"RunDiagnostic: checkKubecostPodsNotPending",
-                r"kube_pod_status_phase\{[^}\n]{0,200}phase=.Pending")
-    explanation = ("The diagnostics service asked Prometheus for Kubecost pods in phase Pending "
-                   "and found some: a component is not scheduled (resources, node selectors, "
-                   "unbound PVCs), so part of Kubecost is not running.")
-    remediation = ("Run `kubectl -n <namespace> get pods` and `kubectl describe pod` on the "
-                   "Pending pods; fix the FailedScheduling reason (requests, taints, PVC "
-                   "storage class) and re-run the diagnostics.")
-    docs = ("https://github.com/kubecost/docs/blob/final/troubleshooting/multi-cluster-diagnostics.md",)
+    patterns = (
+        r"RunDiagnostic: checkKubecostPodsNotPending",
+        r"kube_pod_status_phase\{[^}\n]{0,200}phase=.Pending",
+    )
+    explanation = (
+        "The diagnostics service asked Prometheus for Kubecost pods in phase Pending "
+        "and found some: a component is not scheduled (resources, node selectors, "
+        "unbound PVCs), so part of Kubecost is not running."
+    )
+    remediation = (
+        "Run `kubectl -n <namespace> get pods` and `kubectl describe pod` on the "
+        "Pending pods; fix the FailedScheduling reason (requests, taints, PVC "
+        "storage class) and re-run the diagnostics."
+    )
+    docs = (
+        "https://github.com/kubecost/docs/blob/final/troubleshooting/multi-cluster-diagnostics.md",
+    )
 
     def evaluate(self, data: InstanceData) -> Iterator[Hit]:
         """Failed `kubecostPodsNotPending` checks."""

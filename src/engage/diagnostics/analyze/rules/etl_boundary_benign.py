@@ -15,12 +15,18 @@ class EtlBoundaryBenign(Rule):
     severity = Severity.INFO
     tier = Tier.BENIGN
     patterns = (r"boundary error: requested \[", r"(?i)boundary error[^\n]{0,40}supported \[")
-    explanation = ("Kubecost logs a `boundary error` when something (reconciliation, a report, a "
-                   "query) asks for a window outside the range the ETL currently holds, e.g. "
-                   "before the install date or beyond retention. It looks alarming but does not "
-                   "mean data is being lost.")
-    remediation = ("Nothing to do unless the supported range shown in the message stays far "
-                   "behind today's date; then look for the real ETL errors around it and repair "
-                   "the missing windows.")
-    docs = ("https://github.com/opencost/opencost/issues/1171",
-            "https://github.com/kubecost/docs/blob/final/troubleshooting/etl-repair.md")
+    explanation = (
+        "Kubecost logs a `boundary error` when something (reconciliation, a report, a "
+        "query) asks for a window outside the range the ETL currently holds, e.g. "
+        "before the install date or beyond retention. It looks alarming but does not "
+        "mean data is being lost."
+    )
+    remediation = (
+        "Nothing to do unless the supported range shown in the message stays far "
+        "behind today's date; then look for the real ETL errors around it and repair "
+        "the missing windows."
+    )
+    docs = (
+        "https://github.com/opencost/opencost/issues/1171",
+        "https://github.com/kubecost/docs/blob/final/troubleshooting/etl-repair.md",
+    )

@@ -13,13 +13,19 @@ class EtlNoValidAssetSet(Rule):
     title = "No valid (priced) asset set for savings calculations"
     category = "etl"
     severity = Severity.WARNING
-    patterns = (r"could not obtain latest valid asset set",
-                r"failed to get monthly cluster rates",
-                r"error getting valid asset set")
-    explanation = ("Savings and cluster-sizing need an asset set where every node has a node "
-                   "type and a cost above zero. Right after install, or when node pricing fails, "
-                   "none exists and these recommendations stay empty.")
-    remediation = ("Wait for the first daily asset ETL after a new install; otherwise check node "
-                   "pricing (`/model/pricingSourceStatus`) and that nodes carry instance-type "
-                   "labels.")
+    patterns = (
+        r"could not obtain latest valid asset set",
+        r"failed to get monthly cluster rates",
+        r"error getting valid asset set",
+    )
+    explanation = (
+        "Savings and cluster-sizing need an asset set where every node has a node "
+        "type and a cost above zero. Right after install, or when node pricing fails, "
+        "none exists and these recommendations stay empty."
+    )
+    remediation = (
+        "Wait for the first daily asset ETL after a new install; otherwise check node "
+        "pricing (`/model/pricingSourceStatus`) and that nodes carry instance-type "
+        "labels."
+    )
     docs = ("https://github.com/kubecost/kubecost/issues/2710",)

@@ -6,8 +6,13 @@ from engage.diagnostics.analyze.model import Severity
 from engage.diagnostics.analyze.registry import register
 from engage.diagnostics.analyze.rule import Hit, InstanceData, Rule
 
-_ERROR_EVENTS = ("AllocationSetComputeError", "AssetSetComputeError", "AssetSetReconcileError",
-                 "AllocationSetSaveError", "AssetSetSaveError")
+_ERROR_EVENTS = (
+    "AllocationSetComputeError",
+    "AssetSetComputeError",
+    "AssetSetReconcileError",
+    "AllocationSetSaveError",
+    "AssetSetSaveError",
+)
 
 
 @register
@@ -23,12 +28,16 @@ class EtlPipelineError(Rule):
         r"(?:Allocation|Asset)Set(?:Compute|Reconcile|Save|Load)Error",
         r"(?i)error (?:computing|building|loading|saving|reconciling) (?:allocation|asset)",
     )
-    explanation = ("An ETL pipeline (allocations, assets or cloud assets) failed to build, "
-                   "reconcile or store a window. Reports for the affected windows are missing "
-                   "or incomplete until the cause is fixed and the windows are repaired.")
-    remediation = ("Read the error next to it (Prometheus, storage or cloud errors usually come "
-                   "first), fix that, then repair with `/model/etl/allocation/repair?window=...` "
-                   "or `/model/etl/asset/repair?window=...`.")
+    explanation = (
+        "An ETL pipeline (allocations, assets or cloud assets) failed to build, "
+        "reconcile or store a window. Reports for the affected windows are missing "
+        "or incomplete until the cause is fixed and the windows are repaired."
+    )
+    remediation = (
+        "Read the error next to it (Prometheus, storage or cloud errors usually come "
+        "first), fix that, then repair with `/model/etl/allocation/repair?window=...` "
+        "or `/model/etl/asset/repair?window=...`."
+    )
     docs = ("https://github.com/kubecost/docs/blob/final/troubleshooting/etl-repair.md",)
 
     def evaluate(self, data: InstanceData) -> Iterator[Hit]:
@@ -41,8 +50,12 @@ class EtlPipelineError(Rule):
             kind = str(event.get("type") or event.get("kind") or event.get("event") or "")
             if kind in _ERROR_EVENTS or kind.endswith("Error"):
                 message = event.get("message") or event.get("error") or ""
-                yield Hit(path, None, f"{kind}: {message}"[:400],
-                          str(event.get("time") or event.get("timestamp") or "") or None)
+                yield Hit(
+                    path,
+                    None,
+                    f"{kind}: {message}"[:400],
+                    str(event.get("time") or event.get("timestamp") or "") or None,
+                )
 
 
 def _events(log: object) -> list[dict[str, object]]:

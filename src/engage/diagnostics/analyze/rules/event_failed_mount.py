@@ -16,11 +16,15 @@ class EventFailedMount(Rule):
     title = "Volumes fail to attach or mount"
     category = "storage"
     severity = Severity.ERROR
-    explanation = ("A Kubecost pod waits for a volume that cannot be attached or mounted "
-                   "(zone mismatch, volume still attached elsewhere, missing secret/configmap, "
-                   "CSI driver errors).")
-    remediation = ("Read the event message; check the PV's zone against the node, the CSI "
-                   "driver pods, and that referenced secrets/configmaps exist.")
+    explanation = (
+        "A Kubecost pod waits for a volume that cannot be attached or mounted "
+        "(zone mismatch, volume still attached elsewhere, missing secret/configmap, "
+        "CSI driver errors)."
+    )
+    remediation = (
+        "Read the event message; check the PV's zone against the node, the CSI "
+        "driver pods, and that referenced secrets/configmaps exist."
+    )
     docs = ("https://kubernetes.io/docs/concepts/storage/persistent-volumes/",)
 
     def evaluate(self, data: InstanceData) -> Iterator[Hit]:

@@ -16,10 +16,14 @@ class EventFailedScheduling(Rule):
     title = "FailedScheduling events"
     category = "pod-health"
     severity = Severity.ERROR
-    explanation = ("The scheduler could not find a node for a Kubecost pod. The event message "
-                   "lists why (insufficient cpu/memory, taints, node affinity, volume binding).")
-    remediation = ("Lower requests or add capacity, add tolerations or adjust nodeSelector, and "
-                   "make sure the PVCs can bind in a zone where nodes exist.")
+    explanation = (
+        "The scheduler could not find a node for a Kubecost pod. The event message "
+        "lists why (insufficient cpu/memory, taints, node affinity, volume binding)."
+    )
+    remediation = (
+        "Lower requests or add capacity, add tolerations or adjust nodeSelector, and "
+        "make sure the PVCs can bind in a zone where nodes exist."
+    )
     docs = ("https://kubernetes.io/docs/concepts/scheduling-eviction/",)
 
     def evaluate(self, data: InstanceData) -> Iterator[Hit]:

@@ -18,9 +18,13 @@ class FrontendUpstreamErrors(Rule):
         r"connect\(\) failed \(111: Connection refused\) while connecting to upstream",
         r"upstream prematurely closed connection",
     )
-    explanation = ("nginx could not get answers from a backend (cost-model, aggregator, "
-                   "cloud-cost) in time. Slow or restarting backends cause UI errors and 502/504 "
-                   "responses.")
-    remediation = ("Check the backend named in the message for restarts or long queries; raise "
-                   "nginx proxy timeouts for heavy queries if backends are healthy.")
+    explanation = (
+        "nginx could not get answers from a backend (cost-model, aggregator, "
+        "cloud-cost) in time. Slow or restarting backends cause UI errors and 502/504 "
+        "responses."
+    )
+    remediation = (
+        "Check the backend named in the message for restarts or long queries; raise "
+        "nginx proxy timeouts for heavy queries if backends are healthy."
+    )
     docs = ("https://github.com/kubecost/docs/blob/final/troubleshooting/http-troubleshooting.md",)

@@ -19,11 +19,15 @@ class GcpBillingExportAccess(Rule):
         r"(?i)bigquery[^\n]{0,200}(?:access denied|permission|not found)",
         r"Not found: (?:Table|Dataset) ",
     )
-    explanation = ("Kubecost could not query the GCP billing export in BigQuery: the service "
-                   "account (or Workload Identity) lacks BigQuery roles or scopes, or the "
-                   "project/dataset/table in the integration is wrong.")
-    remediation = ("Grant the service account `roles/bigquery.user` and "
-                   "`roles/bigquery.dataViewer` on the billing dataset, check the key or "
-                   "Workload Identity binding, and the projectID/dataset/table in "
-                   "`cloud-integration.json`.")
+    explanation = (
+        "Kubecost could not query the GCP billing export in BigQuery: the service "
+        "account (or Workload Identity) lacks BigQuery roles or scopes, or the "
+        "project/dataset/table in the integration is wrong."
+    )
+    remediation = (
+        "Grant the service account `roles/bigquery.user` and "
+        "`roles/bigquery.dataViewer` on the billing dataset, check the key or "
+        "Workload Identity binding, and the projectID/dataset/table in "
+        "`cloud-integration.json`."
+    )
     docs = ("https://github.com/opencost/opencost/pull/2122",)

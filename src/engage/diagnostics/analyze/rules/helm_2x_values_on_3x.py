@@ -6,8 +6,13 @@ from engage.diagnostics.analyze.model import Severity
 from engage.diagnostics.analyze.registry import register
 from engage.diagnostics.analyze.rule import Hit, InstanceData, Rule, dig
 
-V2_KEYS = ("kubecostModel", "kubecostAggregator", "kubecostFrontend", "kubecostDeployment",
-           "kubecostMetrics")
+V2_KEYS = (
+    "kubecostModel",
+    "kubecostAggregator",
+    "kubecostFrontend",
+    "kubecostDeployment",
+    "kubecostMetrics",
+)
 
 
 @register
@@ -20,12 +25,16 @@ class Helm2xValuesOn3x(Rule):
     severity = Severity.ERROR
     flavours = frozenset({"3.x"})
     versions = ">=3.0.0a0"
-    explanation = ("The 3.x chart (`kubecost`) renamed or dropped most 2.x settings; 2.x keys "
-                   "are ignored or rejected, and `global.clusterId` is required. Reusing a 2.x "
-                   "values file leaves settings silently unapplied.")
-    remediation = ("Port the values to the 3.x chart (aggregator.*, frontend.*, "
-                   "global.clusterId, global.acknowledged for Enterprise upgrades) following the "
-                   "3.0 upgrade notes.")
+    explanation = (
+        "The 3.x chart (`kubecost`) renamed or dropped most 2.x settings; 2.x keys "
+        "are ignored or rejected, and `global.clusterId` is required. Reusing a 2.x "
+        "values file leaves settings silently unapplied."
+    )
+    remediation = (
+        "Port the values to the 3.x chart (aggregator.*, frontend.*, "
+        "global.clusterId, global.acknowledged for Enterprise upgrades) following the "
+        "3.0 upgrade notes."
+    )
     docs = ("https://github.com/kubecost/kubecost/releases/tag/v3.0.0",)
 
     def evaluate(self, data: InstanceData) -> Iterator[Hit]:

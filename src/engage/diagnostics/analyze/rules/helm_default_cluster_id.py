@@ -18,23 +18,34 @@ class HelmDefaultClusterId(Rule):
     category = "helm-config"
     severity = Severity.ERROR
     versions = "<3.0.0a0"
-    explanation = ("With federated ETL every cluster must have a unique "
-                   "`prometheus.server.global.external_labels.cluster_id`. Clusters left on the "
-                   "default overwrite each other's data in the bucket and appear as one.")
-    remediation = ("Give each cluster a unique id in "
-                   "`prometheus.server.global.external_labels.cluster_id` (and "
-                   "`kubecostProductConfigs.clusterName`), then upgrade the release.")
+    explanation = (
+        "With federated ETL every cluster must have a unique "
+        "`prometheus.server.global.external_labels.cluster_id`. Clusters left on the "
+        "default overwrite each other's data in the bucket and appear as one."
+    )
+    remediation = (
+        "Give each cluster a unique id in "
+        "`prometheus.server.global.external_labels.cluster_id` (and "
+        "`kubecostProductConfigs.clusterName`), then upgrade the release."
+    )
     docs = ("https://github.com/kubecost/kubecost",)
 
     def evaluate(self, data: InstanceData) -> Iterator[Hit]:
         """Federation enabled and the cluster id missing or default."""
         for path, values in data.values:
-            federated = any(dig(values, "federatedETL", key) is True
-                            for key in ("federatedCluster", "agentOnly", "enabled"))
+            federated = any(
+                dig(values, "federatedETL", key) is True
+                for key in ("federatedCluster", "agentOnly", "enabled")
+            )
             if not federated:
                 continue
-            cluster_id = dig(values, "prometheus", "server", "global", "external_labels",
-                             "cluster_id")
+            cluster_id = dig(
+                values, "prometheus", "server", "global", "external_labels", "cluster_id"
+            )
             if cluster_id in DEFAULT_IDS:
-                yield Hit(path, None, "federatedETL enabled with "
-                          f"prometheus.server.global.external_labels.cluster_id={cluster_id!r}")
+                yield Hit(
+                    path,
+                    None,
+                    "federatedETL enabled with "
+                    f"prometheus.server.global.external_labels.cluster_id={cluster_id!r}",
+                )

@@ -16,11 +16,15 @@ class HelmReadonlySinglepod(Rule):
     category = "helm-config"
     severity = Severity.ERROR
     versions = ">=2.0,<3.0.0a0"
-    explanation = ("With `readonly: true` and the default `kubecostAggregator.deployMethod: "
-                   "singlepod`, two processes in the cost-analyzer pod try to serve the API on "
-                   "port 9004; one fails with `address already in use`.")
-    remediation = ("Drop `readonly: true`, or run the aggregator as a statefulset "
-                   "(`kubecostAggregator.deployMethod: statefulset`).")
+    explanation = (
+        "With `readonly: true` and the default `kubecostAggregator.deployMethod: "
+        "singlepod`, two processes in the cost-analyzer pod try to serve the API on "
+        "port 9004; one fails with `address already in use`."
+    )
+    remediation = (
+        "Drop `readonly: true`, or run the aggregator as a statefulset "
+        "(`kubecostAggregator.deployMethod: statefulset`)."
+    )
     docs = ("https://github.com/kubecost/kubecost/issues/3433",)
 
     def evaluate(self, data: InstanceData) -> Iterator[Hit]:
@@ -28,5 +32,6 @@ class HelmReadonlySinglepod(Rule):
         for path, values in data.values:
             method = dig(values, "kubecostAggregator", "deployMethod") or "singlepod"
             if values.get("readonly") is True and method == "singlepod":
-                yield Hit(path, None, "readonly: true with kubecostAggregator.deployMethod: "
-                          f"{method}")
+                yield Hit(
+                    path, None, f"readonly: true with kubecostAggregator.deployMethod: {method}"
+                )

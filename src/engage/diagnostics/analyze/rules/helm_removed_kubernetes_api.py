@@ -13,12 +13,18 @@ class HelmRemovedKubernetesApi(Rule):
     title = "Chart uses a Kubernetes API the cluster no longer serves"
     category = "helm-config"
     severity = Severity.ERROR
-    patterns = (r"no matches for kind \\?\"[A-Za-z]+\\?\" in version",
-                r"resource mapping not found for name")
-    explanation = ("The release manifest contains an object kind/version the cluster does not "
-                   "serve (e.g. PodSecurityPolicy after Kubernetes 1.25), so Helm aborts the "
-                   "install or upgrade.")
-    remediation = ("Disable the objects in values (e.g. `podSecurityPolicy.enabled: false` and "
-                   "the same for bundled Grafana/Prometheus) or upgrade to a chart version that "
-                   "no longer ships them.")
+    patterns = (
+        r"no matches for kind \\?\"[A-Za-z]+\\?\" in version",
+        r"resource mapping not found for name",
+    )
+    explanation = (
+        "The release manifest contains an object kind/version the cluster does not "
+        "serve (e.g. PodSecurityPolicy after Kubernetes 1.25), so Helm aborts the "
+        "install or upgrade."
+    )
+    remediation = (
+        "Disable the objects in values (e.g. `podSecurityPolicy.enabled: false` and "
+        "the same for bundled Grafana/Prometheus) or upgrade to a chart version that "
+        "no longer ships them."
+    )
     docs = ("https://github.com/kubecost/docs/blob/final/troubleshooting/troubleshoot-install.md",)

@@ -15,11 +15,15 @@ class HelmUtcOffsetLeftover(Rule):
     title = "kubecostModel.utcOffset is set"
     category = "helm-config"
     severity = Severity.WARNING
-    explanation = ("`kubecostModel.utcOffset` is a leftover from older values files. Shifting the "
-                   "ETL day boundary away from UTC makes daily windows disagree with the "
-                   "aggregator and cloud bills, which shows as gaps or double counts.")
-    remediation = ("Remove `kubecostModel.utcOffset` from the values and repair the ETL for the "
-                   "affected days after the upgrade.")
+    explanation = (
+        "`kubecostModel.utcOffset` is a leftover from older values files. Shifting the "
+        "ETL day boundary away from UTC makes daily windows disagree with the "
+        "aggregator and cloud bills, which shows as gaps or double counts."
+    )
+    remediation = (
+        "Remove `kubecostModel.utcOffset` from the values and repair the ETL for the "
+        "affected days after the upgrade."
+    )
     docs = ("https://github.com/kubecost/features-bugs/issues/99",)
 
     def evaluate(self, data: InstanceData) -> Iterator[Hit]:

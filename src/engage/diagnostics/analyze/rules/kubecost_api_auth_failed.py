@@ -19,11 +19,15 @@ class KubecostApiAuthFailed(Rule):
         r"(?i)(?:invalid|expired) (?:bearer |id |access )?token",
         r"401 Unauthorized",
     )
-    explanation = ("A request to a Kubecost API was refused. With SSO (SAML/OIDC) or RBAC "
-                   "enabled, internal clients such as the cluster-controller must use the "
-                   "unauthenticated internal port or a service token; user sessions fail when "
-                   "the identity provider settings or certificates are wrong.")
-    remediation = ("Point internal components at the aggregator's internal API port (9008 in "
-                   "2.x with SSO) or give them credentials; check the SAML/OIDC settings, "
-                   "certificates and clock skew.")
+    explanation = (
+        "A request to a Kubecost API was refused. With SSO (SAML/OIDC) or RBAC "
+        "enabled, internal clients such as the cluster-controller must use the "
+        "unauthenticated internal port or a service token; user sessions fail when "
+        "the identity provider settings or certificates are wrong."
+    )
+    remediation = (
+        "Point internal components at the aggregator's internal API port (9008 in "
+        "2.x with SSO) or give them credentials; check the SAML/OIDC settings, "
+        "certificates and clock skew."
+    )
     docs = ("https://github.com/kubecost/kubecost/issues/3685",)

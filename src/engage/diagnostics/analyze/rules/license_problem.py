@@ -19,10 +19,14 @@ class LicenseProblem(Rule):
         r"(?i)(?:license|product key)[^\n]{0,100}(?:expired|invalid|not valid|exceeded)",
         r"(?i)(?:trial|license) (?:has )?expired",
     )
-    explanation = ("Kubecost does not see a license that covers this install (too many cores "
-                   "for the tier it detected, expired trial or invalid key), and limits "
-                   "features or data accordingly.")
-    remediation = ("Check the product key (`kubecostProductConfigs.productKey` or its secret), "
-                   "that it reached the aggregator (`/model/trialStatus`), and contact Kubecost "
-                   "if the tier shown does not match the contract.")
+    explanation = (
+        "Kubecost does not see a license that covers this install (too many cores "
+        "for the tier it detected, expired trial or invalid key), and limits "
+        "features or data accordingly."
+    )
+    remediation = (
+        "Check the product key (`kubecostProductConfigs.productKey` or its secret), "
+        "that it reached the aggregator (`/model/trialStatus`), and contact Kubecost "
+        "if the tier shown does not match the contract."
+    )
     docs = ("https://github.com/kubecost/kubecost/issues/4559",)

@@ -13,12 +13,18 @@ class NetworkCostsPodsMissing(Rule):
     title = "network-costs pods not found"
     category = "network-costs"
     severity = Severity.ERROR
-    patterns = (r"Failed to locate network pods",
-                r"(?i)network[- ]costs? (?:daemonset|pods?)[^\n]{0,80}not found")
-    explanation = ("cost-model looks up the network-costs daemonset pods by label (derived from "
-                   "the release name). When the daemonset is not deployed, or deployed with a "
-                   "different release name or labels, network costs are not collected.")
-    remediation = ("Enable `networkCosts.enabled: true` in the same release, check that the "
-                   "daemonset pods are Running on every node, and that their labels match the "
-                   "release name.")
+    patterns = (
+        r"Failed to locate network pods",
+        r"(?i)network[- ]costs? (?:daemonset|pods?)[^\n]{0,80}not found",
+    )
+    explanation = (
+        "cost-model looks up the network-costs daemonset pods by label (derived from "
+        "the release name). When the daemonset is not deployed, or deployed with a "
+        "different release name or labels, network costs are not collected."
+    )
+    remediation = (
+        "Enable `networkCosts.enabled: true` in the same release, check that the "
+        "daemonset pods are Running on every node, and that their labels match the "
+        "release name."
+    )
     docs = ("https://github.com/opencost/opencost/issues/257",)

@@ -18,11 +18,15 @@ class NetworkCostsZoneUnknown(Rule):
         r"network_classifier[^\n]{0,200}(?:ERROR|[Ee]rror|Could not)",
         r"(?i)network.?costs?[^\n]{0,100}(?:failed to|could not) (?:classify|determine|locate)",
     )
-    explanation = ("The network-costs daemon classifies traffic as in-zone, cross-zone or "
-                   "internet using node topology labels. Nodes without "
-                   "`topology.kubernetes.io/zone` (or region) labels make classification fail, "
-                   "so network costs are wrong or missing.")
-    remediation = ("Label the nodes with `topology.kubernetes.io/zone` and `region` (cloud "
-                   "providers do this; on-prem clusters need it by hand) or configure "
-                   "`networkCosts.config` destinations.")
+    explanation = (
+        "The network-costs daemon classifies traffic as in-zone, cross-zone or "
+        "internet using node topology labels. Nodes without "
+        "`topology.kubernetes.io/zone` (or region) labels make classification fail, "
+        "so network costs are wrong or missing."
+    )
+    remediation = (
+        "Label the nodes with `topology.kubernetes.io/zone` and `region` (cloud "
+        "providers do this; on-prem clusters need it by hand) or configure "
+        "`networkCosts.config` destinations."
+    )
     docs = ("https://github.com/opencost/opencost/issues/3197",)

@@ -16,11 +16,15 @@ class PodCrashLoop(Rule):
     title = "Containers in CrashLoopBackOff"
     category = "pod-health"
     severity = Severity.CRITICAL
-    explanation = ("A Kubecost container keeps exiting and Kubernetes backs off restarting it. "
-                   "The component is down most of the time.")
-    remediation = ("Read the container's previous log (`kubectl logs --previous`, included as "
-                   "`<container>-previous.log` in bundles); the findings from those logs usually "
-                   "name the cause.")
+    explanation = (
+        "A Kubecost container keeps exiting and Kubernetes backs off restarting it. "
+        "The component is down most of the time."
+    )
+    remediation = (
+        "Read the container's previous log (`kubectl logs --previous`, included as "
+        "`<container>-previous.log` in bundles); the findings from those logs usually "
+        "name the cause."
+    )
     docs = ("https://kubernetes.io/docs/tasks/debug/debug-application/debug-pods/",)
 
     def evaluate(self, data: InstanceData) -> Iterator[Hit]:

@@ -19,12 +19,15 @@ class PodFrequentRestarts(Rule):
     title = "Containers restart repeatedly"
     category = "pod-health"
     severity = Severity.WARNING
-    explanation = (f"A Kubecost container restarted {THRESHOLD} or more times. Restarts lose "
-                   "in-memory caches and can interrupt ETL builds or ingestion.")
-    remediation = ("Look at the last termination reason (OOMKilled, Error with an exit code) "
-                   "and the previous container log for the cause.")
-    docs = ("https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/"
-            "#container-restarts",)
+    explanation = (
+        f"A Kubecost container restarted {THRESHOLD} or more times. Restarts lose "
+        "in-memory caches and can interrupt ETL builds or ingestion."
+    )
+    remediation = (
+        "Look at the last termination reason (OOMKilled, Error with an exit code) "
+        "and the previous container log for the cause."
+    )
+    docs = ("https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#container-restarts",)
 
     def evaluate(self, data: InstanceData) -> Iterator[Hit]:
         """Containers with restartCount >= THRESHOLD."""
@@ -34,5 +37,9 @@ class PodFrequentRestarts(Rule):
                 if count >= THRESHOLD:
                     reason = dig(status, "lastState", "terminated", "reason", default="?")
                     when = dig(status, "lastState", "terminated", "finishedAt")
-                    yield pod_hit(path, pod, f"container {status.get('name')} restarted "
-                                  f"{count} times (last: {reason})", when)
+                    yield pod_hit(
+                        path,
+                        pod,
+                        f"container {status.get('name')} restarted {count} times (last: {reason})",
+                        when,
+                    )

@@ -16,13 +16,17 @@ class PodImagePullFailed(Rule):
     title = "Images cannot be pulled"
     category = "pod-health"
     severity = Severity.CRITICAL
-    explanation = ("Kubernetes cannot pull a Kubecost image: wrong tag or registry (2.8.7/2.9.7 "
-                   "and 3.x moved to icr.io/kubecost without the `prod-` prefix), a private "
-                   "mirror without the image, missing pull secrets, or no egress to the "
-                   "registry.")
-    remediation = ("Check the image reference in the pod spec against the chart version, the "
-                   "registry override values and imagePullSecrets; mirror the images for "
-                   "air-gapped clusters.")
+    explanation = (
+        "Kubernetes cannot pull a Kubecost image: wrong tag or registry (2.8.7/2.9.7 "
+        "and 3.x moved to icr.io/kubecost without the `prod-` prefix), a private "
+        "mirror without the image, missing pull secrets, or no egress to the "
+        "registry."
+    )
+    remediation = (
+        "Check the image reference in the pod spec against the chart version, the "
+        "registry override values and imagePullSecrets; mirror the images for "
+        "air-gapped clusters."
+    )
     docs = ("https://kubernetes.io/docs/concepts/containers/images/",)
 
     def evaluate(self, data: InstanceData) -> Iterator[Hit]:

@@ -16,12 +16,16 @@ class PodOOMKilled(Rule):
     title = "Containers OOMKilled"
     category = "memory"
     severity = Severity.ERROR
-    explanation = ("The kernel killed a Kubecost container for exceeding its memory limit. Each "
-                   "kill restarts the container and can leave ETL windows or aggregator "
-                   "ingestion incomplete.")
-    remediation = ("Raise the memory limit of that container (cost-model: "
-                   "`kubecostModel.resources`, aggregator: `kubecostAggregator.resources` / "
-                   "`aggregator.resources`), then check the heap profile if usage keeps growing.")
+    explanation = (
+        "The kernel killed a Kubecost container for exceeding its memory limit. Each "
+        "kill restarts the container and can leave ETL windows or aggregator "
+        "ingestion incomplete."
+    )
+    remediation = (
+        "Raise the memory limit of that container (cost-model: "
+        "`kubecostModel.resources`, aggregator: `kubecostAggregator.resources` / "
+        "`aggregator.resources`), then check the heap profile if usage keeps growing."
+    )
     docs = ("https://github.com/kubecost/docs/blob/final/troubleshooting/app-memory.md",)
 
     def evaluate(self, data: InstanceData) -> Iterator[Hit]:

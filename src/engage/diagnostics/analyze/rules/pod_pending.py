@@ -16,10 +16,14 @@ class PodPending(Rule):
     title = "Pods stuck in Pending"
     category = "pod-health"
     severity = Severity.ERROR
-    explanation = ("A Kubecost pod has not started: it cannot be scheduled (CPU/memory requests, "
-                   "node selectors, taints) or its volumes cannot be bound.")
-    remediation = ("`kubectl describe pod` shows the reason; adjust requests, tolerations or "
-                   "node selectors, or fix the PVC's storage class.")
+    explanation = (
+        "A Kubecost pod has not started: it cannot be scheduled (CPU/memory requests, "
+        "node selectors, taints) or its volumes cannot be bound."
+    )
+    remediation = (
+        "`kubectl describe pod` shows the reason; adjust requests, tolerations or "
+        "node selectors, or fix the PVC's storage class."
+    )
     docs = ("https://kubernetes.io/docs/tasks/debug/debug-application/debug-pods/",)
 
     def evaluate(self, data: InstanceData) -> Iterator[Hit]:
@@ -28,6 +32,9 @@ class PodPending(Rule):
             status = pod.get("status") or {}
             if status.get("phase") != "Pending":
                 continue
-            messages = [str(c.get("message")) for c in status.get("conditions") or []
-                        if c.get("status") == "False" and c.get("message")]
+            messages = [
+                str(c.get("message"))
+                for c in status.get("conditions") or []
+                if c.get("status") == "False" and c.get("message")
+            ]
             yield pod_hit(path, pod, "Pending" + (f": {messages[0]}" if messages else ""))

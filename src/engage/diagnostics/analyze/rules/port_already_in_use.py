@@ -14,10 +14,14 @@ class PortAlreadyInUse(Rule):
     category = "helm-config"
     severity = Severity.ERROR
     patterns = (r"listen tcp [^\n ]{0,64}:[0-9]{2,5}: bind: address already in use",)
-    explanation = ("A container cannot listen on its port because another container in the same "
-                   "pod already does. In 2.x this happens when `readonly: true` is combined with "
-                   "the default singlepod aggregator (both start an API on 9004).")
-    remediation = ("Do not set `readonly: true` with `kubecostAggregator.deployMethod: singlepod`; "
-                   "use the statefulset aggregator or drop readonly, and check custom sidecars' "
-                   "ports.")
+    explanation = (
+        "A container cannot listen on its port because another container in the same "
+        "pod already does. In 2.x this happens when `readonly: true` is combined with "
+        "the default singlepod aggregator (both start an API on 9004)."
+    )
+    remediation = (
+        "Do not set `readonly: true` with `kubecostAggregator.deployMethod: singlepod`; "
+        "use the statefulset aggregator or drop readonly, and check custom sidecars' "
+        "ports."
+    )
     docs = ("https://github.com/kubecost/kubecost/issues/3433",)

@@ -19,11 +19,17 @@ class PrometheusInvalidAddress(Rule):
         r"(?i)prometheus[^\n]{0,200}(?:missing protocol scheme|invalid URL|first path segment)",
     )
     confirm_regex = r"(?i)prometheus|/api/v1/"
-    explanation = ("cost-model builds its Prometheus queries from the configured address; an "
-                   "address without `http://` or `https://` (or otherwise malformed) makes every "
-                   "query fail before it is sent, so no cost data is computed.")
-    remediation = ("Set the full URL including the scheme, e.g. `global.prometheus.fqdn: "
-                   "http://prometheus-server.monitoring.svc.cluster.local:80`, then check "
-                   "`/model/prometheusConfig` and the cost-model logs after the rollout.")
-    docs = ("https://github.com/opencost/opencost/issues/340",
-            "https://github.com/kubecost/docs/blob/final/troubleshooting/troubleshoot-install.md")
+    explanation = (
+        "cost-model builds its Prometheus queries from the configured address; an "
+        "address without `http://` or `https://` (or otherwise malformed) makes every "
+        "query fail before it is sent, so no cost data is computed."
+    )
+    remediation = (
+        "Set the full URL including the scheme, e.g. `global.prometheus.fqdn: "
+        "http://prometheus-server.monitoring.svc.cluster.local:80`, then check "
+        "`/model/prometheusConfig` and the cost-model logs after the rollout."
+    )
+    docs = (
+        "https://github.com/opencost/opencost/issues/340",
+        "https://github.com/kubecost/docs/blob/final/troubleshooting/troubleshoot-install.md",
+    )

@@ -22,13 +22,19 @@ class PrometheusQueryFailed(Rule):
         r"(?:QueryRange|CostDataRange|ComputeCostData\w*|Query): Request Error",
         r"(?i)error querying prometheus",
     )
-    explanation = ("Kubecost reached an endpoint it believes is Prometheus, but queries fail or "
-                   "come back empty or ambiguous. Typical causes: queries sent to a Thanos or "
-                   "other querier that is not there, duplicate kube-state-metrics series "
-                   "(many-to-many matching), or missing scrape jobs.")
-    remediation = ("Check `/model/prometheusConfig`, `/model/validatePrometheus` and "
-                   "`/model/diagnostics/prometheusMetrics`; disable Thanos settings left from "
-                   "1.x, remove duplicate kube-state-metrics scrapes, and confirm the cAdvisor "
-                   "and Kubecost scrape jobs exist.")
-    docs = ("https://github.com/opencost/opencost/issues/459",
-            "https://github.com/kubecost/docs/blob/final/troubleshooting/diagnostics.md")
+    explanation = (
+        "Kubecost reached an endpoint it believes is Prometheus, but queries fail or "
+        "come back empty or ambiguous. Typical causes: queries sent to a Thanos or "
+        "other querier that is not there, duplicate kube-state-metrics series "
+        "(many-to-many matching), or missing scrape jobs."
+    )
+    remediation = (
+        "Check `/model/prometheusConfig`, `/model/validatePrometheus` and "
+        "`/model/diagnostics/prometheusMetrics`; disable Thanos settings left from "
+        "1.x, remove duplicate kube-state-metrics scrapes, and confirm the cAdvisor "
+        "and Kubecost scrape jobs exist."
+    )
+    docs = (
+        "https://github.com/opencost/opencost/issues/459",
+        "https://github.com/kubecost/docs/blob/final/troubleshooting/diagnostics.md",
+    )

@@ -22,12 +22,18 @@ class PrometheusQueryOverloaded(Rule):
         r"exceeded maximum resolution of [0-9,]+ points",
         r"(?i)prometheus[^\n]{0,200}(?:context deadline exceeded|Client\.Timeout exceeded)",
     )
-    explanation = ("Prometheus answered Kubecost's range queries with timeouts or 5xx errors. "
-                   "Usually the query queue is saturated (too many concurrent or too large "
-                   "queries for the Prometheus resources), which leaves gaps in the ETL data.")
-    remediation = ("Give Prometheus more CPU/memory or raise its query timeout and "
-                   "`--query.max-concurrency`; lower Kubecost's query load (e.g. "
-                   "`kubecostModel.maxQueryConcurrency`, smaller ETL resolution windows) and "
-                   "repair the affected ETL windows afterwards.")
-    docs = ("https://github.com/opencost/opencost/issues/652",
-            "https://github.com/kubecost/docs/blob/final/troubleshooting/etl-repair.md")
+    explanation = (
+        "Prometheus answered Kubecost's range queries with timeouts or 5xx errors. "
+        "Usually the query queue is saturated (too many concurrent or too large "
+        "queries for the Prometheus resources), which leaves gaps in the ETL data."
+    )
+    remediation = (
+        "Give Prometheus more CPU/memory or raise its query timeout and "
+        "`--query.max-concurrency`; lower Kubecost's query load (e.g. "
+        "`kubecostModel.maxQueryConcurrency`, smaller ETL resolution windows) and "
+        "repair the affected ETL windows afterwards."
+    )
+    docs = (
+        "https://github.com/opencost/opencost/issues/652",
+        "https://github.com/kubecost/docs/blob/final/troubleshooting/etl-repair.md",
+    )

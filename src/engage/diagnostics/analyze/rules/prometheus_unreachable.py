@@ -23,14 +23,20 @@ class PrometheusUnreachable(Rule):
         r"no route to host)",
         r"(?i)(?:connection refused|no such host|no route to host)[^\n]{0,200}prometheus",
     )
-    explanation = ("Kubecost gets no answer from Prometheus: the service name does not resolve, "
-                   "the pod is down, or a network policy blocks it. Without Prometheus "
-                   "(Kubecost 2.x) no allocation or asset data is built.")
-    remediation = ("Check that the Prometheus pod is Running and its PVC is bound, that "
-                   "`global.prometheus.fqdn` (or the bundled server) resolves from the "
-                   "cost-model pod, and test with `/model/status` and `/model/validatePrometheus`.")
-    docs = ("https://github.com/kubecost/docs/issues/23",
-            "https://github.com/kubecost/docs/blob/final/troubleshooting/troubleshoot-install.md")
+    explanation = (
+        "Kubecost gets no answer from Prometheus: the service name does not resolve, "
+        "the pod is down, or a network policy blocks it. Without Prometheus "
+        "(Kubecost 2.x) no allocation or asset data is built."
+    )
+    remediation = (
+        "Check that the Prometheus pod is Running and its PVC is bound, that "
+        "`global.prometheus.fqdn` (or the bundled server) resolves from the "
+        "cost-model pod, and test with `/model/status` and `/model/validatePrometheus`."
+    )
+    docs = (
+        "https://github.com/kubecost/docs/issues/23",
+        "https://github.com/kubecost/docs/blob/final/troubleshooting/troubleshoot-install.md",
+    )
 
     def evaluate(self, data: InstanceData) -> Iterator[Hit]:
         """`/model/status` says `Using Prometheus at <url>. Error: ...`."""

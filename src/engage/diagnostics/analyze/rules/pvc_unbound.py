@@ -15,15 +15,21 @@ class PvcUnbound(Rule):
     title = "PersistentVolumeClaims not bound"
     category = "storage"
     severity = Severity.ERROR
-    explanation = ("A Kubecost PVC (cost-analyzer, aggregator DB, Prometheus) has no volume: "
-                   "there is no default storage class, the class cannot provision, or the bound "
-                   "volume was lost. The pod that uses it stays Pending.")
-    remediation = ("Set a storage class that can provision in the cluster "
-                   "(`persistentVolume.storageClass`, "
-                   "`kubecostAggregator.aggregatorDbStorage.storageClass`, Prometheus "
-                   "`server.persistentVolume.storageClass`) or create a default class.")
-    docs = ("https://kubernetes.io/docs/concepts/storage/persistent-volumes/",
-            "https://github.com/kubecost/docs/issues/23")
+    explanation = (
+        "A Kubecost PVC (cost-analyzer, aggregator DB, Prometheus) has no volume: "
+        "there is no default storage class, the class cannot provision, or the bound "
+        "volume was lost. The pod that uses it stays Pending."
+    )
+    remediation = (
+        "Set a storage class that can provision in the cluster "
+        "(`persistentVolume.storageClass`, "
+        "`kubecostAggregator.aggregatorDbStorage.storageClass`, Prometheus "
+        "`server.persistentVolume.storageClass`) or create a default class."
+    )
+    docs = (
+        "https://kubernetes.io/docs/concepts/storage/persistent-volumes/",
+        "https://github.com/kubecost/docs/issues/23",
+    )
 
     def evaluate(self, data: InstanceData) -> Iterator[Hit]:
         """PVCs whose phase is not Bound."""

@@ -19,11 +19,17 @@ class PvcUsageHigh(Rule):
     category = "storage"
     severity = Severity.WARNING
     patterns = (r"RunDiagnostic: checkCostModelStorage",)
-    explanation = ("A Kubecost volume is more than 80 % full. When it fills up, ETL files, the "
-                   "aggregator database or Prometheus stop being written.")
-    remediation = ("Expand the PVC (storage classes with allowVolumeExpansion) or lower "
-                   "retention before it fills up.")
-    docs = ("https://github.com/kubecost/docs/blob/final/troubleshooting/multi-cluster-diagnostics.md",)
+    explanation = (
+        "A Kubecost volume is more than 80 % full. When it fills up, ETL files, the "
+        "aggregator database or Prometheus stop being written."
+    )
+    remediation = (
+        "Expand the PVC (storage classes with allowVolumeExpansion) or lower "
+        "retention before it fills up."
+    )
+    docs = (
+        "https://github.com/kubecost/docs/blob/final/troubleshooting/multi-cluster-diagnostics.md",
+    )
 
     def evaluate(self, data: InstanceData) -> Iterator[Hit]:
         """Kubelet summary volume stats over the limit, and the diagnostics storage check."""
@@ -33,7 +39,15 @@ class PvcUsageHigh(Rule):
                 for volume in pod.get("volume") or []:
                     used, cap = volume.get("usedBytes"), volume.get("capacityBytes")
                     claim = (volume.get("pvcRef") or {}).get("name")
-                    if claim and isinstance(used, int) and isinstance(cap, int) and cap > 0 \
-                            and used / cap > LIMIT:
-                        yield Hit(path, None, f"pvc {claim}: {used / cap:.0%} used "
-                                  f"({used} of {cap} bytes)")
+                    if (
+                        claim
+                        and isinstance(used, int)
+                        and isinstance(cap, int)
+                        and cap > 0
+                        and used / cap > LIMIT
+                    ):
+                        yield Hit(
+                            path,
+                            None,
+                            f"pvc {claim}: {used / cap:.0%} used ({used} of {cap} bytes)",
+                        )

@@ -13,10 +13,16 @@ class ServiceDnsLookupFailed(Rule):
     title = "DNS lookups fail"
     category = "networking"
     severity = Severity.ERROR
-    patterns = (r"dial tcp: lookup [^\n ]{1,253}[^\n]{0,120}: (?:no such host|server misbehaving|"
-                r"i/o timeout)",)
-    explanation = ("A Kubecost component could not resolve a host name: a service that does not "
-                   "exist (wrong name or namespace), cluster DNS problems, or egress DNS blocked.")
-    remediation = ("Resolve the name from inside the pod (`nslookup`), check the configured "
-                   "addresses and the cluster DNS suffix, and CoreDNS health.")
+    patterns = (
+        r"dial tcp: lookup [^\n ]{1,253}[^\n]{0,120}: (?:no such host|server misbehaving|"
+        r"i/o timeout)",
+    )
+    explanation = (
+        "A Kubecost component could not resolve a host name: a service that does not "
+        "exist (wrong name or namespace), cluster DNS problems, or egress DNS blocked."
+    )
+    remediation = (
+        "Resolve the name from inside the pod (`nslookup`), check the configured "
+        "addresses and the cluster DNS suffix, and CoreDNS health."
+    )
     docs = ("https://github.com/kubecost/docs/blob/final/troubleshooting/http-troubleshooting.md",)

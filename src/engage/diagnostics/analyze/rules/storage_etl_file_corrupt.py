@@ -19,9 +19,13 @@ class StorageEtlFileCorrupt(Rule):
         r"store/filestrategy\.go",
         r"(?i)error (?:decoding|unmarshal+ing) (?:bingen|binary|etl file)",
     )
-    explanation = ("cost-model crashed or failed while decoding ETL files from its volume. This "
-                   "is known with network file systems that do not honour file semantics (e.g. "
-                   "Azure Files CSI) and after partial writes.")
-    remediation = ("Use a block-storage class (not Azure Files / NFS) for the cost-analyzer PV; "
-                   "move or delete the corrupt files named in the logs and repair the ETL.")
+    explanation = (
+        "cost-model crashed or failed while decoding ETL files from its volume. This "
+        "is known with network file systems that do not honour file semantics (e.g. "
+        "Azure Files CSI) and after partial writes."
+    )
+    remediation = (
+        "Use a block-storage class (not Azure Files / NFS) for the cost-analyzer PV; "
+        "move or delete the corrupt files named in the logs and repair the ETL."
+    )
     docs = ("https://github.com/kubecost/docs/blob/final/troubleshooting/troubleshoot-install.md",)

@@ -21,10 +21,14 @@ class StorageObjectStore(Rule):
         r"NoSuchBucket|InvalidAccessKeyId|SignatureDoesNotMatch",
         r"(?i)bucket storage[^\n]{0,100}(?:error|fail)",
     )
-    explanation = ("Kubecost cannot reach the object store that holds federated ETL data (or the "
-                   "local store in 3.x). Agents stop exporting and the aggregator stops "
-                   "ingesting, so clusters go missing from the combined view.")
-    remediation = ("Check the federated-store secret (bucket, region, endpoint, credentials or "
-                   "IAM role), network egress to the endpoint, and in 3.x whether a bucket or "
-                   "`localStore.enabled` is configured.")
+    explanation = (
+        "Kubecost cannot reach the object store that holds federated ETL data (or the "
+        "local store in 3.x). Agents stop exporting and the aggregator stops "
+        "ingesting, so clusters go missing from the combined view."
+    )
+    remediation = (
+        "Check the federated-store secret (bucket, region, endpoint, credentials or "
+        "IAM role), network egress to the endpoint, and in 3.x whether a bucket or "
+        "`localStore.enabled` is configured."
+    )
     docs = ("https://github.com/kubecost/kubecost/issues/4568",)

@@ -13,11 +13,18 @@ class StorageVolumeFull(Rule):
     title = "Volume is full"
     category = "storage"
     severity = Severity.CRITICAL
-    patterns = (r"no space left on device", r"(?i)disk quota exceeded",
-                r"(?i)database or disk is full")
-    explanation = ("Writes fail because the volume has no free space. ETL files, the aggregator "
-                   "database or Prometheus data stop being written.")
-    remediation = ("Expand the PVC (or lower retention), e.g. `persistentVolume.size` for "
-                   "cost-analyzer or `kubecostAggregator.aggregatorDbStorage.storageRequest`, "
-                   "and check the staging emptyDir size limit of the aggregator.")
+    patterns = (
+        r"no space left on device",
+        r"(?i)disk quota exceeded",
+        r"(?i)database or disk is full",
+    )
+    explanation = (
+        "Writes fail because the volume has no free space. ETL files, the aggregator "
+        "database or Prometheus data stop being written."
+    )
+    remediation = (
+        "Expand the PVC (or lower retention), e.g. `persistentVolume.size` for "
+        "cost-analyzer or `kubecostAggregator.aggregatorDbStorage.storageRequest`, "
+        "and check the staging emptyDir size limit of the aggregator."
+    )
     docs = ("https://github.com/kubecost/docs/blob/final/troubleshooting/aggregator.md",)

@@ -16,8 +16,9 @@ class VersionBehind(Rule):
     title = "Kubecost version is supported but behind"
     category = "version"
     severity = Severity.INFO
-    explanation = ("This install runs a supported release, but newer patch or minor releases "
-                   "exist with fixes.")
+    explanation = (
+        "This install runs a supported release, but newer patch or minor releases exist with fixes."
+    )
     remediation = "Plan an upgrade to the latest release shown."
     docs = ("https://github.com/kubecost/kubecost/releases",)
 

@@ -30,8 +30,11 @@ def verdict_hit(data: InstanceData, verdict: VersionVerdict) -> Hit:
     source = next((path for path, _found in data.versions), "") or data.instance.path or "-"
     path = " -> ".join(verdict.upgrade_path) or "-"
     notes = (" Notes: " + " ".join(verdict.notes)) if verdict.notes else ""
-    return Hit(source, None, f"running {verdict.version}, latest {verdict.latest}; "
-               f"upgrade path: {path}.{notes}"[:400])
+    return Hit(
+        source,
+        None,
+        f"running {verdict.version}, latest {verdict.latest}; upgrade path: {path}.{notes}"[:400],
+    )
 
 
 @register
@@ -42,11 +45,15 @@ class VersionUnsupported(Rule):
     title = "Kubecost version is no longer supported"
     category = "version"
     severity = Severity.WARNING
-    explanation = ("Kubecost supports the current production release and one prior one. This "
-                   "install is older, so fixes are only available by upgrading, and support "
-                   "will ask for an upgrade first.")
-    remediation = ("Upgrade along the path shown (2.x goes to 3.x through 2.9); check "
-                   "`engage versions check <version>` for the notable changes in between.")
+    explanation = (
+        "Kubecost supports the current production release and one prior one. This "
+        "install is older, so fixes are only available by upgrading, and support "
+        "will ask for an upgrade first."
+    )
+    remediation = (
+        "Upgrade along the path shown (2.x goes to 3.x through 2.9); check "
+        "`engage versions check <version>` for the notable changes in between."
+    )
     docs = ("https://github.com/kubecost/kubecost/releases",)
 
     def evaluate(self, data: InstanceData) -> Iterator[Hit]:

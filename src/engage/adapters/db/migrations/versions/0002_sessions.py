@@ -23,7 +23,9 @@ def _ts(name: str, nullable: bool = True) -> sa.Column:  # type: ignore[type-arg
 
 def _session_fk(table: str) -> sa.ForeignKeyConstraint:
     return sa.ForeignKeyConstraint(
-        ["session_id"], ["sessions.id"], name=op.f(f"fk_{table}_session_id_sessions"),
+        ["session_id"],
+        ["sessions.id"],
+        name=op.f(f"fk_{table}_session_id_sessions"),
         ondelete="CASCADE",
     )
 
@@ -113,9 +115,7 @@ def _session_children() -> None:
         _user_fk("session_participants", "user_id", "SET NULL"),
         sa.PrimaryKeyConstraint("session_id", "email", name=op.f("pk_session_participants")),
     )
-    op.create_index(
-        op.f("ix_session_participants_user_id"), "session_participants", ["user_id"]
-    )
+    op.create_index(op.f("ix_session_participants_user_id"), "session_participants", ["user_id"])
     op.create_table(
         "session_tasks",
         sa.Column("session_id", sa.Integer(), nullable=False),

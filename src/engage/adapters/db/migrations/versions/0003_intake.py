@@ -135,8 +135,7 @@ def _findings_downloads_notifications() -> None:
         _fk("artifact_findings", "case_id", "cases", "CASCADE"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_artifact_findings")),
     )
-    op.create_index(op.f("ix_artifact_findings_artifact_id"), "artifact_findings",
-                    ["artifact_id"])
+    op.create_index(op.f("ix_artifact_findings_artifact_id"), "artifact_findings", ["artifact_id"])
     op.create_index(op.f("ix_artifact_findings_case_id"), "artifact_findings", ["case_id"])
     op.create_table(
         "artifact_downloads",
@@ -148,8 +147,9 @@ def _findings_downloads_notifications() -> None:
         _fk("artifact_downloads", "user_id", "users", "SET NULL"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_artifact_downloads")),
     )
-    op.create_index(op.f("ix_artifact_downloads_artifact_id"), "artifact_downloads",
-                    ["artifact_id"])
+    op.create_index(
+        op.f("ix_artifact_downloads_artifact_id"), "artifact_downloads", ["artifact_id"]
+    )
     op.create_table(
         "notifications",
         sa.Column("id", sa.Integer(), nullable=False),

@@ -26,9 +26,24 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=64), nullable=False),
         sa.Column("data", sa.JSON(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["actor_id"], ["users.id"], name=op.f("fk_audit_events_actor_id_users"), ondelete="SET NULL"),
-        sa.ForeignKeyConstraint(["case_id"], ["cases.id"], name=op.f("fk_audit_events_case_id_cases"), ondelete="SET NULL"),
-        sa.ForeignKeyConstraint(["org_id"], ["organisations.id"], name=op.f("fk_audit_events_org_id_organisations"), ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["actor_id"],
+            ["users.id"],
+            name=op.f("fk_audit_events_actor_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["case_id"],
+            ["cases.id"],
+            name=op.f("fk_audit_events_case_id_cases"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["org_id"],
+            ["organisations.id"],
+            name=op.f("fk_audit_events_org_id_organisations"),
+            ondelete="CASCADE",
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_events")),
     )
     with op.batch_alter_table("audit_events", schema=None) as batch_op:
@@ -43,13 +58,30 @@ def upgrade() -> None:
         sa.Column("reason", sa.Text(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["approved_by"], ["users.id"], name=op.f("fk_break_glass_approvals_approved_by_users"), ondelete="SET NULL"),
-        sa.ForeignKeyConstraint(["case_id"], ["cases.id"], name=op.f("fk_break_glass_approvals_case_id_cases"), ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["org_id"], ["organisations.id"], name=op.f("fk_break_glass_approvals_org_id_organisations"), ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["approved_by"],
+            ["users.id"],
+            name=op.f("fk_break_glass_approvals_approved_by_users"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["case_id"],
+            ["cases.id"],
+            name=op.f("fk_break_glass_approvals_case_id_cases"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["org_id"],
+            ["organisations.id"],
+            name=op.f("fk_break_glass_approvals_org_id_organisations"),
+            ondelete="CASCADE",
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_break_glass_approvals")),
     )
     with op.batch_alter_table("break_glass_approvals", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_break_glass_approvals_case_id"), ["case_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_break_glass_approvals_case_id"), ["case_id"], unique=False
+        )
 
 
 def downgrade() -> None:

@@ -28,6 +28,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.support: loopback stand-ins
+
 FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures"  # the project's own copies
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -124,8 +126,9 @@ class Source(io.RawIOBase):
 
 
 def bench_stores(work: Path, size_mb: int) -> None:
+    from tests.support.s3_server import S3Server
+
     from engage.adapters.objectstore import FilesystemObjectStore
-    from engage.testing.s3_server import S3Server
 
     size = size_mb << 20
     runs = iter(range(100))

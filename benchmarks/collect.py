@@ -19,6 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.support: loopback stand-ins
+
 CLUSTERS = ("fast-a", "fast-b", "slow")
 STREAMS_PER_CLUSTER = 6  # log streams in the 2.x scenario (incl. one --previous)
 
@@ -26,14 +28,14 @@ STREAMS_PER_CLUSTER = 6  # log streams in the 2.x scenario (incl. one --previous
 def _serve(
     workdir: str, per_stream: int, slow_rate: float, ready: mp.Queue, stop: mp.Event
 ) -> None:
-    from engage.testing.k8s_cluster import SyntheticLog
-    from engage.testing.k8s_scenarios import (
+    from tests.support.k8s_cluster import SyntheticLog
+    from tests.support.k8s_scenarios import (
         COST_MODEL_LOG,
         PREVIOUS_LOG,
         kubecost_2x_duckdb,
         recent,
     )
-    from engage.testing.k8s_server import FakeKubeServer, write_kubeconfig
+    from tests.support.k8s_server import FakeKubeServer, write_kubeconfig
 
     # realistic mix: one secret-bearing line in ~60, the rest ordinary Kubecost log lines
     lines = recent(COST_MODEL_LOG[:-1] + PREVIOUS_LOG) * 8 + recent(COST_MODEL_LOG[-1:])

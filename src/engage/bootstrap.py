@@ -20,8 +20,9 @@ from engage.adapters.objectstore import build_store
 from engage.config import Settings
 from engage.domain.clock import SystemClock
 from engage.domain.meetings import MeetingTool
+from engage.domain.session_records import Block
 from engage.domain.sessions import Session
-from engage.services.ports import Block, Clock, JobQueue, MeetingProvider, ObjectStore, UnitOfWork
+from engage.services.ports import Clock, JobQueue, MeetingProvider, ObjectStore, UnitOfWork
 from engage.services.sessions import SessionTools
 
 

@@ -14,10 +14,11 @@ from datetime import date, datetime, timedelta
 
 from engage.domain.availability import Person, person_from_dict
 from engage.domain.errors import Conflict, PermissionDenied, ValidationFailed
+from engage.domain.session_records import Availability, Block, SessionRecord
 from engage.domain.slots import SlotQuery, ensure_slot_free, find_slots, is_slot_free
 from engage.domain.users import Role, User
 from engage.services.access import visible_user
-from engage.services.ports import Availability, Block, Clock, SessionRecord, UnitOfWork
+from engage.services.ports import Clock, UnitOfWork
 
 log = logging.getLogger("engage.availability")
 

@@ -16,6 +16,7 @@ from jinja2 import FileSystemLoader, StrictUndefined
 from engage.diagnostics.artifacts import ArtifactKind
 from engage.domain.cases import Case, CaseStatus
 from engage.domain.errors import Conflict, NotFound, ValidationFailed
+from engage.domain.intake import DiagnosticRequest, RequestRow, RowStatus
 from engage.domain.policy import policy_from_dict
 from engage.domain.users import Environment, Instance, User
 from engage.services.access import require_support, visible_case
@@ -23,13 +24,7 @@ from engage.services.cases import record_event
 from engage.services.cases import system_transition as _move
 from engage.services.idempotency import remember_key, replay_key, request_hash
 from engage.services.policy import artifact_allowed
-from engage.services.ports import (
-    Clock,
-    DiagnosticRequest,
-    RequestRow,
-    RowStatus,
-    UnitOfWork,
-)
+from engage.services.ports import Clock, UnitOfWork
 
 NOTE_MAX = 5_000
 LABEL_MAX = 200

@@ -32,6 +32,7 @@ from engage.diagnostics.artifacts import (
 from engage.diagnostics.redact import Redactor
 from engage.domain.cases import Case
 from engage.domain.errors import Conflict, EngageError, NotFound, PermissionDenied, ValidationFailed
+from engage.domain.intake import ArtifactRecord, RequestRow, RowStatus, UploadSession
 from engage.domain.policy import policy_from_dict
 from engage.domain.users import User
 from engage.services.access import visible_case
@@ -39,16 +40,7 @@ from engage.services.cases import record_event
 from engage.services.diagnostics import case_row, kind_info, set_row_status
 from engage.services.idempotency import remember_key, replay_key, request_hash
 from engage.services.policy import artifact_allowed, record_audit
-from engage.services.ports import (
-    ArtifactRecord,
-    Clock,
-    JobQueue,
-    ObjectStore,
-    RequestRow,
-    RowStatus,
-    UnitOfWork,
-    UploadSession,
-)
+from engage.services.ports import Clock, JobQueue, ObjectStore, UnitOfWork
 from engage.services.upload_stream import Spooled, UploadTooLarge
 
 # Kinds engage cannot check beyond size and policy: a person looks before the row is done.

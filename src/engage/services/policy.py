@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from engage.domain.audit import AuditEntry, BreakGlassApproval
 from engage.domain.cases import OPEN_STATUSES
 from engage.domain.errors import NotFound, PermissionDenied, ValidationFailed
 from engage.domain.policy import (
@@ -21,7 +22,7 @@ from engage.domain.policy import (
 from engage.domain.users import Role, User
 from engage.services.access import require_role, visible_case, visible_org
 from engage.services.cases import record_event, refresh_case_sla
-from engage.services.ports import AuditEntry, BreakGlassApproval, CaseQuery, Clock, UnitOfWork
+from engage.services.ports import CaseQuery, Clock, UnitOfWork
 
 BREAK_GLASS_DAYS = 7
 EDITABLE = {

@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from typing import Any, BinaryIO, Protocol, TypeVar
 
+from engage.domain.audit import AuditEntry, BreakGlassApproval
 from engage.domain.cases import Case, CaseEvent, CaseLink, CaseStatus, Comment, Severity
 from engage.domain.errors import EngageError, NotFound
+from engage.domain.intake import (
+    ArtifactRecord,
+    DiagnosticRequest,
+    FindingRecord,
+    RequestRow,
+    UploadSession,
+)
 from engage.domain.meetings import Meeting, MeetingRequest
-from engage.domain.sessions import Session
+from engage.domain.notifications import Notification
+from engage.domain.session_records import Availability, Block, SessionRecord
 from engage.domain.users import ApiToken, Environment, Instance, Organisation, User
 
 T = TypeVar("T")
@@ -201,44 +209,6 @@ class IdempotencyRepository(Protocol):
     ) -> None: ...
 
 
-Block = tuple[datetime, datetime]
-"""A busy (start, end) pair of aware UTC instants."""
-
-
-@dataclass(frozen=True)
-class SessionRecord:
-    """A stored session: the domain value plus what only storage knows (ids, search, version).
-
-    ``user_ids`` maps a participant's lower-cased e-mail to their user id (people with an
-    account); ``search`` holds the slot-search parameters the booking re-check reuses.
-    """
-
-    id: int
-    case_id: int
-    session: Session
-    user_ids: Mapping[str, int] = field(default_factory=dict)
-    search: Mapping[str, object] = field(default_factory=dict)
-    custom_url: str | None = None
-    custom_dial_in: str = ""
-    version: int = 1
-    created_by: int | None = None
-    created_at: datetime | None = None
-    updated_at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class Availability:
-    """One person's working hours in the ``engage slots`` JSON shape, and an optional ICS feed."""
-
-    user_id: int
-    tz: str
-    weekly: Mapping[str, list[list[str]]] = field(default_factory=dict)
-    overrides: Mapping[str, list[list[str]]] = field(default_factory=dict)
-    ics_url: str | None = None
-    ics_fetched_at: datetime | None = None
-    updated_at: datetime | None = None
-
-
 class SessionRepository(Protocol):
     """Sessions with participants, agenda, reminders and no-shows; availability and busy time."""
 
@@ -277,122 +247,6 @@ class SessionRepository(Protocol):
     ) -> dict[int, list[Block]]: ...
 
     def replace_busy_blocks(self, user_id: int, source: str, blocks: Iterable[Block]) -> None: ...
-
-
-# --- diagnostics intake (issue 7) ---
-# Stored values of the intake, read and written by IntakeRepository. Field names match the
-# columns of the intake tables so adapters can build them straight from rows.
-
-
-class RowStatus(StrEnum):
-    """Where one requested item stands; requested and rejected rows wait on the customer."""
-
-    REQUESTED = "requested"
-    RECEIVED = "received"
-    VALIDATED = "validated"
-    REJECTED = "rejected"
-    WAIVED = "waived"
-
-
-@dataclass(frozen=True)
-class DiagnosticRequest:
-    """Support asking for one kind of artifact, expanded into rows (case, env or instance)."""
-
-    id: int
-    case_id: int
-    kind: str
-    label: str
-    note: str
-    due_at: datetime | None
-    expand: str
-    created_by: int | None
-    created_at: datetime
-    reminded_at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class RequestRow:
-    """One thing the customer must provide (e.g. the heap profile of prod/cluster-a)."""
-
-    id: int
-    request_id: int
-    case_id: int
-    environment_id: int | None
-    instance_id: int | None
-    label: str
-    status: RowStatus
-    reason: str
-    status_by: int | None
-    status_at: datetime
-
-
-@dataclass(frozen=True)
-class ArtifactRecord:
-    """An accepted upload: sanitised content in the object store under `content_key`."""
-
-    id: int
-    case_id: int
-    row_id: int | None
-    kind: str
-    content_key: str
-    size: int
-    original_name: str
-    summary: Mapping[str, Any]
-    redaction: Mapping[str, Any]
-    status: str
-    analysis_error: str
-    analyzable: bool
-    uploaded_by: int | None
-    uploaded_at: datetime
-    deleted_at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class UploadSession:
-    """A resumable chunked upload: bytes received so far of a file of `size` bytes."""
-
-    id: str
-    case_id: int
-    row_id: int | None
-    kind: str
-    original_name: str
-    size: int
-    received: int
-    status: str
-    artifact_id: int | None
-    created_by: int
-    created_at: datetime
-    updated_at: datetime
-
-
-@dataclass(frozen=True)
-class FindingRecord:
-    """One analyzer finding stored on a case, from one artifact."""
-
-    id: int
-    artifact_id: int
-    case_id: int
-    rule_id: str
-    category: str
-    severity: str
-    title: str
-    explanation: str
-    remediation: str
-    evidence: list[Any]
-    count: int
-
-
-@dataclass(frozen=True)
-class Notification:
-    """Something a person should look at (e.g. all requested diagnostics are in)."""
-
-    id: int
-    user_id: int
-    case_id: int | None
-    kind: str
-    message: str
-    created_at: datetime
-    read_at: datetime | None = None
 
 
 class IntakeRepository(Protocol):
@@ -471,31 +325,6 @@ class UnitOfWork(Protocol):
     def rollback(self) -> None: ...
 
     def flush(self) -> None: ...
-
-
-@dataclass(frozen=True)
-class AuditEntry:
-    """One line of an organisation's audit trail."""
-
-    org_id: int
-    kind: str
-    created_at: datetime
-    actor_id: int | None = None
-    case_id: int | None = None
-    data: dict[str, object] | None = None
-
-
-@dataclass(frozen=True)
-class BreakGlassApproval:
-    """A named contact let one artifact kind through on one case, above the policy."""
-
-    org_id: int
-    case_id: int
-    kind: str
-    approved_by: int | None
-    reason: str
-    created_at: datetime
-    expires_at: datetime
 
 
 class AuditRepository(Protocol):

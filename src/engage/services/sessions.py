@@ -26,6 +26,7 @@ from engage.domain.errors import Conflict, EngageError, NotFound, PermissionDeni
 from engage.domain.errors import ValidationFailed as Invalid
 from engage.domain.meetings import MeetingRequest, MeetingTool
 from engage.domain.policy import SecurityPolicy, policy_from_dict
+from engage.domain.session_records import SessionRecord
 from engage.domain.sessions import AgendaTask, Participant, Role, Session, SessionStatus, TaskState
 from engage.domain.slots import SlotQuery
 from engage.domain.users import User
@@ -41,13 +42,7 @@ from engage.services.availability import (
     recheck,
 )
 from engage.services.cases import record_event, system_transition
-from engage.services.ports import (
-    Clock,
-    Mailer,
-    MeetingProvider,
-    SessionRecord,
-    UnitOfWork,
-)
+from engage.services.ports import Clock, Mailer, MeetingProvider, UnitOfWork
 
 log = logging.getLogger("engage.sessions")
 

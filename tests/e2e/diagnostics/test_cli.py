@@ -13,8 +13,7 @@ import httpx
 from tests.e2e.conftest import LiveServer
 from tests.e2e.diagnostics.conftest import FIXTURES
 from tests.integration.collect.conftest import Fleet
-
-from engage.testing.k8s_scenarios import kubecost_2x_duckdb
+from tests.support.k8s_scenarios import kubecost_2x_duckdb
 
 
 def engage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:

@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+from tests.support.meet_server import FakeGoogleCalendar
 
 from engage.api.routes.sessions import TOOLS_KEY
 from engage.bootstrap import build_session_tools as session_tools
 from engage.config import Settings
-from engage.testing.meet_server import FakeGoogleCalendar
 
 
 class Inbox:

@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-
-from engage.testing.static_server import serve_files
+from tests.support.static_server import serve_files
 
 BAD = "2024-05-14T09:00:00Z ERR Prometheus communication error: nil queryResult\n"
 BENIGN = (

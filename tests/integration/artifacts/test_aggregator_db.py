@@ -16,7 +16,7 @@ from engage.diagnostics.duckdb_copy import (
     storage_version,
     written_by,
 )
-from engage.testing.k8s_scenarios import make_duckdb
+from tests.support.k8s_scenarios import make_duckdb
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "artifacts"
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from engage.adapters.calendar.freebusy import IcsBusyError, busy_from_ics, read_ics
-from engage.testing.static_server import serve_files
+from tests.support.static_server import serve_files
 
 START = datetime(2026, 3, 1, tzinfo=UTC)
 END = datetime(2026, 3, 8, tzinfo=UTC)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from engage.testing.k8s_cluster import FakeCluster
-from engage.testing.k8s_scenarios import hung_cluster, kubecost_2x_duckdb, kubecost_3x_clickhouse
-from engage.testing.k8s_server import FakeKubeServer, write_kubeconfig
+from tests.support.k8s_cluster import FakeCluster
+from tests.support.k8s_scenarios import hung_cluster, kubecost_2x_duckdb, kubecost_3x_clickhouse
+from tests.support.k8s_server import FakeKubeServer, write_kubeconfig
 
 HEAP = (
     Path(__file__).parents[2]

@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from engage.cli.app import app
-from engage.testing.k8s_cluster import FakeCluster
+from tests.support.k8s_cluster import FakeCluster
 
 from .conftest import Fleet
 

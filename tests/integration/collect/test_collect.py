@@ -11,7 +11,7 @@ import pytest
 
 from engage.diagnostics.bundle import Manifest, read_manifest, verify_bundle
 from engage.diagnostics.collect import CollectOptions, KubeconfigError, NothingCollected, collect
-from engage.testing.k8s_cluster import FakeCluster
+from tests.support.k8s_cluster import FakeCluster
 
 from .conftest import HEAP, Fleet
 

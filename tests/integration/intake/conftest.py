@@ -22,8 +22,8 @@ from engage.bootstrap import Engage, build
 from engage.config import Settings
 from engage.domain.clock import FixedClock
 from engage.services.ports import ObjectStore
-from engage.testing.s3_server import S3Server
 from tests.integration.conftest import World
+from tests.support.s3_server import S3Server
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "intake"
 START = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)

@@ -11,7 +11,6 @@ import pytest
 from sqlalchemy import Engine
 
 from engage.bootstrap import Engage
-from engage.testing.s3_server import S3Server
 from tests.integration.intake.conftest import (
     KUBECOST_LOG,
     CaseSetup,
@@ -19,6 +18,7 @@ from tests.integration.intake.conftest import (
     har_with_secrets,
     make_engage,
 )
+from tests.support.s3_server import S3Server
 
 
 @pytest.fixture(params=["filesystem", "s3"])

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import pytest
 
 from engage.domain.meetings import MeetingRequest
-from engage.testing.meet_server import FakeGoogleCalendar
-from engage.testing.zoom_server import FakeZoom
+from tests.support.meet_server import FakeGoogleCalendar
+from tests.support.zoom_server import FakeZoom
 
 REQUEST = MeetingRequest(
     uid="session-42@engage.test",

@@ -13,8 +13,8 @@ from engage.adapters.meetings import (
 )
 from engage.config import Settings
 from engage.domain.meetings import MeetingTool
-from engage.testing.meet_server import FakeGoogleCalendar
-from engage.testing.zoom_server import FakeZoom
+from tests.support.meet_server import FakeGoogleCalendar
+from tests.support.zoom_server import FakeZoom
 
 from .conftest import REQUEST
 

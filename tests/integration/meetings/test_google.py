@@ -17,7 +17,7 @@ from engage.adapters.meetings import (
 )
 from engage.adapters.meetings.google import event_id
 from engage.domain.meetings import MeetingTool
-from engage.testing.meet_server import FakeGoogleCalendar
+from tests.support.meet_server import FakeGoogleCalendar
 
 from .conftest import REQUEST, Sleeps
 

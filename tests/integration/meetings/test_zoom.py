@@ -15,7 +15,7 @@ from engage.adapters.meetings import (
     ZoomProvider,
 )
 from engage.domain.meetings import MeetingTool
-from engage.testing.zoom_server import FakeZoom
+from tests.support.zoom_server import FakeZoom
 
 from .conftest import REQUEST, Sleeps
 

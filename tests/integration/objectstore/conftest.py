@@ -6,11 +6,11 @@ import uuid
 from pathlib import Path
 
 import pytest
+from tests.support.s3_server import S3Server, s3_server_fixture
 
 from engage.adapters.objectstore import build_store
 from engage.config import Settings
 from engage.services.ports import ObjectStore
-from engage.testing.s3_server import S3Server, s3_server_fixture
 
 s3_server = pytest.fixture(scope="session")(s3_server_fixture)
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import boto3
 import pytest
 from botocore.config import Config
+from tests.support.s3_server import CREDENTIALS, S3Server, free_port
 
 from engage.adapters.objectstore import (
     FilesystemObjectStore,
@@ -19,7 +20,6 @@ from engage.adapters.objectstore import (
 from engage.bootstrap import build
 from engage.config import Settings
 from engage.services.ports import ObjectStoreError
-from engage.testing.s3_server import CREDENTIALS, S3Server, free_port
 
 
 def test_filesystem_layout_is_under_data_dir_objects(tmp_path: Path) -> None:

@@ -17,9 +17,9 @@ from engage.api.routes.sessions import TOOLS_KEY
 from engage.bootstrap import build_session_tools as session_tools
 from engage.config import Settings
 from engage.services.sessions import SessionTools
-from engage.testing.meet_server import FakeGoogleCalendar
-from engage.testing.zoom_server import FakeZoom
 from tests.integration.conftest import World
+from tests.support.meet_server import FakeGoogleCalendar
+from tests.support.zoom_server import FakeZoom
 
 
 def free_port() -> int:

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 
 from engage.services.sessions import SessionTools
-from engage.testing.static_server import serve_files
 from tests.integration.conftest import World
+from tests.support.static_server import serve_files
 
 from .test_sessions_api import new_session, open_case
 

@@ -8,9 +8,9 @@ import icalendar
 import pytest
 
 from engage.services.sessions import SessionTools
-from engage.testing.meet_server import FakeGoogleCalendar
-from engage.testing.zoom_server import FakeZoom
 from tests.integration.conftest import World
+from tests.support.meet_server import FakeGoogleCalendar
+from tests.support.zoom_server import FakeZoom
 
 from .conftest import Inbox
 

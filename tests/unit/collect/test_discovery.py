@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from engage.diagnostics.collect.discovery import find_installs, parse_chart
-from engage.testing import k8s_objects as o
-from engage.testing.k8s_scenarios import kubecost_2x_duckdb, kubecost_3x_clickhouse
+from tests.support import k8s_objects as o
+from tests.support.k8s_scenarios import kubecost_2x_duckdb, kubecost_3x_clickhouse
 
 
 def _workloads(cluster) -> list[dict]:

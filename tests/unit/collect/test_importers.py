@@ -10,7 +10,7 @@ import pytest
 
 from engage.diagnostics.bundle import BundleError, read_manifest, verify_bundle
 from engage.diagnostics.collect.importers import import_any
-from engage.testing.k8s_scenarios import kubecost_2x_duckdb
+from tests.support.k8s_scenarios import kubecost_2x_duckdb
 
 
 def _names(bundle: Path) -> list[str]:

@@ -8,7 +8,7 @@ from engage.diagnostics.collect import CollectOptions, KubeconfigError, parse_du
 from engage.diagnostics.collect.endpoints import find_service
 from engage.diagnostics.collect.environment import plan_environments
 from engage.diagnostics.collect.runner import bundle_top, safe_name
-from engage.testing import k8s_objects as o
+from tests.support import k8s_objects as o
 
 
 @pytest.mark.parametrize(

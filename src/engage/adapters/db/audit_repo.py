@@ -9,7 +9,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from engage.adapters.db import tables as t
-from engage.services.ports import AuditEntry, BreakGlassApproval
+from engage.domain.audit import AuditEntry, BreakGlassApproval
 
 
 class SqlAuditRepository:

@@ -14,15 +14,15 @@ from sqlalchemy import Table, and_, delete, exists, insert, select, update
 from sqlalchemy.orm import Session
 
 from engage.adapters.db import tables as t
-from engage.services.ports import (
+from engage.domain.intake import (
     ArtifactRecord,
     DiagnosticRequest,
     FindingRecord,
-    Notification,
     RequestRow,
     RowStatus,
     UploadSession,
 )
+from engage.domain.notifications import Notification
 
 R = TypeVar("R")
 OPEN_ROW_STATUSES = (RowStatus.REQUESTED.value, RowStatus.REJECTED.value)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session as DbSession
 from engage.adapters.db import tables as t
 from engage.domain.errors import StaleVersion
 from engage.domain.meetings import Meeting, MeetingTool
+from engage.domain.session_records import Availability, Block, SessionRecord
 from engage.domain.sessions import (
     AgendaTask,
     Participant,
@@ -29,7 +30,6 @@ from engage.domain.sessions import (
     SessionStatus,
     TaskState,
 )
-from engage.services.ports import Availability, Block, SessionRecord
 
 BUSY_STATUSES = (SessionStatus.BOOKED.value, SessionStatus.IN_PROGRESS.value)
 LOCK_NAMESPACE = 6  # first key of pg_advisory_xact_lock(int, int): issue 6, sessions

@@ -25,9 +25,9 @@ from engage.api.schemas.diagnostics import (
 )
 from engage.bootstrap import Engage
 from engage.domain.errors import ValidationFailed
+from engage.domain.intake import ArtifactRecord, UploadSession
 from engage.services import intake
 from engage.services.access import visible_case
-from engage.services.ports import ArtifactRecord, UploadSession
 from engage.services.upload_stream import (
     Spooled,
     UploadIncomplete,

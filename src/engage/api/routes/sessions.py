@@ -24,10 +24,10 @@ from engage.api.schemas.sessions import (
 )
 from engage.bootstrap import Engage, build_session_tools
 from engage.domain.errors import Conflict
+from engage.domain.session_records import Availability, SessionRecord
 from engage.domain.sessions import SessionStatus
 from engage.services import availability as avail
 from engage.services import sessions as svc
-from engage.services.ports import Availability, SessionRecord
 
 router = APIRouter(tags=["sessions"])
 SESSION = "/cases/{case_id}/sessions/{session_id}"

@@ -9,8 +9,8 @@ from pydantic import AwareDatetime, Field
 from engage.api.schemas.base import Body, Read
 from engage.domain import sessions as rules
 from engage.domain.meetings import MeetingTool
+from engage.domain.session_records import Availability, SessionRecord
 from engage.domain.sessions import Response, Role, SessionStatus, TaskState
-from engage.services.ports import Availability, SessionRecord
 
 Hours = list[list[str]]
 

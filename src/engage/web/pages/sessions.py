@@ -21,13 +21,14 @@ from engage.bootstrap import Engage
 from engage.domain import sessions as rules
 from engage.domain.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from engage.domain.meetings import MeetingTool
+from engage.domain.session_records import SessionRecord
 from engage.domain.sessions import AgendaTask, SessionStatus, TaskState
 from engage.domain.users import User
 from engage.services import sessions as svc
 from engage.services.access import visible_case
 from engage.services.availability import SlotSearch
 from engage.services.cases import CaseView
-from engage.services.ports import SessionRecord, UnitOfWork
+from engage.services.ports import UnitOfWork
 from engage.web.deps import EngageDep, FormDep, UowDep, UserDep
 from engage.web.forms import Fields, checkbox, enum_field, int_field, text_field
 from engage.web.pages.case import CASE_PANELS

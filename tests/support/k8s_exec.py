@@ -17,7 +17,7 @@ import time
 from collections.abc import Iterator
 from pathlib import PurePosixPath
 
-from engage.testing.k8s_cluster import PodFile
+from tests.support.k8s_cluster import PodFile
 
 WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 V4 = "v4.channel.k8s.io"

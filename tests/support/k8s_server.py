@@ -27,8 +27,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import yaml
 
-from engage.testing.k8s_cluster import RESOURCES, FakeCluster, LogSource, SyntheticLog
-from engage.testing.k8s_exec import V4, FakeShell, accept_key, serve_exec
+from tests.support.k8s_cluster import RESOURCES, FakeCluster, LogSource, SyntheticLog
+from tests.support.k8s_exec import V4, FakeShell, accept_key, serve_exec
 
 __all__ = ["FakeCluster", "FakeKubeServer", "write_kubeconfig"]
 

@@ -2,7 +2,7 @@
 
 Example (a session-scoped pytest fixture in a conftest.py)::
 
-    from engage.testing.s3_server import s3_server_fixture
+    from tests.support.s3_server import s3_server_fixture
     s3_server = pytest.fixture(scope="session")(s3_server_fixture)
 
     def test_put(s3_server, monkeypatch):

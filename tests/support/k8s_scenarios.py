@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from engage.testing import k8s_objects as o
-from engage.testing.k8s_cluster import FakeCluster, LogSource, PodFile, ProxyAnswer, SyntheticLog
+from tests.support import k8s_objects as o
+from tests.support.k8s_cluster import FakeCluster, LogSource, PodFile, ProxyAnswer, SyntheticLog
 
 AGG_DB_DIR = "/var/configs/waterfowl/duckdb"
 

@@ -18,7 +18,7 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from engage.testing.meet_server import JsonApiServer, Reply
+from tests.support.meet_server import JsonApiServer, Reply
 
 _MEETINGS = re.compile(r"^/v2/users/([^/]+)/meetings$")
 _MEETING = re.compile(r"^/v2/meetings/(\d+)$")

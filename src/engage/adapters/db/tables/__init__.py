@@ -1,0 +1,72 @@
+"""Table definitions; Alembic migrations create them, the mapper maps domain classes onto them.
+
+One module per area; import a table from here (``from engage.adapters.db import tables as t``).
+"""
+
+from engage.adapters.db.tables.audit import audit_events, break_glass_approvals
+from engage.adapters.db.tables.base import UTCDateTime, metadata
+from engage.adapters.db.tables.core import (
+    api_tokens,
+    case_engineers,
+    case_events,
+    case_instances,
+    case_links,
+    cases,
+    comments,
+    environments,
+    idempotency_keys,
+    instances,
+    organisations,
+    users,
+)
+from engage.adapters.db.tables.intake import (
+    artifact_downloads,
+    artifact_findings,
+    artifacts,
+    diagnostic_requests,
+    diagnostic_rows,
+    notifications,
+    upload_sessions,
+)
+from engage.adapters.db.tables.sessions import (
+    busy_blocks,
+    session_no_shows,
+    session_participants,
+    session_reminders,
+    session_tasks,
+    sessions,
+    user_availability,
+)
+
+__all__ = [
+    "UTCDateTime",
+    "api_tokens",
+    "artifact_downloads",
+    "artifact_findings",
+    "artifacts",
+    "audit_events",
+    "break_glass_approvals",
+    "busy_blocks",
+    "case_engineers",
+    "case_events",
+    "case_instances",
+    "case_links",
+    "cases",
+    "comments",
+    "diagnostic_requests",
+    "diagnostic_rows",
+    "environments",
+    "idempotency_keys",
+    "instances",
+    "metadata",
+    "notifications",
+    "organisations",
+    "session_no_shows",
+    "session_participants",
+    "session_reminders",
+    "session_tasks",
+    "sessions",
+    "upload_sessions",
+    "user_availability",
+    "users",
+]

@@ -377,11 +377,3 @@ def verify_bundle(path: Path) -> list[str]:
             problems.append(f"checksum mismatch: {rel}")
     problems += [f"file not in manifest: {rel}" for rel in sorted(set(seen) - set(listed))]
     return problems
-
-
-def import_path(src: Path, dst_dir: Path) -> Path:
-    """Turn a Kubecost bug report, troubleshoot bundle or cluster-info dump into a bundle."""
-    from engage.diagnostics.collect.importers import import_any
-
-    result: Path = import_any(Path(src), Path(dst_dir))
-    return result

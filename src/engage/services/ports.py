@@ -20,6 +20,7 @@ from engage.domain.intake import (
 from engage.domain.meetings import Meeting, MeetingRequest
 from engage.domain.notifications import Notification
 from engage.domain.session_records import Availability, Block, SessionRecord
+from engage.domain.sessions import Session
 from engage.domain.users import ApiToken, Environment, Instance, Organisation, User
 
 T = TypeVar("T")
@@ -109,6 +110,14 @@ class Mailer(Protocol):
         text: str,
         attachments: list[tuple[str, str, bytes]] = ...,
     ) -> None: ...
+
+
+class CalendarFiles(Protocol):
+    """Writes a session as an iCalendar (.ics) file: (bytes, media type)."""
+
+    def session_file(
+        self, session: Session, *, stamp: datetime, cancel: bool
+    ) -> tuple[bytes, str]: ...
 
 
 @dataclass(frozen=True)

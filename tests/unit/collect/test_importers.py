@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from engage.diagnostics.bundle import BundleError, read_manifest, verify_bundle
-from engage.diagnostics.collect.importers import import_any
+from engage.diagnostics.importers import import_any
 from tests.support.k8s_scenarios import kubecost_2x_duckdb
 
 

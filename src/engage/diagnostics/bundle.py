@@ -120,9 +120,11 @@ class Manifest(BaseModel):
 class Redacting(Protocol):
     """What the writer needs from `engage.diagnostics.redact.Redactor`."""
 
-    def redact_stream(self, src: BinaryIO, dst: BinaryIO, *, name: str) -> Any: ...
+    def redact_stream(self, src: BinaryIO, dst: BinaryIO, *, name: str) -> Any:
+        """Copy ``src`` to ``dst`` redacted; ``name`` picks the format."""
 
-    def redact_document(self, obj: Any, *, name: str) -> Any: ...
+    def redact_document(self, obj: Any, *, name: str) -> Any:
+        """A redacted copy of a parsed document (JSON or YAML)."""
 
 
 class _HashingFile:

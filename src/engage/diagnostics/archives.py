@@ -3,7 +3,8 @@
 ``extract_archive`` takes ``.tar``, ``.tar.gz``/``.tgz`` (also xz and bzip2), a single ``.gz``
 file or a ``.zip`` and writes its regular files and folders under a new folder, nothing else.
 The format comes from the content's magic bytes, never from the name. Refused, as
-``ArchiveRejected(reason)``: absolute paths, ``..``, symbolic and hard links, devices and
+``ArchiveRejected(reason)``, by the rules every archive reader shares (``archive_safety``):
+absolute paths, ``..``, NUL bytes and backslashes in names, symbolic and hard links, devices and
 FIFOs, encrypted zip members, too many members, more decompressed bytes than the limit, a
 decompressed/compressed ratio above the limit (zip and gzip bombs: bytes are counted as they
 come out of the decompressor, headers are never trusted), truncated or corrupt data. On

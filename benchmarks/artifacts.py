@@ -203,7 +203,7 @@ def bench_duckdb(work: Path, rows: int) -> None:
 def bench_har(work: Path) -> None:
     from engage.diagnostics.artifacts import ArtifactKind, prepare_artifact
 
-    har = FIXTURES / "redact" / "har" / "cnn-chrome-har-capturer_haralyzer.har"
+    har = FIXTURES / "shared" / "har" / "cnn-chrome-har-capturer_haralyzer.har"
     if not har.exists():
         print("har      (fixture HAR not found; skipped)")
         return
@@ -220,7 +220,7 @@ def bench_har(work: Path) -> None:
 def bench_pprof() -> None:
     from engage.diagnostics.pprof import heap_summary, read_profile
 
-    path = FIXTURES / "artifacts" / "parca_heap_parca-server_many-1644509299337903000.pb.gz"
+    path = FIXTURES / "shared" / "pprof" / "parca_heap_parca-server_many-1644509299337903000.pb.gz"
     if not path.exists():
         print("pprof    (fixture profile not found; skipped)")
         return

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 FIXTURES = Path(__file__).parent / "fixtures"
+SHARED = FIXTURES / "shared"  # third-party files several areas use, one copy each
 
 
 @pytest.fixture

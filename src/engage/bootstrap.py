@@ -10,7 +10,7 @@ from typing import cast
 from sqlalchemy import Engine
 
 from engage.adapters.calendar.freebusy import busy_from_ics, read_ics
-from engage.adapters.calendar.ics import send_invite
+from engage.adapters.calendar.ics import IcsFiles, send_invite
 from engage.adapters.calendar.smtp import SmtpMailer
 from engage.adapters.db.engine import make_engine
 from engage.adapters.db.uow import SqlUnitOfWork, uow_factory
@@ -22,7 +22,14 @@ from engage.domain.clock import SystemClock
 from engage.domain.meetings import MeetingTool
 from engage.domain.session_records import Block
 from engage.domain.sessions import Session
-from engage.services.ports import Clock, JobQueue, MeetingProvider, ObjectStore, UnitOfWork
+from engage.services.ports import (
+    CalendarFiles,
+    Clock,
+    JobQueue,
+    MeetingProvider,
+    ObjectStore,
+    UnitOfWork,
+)
 from engage.services.sessions import SessionTools
 
 
@@ -36,6 +43,7 @@ class Engage:
     clock: Clock
     jobs: JobQueue
     store: ObjectStore
+    calendar: CalendarFiles = field(default_factory=IcsFiles)
     extras: dict[str, object] = field(default_factory=dict)
     periodic: list[Periodic] = field(default_factory=list)
 

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from engage.adapters.jobs.inprocess import InProcessJobQueue, Scheduler
-from engage.api.app import create_api
+from engage.api.app import create_api, resolve_routes
 from engage.bootstrap import Engage, build
 from engage.config import Settings
 from engage.web.portal import install_portal
@@ -23,6 +23,7 @@ def create_app(engage: Engage | None = None, *, scheduler: bool = False) -> Fast
     engage = engage or build(Settings())
     app = create_api(engage)
     install_portal(app, engage)
+    resolve_routes(app)  # the portal's routers too, before any request thread sees them
     if scheduler and isinstance(engage.jobs, InProcessJobQueue) and engage.periodic:
         app.router.lifespan_context = _with_scheduler(engage)
     return app

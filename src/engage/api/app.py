@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fastapi.routing
 from fastapi import APIRouter, FastAPI, Request
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -65,4 +66,20 @@ def create_api(engage: Engage) -> FastAPI:
     def healthz() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
+    resolve_routes(app)
     return app
+
+
+def resolve_routes(app: FastAPI) -> None:
+    """Build every route's parameter models now, in the thread that makes the app.
+
+    FastAPI 0.16x builds included routers lazily, on the first request, in whichever thread
+    serves it. That build hides a pydantic UnsupportedFieldAttributeWarning (raised for every
+    parameter alias) with ``warnings.catch_warnings()``, which is process-wide and not
+    thread-safe: with another thread entering or leaving ``catch_warnings`` at the same time
+    the warning escaped (or a filter was lost). Older FastAPI builds routes eagerly.
+    """
+    contexts = getattr(fastapi.routing, "iter_route_contexts", None)
+    if contexts is not None:
+        for _context in contexts(app.routes):
+            pass

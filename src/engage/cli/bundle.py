@@ -10,13 +10,8 @@ from rich.console import Console
 from rich.table import Table
 
 from engage.cli.errors import fail
-from engage.diagnostics.bundle import (
-    BundleError,
-    Manifest,
-    import_path,
-    read_manifest,
-    verify_bundle,
-)
+from engage.diagnostics.bundle import BundleError, Manifest, read_manifest, verify_bundle
+from engage.diagnostics.importers import import_path
 
 bundle_app = typer.Typer(
     help="Inspect, verify and import diagnostic bundles.", no_args_is_help=True

@@ -10,13 +10,15 @@ from rich.console import Console
 from rich.table import Table
 
 from engage.cli.errors import fail
-from engage.diagnostics.versions import (
+from engage.diagnostics.release_feeds import (
     DEFAULT_GITHUB_RELEASES,
     DEFAULT_HELM_INDEXES,
+    refresh_catalogue,
+)
+from engage.diagnostics.versions import (
     CatalogueError,
     ReleaseCatalogue,
     VersionError,
-    refresh_catalogue,
     save_catalogue,
 )
 

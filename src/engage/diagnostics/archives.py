@@ -3,7 +3,8 @@
 ``extract_archive`` takes ``.tar``, ``.tar.gz``/``.tgz`` (also xz and bzip2), a single ``.gz``
 file or a ``.zip`` and writes its regular files and folders under a new folder, nothing else.
 The format comes from the content's magic bytes, never from the name. Refused, as
-``ArchiveRejected(reason)``: absolute paths, ``..``, symbolic and hard links, devices and
+``ArchiveRejected(reason)``, by the rules every archive reader shares (``archive_safety``):
+absolute paths, ``..``, NUL bytes and backslashes in names, symbolic and hard links, devices and
 FIFOs, encrypted zip members, too many members, more decompressed bytes than the limit, a
 decompressed/compressed ratio above the limit (zip and gzip bombs: bytes are counted as they
 come out of the decompressor, headers are never trusted), truncated or corrupt data. On
@@ -17,7 +18,6 @@ import gzip
 import lzma
 import os
 import shutil
-import stat
 import tarfile
 import zipfile
 import zlib
@@ -27,26 +27,28 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import IO, BinaryIO, cast
 
+from engage.diagnostics.archive_safety import (
+    MAX_NAME,
+    ArchiveLimits,
+    ArchiveRejected,
+    Budget,
+    member_path,
+    tar_member_problem,
+    zip_member_problem,
+)
+
+__all__ = [
+    "MAX_NAME",
+    "ArchiveLimits",
+    "ArchiveRejected",
+    "Extracted",
+    "archive_format",
+    "extract_archive",
+    "member_path",
+    "sniff_format",
+]
+
 CHUNK = 1 << 20
-MAX_NAME = 1024
-
-
-class ArchiveRejected(Exception):
-    """An archive that is not extracted; ``reason`` says why in one sentence."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-@dataclass(frozen=True)
-class ArchiveLimits:
-    """How much an archive may unpack to; the ratio is only checked past ``ratio_floor``."""
-
-    max_members: int = 20_000
-    max_total_bytes: int = 8 << 30
-    max_ratio: float = 200.0
-    ratio_floor: int = 16 << 20
 
 
 @dataclass
@@ -104,52 +106,10 @@ def archive_format(path: Path) -> str | None:
     return f"tar.{short}" if sniff_format(head) == "tar" else short
 
 
-def member_path(name: str) -> PurePosixPath:
-    """The safe relative path of an archive member name, or ArchiveRejected."""
-    clean = name.replace("\\", "/")
-    if "\x00" in clean or len(clean) > MAX_NAME:
-        raise ArchiveRejected(f"the archive holds a member with an unusable name ({name[:80]!r})")
-    if clean.startswith("/") or (len(clean) > 1 and clean[1] == ":"):
-        raise ArchiveRejected(f"the archive holds an absolute path ({name!r})")
-    parts = [p for p in clean.split("/") if p not in ("", ".")]
-    if ".." in parts:
-        raise ArchiveRejected(f"the archive holds a path that climbs out with '..' ({name!r})")
-    return PurePosixPath(*parts) if parts else PurePosixPath()
-
-
-class _Budget:
-    """Counts decompressed bytes against the limits; raises the moment one is crossed."""
-
-    def __init__(self, limits: ArchiveLimits, compressed: Callable[[], int]) -> None:
-        self.limits = limits
-        self.compressed = compressed
-        self.total = 0
-        self.members = 0
-
-    def member(self) -> None:
-        self.members += 1
-        if self.members > self.limits.max_members:
-            raise ArchiveRejected(f"the archive holds more than {self.limits.max_members} members")
-
-    def spend(self, n: int) -> None:
-        self.total += n
-        if self.total > self.limits.max_total_bytes:
-            raise ArchiveRejected(
-                f"the archive unpacks to more than {_human(self.limits.max_total_bytes)}"
-            )
-        if self.total > self.limits.ratio_floor:
-            ratio = self.total / max(self.compressed(), 1)
-            if ratio > self.limits.max_ratio:
-                raise ArchiveRejected(
-                    f"the archive expands more than {self.limits.max_ratio:.0f} times "
-                    "(a compression bomb?)"
-                )
-
-
 class _CountingReader:
     """A read-only file wrapper that counts the bytes read (and charges a budget for them)."""
 
-    def __init__(self, raw: IO[bytes], budget: _Budget | None = None) -> None:
+    def __init__(self, raw: IO[bytes], budget: Budget | None = None) -> None:
         self._raw = raw
         self._budget = budget
         self.count = 0
@@ -196,11 +156,11 @@ def _open_stream(
     archive: Path,
     fmt: str,
     limits: ArchiveLimits,
-) -> Iterator[tuple[IO[bytes], _Budget]]:
+) -> Iterator[tuple[IO[bytes], Budget]]:
     """The decompressed stream of ``archive`` with a budget charged for every byte read."""
     with open(archive, "rb") as raw:
         counted = _CountingReader(raw)
-        budget = _Budget(limits, lambda: counted.count)
+        budget = Budget(limits, lambda: counted.count)
         outer = {"tar": None, "gz": "gzip", "xz": "xz", "bz2": "bzip2"}[fmt.removeprefix("tar.")]
         if outer is None:
             yield cast(IO[bytes], _CountingReader(cast(IO[bytes], counted), budget)), budget
@@ -228,12 +188,9 @@ def _extract_tar(archive: Path, out: Extracted, limits: ArchiveLimits) -> None:
 
 
 def _tar_member(tar: tarfile.TarFile, member: tarfile.TarInfo, out: Extracted) -> None:
-    if member.issym() or member.islnk():
-        raise ArchiveRejected(f"the archive holds a link ({member.name!r} -> {member.linkname!r})")
-    if member.ischr() or member.isblk() or member.isfifo():
-        raise ArchiveRejected(f"the archive holds a device or FIFO ({member.name!r})")
-    if not (member.isfile() or member.isdir()):
-        raise ArchiveRejected(f"the archive holds an unsupported entry ({member.name!r})")
+    problem = tar_member_problem(member)
+    if problem is not None:
+        raise ArchiveRejected(problem)
     rel = member_path(member.name)
     if member.isdir():
         _make_dir(out.root, rel)
@@ -260,7 +217,7 @@ def _extract_single(archive: Path, out: Extracted, limits: ArchiveLimits, inner_
 
 
 def _extract_zip(archive: Path, out: Extracted, limits: ArchiveLimits) -> None:
-    budget = _Budget(limits, lambda: out.compressed_bytes)
+    budget = Budget(limits, lambda: out.compressed_bytes)
     try:
         with zipfile.ZipFile(archive) as zf:
             infos = zf.infolist()
@@ -278,16 +235,10 @@ def _extract_zip(archive: Path, out: Extracted, limits: ArchiveLimits) -> None:
         raise ArchiveRejected(_corrupt_reason("zip", exc)) from exc
 
 
-def _zip_member(
-    zf: zipfile.ZipFile, info: zipfile.ZipInfo, out: Extracted, budget: _Budget
-) -> None:
-    mode = info.external_attr >> 16
-    if stat.S_ISLNK(mode):
-        raise ArchiveRejected(f"the archive holds a link ({info.filename!r})")
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) or stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode):
-        raise ArchiveRejected(f"the archive holds a device or FIFO ({info.filename!r})")
-    if info.flag_bits & 0x1:
-        raise ArchiveRejected(f"the archive holds an encrypted member ({info.filename!r})")
+def _zip_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, out: Extracted, budget: Budget) -> None:
+    problem = zip_member_problem(info)
+    if problem is not None:
+        raise ArchiveRejected(problem)
     rel = member_path(info.filename)
     if info.is_dir():
         _make_dir(out.root, rel)
@@ -335,12 +286,3 @@ def _corrupt_reason(label: str, exc: BaseException) -> str:
     if "end of data" in text or "ended before" in text or "truncated" in text:
         return f"the {label} archive is truncated (it ends too early)"
     return f"the {label} data is corrupt ({str(exc)[:120]})"
-
-
-def _human(n: int) -> str:
-    size = float(n)
-    for unit in ("bytes", "KiB", "MiB", "GiB"):
-        if size < 1024 or unit == "GiB":
-            return f"{size:.0f} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{n} bytes"  # pragma: no cover

@@ -23,6 +23,8 @@ from typing import IO, Any, BinaryIO, Literal, Protocol
 import yaml
 from pydantic import BaseModel, Field, ValidationError
 
+from engage.diagnostics.archive_safety import ArchiveRejected, TarGuard
+
 SCHEMA_VERSION = 1
 MANIFEST = "manifest.json"
 SPOOL = 4 << 20  # per text file in flight before it spills to an anonymous temp file
@@ -118,9 +120,11 @@ class Manifest(BaseModel):
 class Redacting(Protocol):
     """What the writer needs from `engage.diagnostics.redact.Redactor`."""
 
-    def redact_stream(self, src: BinaryIO, dst: BinaryIO, *, name: str) -> Any: ...
+    def redact_stream(self, src: BinaryIO, dst: BinaryIO, *, name: str) -> Any:
+        """Copy ``src`` to ``dst`` redacted; ``name`` picks the format."""
 
-    def redact_document(self, obj: Any, *, name: str) -> Any: ...
+    def redact_document(self, obj: Any, *, name: str) -> Any:
+        """A redacted copy of a parsed document (JSON or YAML)."""
 
 
 class _HashingFile:
@@ -286,21 +290,36 @@ def _walk(path: Path) -> Iterator[tuple[str, IO[bytes] | None, str | None]]:
     except (tarfile.TarError, OSError) as exc:
         raise BundleError(f"{path} is not a readable bundle archive: {exc}") from exc
     with tar:
-        tops: set[str] = set()
+        yield from _tar_entries(tar, TarGuard(compressed=lambda: _tell(tar)))
+
+
+def _tar_entries(
+    tar: tarfile.TarFile, guard: TarGuard
+) -> Iterator[tuple[str, IO[bytes] | None, str | None]]:
+    tops: set[str] = set()
+    try:
         for member in tar:
+            problem = guard.check(member)
             parts = PurePosixPath(member.name).parts
+            if problem is not None:
+                yield member.name, None, f"unsafe member: {problem}"
+                continue
             if not parts:
                 continue
             tops.add(parts[0])
-            rel = "/".join(parts[1:])
-            if member.name.startswith("/") or ".." in parts:
-                yield member.name, None, f"unsafe path in archive: {member.name}"
-            elif member.issym() or member.islnk():
-                yield rel, None, f"link not allowed: {rel}"
-            elif member.isfile():
-                yield rel, tar.extractfile(member), None
-        if len(tops) > 1:
-            yield "", None, f"more than one top folder: {sorted(tops)}"
+            if member.isfile():
+                yield "/".join(parts[1:]), tar.extractfile(member), None
+    except ArchiveRejected as exc:
+        yield "", None, f"stopped reading: {exc.reason}"
+        return
+    if len(tops) > 1:
+        yield "", None, f"more than one top folder: {sorted(tops)}"
+
+
+def _tell(tar: tarfile.TarFile) -> int:
+    """Compressed bytes read so far from the file under ``tar``."""
+    raw = getattr(tar.fileobj, "fileobj", tar.fileobj)
+    return int(raw.tell()) if raw is not None else 0
 
 
 def _single_child(path: Path) -> Path:
@@ -360,11 +379,3 @@ def verify_bundle(path: Path) -> list[str]:
             problems.append(f"checksum mismatch: {rel}")
     problems += [f"file not in manifest: {rel}" for rel in sorted(set(seen) - set(listed))]
     return problems
-
-
-def import_path(src: Path, dst_dir: Path) -> Path:
-    """Turn a Kubecost bug report, troubleshoot bundle or cluster-info dump into a bundle."""
-    from engage.diagnostics.collect.importers import import_any
-
-    result: Path = import_any(Path(src), Path(dst_dir))
-    return result

@@ -1,17 +1,16 @@
 """Kubecost version currency: a release catalogue, version detection and the support policy.
 
 The catalogue is a data file shipped in the package (``data/kubecost-releases.yaml``), refreshed
-into the user's data folder by ``engage versions update``. Which release is the latest is always
-computed from the catalogue, never written in code.
+into the user's data folder by ``engage versions update`` (``release_feeds`` fetches it). Which
+release is the latest is always computed from the catalogue, never written in code.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -21,12 +20,6 @@ from packaging.version import InvalidVersion, Version
 
 Verdict = Literal["current", "behind", "unsupported"]
 
-DEFAULT_HELM_INDEXES: tuple[str, ...] = (
-    "https://kubecost.github.io/cost-analyzer/index.yaml",
-    "https://kubecost.github.io/kubecost/index.yaml",
-)
-DEFAULT_GITHUB_RELEASES = "https://api.github.com/repos/kubecost/kubecost/releases?per_page=100"
-_HELM_CHARTS = ("cost-analyzer", "kubecost")
 
 _SEMVER = r"v?(\d+\.\d+\.\d+(?:-(?:rc|beta|alpha)\.?\d+)?)"
 # Kubecost images and chart labels: prod-2.4.2, icr.io/kubecost/cost-model:2.9.7,
@@ -328,70 +321,6 @@ def check_version(version: str, catalogue: ReleaseCatalogue | None = None) -> Ve
     return (catalogue or ReleaseCatalogue.load()).check(version)
 
 
-def releases_from_helm_index(index: Mapping[str, Any]) -> list[Release]:
-    """Kubecost releases listed in a Helm repository `index.yaml`."""
-    found: list[Release] = []
-    entries = index.get("entries") or {}
-    for chart in _HELM_CHARTS:
-        for entry in entries.get(chart) or []:
-            try:
-                version = normalise_version(str(entry.get("version", "")))
-            except VersionError:
-                continue
-            created = str(entry.get("created") or "")[:10] or None
-            found.append(Release(version, created))
-    return found
-
-
-def releases_from_github(items: Iterable[Mapping[str, Any]]) -> list[Release]:
-    """Kubecost releases from the GitHub releases API (drafts skipped)."""
-    found: list[Release] = []
-    for item in items:
-        if item.get("draft"):
-            continue
-        try:
-            version = normalise_version(str(item.get("tag_name", "")))
-        except VersionError:
-            continue
-        found.append(Release(version, str(item.get("published_at") or "")[:10] or None))
-    return found
-
-
-def refresh_catalogue(
-    *,
-    helm_indexes: Iterable[str] = DEFAULT_HELM_INDEXES,
-    github_url: str | None = None,
-    timeout: float = 30.0,
-    base: ReleaseCatalogue | None = None,
-) -> ReleaseCatalogue:
-    """Fetch releases from Helm repo indexes (and GitHub releases) and merge them in."""
-    import httpx  # only needed when online
-
-    fetched: list[Release] = []
-    errors: list[str] = []
-    with httpx.Client(timeout=timeout, follow_redirects=True) as client:
-        for url in helm_indexes:
-            try:
-                response = client.get(url)
-                response.raise_for_status()
-                fetched += releases_from_helm_index(yaml.load(response.text, Loader=_Loader))
-            except (httpx.HTTPError, yaml.YAMLError, AttributeError) as exc:
-                errors.append(f"{url}: {exc}")
-        if github_url:
-            try:
-                response = client.get(github_url, headers={"Accept": "application/vnd.github+json"})
-                response.raise_for_status()
-                fetched += releases_from_github(response.json())
-            except (httpx.HTTPError, ValueError) as exc:
-                errors.append(f"{github_url}: {exc}")
-    if not fetched:
-        raise CatalogueError("no releases fetched: " + "; ".join(errors or ["no sources"]))
-    update = ReleaseCatalogue(
-        releases=fetched, updated=date.today().isoformat(), source="helm index / github releases"
-    )
-    return (base or ReleaseCatalogue.load()).merged(update)
-
-
 def save_catalogue(catalogue: ReleaseCatalogue, path: Path | None = None) -> Path:
     """Write the catalogue as YAML (to the user data folder by default)."""
     target = path or user_catalogue_path()
@@ -400,6 +329,3 @@ def save_catalogue(catalogue: ReleaseCatalogue, path: Path | None = None) -> Pat
     tmp.write_text(yaml.safe_dump(catalogue.to_dict(), sort_keys=False), encoding="utf-8")
     tmp.replace(target)
     return target
-
-
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

@@ -6,6 +6,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+SCREEN_SHARING_NOTE = (
+    "Screen sharing is not allowed for this session under your organisation's security "
+    "policy: you drive your own screen and run each step, support guides you by voice and "
+    "chat and asks you to read out or paste command output."
+)
+
 
 class MeetingTool(StrEnum):
     """Meeting tools an organisation may allow."""

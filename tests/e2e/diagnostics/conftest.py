@@ -12,7 +12,9 @@ import pytest
 from tests.e2e.conftest import LiveServer
 from tests.integration.collect.conftest import Fleet
 
-FIXTURES = Path(__file__).parents[2] / "fixtures" / "intake"
+PPROF = Path(__file__).parents[2] / "fixtures" / "shared" / "pprof"
+HEAP = PPROF / "parca_heap_parca-server_many-1644509299337903000.pb.gz"
+CPU = PPROF / "parca_cpu_fib.pb.gz"
 
 
 def api(live_server: LiveServer, email: str) -> httpx.Client:

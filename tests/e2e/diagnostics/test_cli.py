@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 from tests.e2e.conftest import LiveServer
-from tests.e2e.diagnostics.conftest import FIXTURES
+from tests.e2e.diagnostics.conftest import CPU, HEAP
 from tests.integration.collect.conftest import Fleet
 from tests.support.k8s_scenarios import kubecost_2x_duckdb
 
@@ -47,7 +47,7 @@ def test_upload_small_file_answers_a_request_row(
     ).json()
     row = req["rows"][0]["id"]
     heap = tmp_path / "heap.pb.gz"
-    heap.write_bytes((FIXTURES / "heap.pb.gz").read_bytes())
+    heap.write_bytes(HEAP.read_bytes())
     r = engage(
         "upload",
         "--case",
@@ -70,7 +70,7 @@ def test_upload_small_file_answers_a_request_row(
         str(case_id),
         "--kind",
         "heap-profile",
-        str(FIXTURES / "cpu.pb.gz"),
+        str(CPU),
         env=_env(live_server, tmp_path),
     )
     assert bad.returncode == 1

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 from tests.e2e.conftest import LiveServer
-from tests.e2e.diagnostics.conftest import FIXTURES
+from tests.e2e.diagnostics.conftest import CPU, HEAP
 
 pytestmark = pytest.mark.browser
 
@@ -83,7 +83,9 @@ def test_request_upload_findings_waive(
     heap.get_by_text("How to provide it").click()
     assert "/model/debug/pprof/heap" in heap.locator("pre").inner_text()
     first_row = heap.locator("tbody tr").first
-    first_row.locator("input[type=file]").set_input_files(str(FIXTURES / "heap.pb.gz"))
+    heap_file = tmp_path / "heap.pb.gz"  # the name the customer sees echoed back
+    heap_file.write_bytes(HEAP.read_bytes())
+    first_row.locator("input[type=file]").set_input_files(str(heap_file))
     first_row.get_by_role("button", name="Upload").click()
     assert "Uploaded heap.pb.gz" in page.get_by_role("status").inner_text()
     assert "Validated" in heap.locator("tbody tr").first.inner_text()
@@ -103,7 +105,7 @@ def test_request_upload_findings_waive(
 
     # A wrong file is refused with a reason the customer can act on.
     remaining = heap.locator("tr.row-requested")
-    remaining.locator("input[type=file]").set_input_files(str(FIXTURES / "cpu.pb.gz"))
+    remaining.locator("input[type=file]").set_input_files(str(CPU))
     remaining.get_by_role("button", name="Upload").click()
     assert "not a heap profile" in page.locator("#diag-error").inner_text()
     assert "not a heap profile" in page.locator("tr.row-rejected").inner_text()

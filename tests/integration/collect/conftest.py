@@ -14,7 +14,8 @@ from tests.support.k8s_server import FakeKubeServer, write_kubeconfig
 HEAP = (
     Path(__file__).parents[2]
     / "fixtures"
-    / "collect"
+    / "shared"
+    / "pprof"
     / "parca_heap_parca-server_many-1644509299337903000.pb.gz"
 )
 

@@ -186,7 +186,7 @@ def test_unknown_context_message(fleet: Fleet, prod: FakeCluster) -> None:
 
 
 def test_import_troubleshoot_bundle(fixtures_dir: Path, tmp_path: Path) -> None:
-    src = fixtures_dir / "collect" / "troubleshoot_testdata_support-bundle.tar.gz"
+    src = fixtures_dir / "shared" / "k8s-logs" / "troubleshoot_testdata_support-bundle.tar.gz"
     res = runner.invoke(app, ["bundle", "import", str(src), "-o", str(tmp_path)])
     assert res.exit_code == 0, res.output
     res = runner.invoke(app, ["bundle", "inspect", res.stdout.strip()])
@@ -194,7 +194,7 @@ def test_import_troubleshoot_bundle(fixtures_dir: Path, tmp_path: Path) -> None:
 
 
 def test_import_rejects_non_bundle(fixtures_dir: Path, tmp_path: Path) -> None:
-    src = fixtures_dir / "collect" / "troubleshoot_testdata_missing-version.tar.gz"
+    src = fixtures_dir / "shared" / "k8s-logs" / "troubleshoot_testdata_missing-version.tar.gz"
     res = runner.invoke(app, ["bundle", "import", str(src), "-o", str(tmp_path)])
     assert res.exit_code == 1
     assert "no cluster-resources" in res.stderr

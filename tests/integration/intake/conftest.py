@@ -25,7 +25,12 @@ from engage.services.ports import ObjectStore
 from tests.integration.conftest import World
 from tests.support.s3_server import S3Server
 
-FIXTURES = Path(__file__).parents[2] / "fixtures" / "intake"
+SHARED = Path(__file__).parents[2] / "fixtures" / "shared"
+FIXTURES = {  # short names the intake tests use -> the one shared copy
+    "heap.pb.gz": SHARED / "pprof" / "parca_heap_parca-server_many-1644509299337903000.pb.gz",
+    "cpu.pb.gz": SHARED / "pprof" / "parca_cpu_fib.pb.gz",
+    "chrome-postdata.har": SHARED / "har" / "chrome-postdata_mitmproxy.har",
+}
 START = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
 
 
@@ -143,8 +148,8 @@ def setup(world: World) -> CaseSetup:
 
 
 def fixture_bytes(name: str) -> bytes:
-    """A file from tests/fixtures/intake."""
-    return (FIXTURES / name).read_bytes()
+    """A shared fixture file by its short intake name."""
+    return FIXTURES[name].read_bytes()
 
 
 def har_with_secrets() -> bytes:

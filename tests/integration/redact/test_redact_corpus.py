@@ -14,6 +14,7 @@ from engage.diagnostics.har import load_har
 from engage.diagnostics.redact import Redactor, verify_path
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "redact"
+SHARED = Path(__file__).parents[2] / "fixtures" / "shared"
 SECRETS = FIXTURES / "secrets"
 # planted values in the detect-secrets and gitleaks fixtures (secretlint ones come from
 # their expected.json files)
@@ -107,9 +108,9 @@ SENSITIVE = re.compile(
 )
 
 
-@pytest.mark.parametrize("har", sorted(p.name for p in (FIXTURES / "har").glob("*.har")))
+@pytest.mark.parametrize("har", sorted(p.name for p in (SHARED / "har").glob("*.har")))
 def test_har_files_valid_same_entries_no_credentials(tmp_path: Path, har: str) -> None:
-    src = FIXTURES / "har" / har
+    src = SHARED / "har" / har
     Redactor().redact_path(src, tmp_path / har)
     before, after = load_har(src), load_har(tmp_path / har)
     assert len(after["log"]["entries"]) == len(before["log"]["entries"])
@@ -124,13 +125,13 @@ def test_har_files_valid_same_entries_no_credentials(tmp_path: Path, har: str) -
 
 def test_har_with_cookies_really_had_some() -> None:
     # guard against the test above passing vacuously
-    names = [n for h in (FIXTURES / "har").glob("*.har") for n, _ in _har_values(load_har(h))]
+    names = [n for h in (SHARED / "har").glob("*.har") for n, _ in _har_values(load_har(h))]
     assert "cookie" in names and "authorization" in names
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in (FIXTURES / "k8s-logs").glob("*.log")))
+@pytest.mark.parametrize("name", sorted(p.name for p in (SHARED / "k8s-logs").glob("*.log")))
 def test_container_logs_without_secrets_unchanged(tmp_path: Path, name: str) -> None:
-    src = FIXTURES / "k8s-logs" / name
+    src = SHARED / "k8s-logs" / name
     Redactor().redact_path(src, tmp_path / name)
     assert (tmp_path / name).read_bytes() == src.read_bytes()
 
@@ -153,7 +154,7 @@ def _tar_files(path: Path) -> dict[str, bytes]:
     ],
 )
 def test_real_bundles_change_only_where_a_rule_fired(tmp_path: Path, bundle: str) -> None:
-    src = FIXTURES / "k8s-logs" / bundle
+    src = SHARED / "k8s-logs" / bundle
     report = Redactor().redact_path(src, tmp_path / bundle)
     before, after = _tar_files(src), _tar_files(tmp_path / bundle)
     assert before.keys() == after.keys()
@@ -170,7 +171,7 @@ def test_real_bundles_change_only_where_a_rule_fired(tmp_path: Path, bundle: str
 
 
 def test_kubernetes_names_survive(tmp_path: Path) -> None:
-    src = FIXTURES / "k8s-logs" / "troubleshoot_testdata_support-bundle.tar.gz"
+    src = SHARED / "k8s-logs" / "troubleshoot_testdata_support-bundle.tar.gz"
     Redactor().redact_path(src, tmp_path / "b.tar.gz")
     text = b"".join(_tar_files(tmp_path / "b.tar.gz").values())
     for kept in (

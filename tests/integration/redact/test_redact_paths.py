@@ -23,7 +23,9 @@ def _tree(root: Path) -> Path:
     (root / "logs" / "old.log.gz").write_bytes(gzip.compress(b"token=abcdef123456\n"))
     (root / "values.yaml").write_text("kubecostToken: tok-123456\nclusterName: prod\n")
     (root / "empty.txt").write_bytes(b"")
-    (root / "profile.pb.gz").write_bytes((FIXTURES / "pprof" / "parca_cpu_fib.pb.gz").read_bytes())
+    (root / "profile.pb.gz").write_bytes(
+        (FIXTURES.parent / "shared" / "pprof" / "parca_cpu_fib.pb.gz").read_bytes()
+    )
     con = duckdb.connect(str(root / "agg.duckdb"))
     con.execute("create table t as select 'password=Hunter2-x9' as v")
     con.close()

@@ -13,6 +13,7 @@ from engage.diagnostics.analyze import Severity, analyze_path
 from .conftest import ANALYZE_FIXTURES
 
 CORPUS = ANALYZE_FIXTURES / "corpus"
+K8S_LOGS = ANALYZE_FIXTURES.parent / "shared" / "k8s-logs"
 MUST_GATHER = CORPUS / "must-gather-metal.tar.xz"
 
 
@@ -26,11 +27,11 @@ def _errors(path: Path) -> list[str]:
     ["troubleshoot_testdata_support-bundle.tar.gz", "troubleshoot_testdata_missing-version.tar.gz"],
 )
 def test_troubleshoot_bundles_have_no_errors(name: str) -> None:
-    assert _errors(CORPUS / name) == []
+    assert _errors(K8S_LOGS / name) == []
 
 
 def test_troubleshoot_bundle_extracted_has_no_errors(tmp_path: Path) -> None:
-    with tarfile.open(CORPUS / "troubleshoot_testdata_support-bundle.tar.gz") as archive:
+    with tarfile.open(K8S_LOGS / "troubleshoot_testdata_support-bundle.tar.gz") as archive:
         archive.extractall(tmp_path, filter="data")
     report = analyze_path(tmp_path)
     assert [f for f in report.findings if f.severity >= Severity.ERROR] == []
@@ -38,7 +39,7 @@ def test_troubleshoot_bundle_extracted_has_no_errors(tmp_path: Path) -> None:
 
 
 def test_fluentbit_docker_json_logs_have_no_errors(tmp_path: Path) -> None:
-    for log in CORPUS.glob("fluentbit_*.log"):
+    for log in K8S_LOGS.glob("fluentbit_*.log"):
         shutil.copy(log, tmp_path / log.name)
         assert _errors(log) == []
     assert _errors(tmp_path) == []

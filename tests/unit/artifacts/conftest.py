@@ -10,6 +10,7 @@ import pytest
 from engage.diagnostics.artifacts import ArtifactKind, Prepared, prepare_artifact
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "artifacts"
+SHARED = Path(__file__).parents[2] / "fixtures" / "shared"
 Prepare = Callable[..., Prepared]
 
 

@@ -18,7 +18,7 @@ from engage.diagnostics.pprof import (
 )
 from tests.unit.artifacts.pprof_builder import HEAP_TYPES, heap_profile_gz, profile
 
-FIXTURES = Path(__file__).parents[2] / "fixtures" / "artifacts"
+FIXTURES = Path(__file__).parents[2] / "fixtures" / "shared" / "pprof"
 HEAP = FIXTURES / "parca_heap_parca-server_many-1644509299337903000.pb.gz"
 CPU = FIXTURES / "parca_cpu_fib.pb.gz"
 

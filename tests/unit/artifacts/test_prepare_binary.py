@@ -21,7 +21,7 @@ from engage.diagnostics.artifacts import (
 from engage.diagnostics.bundle import BundleWriter, CollectedBy, Manifest
 from engage.diagnostics.redact import Redactor
 from tests.unit.artifacts.archive_builders import special, tar_bytes
-from tests.unit.artifacts.conftest import FIXTURES, Prepare
+from tests.unit.artifacts.conftest import SHARED, Prepare
 from tests.unit.artifacts.pprof_builder import heap_profile_gz
 from tests.unit.artifacts.test_prepare_text import SECRET_LOG, assert_rejected
 
@@ -125,7 +125,7 @@ def test_heap_profile_is_stored_with_top_sites(prepare: Prepare) -> None:
 
 
 def test_real_heap_profile(prepare: Prepare) -> None:
-    path = FIXTURES / "parca_heap_parca-server_many-1644509299337903000.pb.gz"
+    path = SHARED / "pprof" / "parca_heap_parca-server_many-1644509299337903000.pb.gz"
     prepared = prepare(K.HEAP_PROFILE, path, name=path.name)
     assert prepared.summary["samples"] == 241
     assert "inuse_space/bytes" in prepared.summary["sample_types"]
@@ -134,7 +134,10 @@ def test_real_heap_profile(prepare: Prepare) -> None:
 @pytest.mark.parametrize(
     "data, match",
     [
-        ((FIXTURES / "parca_cpu_fib.pb.gz").read_bytes(), "not a heap profile.*cpu/nanoseconds"),
+        (
+            (SHARED / "pprof" / "parca_cpu_fib.pb.gz").read_bytes(),
+            "not a heap profile.*cpu/nanoseconds",
+        ),
         (b"heap profile: 1: 2 [3: 4] @ heap/1048576\n", "text form"),
         (json.dumps({"log": {"entries": []}}).encode(), "not gzip-compressed"),
         (gzip.compress(b"\x0f\x00garbage"), "cannot be read"),

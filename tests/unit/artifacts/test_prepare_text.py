@@ -13,10 +13,10 @@ import pytest
 from engage.diagnostics.artifacts import ArtifactKind, ArtifactRejected
 from engage.diagnostics.redact import Redactor
 from tests.unit.artifacts.archive_builders import special, tar_bytes, zip_bytes
-from tests.unit.artifacts.conftest import FIXTURES, Prepare
+from tests.unit.artifacts.conftest import SHARED, Prepare
 
 K = ArtifactKind
-APIKEY_HAR = FIXTURES / "event-stream-apikey-auth_mitmproxy.har"
+APIKEY_HAR = SHARED / "har" / "event-stream-apikey-auth_mitmproxy.har"
 SECRET_LOG = (
     b"2024-10-23T07:01:58Z INF starting cost-model\n"
     b"2024-10-23T07:01:59Z ERR db connect failed password=Hunter2-Secret-9x\n"
@@ -90,7 +90,7 @@ def test_real_har_with_an_api_key_header(prepare: Prepare) -> None:
     "fixture", ["chrome-with-bom_mitmproxy.har", "humanssuck-firebug_haralyzer.har"]
 )
 def test_real_hars_with_a_bom_or_version_1_1_are_accepted(prepare: Prepare, fixture: str) -> None:
-    prepared = prepare(K.HAR, FIXTURES / fixture, name=fixture)
+    prepared = prepare(K.HAR, SHARED / "har" / fixture, name=fixture)
     assert prepared.summary["entries"] >= 1
     json.loads(prepared.stored_path.read_text())
 

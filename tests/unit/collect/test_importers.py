@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from engage.diagnostics.bundle import BundleError, read_manifest, verify_bundle
-from engage.diagnostics.collect.importers import import_any
+from engage.diagnostics.importers import import_any
 from tests.support.k8s_scenarios import kubecost_2x_duckdb
 
 
@@ -21,7 +21,7 @@ def _names(bundle: Path) -> list[str]:
 def test_troubleshoot_bundle_from_corpus(
     tmp_path: Path, fixtures_dir: Path, copying_redactor
 ) -> None:
-    src = fixtures_dir / "collect" / "troubleshoot_testdata_support-bundle.tar.gz"
+    src = fixtures_dir / "shared" / "k8s-logs" / "troubleshoot_testdata_support-bundle.tar.gz"
     out = import_any(src, tmp_path, copying_redactor)
     assert verify_bundle(out) == []
     m = read_manifest(out)
@@ -44,7 +44,7 @@ def test_troubleshoot_bundle_from_corpus(
 def test_troubleshoot_without_resources_is_refused(
     tmp_path: Path, fixtures_dir: Path, copying_redactor
 ) -> None:
-    src = fixtures_dir / "collect" / "troubleshoot_testdata_missing-version.tar.gz"
+    src = fixtures_dir / "shared" / "k8s-logs" / "troubleshoot_testdata_missing-version.tar.gz"
     with pytest.raises(BundleError, match="no cluster-resources"):
         import_any(src, tmp_path, copying_redactor)
     assert list(tmp_path.iterdir()) == []  # no staging left behind
@@ -98,7 +98,10 @@ def test_binary_file_is_not_a_bug_report(
 ) -> None:
     with pytest.raises(BundleError, match="binary file"):
         import_any(
-            fixtures_dir / "collect" / "parca_heap_parca-server_many-1644509299337903000.pb.gz",
+            fixtures_dir
+            / "shared"
+            / "pprof"
+            / "parca_heap_parca-server_many-1644509299337903000.pb.gz",
             tmp_path,
             copying_redactor,
         )

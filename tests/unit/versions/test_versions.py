@@ -7,13 +7,12 @@ from pathlib import Path
 import pytest
 import yaml
 
+from engage.diagnostics.release_feeds import releases_from_github, releases_from_helm_index
 from engage.diagnostics.versions import (
     ReleaseCatalogue,
     VersionError,
     check_version,
     detect_version,
-    releases_from_github,
-    releases_from_helm_index,
     save_catalogue,
 )
 

@@ -16,16 +16,11 @@ from typing import Any
 
 import icalendar
 
-from engage.domain.meetings import Meeting, MeetingTool
+from engage.domain.meetings import SCREEN_SHARING_NOTE, Meeting, MeetingTool
 from engage.domain.sessions import Participant, Session, SessionStatus
 from engage.services.ports import Mailer
 
 PRODID = "-//engage//Kubecost support sessions//EN"
-SCREEN_SHARING_NOTE = (
-    "Screen sharing is not allowed for this session under your organisation's security "
-    "policy: you drive your own screen and run each step, support guides you by voice and "
-    "chat and asks you to read out or paste command output."
-)
 TOOL_LABELS = {
     MeetingTool.GOOGLE_MEET: "Google Meet",
     MeetingTool.ZOOM: "Zoom",
@@ -149,6 +144,15 @@ def build_cancel(session: Session, *, stamp: datetime) -> bytes:
 def content_type(method: Method) -> str:
     """The MIME type of an invite part, with the iTIP method parameter mail clients look for."""
     return f'text/calendar; charset="utf-8"; method={method}'
+
+
+class IcsFiles:
+    """The CalendarFiles port: sessions as .ics files (REQUEST, or CANCEL once cancelled)."""
+
+    def session_file(self, session: Session, *, stamp: datetime, cancel: bool) -> tuple[bytes, str]:
+        """The .ics bytes and their media type."""
+        method = Method.CANCEL if cancel else Method.REQUEST
+        return build_ics(session, stamp=stamp, method=method), content_type(method)
 
 
 @dataclass(frozen=True)

@@ -43,33 +43,41 @@ class SqlOrgRepository(_Repo[Organisation]):
     model = Organisation
 
     def by_slug(self, slug: str) -> Organisation | None:
+        """The organisation with this slug, or None."""
         return self.s.scalars(select(Organisation).filter_by(slug=slug)).first()
 
     def all(self) -> list[Organisation]:
+        """Every organisation."""
         return list(self.s.scalars(select(Organisation).order_by(t.organisations.c.name)))
 
     def environments(self, org_id: int) -> list[Environment]:
+        """The organisation's environments."""
         q = select(Environment).filter_by(org_id=org_id).order_by(t.environments.c.name)
         return list(self.s.scalars(q))
 
     def add_environment(self, env: Environment) -> Environment:
+        """Store a new environment."""
         self.s.add(env)
         self.s.flush()
         return env
 
     def get_environment(self, env_id: int) -> Environment | None:
+        """The environment with this id, or None."""
         return self.s.get(Environment, env_id)
 
     def instances(self, org_id: int) -> list[Instance]:
+        """The organisation's Kubecost instances."""
         q = select(Instance).filter_by(org_id=org_id).order_by(t.instances.c.cluster)
         return list(self.s.scalars(q))
 
     def add_instance(self, inst: Instance) -> Instance:
+        """Store a new instance."""
         self.s.add(inst)
         self.s.flush()
         return inst
 
     def get_instance(self, inst_id: int) -> Instance | None:
+        """The instance with this id, or None."""
         return self.s.get(Instance, inst_id)
 
 
@@ -79,25 +87,31 @@ class SqlUserRepository(_Repo[User]):
     model = User
 
     def by_email(self, email: str) -> User | None:
+        """The user with this e-mail address (any case), or None."""
         q = select(User).where(func.lower(t.users.c.email) == email.lower())
         return self.s.scalars(q).first()
 
     def in_org(self, org_id: int | None) -> list[User]:
+        """The users of an organisation by name (None: support staff)."""
         return list(self.s.scalars(select(User).filter_by(org_id=org_id).order_by(t.users.c.name)))
 
     def support_staff(self) -> list[User]:
+        """Every support engineer and manager."""
         q = select(User).where(t.users.c.org_id.is_(None)).order_by(t.users.c.name)
         return list(self.s.scalars(q))
 
     def add_token(self, token: ApiToken) -> ApiToken:
+        """Store a new API token."""
         self.s.add(token)
         self.s.flush()
         return token
 
     def token_by_hash(self, token_hash: str) -> ApiToken | None:
+        """The token with this hash, or None."""
         return self.s.scalars(select(ApiToken).filter_by(token_hash=token_hash)).first()
 
     def tokens_of(self, user_id: int) -> list[ApiToken]:
+        """A user's API tokens."""
         return list(self.s.scalars(select(ApiToken).filter_by(user_id=user_id)))
 
 
@@ -154,6 +168,7 @@ class SqlCaseRepository(_Repo[Case]):
         return orders.get(sort, orders["sla_due"])
 
     def query(self, q: CaseQuery) -> tuple[list[Case], int]:
+        """One page of cases matching the query, and the total count."""
         where = self._filters(q)
         stmt = select(Case).where(*where).order_by(*self._order(q.sort))
         rows = list(self.s.scalars(stmt.limit(q.limit).offset(q.offset)))
@@ -162,17 +177,21 @@ class SqlCaseRepository(_Repo[Case]):
         return rows, total
 
     def engineers(self, case_id: int) -> list[int]:
+        """User ids of the engineers assigned to a case."""
         q = select(t.case_engineers.c.user_id).where(t.case_engineers.c.case_id == case_id)
         return sorted(self.s.scalars(q))
 
     def set_engineers(self, case_id: int, user_ids: list[int]) -> None:
+        """Replace the engineers assigned to a case."""
         self._replace(t.case_engineers, "user_id", case_id, user_ids)
 
     def instances(self, case_id: int) -> list[int]:
+        """Ids of the instances a case is about."""
         q = select(t.case_instances.c.instance_id).where(t.case_instances.c.case_id == case_id)
         return sorted(self.s.scalars(q))
 
     def set_instances(self, case_id: int, instance_ids: list[int]) -> None:
+        """Replace the instances a case is about."""
         self._replace(t.case_instances, "instance_id", case_id, instance_ids)
 
     def _replace(self, table: Any, column: str, case_id: int, ids: list[int]) -> None:
@@ -183,38 +202,45 @@ class SqlCaseRepository(_Repo[Case]):
             )
 
     def add_comment(self, comment: Comment) -> Comment:
+        """Store a new comment."""
         self.s.add(comment)
         self.s.flush()
         return comment
 
     def comments(self, case_id: int, *, internal: bool) -> list[Comment]:
+        """A case's comments, oldest first (internal ones when asked)."""
         q = select(Comment).filter_by(case_id=case_id)
         if not internal:
             q = q.filter_by(internal=False)
         return list(self.s.scalars(q.order_by(t.comments.c.created_at, t.comments.c.id)))
 
     def add_event(self, event: CaseEvent) -> CaseEvent:
+        """Store a new timeline event."""
         self.s.add(event)
         self.s.flush()
         return event
 
     def events(self, case_id: int, *, internal: bool) -> list[CaseEvent]:
+        """A case's timeline events, oldest first (internal ones when asked)."""
         q = select(CaseEvent).filter_by(case_id=case_id)
         if not internal:
             q = q.filter_by(internal=False)
         return list(self.s.scalars(q.order_by(t.case_events.c.created_at, t.case_events.c.id)))
 
     def add_link(self, link: CaseLink) -> CaseLink:
+        """Store a new link between cases."""
         self.s.add(link)
         self.s.flush()
         return link
 
     def links(self, case_id: int) -> list[CaseLink]:
+        """Links from and to a case."""
         c = t.case_links.c
         q = select(CaseLink).where(or_(c.from_case_id == case_id, c.to_case_id == case_id))
         return list(self.s.scalars(q.order_by(c.id)))
 
     def status_history(self, case_id: int) -> list[tuple[datetime, CaseStatus]]:
+        """Every status a case entered, with when."""
         c = t.case_events.c
         q = (
             select(c.created_at, c.data)
@@ -231,6 +257,7 @@ class SqlIdempotencyRepository:
         self.s = session
 
     def find(self, user_id: int, key: str) -> tuple[str, str, int] | None:
+        """(scope, request hash, resource id) remembered for the key, or None."""
         c = t.idempotency_keys.c
         row = self.s.execute(
             select(c.scope, c.request_hash, c.resource_id).where(c.user_id == user_id, c.key == key)
@@ -240,6 +267,7 @@ class SqlIdempotencyRepository:
     def remember(
         self, *, user_id: int, key: str, scope: str, request_hash: str, resource_id: int
     ) -> None:
+        """Remember which resource a key created."""
         self.s.execute(
             insert(t.idempotency_keys).values(
                 user_id=user_id,

@@ -8,9 +8,9 @@ Writes are optimistic (``version``); bookings are serialised by ``lock_for_booki
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, Row, and_, delete, insert, select, text, update
@@ -18,91 +18,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as DbSession
 
 from engage.adapters.db import tables as t
+from engage.adapters.db.session_rows import (
+    record_from_rows,
+    session_values,
+)
 from engage.domain.errors import StaleVersion
-from engage.domain.meetings import Meeting, MeetingTool
 from engage.domain.session_records import Availability, Block, SessionRecord
 from engage.domain.sessions import (
-    AgendaTask,
-    Participant,
-    Response,
-    Role,
-    Session,
     SessionStatus,
-    TaskState,
 )
 
 BUSY_STATUSES = (SessionStatus.BOOKED.value, SessionStatus.IN_PROGRESS.value)
 LOCK_NAMESPACE = 6  # first key of pg_advisory_xact_lock(int, int): issue 6, sessions
-
-
-def meeting_to_json(meeting: Meeting | None) -> dict[str, Any] | None:
-    """A meeting as a JSON column value."""
-    if meeting is None:
-        return None
-    return {
-        "tool": meeting.tool.value,
-        "join_url": meeting.join_url,
-        "provider_id": meeting.provider_id,
-        "dial_in": meeting.dial_in,
-        "extra": dict(meeting.extra),
-    }
-
-
-def meeting_from_json(data: Mapping[str, Any] | None) -> Meeting | None:
-    """The meeting a JSON column value holds."""
-    if not data:
-        return None
-    return Meeting(
-        MeetingTool(data["tool"]),
-        data["join_url"],
-        data.get("provider_id", ""),
-        data.get("dial_in", ""),
-        dict(data.get("extra") or {}),
-    )
-
-
-def _participant(row: Row[Any], no_shows: set[str]) -> Participant:
-    m = row._mapping
-    return Participant(
-        email=m["email"],
-        name=m["name"],
-        role=Role(m["role"]),
-        required=m["required"],
-        response=Response(m["response"]),
-        ready=m["ready"],
-        no_show=m["email"].lower() in no_shows,
-    )
-
-
-def _task(row: Row[Any]) -> AgendaTask:
-    m = row._mapping
-    return AgendaTask(
-        id=m["task_id"], title=m["title"], owner=m["owner"], state=TaskState(m["state"])
-    )
-
-
-def _session_values(record: SessionRecord) -> dict[str, Any]:
-    s = record.session
-    return {
-        "uid": s.uid,
-        "case_id": record.case_id,
-        "topic": s.topic,
-        "organizer_email": s.organizer.email,
-        "organizer_name": s.organizer.name,
-        "duration_minutes": s.duration // timedelta(minutes=1),
-        "tool": s.tool.value,
-        "custom_url": record.custom_url,
-        "custom_dial_in": record.custom_dial_in,
-        "screen_sharing_allowed": s.screen_sharing_allowed,
-        "status": s.status.value,
-        "proposed_starts": [p.isoformat() for p in s.proposed_starts],
-        "search": dict(record.search),
-        "start_at": s.start,
-        "end_at": s.end,
-        "meeting": meeting_to_json(s.meeting),
-        "sequence": s.sequence,
-        "note": s.note,
-    }
 
 
 class SqlSessionRepository:
@@ -118,7 +45,7 @@ class SqlSessionRepository:
 
     def add(self, record: SessionRecord) -> SessionRecord:
         """Insert a new session; returns it with its id."""
-        values = _session_values(record)
+        values = session_values(record)
         values.update(
             created_by=record.created_by,
             created_at=record.created_at,
@@ -137,7 +64,7 @@ class SqlSessionRepository:
         done = self._update(
             update(t.sessions)
             .where(c.id == record.id, c.version == record.version)
-            .values(**_session_values(record), updated_at=now, version=record.version + 1)
+            .values(**session_values(record), updated_at=now, version=record.version + 1)
         )
         if done.rowcount != 1:
             raise StaleVersion(f"session {record.id} was changed meanwhile; reload it")
@@ -217,51 +144,11 @@ class SqlSessionRepository:
         ):
             absent[sid].add(email.lower())
         return [
-            self._record(
+            record_from_rows(
                 r, people[r._mapping["id"]], tasks[r._mapping["id"]], absent[r._mapping["id"]]
             )
             for r in rows
         ]
-
-    def _record(
-        self, row: Row[Any], people: list[Row[Any]], tasks: list[Row[Any]], absent: set[str]
-    ) -> SessionRecord:
-        m = row._mapping
-        session = Session(
-            uid=m["uid"],
-            case_id=f"#{m['case_id']}",
-            topic=m["topic"],
-            organizer=Participant(m["organizer_email"], m["organizer_name"], Role.ASSIGNEE),
-            duration=timedelta(minutes=m["duration_minutes"]),
-            participants=tuple(_participant(p, absent) for p in people),
-            agenda=tuple(_task(a) for a in tasks),
-            tool=MeetingTool(m["tool"]),
-            screen_sharing_allowed=m["screen_sharing_allowed"],
-            status=SessionStatus(m["status"]),
-            proposed_starts=tuple(datetime.fromisoformat(p) for p in m["proposed_starts"]),
-            start=m["start_at"],
-            meeting=meeting_from_json(m["meeting"]),
-            sequence=m["sequence"],
-            note=m["note"],
-        )
-        user_ids = {
-            p._mapping["email"].lower(): p._mapping["user_id"]
-            for p in people
-            if p._mapping["user_id"] is not None
-        }
-        return SessionRecord(
-            id=m["id"],
-            case_id=m["case_id"],
-            session=session,
-            user_ids=user_ids,
-            search=dict(m["search"] or {}),
-            custom_url=m["custom_url"],
-            custom_dial_in=m["custom_dial_in"],
-            version=m["version"],
-            created_by=m["created_by"],
-            created_at=m["created_at"],
-            updated_at=m["updated_at"],
-        )
 
     # --- booking lock and busy time ---------------------------------------------------------
 

@@ -20,6 +20,7 @@ from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
 from engage.diagnostics.analyze.kube import is_kubecost_name
+from engage.diagnostics.archive_safety import ArchiveRejected, TarGuard
 
 HEAD = 8192
 BINARY_SUFFIXES = (
@@ -138,6 +139,7 @@ def _iter_tar(path: Path, problems: InputProblems) -> Iterator[Entry]:
 def _members(
     archive: tarfile.TarFile, raw: BinaryIO, problems: InputProblems, name: str
 ) -> Iterator[Entry]:
+    guard = TarGuard(compressed=raw.tell)
     while True:
         try:
             member = archive.next()
@@ -146,8 +148,13 @@ def _members(
             return
         if member is None:
             return
-        if member.issym() or member.islnk():
-            problems.add(member.name, "link inside archive (not followed)")
+        try:
+            problem = guard.check(member)
+        except ArchiveRejected as exc:
+            problems.add(name, f"stopped reading: {exc.reason}")
+            return
+        if problem is not None:
+            problems.add(member.name, problem)
             continue
         if member.isfile():
             yield Entry(

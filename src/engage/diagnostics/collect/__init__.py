@@ -4,6 +4,7 @@ from engage.diagnostics.collect import collect, CollectOptions
 result = collect(CollectOptions(all_contexts=True, include=frozenset({"heap"})))
 """
 
+from engage.diagnostics.collect.catalog import collectors
 from engage.diagnostics.collect.kube import KubeconfigError, KubeError
 from engage.diagnostics.collect.options import (
     OPTIONAL_COLLECTORS,
@@ -14,7 +15,7 @@ from engage.diagnostics.collect.options import (
     ProgressSink,
     parse_duration,
 )
-from engage.diagnostics.collect.registry import InstanceJob, Outcome, collector, collectors
+from engage.diagnostics.collect.registry import InstanceJob, Outcome, collector
 from engage.diagnostics.collect.runner import collect
 
 __all__ = [

@@ -40,11 +40,14 @@ def parse_duration(text: str) -> float:
 class ProgressSink(Protocol):
     """Receives one line per environment/instance as collection moves along."""
 
-    def add(self, key: str, label: str) -> None: ...
+    def add(self, key: str, label: str) -> None:
+        """A new line ``key`` showing ``label``."""
 
-    def update(self, key: str, text: str) -> None: ...
+    def update(self, key: str, text: str) -> None:
+        """Change what line ``key`` says."""
 
-    def done(self, key: str, text: str) -> None: ...
+    def done(self, key: str, text: str) -> None:
+        """Finish line ``key`` with ``text``."""
 
 
 class NullProgress:

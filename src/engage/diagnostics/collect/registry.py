@@ -3,7 +3,7 @@
 A collector is a function `(job: InstanceJob) -> Outcome`. Raising an exception marks it
 failed with the exception text; returning `Outcome.partial(...)` records what went missing.
 Third-party packages can add collectors through the `engage.collectors` entry-point group,
-exactly the way the built-ins add theirs.
+exactly the way the built-ins add theirs; `catalog.collectors()` loads both.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
-from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Any
 
 from engage.diagnostics.bundle import Status
@@ -79,7 +78,6 @@ class CollectorSpec:
 
 
 REGISTRY: dict[str, CollectorSpec] = {}
-_loaded = False
 
 
 def collector(
@@ -92,15 +90,3 @@ def collector(
         return func
 
     return wrap
-
-
-def collectors() -> list[CollectorSpec]:
-    """All registered collectors in run order (built-ins and entry points loaded once)."""
-    global _loaded
-    if not _loaded:
-        from engage.diagnostics.collect import aggregator_db, endpoints, logs, resources  # noqa: F401
-
-        for ep in entry_points(group="engage.collectors"):
-            ep.load()
-        _loaded = True
-    return sorted(REGISTRY.values(), key=lambda s: (s.order, s.name))

@@ -35,6 +35,7 @@ from engage.diagnostics.bundle import (
     Redacting,
     Status,
 )
+from engage.diagnostics.collect.catalog import collectors
 from engage.diagnostics.collect.discovery import Install
 from engage.diagnostics.collect.environment import discover, plan_environments
 from engage.diagnostics.collect.kube import (
@@ -47,7 +48,7 @@ from engage.diagnostics.collect.kube import (
 )
 from engage.diagnostics.collect.options import CollectOptions, CollectResult, NothingCollected
 from engage.diagnostics.collect.permissions import missing_permissions
-from engage.diagnostics.collect.registry import CollectorFunc, InstanceJob, collectors
+from engage.diagnostics.collect.registry import CollectorFunc, InstanceJob
 
 
 def safe_name(text: str) -> str:

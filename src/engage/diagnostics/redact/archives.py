@@ -10,7 +10,6 @@ so the output tar header can carry the new size.
 from __future__ import annotations
 
 import os
-import posixpath
 import shutil
 import stat
 import tarfile
@@ -19,6 +18,12 @@ from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import IO, TYPE_CHECKING, cast
 
+from engage.diagnostics.archive_safety import (
+    ArchiveRejected,
+    TarGuard,
+    link_inside,
+    tar_member_problem,
+)
 from engage.diagnostics.redact.errors import RedactionError, UnsupportedInput
 from engage.diagnostics.redact.streams import CountingReader, NullSink
 
@@ -41,47 +46,43 @@ def tar_write_mode(name: str) -> str:
     return "w|"
 
 
-def link_inside(base: PurePosixPath, target: str) -> bool:
-    """True when a relative link target, resolved from ``base``, stays inside the root."""
-    if not target or target.startswith("/"):
-        return False
-    normal = posixpath.normpath(posixpath.join(base.as_posix() or ".", target))
-    return normal != ".." and not normal.startswith("../") and not normal.startswith("/")
-
-
 def unsafe_member(member: tarfile.TarInfo) -> str | None:
-    """Why a tar member is refused, or None when it is a safe file or directory."""
-    path = PurePosixPath(member.name)
-    if member.name.startswith("/") or (len(member.name) > 1 and member.name[1] == ":"):
-        return "absolute path in archive; refused"
-    if ".." in path.parts:
-        return "'..' in archive path; refused"
-    if member.issym() or member.islnk():
-        base = path.parent if member.issym() else PurePosixPath()
-        if not link_inside(base, member.linkname):
-            return f"link to {member.linkname!r} points outside the archive; refused"
-    if member.ischr() or member.isblk() or member.isfifo():
-        return "device or FIFO in archive; refused"
-    if not (member.isfile() or member.isdir() or member.issym() or member.islnk()):
-        return "unsupported archive entry type; refused"
-    return None
+    """Why a tar member is refused, or None (the shared rules; links inside are kept)."""
+    return tar_member_problem(member, links="inside")
 
 
 def redact_tar_stream(pipeline: Pipeline, src: IO[bytes], dst: IO[bytes], name: str) -> None:
     """Redact a tar archive (any compression) into one of the same kind."""
     discard = isinstance(dst, NullSink)
+    counted = _Counted(src)
+    guard = TarGuard(compressed=lambda: counted.count, links="inside")
     try:
-        with tarfile.open(fileobj=src, mode="r|*") as tin:
+        with tarfile.open(fileobj=cast(IO[bytes], counted), mode="r|*") as tin:
             if discard:
                 for member in tin:
-                    _member(pipeline, tin, None, member, f"{name}/{member.name}")
+                    _member(pipeline, tin, None, member, f"{name}/{member.name}", guard)
                 return
             mode = tar_write_mode(name)
             with tarfile.open(fileobj=dst, mode=mode) as tout:  # type: ignore[call-overload]
                 for member in tin:
-                    _member(pipeline, tin, tout, member, f"{name}/{member.name}")
+                    _member(pipeline, tin, tout, member, f"{name}/{member.name}", guard)
+    except ArchiveRejected as exc:
+        raise RedactionError(f"{name}: {exc.reason}; refused") from exc
     except (tarfile.TarError, EOFError) as exc:
         raise RedactionError(f"{name}: not a readable tar archive ({exc})") from exc
+
+
+class _Counted:
+    """A read-only stream wrapper counting the compressed bytes consumed (for bomb limits)."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self._raw = raw
+        self.count = 0
+
+    def read(self, n: int = -1) -> bytes:
+        data = self._raw.read(n)
+        self.count += len(data)
+        return data
 
 
 def _member(
@@ -90,8 +91,9 @@ def _member(
     tout: tarfile.TarFile | None,
     member: tarfile.TarInfo,
     display: str,
+    guard: TarGuard,
 ) -> None:
-    reason = unsafe_member(member)
+    reason = guard.check(member)
     if reason is not None:
         pipeline.report.problem(display, reason, skipped=True)
         return

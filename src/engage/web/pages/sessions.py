@@ -16,11 +16,10 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
-from engage.adapters.calendar.ics import SCREEN_SHARING_NOTE, Method, build_ics, content_type
 from engage.bootstrap import Engage
 from engage.domain import sessions as rules
-from engage.domain.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
-from engage.domain.meetings import MeetingTool
+from engage.domain.errors import Conflict, InvalidTransition, ValidationFailed
+from engage.domain.meetings import SCREEN_SHARING_NOTE, MeetingTool
 from engage.domain.session_records import SessionRecord
 from engage.domain.sessions import AgendaTask, SessionStatus, TaskState
 from engage.domain.users import User
@@ -29,6 +28,7 @@ from engage.services.access import visible_case
 from engage.services.availability import SlotSearch
 from engage.services.cases import CaseView
 from engage.services.ports import UnitOfWork
+from engage.services.session_files import session_invite_file
 from engage.web.deps import EngageDep, FormDep, UowDep, UserDep
 from engage.web.forms import Fields, checkbox, enum_field, int_field, text_field
 from engage.web.pages.case import CASE_PANELS
@@ -327,15 +327,18 @@ def invite(
     case_id: int, session_id: int, engage: EngageDep, uow: UowDep, user: UserDep
 ) -> Response:
     """Download the session's invite (.ics) to add it to a calendar."""
-    record = svc.get_session(uow, actor=user, case_id=case_id, session_id=session_id)
-    if record.session.start is None:
-        raise NotFound("this session has no time yet")
-    method = Method.CANCEL if record.session.status is SessionStatus.CANCELLED else Method.REQUEST
-    data = build_ics(record.session, stamp=engage.clock.now(), method=method)
+    file = session_invite_file(
+        uow,
+        engage.calendar,
+        actor=user,
+        case_id=case_id,
+        session_id=session_id,
+        stamp=engage.clock.now(),
+    )
     return Response(
-        data,
-        media_type=content_type(method),
-        headers={"Content-Disposition": f'attachment; filename="session-{record.id}.ics"'},
+        file.data,
+        media_type=file.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{file.filename}"'},
     )
 
 

@@ -350,3 +350,8 @@ def _version_in(body: IO[bytes]) -> str | None:
 def _flavour(version: str | None) -> Any:
     major = (version or "").split(".")[0]
     return {"2": "2.x-duckdb", "3": "3.x"}.get(major, "unknown")
+
+
+def import_path(src: Path, dst_dir: Path) -> Path:
+    """Turn a Kubecost bug report, troubleshoot bundle or cluster-info dump into a bundle."""
+    return import_any(Path(src), Path(dst_dir))

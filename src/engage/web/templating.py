@@ -13,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.responses import Response
 
 from engage.web.deps import csrf_token
+from engage.web.markdown import to_html
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
@@ -75,6 +76,7 @@ def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
     templates.env.filters["label"] = label
     templates.env.filters["duration"] = duration
+    templates.env.filters["markdown"] = to_html
     templates.env.globals["local_time"] = local_time
     templates.env.globals["nav"] = NAV
     templates.env.globals["new_key"] = lambda: secrets.token_urlsafe(16)

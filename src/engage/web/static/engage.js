@@ -18,3 +18,25 @@ document.addEventListener("click", function (event) {
     closer.closest("dialog").close();
   }
 });
+
+// Commands in rendered Markdown get a Copy button (the text stays selectable without JS).
+function addCopyButtons(root) {
+  root.querySelectorAll(".md pre").forEach(function (pre) {
+    if (pre.querySelector("button.copy") || !navigator.clipboard) { return; }
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "copy secondary";
+    button.textContent = "Copy";
+    button.setAttribute("aria-label", "Copy this command");
+    button.addEventListener("click", function () {
+      var code = pre.querySelector("code") || pre;
+      navigator.clipboard.writeText(code.textContent).then(function () {
+        button.textContent = "Copied";
+        setTimeout(function () { button.textContent = "Copy"; }, 2000);
+      });
+    });
+    pre.appendChild(button);
+  });
+}
+document.addEventListener("DOMContentLoaded", function () { addCopyButtons(document); });
+document.addEventListener("htmx:afterSwap", function (event) { addCopyButtons(event.target); });

@@ -25,6 +25,9 @@ Describe = Callable[[Mapping[str, Any], Callable[[object], str]], str]
 
 
 def _status(d: Mapping[str, Any], _: Callable[[object], str]) -> str:
+    if d.get("transition") == "split":
+        into = ", ".join(f"#{i}" for i in d.get("into") or [])
+        return f"closed the case as split into {into or 'separate cases'}"
     if "from" not in d:
         return f"set the status to {label(d.get('to', '?')).lower()}"
     return f"moved the case from {label(d['from']).lower()} to {label(d.get('to', '?')).lower()}"

@@ -108,9 +108,17 @@ def close_as_split(
     old = CaseStatus(original.status)
     original.status = CaseStatus.CLOSED
     record_event(
-        uow, clock, original, actor, "status", to=CaseStatus.CLOSED.value,
-        transition="split", into=into, **{"from": old.value},
-    )  # fmt: skip
+        uow,
+        clock,
+        original,
+        actor,
+        "status",
+        False,
+        to=CaseStatus.CLOSED.value,
+        transition="split",
+        into=into,
+        **{"from": old.value},
+    )
     touch(uow, clock, original)
 
 

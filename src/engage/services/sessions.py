@@ -51,6 +51,7 @@ from engage.services.session_common import get_session as get_session
 from engage.services.session_common import list_sessions as list_sessions
 from engage.services.session_common import load, participant, save_session
 from engage.services.session_links import drop_meeting, send_invite
+from engage.services.session_people import check_tool, default_tool
 from engage.services.session_links import link_and_invite as link_and_invite
 
 MIN_MINUTES, MAX_MINUTES = 15, 8 * 60
@@ -98,7 +99,8 @@ def create_session(
     org = uow.orgs.get(case.org_id)
     assert org is not None and case.id is not None and actor.id is not None
     policy = policy_from_dict(org.policy)
-    chosen = _tool(tool or org.policy.get("meeting_tool"), policy)
+    chosen = _tool(tool, policy) if tool else default_tool(uow, tools, case)
+    check_tool(uow, tools, case, chosen)
     if chosen is MeetingTool.CUSTOM and not custom_url:
         custom_url = policy.custom_meeting_url or None
     sharing = policy.screen_sharing and screen_sharing_allowed is not False

@@ -30,6 +30,7 @@ PAGE_MODULES = [
     "engage.web.pages.case_actions",
     "engage.web.pages.diagnostics",
     "engage.web.pages.sessions",
+    "engage.web.pages.session_actions",
     "engage.web.pages.policy",
 ]
 

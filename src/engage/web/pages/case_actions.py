@@ -27,10 +27,12 @@ from engage.services.cases import (
     update_case,
 )
 from engage.services.ports import UnitOfWork
+from engage.services.session_people import include_case_engineers
 from engage.services.splits import MAX_PARTS, SplitPart, split_case
 from engage.web.deps import EngageDep, FormDep, UowDep, UserDep
 from engage.web.forms import Fields, checkbox, enum_field, int_field, int_list, text_field
 from engage.web.pages.case import case_page
+from engage.web.pages.sessions import tools
 from engage.web.templating import label
 
 router = APIRouter(include_in_schema=False)
@@ -164,7 +166,7 @@ def assign(
     """Set the assignee and the additional engineers (support)."""
 
     def act() -> object:
-        return assign_case(
+        case = assign_case(
             uow,
             engage.clock,
             actor=user,
@@ -173,6 +175,8 @@ def assign(
             engineer_ids=int_list(form, "engineers"),
             expected_version=int_field(form, "version"),
         )
+        include_case_engineers(uow, engage.clock, tools(engage), actor=user, case_id=case_id)
+        return case
 
     return _act(
         request, engage, uow, user, case_id, "assign", act, {}, "assignment", _assigned_words(uow)

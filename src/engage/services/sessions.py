@@ -51,8 +51,8 @@ from engage.services.session_common import get_session as get_session
 from engage.services.session_common import list_sessions as list_sessions
 from engage.services.session_common import load, participant, save_session
 from engage.services.session_links import drop_meeting, send_invite
-from engage.services.session_people import check_tool, default_tool
 from engage.services.session_links import link_and_invite as link_and_invite
+from engage.services.session_people import check_tool, default_tool
 
 MIN_MINUTES, MAX_MINUTES = 15, 8 * 60
 

@@ -30,8 +30,8 @@ from engage.api.schemas.cases import (
 from engage.domain.cases import Case, CaseStatus, LinkKind, Severity
 from engage.services import cases as svc
 from engage.services.ports import CaseQuery
-from engage.services.sla import live_flag
 from engage.services.session_people import include_case_engineers
+from engage.services.sla import live_flag
 from engage.services.splits import SplitPart, link_cases, split_case
 
 router = APIRouter(prefix="/cases", tags=["cases"])

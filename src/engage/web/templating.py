@@ -32,6 +32,23 @@ _LABELS = {
     "customer_replied": "Customer replied",
     "split_from": "Split from",
     "duplicate_of": "Duplicate of",
+    "google_meet": "Google Meet",
+    "zoom": "Zoom",
+    "custom": "Customer's own meeting link",
+    "take_back": "Back to support",
+    "ask_customer": "Ask the customer",
+    "schedule_session": "Session scheduled",
+    "aggregator-db": "Aggregator database",
+    "findings-only": "Findings only",
+    "no_screen_sharing": "No screen sharing",
+}
+
+#: Data-sharing levels in words (so "none" never reads like "no restriction").
+SHARING_WORDS = {
+    "raw": "Raw files: logs and exports as collected",
+    "redacted": "Redacted files: secrets and identifiers removed before upload",
+    "findings-only": "Findings only: the customer runs the analysis and shares its results",
+    "none": "Nothing leaves the customer: support works from what is read out in sessions",
 }
 
 
@@ -79,6 +96,7 @@ def make_templates() -> Jinja2Templates:
     templates.env.filters["markdown"] = to_html
     templates.env.globals["local_time"] = local_time
     templates.env.globals["nav"] = NAV
+    templates.env.globals["sharing_words"] = SHARING_WORDS
     templates.env.globals["new_key"] = lambda: secrets.token_urlsafe(16)
     templates.env.trim_blocks = True
     templates.env.lstrip_blocks = True

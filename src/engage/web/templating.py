@@ -43,6 +43,13 @@ _LABELS = {
     "no_screen_sharing": "No screen sharing",
 }
 
+#: Policy restrictions in the report ("none" as a restriction means no files are shared).
+RESTRICTION_WORDS = {
+    "findings-only": "Findings only",
+    "none": "No files shared",
+    "no-screen-share": "No screen sharing",
+}
+
 #: Data-sharing levels in words (so "none" never reads like "no restriction").
 SHARING_WORDS = {
     "raw": "Raw files: logs and exports as collected",
@@ -97,6 +104,7 @@ def make_templates() -> Jinja2Templates:
     templates.env.globals["local_time"] = local_time
     templates.env.globals["nav"] = NAV
     templates.env.globals["sharing_words"] = SHARING_WORDS
+    templates.env.globals["restriction_words"] = RESTRICTION_WORDS
     templates.env.globals["new_key"] = lambda: secrets.token_urlsafe(16)
     templates.env.trim_blocks = True
     templates.env.lstrip_blocks = True

@@ -95,6 +95,19 @@ def duration(minutes: float | None) -> str:
     return " ".join(p for p in parts if p) or "0m"
 
 
+def due_words(at: datetime | None, now: datetime | None) -> str:
+    """`due in 57 min`, `due in 2h 5m`, `overdue by 3d 4h`; empty when unknown."""
+    if at is None or now is None:
+        return ""
+    minutes = (at - now).total_seconds() / 60
+    if abs(minutes) < 1:
+        return "due now"
+    span = duration(minutes) if abs(minutes) >= 60 else f"{round(abs(minutes))} min"
+    if abs(minutes) >= 24 * 60:  # days and hours are enough at that range
+        span = " ".join(span.split()[:2])
+    return f"due in {span}" if minutes > 0 else f"overdue by {span}"
+
+
 def make_templates() -> Jinja2Templates:
     """The template set with engage's filters registered."""
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
@@ -102,6 +115,7 @@ def make_templates() -> Jinja2Templates:
     templates.env.filters["duration"] = duration
     templates.env.filters["markdown"] = to_html
     templates.env.globals["local_time"] = local_time
+    templates.env.globals["due_words"] = due_words
     templates.env.globals["nav"] = NAV
     templates.env.globals["sharing_words"] = SHARING_WORDS
     templates.env.globals["restriction_words"] = RESTRICTION_WORDS

@@ -40,3 +40,30 @@ function addCopyButtons(root) {
 }
 document.addEventListener("DOMContentLoaded", function () { addCopyButtons(document); });
 document.addEventListener("htmx:afterSwap", function (event) { addCopyButtons(event.target); });
+
+// Slow forms (data-busy="Uploading…") disable their button and say what is happening,
+// so nobody clicks twice or wonders whether anything happened.
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-busy")) { return; }
+  if (typeof form.checkValidity === "function" && !form.checkValidity()) { return; }
+  var button = form.querySelector("button[type=submit], button:not([type])");
+  if (button) {
+    setTimeout(function () { button.disabled = true; }, 0);  // after the browser reads its value
+    button.setAttribute("aria-busy", "true");
+  }
+  if (!form.querySelector(".busy-note")) {
+    var note = document.createElement("span");
+    note.className = "busy-note";
+    note.setAttribute("aria-live", "polite");
+    note.textContent = form.getAttribute("data-busy");
+    (button && button.parentNode ? button.parentNode : form).appendChild(note);
+  }
+});
+// Coming back with the browser's Back button must not leave a form stuck as busy.
+window.addEventListener("pageshow", function () {
+  document.querySelectorAll("form[data-busy] button[aria-busy]").forEach(function (b) {
+    b.disabled = false; b.removeAttribute("aria-busy");
+  });
+  document.querySelectorAll(".busy-note").forEach(function (n) { n.remove(); });
+});

@@ -40,12 +40,20 @@ _LABELS = {
     "schedule_session": "Session scheduled",
     "aggregator-db": "Aggregator database",
     "findings-only": "Findings only",
+    "har": "HAR file",
+    "engage-bundle": "engage diagnostics bundle",
+    "logs": "Container logs",
+    "heap-profile": "Heap profile",
     "no_screen_sharing": "No screen sharing",
 }
 
 #: Policy restrictions in the report ("none" as a restriction means no files are shared).
 RESTRICTION_WORDS = {
     "findings-only": "Findings only",
+    "har": "HAR file",
+    "engage-bundle": "engage diagnostics bundle",
+    "logs": "Container logs",
+    "heap-profile": "Heap profile",
     "none": "No files shared",
     "no-screen-share": "No screen sharing",
 }

@@ -184,7 +184,8 @@ def test_pages_load_without_console_errors_under_the_csp(page: Any, sign_in: Any
         assert response is not None
         assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
     page.get_by_label("Title").fill("Savings page empty")
-    page.get_by_label("Title").press("End")
+    page.get_by_label("Description").fill("The Savings page shows no recommendations since Monday.")
+    page.get_by_label("Description").press("End")
     expect(page.locator("#scope-result .scope-verdict")).to_be_visible()
     page.goto("/cases/2")
     page.get_by_role("link", name="Split case…").click()

@@ -103,7 +103,10 @@ def _axe(page: Any) -> list[str]:
 
 def _visit(page: Any, live_server: Any, name: str, path: str, role: str) -> None:
     requested: list[str] = []
+    errors: list[str] = []
     page.on("request", lambda r: requested.append(r.url))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
     response = page.goto(path)
     assert response is not None and response.status < 400, (path, response and response.status)
     page.wait_for_load_state("networkidle")
@@ -113,6 +116,7 @@ def _visit(page: Any, live_server: Any, name: str, path: str, role: str) -> None
     outside = [u for u in requested if not u.startswith("data:") and urlparse(u).netloc != host]
     assert not outside, f"{path} fetched {outside}"
     assert not _external(page, live_server.url), path
+    assert not errors, f"{path}: {errors}"  # CSP refusals and script errors show up here
     problems = _axe(page)
     assert not problems, f"{path}: " + "; ".join(problems)
 

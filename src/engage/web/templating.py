@@ -110,7 +110,8 @@ def due_words(at: datetime | None, now: datetime | None) -> str:
     minutes = (at - now).total_seconds() / 60
     if abs(minutes) < 1:
         return "due now"
-    span = duration(minutes) if abs(minutes) >= 60 else f"{round(abs(minutes))} min"
+    whole = round(abs(minutes))
+    span = duration(whole) if whole >= 60 else f"{whole} min"
     if abs(minutes) >= 24 * 60:  # days and hours are enough at that range
         span = " ".join(span.split()[:2])
     return f"due in {span}" if minutes > 0 else f"overdue by {span}"

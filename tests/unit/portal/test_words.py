@@ -16,6 +16,7 @@ def test_due_words_read_like_a_person_would_say_them() -> None:
     assert due_words(NOW + timedelta(hours=2, minutes=5), NOW) == "due in 2h 5m"
     assert due_words(NOW - timedelta(days=3, hours=4, minutes=9), NOW) == "overdue by 3d 4h"
     assert due_words(NOW + timedelta(seconds=20), NOW) == "due now"
+    assert due_words(NOW + timedelta(minutes=59, seconds=40), NOW) == "due in 1h"
     assert due_words(None, NOW) == ""
 
 

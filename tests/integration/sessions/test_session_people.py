@@ -74,7 +74,7 @@ def test_a_failed_link_can_be_retried_or_replaced_by_the_customers_own(
 
 
 def test_starting_early_or_with_people_not_ready_warns(world: World, tools: SessionTools) -> None:
-    case_id, booked = proposed_and_booked(world)
+    _, booked = proposed_and_booked(world)
     with world.engage.uow() as uow:
         record = uow.sessions.get(booked["id"])
         assert record is not None and record.session.start is not None

@@ -99,7 +99,18 @@ def build_session_tools(settings: Settings) -> SessionTools:
         mailer=mailer,
         busy_feed=feed,
         organizer_email=settings.smtp_from,
+        configured_tools=configured_meeting_tools(settings),
     )
+
+
+def configured_meeting_tools(settings: Settings) -> frozenset[MeetingTool]:
+    """Meeting tools this server can make links for: Google and Zoom need credentials."""
+    tools = {MeetingTool.CUSTOM}
+    if settings.google_token:
+        tools.add(MeetingTool.GOOGLE_MEET)
+    if settings.zoom_account_id and settings.zoom_client_id and settings.zoom_client_secret:
+        tools.add(MeetingTool.ZOOM)
+    return frozenset(tools)
 
 
 def register_jobs(engage: Engage) -> None:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import fastapi.routing
 from fastapi import APIRouter, FastAPI, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import Headers
+from starlette.responses import HTMLResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from engage import __version__
@@ -13,6 +18,9 @@ from engage.api.routes import artifacts, cases, diagnostics, orgs, policy, scope
 from engage.bootstrap import Engage
 
 MAX_BODY = 2 * 1024 * 1024  # JSON bodies; uploads have their own streaming limits
+#: Swagger UI's files, vendored from swagger-ui-dist so /docs works without internet access.
+SWAGGER_DIR = Path(__file__).parent / "static" / "swagger-ui"
+SWAGGER_ASSETS = "/docs/assets"
 
 
 class BodyLimit:
@@ -44,7 +52,7 @@ def create_api(engage: Engage) -> FastAPI:
         title="engage",
         version=__version__,
         openapi_url="/api/v1/openapi.json",
-        docs_url="/docs",
+        docs_url=None,
         redoc_url=None,
     )
     app.state.engage = engage
@@ -61,6 +69,7 @@ def create_api(engage: Engage) -> FastAPI:
     app.include_router(v1)
 
     app.add_middleware(BodyLimit, limit=MAX_BODY)
+    install_docs(app)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
@@ -83,3 +92,19 @@ def resolve_routes(app: FastAPI) -> None:
     if contexts is not None:
         for _context in contexts(app.routes):
             pass
+
+
+def install_docs(app: FastAPI) -> None:
+    """Serve /docs (Swagger UI) entirely from engage: no CDN, no validator, local favicon."""
+    app.mount(SWAGGER_ASSETS, StaticFiles(directory=SWAGGER_DIR), name="swagger-ui")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/api/v1/openapi.json",
+            title="engage API",
+            swagger_js_url=f"{SWAGGER_ASSETS}/swagger-ui-bundle.js",
+            swagger_css_url=f"{SWAGGER_ASSETS}/swagger-ui.css",
+            swagger_favicon_url="/favicon.ico",
+            swagger_ui_parameters={"validatorUrl": None},
+        )

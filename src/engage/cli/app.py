@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import importlib
+from typing import Any
 
 import typer
+import typer.core
 
 from engage import __version__
 
@@ -47,6 +49,58 @@ def _root(
 
 for _name in COMMAND_MODULES:
     importlib.import_module(f"engage.cli.{_name}").register(app)
+
+#: `engage --help` groups commands by who runs them: (panel title, command names).
+HELP_PANELS: tuple[tuple[str, frozenset[str]], ...] = (
+    (
+        "Diagnostics kit (run by customers, no server needed)",
+        frozenset({"collect", "redact", "analyze", "bundle", "upload", "versions"}),
+    ),
+    (
+        "Cases and planning (talk to an engage server, or work offline)",
+        frozenset({"case", "scope-check", "slots"}),
+    ),
+    (
+        "Run an engage server (operators)",
+        frozenset({"serve", "demo", "worker", "db", "token"}),
+    ),
+)
+
+
+def _panel_for(name: str) -> int:
+    """The index of the help panel a command is listed under (unknown ones go last)."""
+    return next((i for i, (_, names) in enumerate(HELP_PANELS) if name in names), len(HELP_PANELS))
+
+
+def _title(index: int) -> str:
+    return HELP_PANELS[index][0] if index < len(HELP_PANELS) else "Other commands"
+
+
+def group_commands(root: typer.Typer) -> None:
+    """Put every registered command and sub-app under its help panel, panels in order."""
+    for command in root.registered_commands:
+        callback_name = getattr(command.callback, "__name__", "")
+        name = command.name or callback_name.replace("_", "-")
+        command.rich_help_panel = _title(_panel_for(name))
+    for group in root.registered_groups:
+        group.rich_help_panel = _title(_panel_for(group.name or ""))
+    order = [*(title for title, _ in HELP_PANELS), "Other commands"]
+    root.registered_commands.sort(key=lambda c: order.index(c.rich_help_panel or ""))
+    root.registered_groups.sort(key=lambda g: order.index(g.rich_help_panel or ""))
+
+
+group_commands(app)
+
+_display_type_rich = typer.core.TyperOption.display_type_rich
+
+
+def _type_unless_flag(self: typer.core.TyperOption, ctx: Any) -> str | None:
+    """Flags take no value, so the help shows no `<bool>` type next to them."""
+    return None if self.is_flag else _display_type_rich(self, ctx)
+
+
+# Typer 0.2x prints `<bool>` beside every flag; one narrow override removes it everywhere.
+typer.core.TyperOption.display_type_rich = _type_unless_flag  # type: ignore[method-assign]
 
 
 def main() -> None:

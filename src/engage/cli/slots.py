@@ -6,6 +6,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
+from importlib import resources
 from pathlib import Path
 
 import typer
@@ -15,6 +16,45 @@ from rich.table import Table
 from engage.adapters.calendar.freebusy import IcsBusyError, busy_from_ics, read_ics
 from engage.domain.availability import AvailabilityError, Person
 from engage.domain.slots import SlotQuery, find_slots, people_from_dict, query_from_dict
+
+#: The input shape in one line, appended to every input error so one message says it all.
+SHAPE = (
+    'expected {"window": {"start": ISO, "end": ISO}, "duration_minutes": N, '
+    '"people": {NAME: {"tz": ZONE, "weekly": {"mon": [["09:00", "17:00"]], ...}, '
+    '"overrides": {"YYYY-MM-DD": [...]}, "busy": [[ISO, ISO]], "ics": PATH_OR_URL}}, '
+    '"required": [NAME, ...], "groups": [[NAME, ...]]}; '
+    "`engage slots --example` prints a complete file"
+)
+
+HELP = """Find start times when every required person and one of each group is free.
+
+The input is one JSON object; `engage slots --example > search.json` writes a complete one.
+
+\b
+window            {"start": ISO instant, "end": ISO instant} (with Z or +hh:mm)
+duration_minutes  meeting length (required)
+step_minutes      spacing of candidate starts (default 15)
+min_notice_minutes, buffer_minutes (or buffer_before_ and buffer_after_minutes)
+people            {NAME: PERSON, ...}
+required          [NAME, ...]: all of them must be free
+groups            [[NAME, ...], ...]: one person of each group must be free
+
+\b
+PERSON:
+tz         IANA zone, e.g. "Europe/London" (required)
+weekly     {"mon": [["09:00", "17:00"]], ..., "sun": [...]} (local hours)
+overrides  {"YYYY-MM-DD": [["10:00", "14:00"]]}; [] means away that day
+busy       [["2030-03-05T15:00:00Z", "2030-03-05T16:00:00Z"], ...]
+ics        a calendar file (relative to the input) or URL, or a list of them
+
+Exit codes: 0 = searched (also when nothing fits), 2 = the input is wrong; the
+message says what is wrong and repeats the expected shape.
+"""
+
+
+def example_text() -> str:
+    """The complete example input shipped with engage."""
+    return resources.files("engage.cli").joinpath("data/slots-example.json").read_text("utf-8")
 
 
 class InputError(Exception):
@@ -89,14 +129,23 @@ def _table(people: Mapping[str, Person], query: SlotQuery, slots: list[datetime]
 
 
 def slots(
-    input_file: Path = typer.Option(..., "--input", "-i", help="The slot search, as JSON."),
+    input_file: Path | None = typer.Option(
+        None, "--input", "-i", help="The slot search, as JSON (shape above)."
+    ),
     as_json: bool = typer.Option(False, "--json", help='Print {"slots": [...]} (UTC, ascending).'),
+    example: bool = typer.Option(False, "--example", help="Print a complete example input."),
 ) -> None:
     """Find start times when every required person and one of each group is free."""
+    if example:
+        typer.echo(example_text(), nl=False)
+        return
+    if input_file is None:
+        typer.echo("error: give the search with --input FILE; " + SHAPE, err=True)
+        raise typer.Exit(2)
     try:
         people, query, found = search(input_file, now=datetime.now(UTC))
     except (InputError, AvailabilityError, IcsBusyError) as exc:
-        typer.echo(f"error: {exc}", err=True)
+        typer.echo(f"error: {exc}; {SHAPE}", err=True)
         raise typer.Exit(2) from None
     if as_json:
         typer.echo(json.dumps({"slots": [_iso(s) for s in found]}))
@@ -108,4 +157,4 @@ def slots(
 
 def register(app: typer.Typer) -> None:
     """Add the `slots` command to the root app."""
-    app.command("slots")(slots)
+    app.command("slots", help=HELP)(slots)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import typer
@@ -27,6 +28,31 @@ versions_app = typer.Typer(
 )
 _STYLE = {"current": "green", "behind": "yellow", "unsupported": "bold red"}
 
+#: `engage versions check` exit codes, for scripts (also printed by its --help).
+EXIT_SUPPORTED, EXIT_BAD_INPUT, EXIT_UNSUPPORTED = 0, 1, 3
+#: A catalogue older than this many days is called out: newer releases may be missing.
+STALE_AFTER_DAYS = 30
+
+
+def catalogue_age(catalogue: ReleaseCatalogue, today: date | None = None) -> tuple[str, int | None]:
+    """When the catalogue was last refreshed (ISO date or `unknown`) and how many days ago."""
+    if not catalogue.updated:
+        return "unknown", None
+    try:
+        updated = date.fromisoformat(str(catalogue.updated)[:10])
+    except ValueError:
+        return str(catalogue.updated), None
+    return updated.isoformat(), ((today or date.today()) - updated).days
+
+
+def _age_line(updated: str, days: int | None) -> str:
+    if days is None:
+        return f"Release catalogue: updated {updated}."
+    line = f"Release catalogue: updated {updated} ({days} day{'' if days == 1 else 's'} ago)."
+    if days > STALE_AFTER_DAYS:
+        line += " Run `engage versions update` for newer releases."
+    return line
+
 
 @versions_app.command("check")
 def check_command(
@@ -34,14 +60,21 @@ def check_command(
     as_json: bool = typer.Option(False, "--json", help="Print the verdict as JSON."),
     catalogue: Path | None = typer.Option(None, "--catalogue", help="Use this catalogue file."),
 ) -> None:
-    """Say whether VERSION is current, supported but behind, or unsupported (upgrade first)."""
+    """Say whether VERSION is current, supported but behind, or unsupported (upgrade first).
+
+    Exit codes: 0 = supported (current or behind), 3 = unsupported, 1 = bad version or catalogue.
+    """
     try:
-        verdict = ReleaseCatalogue.load(catalogue).check(version)
+        loaded = ReleaseCatalogue.load(catalogue)
+        verdict = loaded.check(version)
     except (VersionError, CatalogueError) as exc:
-        fail(str(exc))
+        fail(str(exc), EXIT_BAD_INPUT)
+    updated, age = catalogue_age(loaded)
+    code = EXIT_UNSUPPORTED if verdict.verdict == "unsupported" else EXIT_SUPPORTED
     if as_json:
-        typer.echo(json.dumps(verdict.to_dict(), indent=2))
-        return
+        data = {**verdict.to_dict(), "catalogue_updated": updated, "catalogue_age_days": age}
+        typer.echo(json.dumps(data, indent=2))
+        raise typer.Exit(code)
     console = Console(highlight=False)
     label = {
         "current": "current",
@@ -56,6 +89,8 @@ def check_command(
         console.print("Upgrade path: " + " -> ".join([verdict.version, *verdict.upgrade_path]))
     for note in verdict.notes:
         console.print(f"  - {note}")
+    console.print(_age_line(updated, age), style="dim")
+    raise typer.Exit(code)
 
 
 @versions_app.command("update")

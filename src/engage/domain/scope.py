@@ -459,7 +459,7 @@ def check_scope(title: str, description: str) -> ScopeResult:
     )
     sentences, dropped = _sentences(description, bool(one_cause))
     preamble = (
-        [f"ignored {dropped} lines of code, logs, YAML, stack traces or commands"]
+        [f"ignored {dropped} line{'s' * (dropped > 1)} of code, logs, YAML, traces, commands"]
         if dropped
         else []
     )

@@ -35,10 +35,11 @@ def split_case(
     parts: list[SplitPart],
     idempotency_key: str | None = None,
 ) -> list[Case]:
-    """Create one linked case per part (own assignee and SLA clocks); the original stays.
+    """Create one linked case per part (own assignee and SLA clocks); the original ends.
 
-    Support may split any open case; a customer may split their own case while it is new,
-    which is what the intake warning offers.
+    The original is closed as split: its SLA clocks stop, its timeline and links point to the
+    new cases, and nobody works it twice. Support may split any open case; a customer may
+    split their own case while it is new, which is what the intake warning offers.
     """
     original = visible_case(uow, actor, case_id)
     if not actor.is_support and CaseStatus(original.status) != CaseStatus.NEW:
@@ -92,11 +93,33 @@ def split_case(
         record_event(uow, clock, case, actor, "split_from", case_id=original.id)
         record_event(uow, clock, original, actor, "split_into", case_id=case.id, title=case.title)
         created.append(case)
-    touch(uow, clock, original)
+    close_as_split(uow, clock, original, actor, [c.id for c in created if c.id is not None])
     assert created[0].id is not None
     remember_key(uow, actor, idempotency_key, "case:split", digest, created[0].id)
     uow.commit()
     return created
+
+
+def close_as_split(
+    uow: UnitOfWork, clock: Clock, original: Case, actor: User, into: list[int]
+) -> None:
+    """End the original case as split: status closed (clocks stop), a timeline line naming
+    the new cases. Not a workflow transition: splitting is allowed from any open state."""
+    old = CaseStatus(original.status)
+    original.status = CaseStatus.CLOSED
+    record_event(
+        uow,
+        clock,
+        original,
+        actor,
+        "status",
+        False,
+        to=CaseStatus.CLOSED.value,
+        transition="split",
+        into=into,
+        **{"from": old.value},
+    )
+    touch(uow, clock, original)
 
 
 def link_cases(

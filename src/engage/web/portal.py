@@ -8,6 +8,7 @@ import secrets
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -29,6 +30,7 @@ PAGE_MODULES = [
     "engage.web.pages.case_actions",
     "engage.web.pages.diagnostics",
     "engage.web.pages.sessions",
+    "engage.web.pages.session_actions",
     "engage.web.pages.policy",
 ]
 
@@ -67,10 +69,20 @@ def install_portal(app: FastAPI, engage: Engage) -> None:
         https_only=engage.settings.base_url.startswith("https://"),
     )
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_api_route("/favicon.ico", favicon, include_in_schema=False)
     for name in PAGE_MODULES:
         app.include_router(importlib.import_module(name).router)
     install_error_pages(app)
     install_security_headers(app)
+
+
+def favicon() -> FileResponse:
+    """The site icon browsers ask for on every page."""
+    return FileResponse(
+        STATIC_DIR / "favicon.ico",
+        media_type="image/vnd.microsoft.icon",
+        headers={"Cache-Control": "public, max-age=86400"},
+    )
 
 
 #: Everything the portal loads is its own: no inline script, no third-party origin, no framing.

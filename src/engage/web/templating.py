@@ -13,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.responses import Response
 
 from engage.web.deps import csrf_token
+from engage.web.markdown import to_html
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
@@ -31,6 +32,38 @@ _LABELS = {
     "customer_replied": "Customer replied",
     "split_from": "Split from",
     "duplicate_of": "Duplicate of",
+    "google_meet": "Google Meet",
+    "zoom": "Zoom",
+    "custom": "Customer's own meeting link",
+    "take_back": "Back to support",
+    "ask_customer": "Ask the customer",
+    "schedule_session": "Session scheduled",
+    "aggregator-db": "Aggregator database",
+    "findings-only": "Findings only",
+    "har": "HAR file",
+    "engage-bundle": "engage diagnostics bundle",
+    "logs": "Container logs",
+    "heap-profile": "Heap profile",
+    "no_screen_sharing": "No screen sharing",
+}
+
+#: Policy restrictions in the report ("none" as a restriction means no files are shared).
+RESTRICTION_WORDS = {
+    "findings-only": "Findings only",
+    "har": "HAR file",
+    "engage-bundle": "engage diagnostics bundle",
+    "logs": "Container logs",
+    "heap-profile": "Heap profile",
+    "none": "No files shared",
+    "no-screen-share": "No screen sharing",
+}
+
+#: Data-sharing levels in words (so "none" never reads like "no restriction").
+SHARING_WORDS = {
+    "raw": "Raw files: logs and exports as collected",
+    "redacted": "Redacted files: secrets and identifiers removed before upload",
+    "findings-only": "Findings only: the customer runs the analysis and shares its results",
+    "none": "Nothing leaves the customer: support works from what is read out in sessions",
 }
 
 
@@ -70,13 +103,31 @@ def duration(minutes: float | None) -> str:
     return " ".join(p for p in parts if p) or "0m"
 
 
+def due_words(at: datetime | None, now: datetime | None) -> str:
+    """`due in 57 min`, `due in 2h 5m`, `overdue by 3d 4h`; empty when unknown."""
+    if at is None or now is None:
+        return ""
+    minutes = (at - now).total_seconds() / 60
+    if abs(minutes) < 1:
+        return "due now"
+    whole = round(abs(minutes))
+    span = duration(whole) if whole >= 60 else f"{whole} min"
+    if abs(minutes) >= 24 * 60:  # days and hours are enough at that range
+        span = " ".join(span.split()[:2])
+    return f"due in {span}" if minutes > 0 else f"overdue by {span}"
+
+
 def make_templates() -> Jinja2Templates:
     """The template set with engage's filters registered."""
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
     templates.env.filters["label"] = label
     templates.env.filters["duration"] = duration
+    templates.env.filters["markdown"] = to_html
     templates.env.globals["local_time"] = local_time
+    templates.env.globals["due_words"] = due_words
     templates.env.globals["nav"] = NAV
+    templates.env.globals["sharing_words"] = SHARING_WORDS
+    templates.env.globals["restriction_words"] = RESTRICTION_WORDS
     templates.env.globals["new_key"] = lambda: secrets.token_urlsafe(16)
     templates.env.trim_blocks = True
     templates.env.lstrip_blocks = True

@@ -81,7 +81,11 @@ def test_request_upload_findings_waive(
     panel.get_by_role("link", name=re.compile("Diagnostics")).click()
     heap = page.get_by_role("article", name="Heap profile")
     heap.get_by_text("How to provide it").click()
-    assert "/model/debug/pprof/heap" in heap.locator("pre").inner_text()
+    instructions = heap.locator(".instructions .md")
+    assert "/model/debug/pprof/heap" in instructions.inner_text()
+    # rendered Markdown: headings and code blocks, no raw "##" or fences
+    assert instructions.locator("pre code").count() >= 1
+    assert "##" not in instructions.inner_text() and "```" not in instructions.inner_text()
     first_row = heap.locator("tbody tr").first
     heap_file = tmp_path / "heap.pb.gz"  # the name the customer sees echoed back
     heap_file.write_bytes(HEAP.read_bytes())
@@ -100,7 +104,7 @@ def test_request_upload_findings_waive(
     page.reload()
     findings = page.locator("#findings")
     assert "prometheus-invalid-address" in findings.inner_text()
-    assert "prom.monitoring" in findings.locator(".evidence").first.inner_text()
+    assert "prom.monitoring" in (findings.locator(".evidence").first.text_content() or "")
     assert "2 of 3" in page.locator("#completeness").inner_text()
 
     # A wrong file is refused with a reason the customer can act on.
@@ -114,6 +118,7 @@ def test_request_upload_findings_waive(
     _switch(page, sign_in, "sam@support.example")
     page.goto(url)
     row = page.locator("tr.row-rejected")
+    row.get_by_text("Not needed?").click()
     row.get_by_placeholder("why it is not needed").fill("prod-us-east-1 shows it already")
     row.get_by_role("button", name="Waive").click()
     assert "3 of 3" in page.locator("#completeness").inner_text()

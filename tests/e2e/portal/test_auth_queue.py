@@ -85,11 +85,13 @@ def test_support_queue_is_sorted_by_sla_due_and_shows_flags(page: Any, sign_in: 
 
 def test_queue_filters_update_live_and_keep_the_url(page: Any, sign_in: Any) -> None:
     sign_in(page, SAM)
+    page.locator("summary", has_text="Severity").click()  # filters fold into compact menus
     page.get_by_label("P1").check()
     page.wait_for_url(re.compile(r"severity=P1"))
     expect(page.locator('tr[data-case-id="2"]')).to_have_count(0)
     assert 3 in queue_ids(page)
     page.get_by_label("P1").uncheck()
+    page.locator("summary", has_text="Status").click()
     page.get_by_label("Waiting on customer").check()
     page.wait_for_url(re.compile(r"status=waiting_on_customer"))
     expect(page.locator('tr[data-case-id="3"]')).to_have_count(0)
@@ -124,6 +126,7 @@ def test_filters_work_without_javascript(
     try:
         sign_in(page, SAM)
         page.get_by_label("Search").fill("wombatix")
+        page.locator("summary", has_text="Severity").click()
         page.get_by_label("P3").check()
         page.get_by_role("button", name="Apply filters").click()
         expect(page).to_have_url(re.compile(r"q=wombatix&severity=P3"))
@@ -181,7 +184,8 @@ def test_pages_load_without_console_errors_under_the_csp(page: Any, sign_in: Any
         assert response is not None
         assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
     page.get_by_label("Title").fill("Savings page empty")
-    page.get_by_label("Title").press("End")
+    page.get_by_label("Description").fill("The Savings page shows no recommendations since Monday.")
+    page.get_by_label("Description").press("End")
     expect(page.locator("#scope-result .scope-verdict")).to_be_visible()
     page.goto("/cases/2")
     page.get_by_role("link", name="Split case…").click()

@@ -63,11 +63,21 @@ def test_csrf_token_in_the_htmx_header_is_accepted(client: httpx.Client) -> None
     answer = client.post(
         "/cases/scope-check",
         headers={"X-CSRF-Token": token},
-        data={"title": "Athena query fails", "description": "AccessDenied"},
+        data={
+            "title": "Athena query fails",
+            "description": "Athena returns AccessDenied since Monday",
+        },
     )
     assert answer.status_code == 200
     assert 'data-verdict="single"' in answer.text
     assert "<html" not in answer.text  # a fragment for htmx to swap in
+    # a title alone is not judged: it waits for a few words of description
+    alone = client.post(
+        "/cases/scope-check",
+        headers={"X-CSRF-Token": token},
+        data={"title": "SAML login loop and AWS cloud costs missing", "description": ""},
+    )
+    assert "data-verdict" not in alone.text and "a few words more" in alone.text
 
 
 def test_login_form_itself_needs_the_token(client: httpx.Client) -> None:

@@ -30,10 +30,12 @@ def test_propose_pick_join_agenda_disengage(
     page.goto(sessions)
     page.get_by_label("Topic").fill("Walk through the Athena integration")
     page.get_by_role("button", name="Plan session").click()
+    expect(page.get_by_role("status")).to_contain_text("planned (Google Meet)")
     card = page.locator("article.session").first
     expect(card).to_contain_text("Proposed")
-    card.get_by_role("button", name="Propose times").click()
+    card.get_by_role("button", name="Find free times").click()
     expect(card.locator("input[name=start]")).not_to_have_count(0)
+    expect(page.get_by_role("status")).to_contain_text("the customer can now pick one")
 
     # The customer picks the first proposed time and gets the join link and the invite.
     customer = browser.new_context(base_url=live_server.url).new_page()
@@ -43,12 +45,13 @@ def test_propose_pick_join_agenda_disengage(
     expect(mine.get_by_role("group", name="Pick a time that suits you")).to_be_visible()
     mine.get_by_role("button", name="Book this time").click()
     expect(mine.locator(".session-status")).to_have_text("Booked")
+    expect(customer.get_by_role("status")).to_contain_text("Everyone gets an invite")
     join = mine.get_by_role("link", name="Join the meeting")
     expect(join).to_have_attribute(
         "href", google.events and next(iter(google.events.values()))["hangoutLink"]
     )
     ics = customer.request.get(
-        mine.get_by_role("link", name="Download invite (.ics)").get_attribute("href")
+        mine.get_by_role("link", name="Add to calendar (.ics)").get_attribute("href")
     )
     assert ics.ok and ics.headers["content-type"].startswith("text/calendar")
     event = icalendar.Calendar.from_ical(ics.body()).walk("VEVENT")[0]
@@ -65,10 +68,15 @@ def test_propose_pick_join_agenda_disengage(
     # Support starts the session, ticks the task off, and disengages once none is active.
     page.goto(sessions)
     card.get_by_role("button", name="Start session").click()
+    # booked for later than now: engage asks before starting early
+    expect(card.locator(".start-warning")).to_contain_text("booked to start in")
+    card.get_by_role("button", name="Start anyway").click()
+    expect(page.get_by_role("status")).to_contain_text("Session started")
     expect(card.get_by_role("button", name="Disengage (continue internally)")).to_have_count(0)
     card.get_by_role("button", name="Mark Share the cloud-cost pod logs done").click()
     card.get_by_role("button", name="Disengage (continue internally)").click()
     expect(card.locator(".session-status")).to_have_text("Disengaged")
+    expect(page.get_by_role("status")).to_contain_text("support continues on the case")
     expect(card.locator(".session-note")).to_contain_text("continuing investigation internally")
     page.goto(f"/cases/{case_id}")
     expect(page.locator(".case-head .badges")).to_contain_text("Waiting on support")

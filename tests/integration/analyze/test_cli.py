@@ -89,6 +89,7 @@ def test_share_findings_redacts(tmp_path: Path) -> None:
 def test_versions_check_json(tmp_path: Path) -> None:
     result = _engage("versions", "check", "prod-2.4.2", "--json", home=tmp_path)
     data = json.loads(result.stdout)
+    assert result.returncode == 3  # unsupported: scripts can stop on it
     assert data["version"] == "2.4.2" and data["verdict"] == "unsupported"
     assert data["upgrade_path"][0].startswith("2.9.") and set(data) == {
         "version",
@@ -96,7 +97,10 @@ def test_versions_check_json(tmp_path: Path) -> None:
         "latest",
         "upgrade_path",
         "notes",
+        "catalogue_updated",
+        "catalogue_age_days",
     }
+    assert isinstance(data["catalogue_age_days"], int) and data["catalogue_age_days"] >= 0
     assert _engage("versions", "check", "banana", home=tmp_path).returncode == 1
 
 
@@ -122,7 +126,9 @@ def test_versions_update_from_a_helm_index(tmp_path: Path, helm_repo: str) -> No
     result = _engage("versions", "update", "--helm-index", f"{helm_repo}/index.yaml", home=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "latest 3.9.0" in result.stdout
-    check = json.loads(_engage("versions", "check", "3.2.1", "--json", home=tmp_path).stdout)
+    checked = _engage("versions", "check", "3.2.1", "--json", home=tmp_path)
+    assert checked.returncode == 0  # behind is still supported
+    check = json.loads(checked.stdout)
     # 3.9 is now current and 3.2 the prior production line in the catalogue
     assert check["latest"] == "3.9.0" and check["verdict"] == "behind"
     failed = _engage(

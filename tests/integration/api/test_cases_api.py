@@ -63,6 +63,11 @@ def test_multi_issue_text_is_flagged_and_can_be_split(world: World) -> None:
         assert detail["sla_due_at"] is not None  # its own clock
     original = world["admin_a"].client.get(f"/api/v1/cases/{case_id}").json()
     assert sum(e["kind"] == "split_into" for e in original["timeline"]) == len(parts)
+    # the original ends as split: closed, clocks stopped, pointing to the new cases
+    assert original["status"] == "closed"
+    assert original["sla_due_at"] is None and original["sla_flag"] in ("none", None)
+    closing = [e for e in original["timeline"] if e.get("data", {}).get("transition") == "split"]
+    assert closing and closing[-1]["data"]["into"] == [c["id"] for c in created]
 
 
 def test_customer_may_not_split_after_triage_but_support_may(world: World) -> None:

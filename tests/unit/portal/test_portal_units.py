@@ -40,7 +40,7 @@ def test_duration_and_labels() -> None:
     assert duration(-(2 * 1440 + 5)) == "2d 5m"
     assert label(CaseStatus.WAITING_ON_CUSTOMER) == "Waiting on customer"
     assert label(ComponentArea.SSO_AUTH) == "SSO / auth"
-    assert label("ask_customer") == "Ask customer"
+    assert label("ask_customer") == "Ask the customer"
 
 
 def event(kind: str, internal: bool = False, actor: int | None = 4, **data: object) -> CaseEvent:
@@ -67,8 +67,8 @@ def test_timeline_lines_read_as_sentences() -> None:
 
 
 def test_unknown_events_from_later_features_still_read() -> None:
-    line = describe_event(event("diagnostics_requested", actor=77), {})
-    assert (line.who, line.what) == ("user 77", "diagnostics requested")
+    line = describe_event(event("widget_frobbed", actor=77), {})
+    assert (line.who, line.what) == ("user 77", "widget frobbed")
 
 
 def test_queue_filters_parse_and_round_trip() -> None:

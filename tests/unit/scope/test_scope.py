@@ -57,7 +57,7 @@ def test_vocabulary_inside_code_blocks_and_logs_is_ignored() -> None:
     result = check_scope("Athena integration broken", f"{ATHENA}\n\n{block}\n\nAny idea?")
     assert result.verdict == "single"
     assert result.parts[0].area is ComponentArea.CLOUD_COSTS
-    assert result.reasons[0] == "ignored 10 lines of code, logs, YAML, stack traces or commands"
+    assert result.reasons[0] == "ignored 10 lines of code, logs, YAML, traces, commands"
 
 
 def test_numbered_steps_are_one_problem_but_numbered_questions_are_asks() -> None:

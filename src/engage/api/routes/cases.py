@@ -30,6 +30,7 @@ from engage.api.schemas.cases import (
 from engage.domain.cases import Case, CaseStatus, LinkKind, Severity
 from engage.services import cases as svc
 from engage.services.ports import CaseQuery
+from engage.services.session_people import include_case_engineers
 from engage.services.sla import live_flag
 from engage.services.splits import SplitPart, link_cases, split_case
 
@@ -243,7 +244,7 @@ def assign(
     response: Response,
     version: IfMatchDep,
 ) -> CaseDetail:
-    """Set the assignee and additional engineers (support only)."""
+    """Set the assignee and additional engineers (support only); they join open sessions."""
     svc.assign_case(
         uow,
         engage.clock,
@@ -253,6 +254,9 @@ def assign(
         engineer_ids=body.engineer_ids,
         expected_version=version,
     )
+    from engage.api.routes.sessions import install_tools  # the container's session tools
+
+    include_case_engineers(uow, engage.clock, install_tools(engage), actor=actor, case_id=case_id)
     return _detail_response(engage, uow, actor, case_id, response)
 
 

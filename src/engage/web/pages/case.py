@@ -151,12 +151,20 @@ def case_page(
     context = case_context(engage, uow, actor, view)
     context["errors"] = errors or {}
     context["values"] = values or {}
-    context["intake"] = (
-        request.query_params.get("intake") == "1"
-        and context["scope"].verdict == "multi"
-        and context["can_split"]
-    )
+    context["intake"] = offer_split(request, case_id, context)
     return render(request, "case.html", context, status)
+
+
+def offer_split(request: Request, case_id: int, context: dict[str, Any]) -> bool:
+    """Offer the split whenever the text looks like several issues, until the viewer says
+    "Keep as one case" (remembered in their session, `?keep=1`)."""
+    kept = [i for i in request.session.get("kept_whole", []) if isinstance(i, int)]
+    if request.query_params.get("keep") == "1" and case_id not in kept:
+        kept = [*kept[-49:], case_id]
+        request.session["kept_whole"] = kept
+    return bool(
+        context["scope"].verdict == "multi" and context["can_split"] and case_id not in kept
+    )
 
 
 @router.get("/cases/{case_id:int}")

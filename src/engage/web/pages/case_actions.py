@@ -27,10 +27,13 @@ from engage.services.cases import (
     update_case,
 )
 from engage.services.ports import UnitOfWork
+from engage.services.session_people import include_case_engineers
 from engage.services.splits import MAX_PARTS, SplitPart, split_case
 from engage.web.deps import EngageDep, FormDep, UowDep, UserDep
 from engage.web.forms import Fields, checkbox, enum_field, int_field, int_list, text_field
 from engage.web.pages.case import case_page
+from engage.web.pages.sessions import tools
+from engage.web.templating import label
 
 router = APIRouter(include_in_schema=False)
 
@@ -56,9 +59,11 @@ def _act(
     action: Callable[[], Any],
     values: dict[str, Any],
     anchor: str,
+    done: str | Callable[[Any], str] = "",
 ) -> Response:
+    """Run `action`; on success say what it did (`done`, or `done(result)`) on the next page."""
     try:
-        action()
+        result = action()
     except StaleVersion:
         uow.rollback()
         return case_page(
@@ -83,6 +88,9 @@ def _act(
             values=values,
             status=exc.status,
         )
+    message = done(result) if callable(done) else done
+    if message:
+        flash(request, message)
     return RedirectResponse(f"/cases/{case_id}#{anchor}", status_code=303)
 
 
@@ -116,6 +124,7 @@ def comment(
         ),
         {"body": body, "internal": internal},
         "comments",
+        "Internal note added (only support sees it)." if internal else "Comment added.",
     )
 
 
@@ -125,9 +134,9 @@ def transition(
 ) -> Response:
     """Move the case to another status."""
 
-    def act() -> None:
+    def act() -> object:
         target = enum_field(form, "to", CaseStatus)
-        transition_case(
+        return transition_case(
             uow,
             engage.clock,
             actor=user,
@@ -136,7 +145,18 @@ def transition(
             expected_version=int_field(form, "version"),
         )
 
-    return _act(request, engage, uow, user, case_id, "transition", act, {}, "status")
+    return _act(
+        request,
+        engage,
+        uow,
+        user,
+        case_id,
+        "transition",
+        act,
+        {},
+        "status",
+        lambda case: f"Case moved to {label(case.status).lower()}.",
+    )
 
 
 @router.post("/cases/{case_id:int}/assign")
@@ -145,8 +165,8 @@ def assign(
 ) -> Response:
     """Set the assignee and the additional engineers (support)."""
 
-    def act() -> None:
-        assign_case(
+    def act() -> object:
+        case = assign_case(
             uow,
             engage.clock,
             actor=user,
@@ -155,8 +175,12 @@ def assign(
             engineer_ids=int_list(form, "engineers"),
             expected_version=int_field(form, "version"),
         )
+        include_case_engineers(uow, engage.clock, tools(engage), actor=user, case_id=case_id)
+        return case
 
-    return _act(request, engage, uow, user, case_id, "assign", act, {}, "assignment")
+    return _act(
+        request, engage, uow, user, case_id, "assign", act, {}, "assignment", _assigned_words(uow)
+    )
 
 
 @router.post("/cases/{case_id:int}/edit")
@@ -184,7 +208,24 @@ def edit(
             changes=changes,
         )
 
-    return _act(request, engage, uow, user, case_id, "edit", act, values, "edit")
+    return _act(request, engage, uow, user, case_id, "edit", act, values, "edit", "Changes saved.")
+
+
+def _assigned_words(uow: UnitOfWork) -> Callable[[Any], str]:
+    """`Assignment saved: Sam Support, with Erin Engineer (they join the case's sessions).`"""
+
+    def words(case: Any) -> str:
+        def name(uid: int | None) -> str:
+            user = uow.users.get(uid) if uid is not None else None
+            return user.name if user else "nobody"
+
+        engineers = [name(uid) for uid in uow.cases.engineers(case.id)] if case else []
+        text = f"Assignment saved: {name(getattr(case, 'assignee_id', None))}"
+        if engineers:
+            text += ", with " + ", ".join(engineers) + " (added to the case's open sessions)"
+        return text + "."
+
+    return words
 
 
 def split_parts(form: Fields) -> list[SplitPart]:

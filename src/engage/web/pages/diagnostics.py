@@ -20,6 +20,7 @@ from starlette.responses import RedirectResponse, Response, StreamingResponse
 
 from engage.bootstrap import Engage
 from engage.domain.errors import EngageError, ValidationFailed
+from engage.domain.policy import policy_from_dict
 from engage.domain.users import User
 from engage.services import diagnostics as svc
 from engage.services import intake
@@ -47,7 +48,8 @@ SEVERITIES = ("critical", "error", "warning", "info")
 def panel_context(engage: Engage, uow: UnitOfWork, actor: User, view: CaseView) -> dict[str, Any]:
     """The case page's side panel: completeness and what is missing."""
     assert view.case.id is not None
-    return {"diag": svc.view_diagnostics(uow, actor=actor, case_id=view.case.id)}
+    diag = svc.view_diagnostics(uow, actor=actor, case_id=view.case.id)
+    return {"diag": diag, "request_titles": {rv.request.id: rv.title for rv in diag.requests}}
 
 
 if not any(t == "diagnostics/panel.html" for t, _ in CASE_PANELS):
@@ -72,13 +74,19 @@ def page_context(engage: Engage, uow: UnitOfWork, actor: User, case_id: int) -> 
     findings = uow.intake.findings(case_id)
     by_severity = {s: [f for f in findings if f.severity == s] for s in SEVERITIES}
     by_severity = {s: fs for s, fs in by_severity.items() if fs}
+    catalogue = svc.allowed_catalogue(uow, engage.clock, actor=actor, case_id=case_id)
+    org = uow.orgs.get(diag.case.org_id)
+    policy = policy_from_dict(org.policy if org else None)
     return {
+        "request_titles": {rv.request.id: rv.title for rv in diag.requests},
+        "allowed_kinds": {k.kind.value for k in catalogue},
+        "downloads_allowed": not actor.is_support or policy.support_may_download,
         "case": diag.case,
         "diag": diag,
         "guide": guide,
         "artifacts": uow.intake.artifacts(case_id),
         "findings": by_severity,
-        "catalogue": svc.allowed_catalogue(uow, engage.clock, actor=actor, case_id=case_id),
+        "catalogue": catalogue,
         "environments": list(diag.environments.values()),
         "caps": {k.kind.value: intake.size_cap(k.kind.value) for k in svc.CATALOGUE},
     }
@@ -160,7 +168,15 @@ def create_request(
             idempotency_key=text_field(form, "idempotency_key", 200) or None,
         )
 
-    return _act(request, engage, uow, user, case_id, act, "Diagnostics requested.")
+    return _act(
+        request,
+        engage,
+        uow,
+        user,
+        case_id,
+        act,
+        "Diagnostics requested; the customer sees what to send and how.",
+    )
 
 
 @router.post("/cases/{case_id:int}/diagnostics/rows/{row_id:int}/{decision}")
@@ -189,7 +205,12 @@ def decide(
     }
     if decision not in actions:
         raise ValidationFailed("choose waive, reject or validate")
-    return _act(request, engage, uow, user, case_id, actions[decision], f"Row {decision}d.")
+    words = {
+        "waive": "Marked as not needed.",
+        "reject": "Sent back to the customer with your reason.",
+        "validate": "Accepted.",
+    }
+    return _act(request, engage, uow, user, case_id, actions[decision], words[decision])
 
 
 def _cap_after_csrf(request: Request) -> Callable[[dict[str, str]], int]:
@@ -247,7 +268,14 @@ async def upload(
 
     try:
         return await run_in_threadpool(
-            _act, request, engage, uow, user, case_id, act, f"Uploaded {spooled.name}."
+            _act,
+            request,
+            engage,
+            uow,
+            user,
+            case_id,
+            act,
+            f"Uploaded {spooled.name}; it is being checked and analysed.",
         )
     finally:
         spooled.discard()

@@ -92,10 +92,16 @@ def create_case(
     return RedirectResponse(f"/cases/{case.id}{intake}", status_code=303)
 
 
+MIN_DESCRIPTION_WORDS = 5
+
+
 @router.post("/cases/scope-check")
 def scope_check(request: Request, user: UserDep, form: FormDep) -> Response:
     """The scope verdict for the text typed so far (an htmx partial)."""
     title = text_field(form, "title", TITLE_MAX + 1).strip()
     description = text_field(form, "description", DESCRIPTION_MAX + 1)
-    scope = check_scope(title, description) if title or description.strip() else None
-    return render(request, "partials/scope.html", {"scope": scope})
+    # A title alone is too little to judge ("One issue, 95%" for two issues in one line):
+    # wait for a few words of description before giving a verdict.
+    enough = len(description.split()) >= MIN_DESCRIPTION_WORDS
+    scope = check_scope(title, description) if enough else None
+    return render(request, "partials/scope.html", {"scope": scope, "waiting": bool(title)})

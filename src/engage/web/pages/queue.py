@@ -121,6 +121,7 @@ def queue(request: Request, engage: EngageDep, uow: UowDep, user: UserDep) -> Re
         "statuses": list(CaseStatus),
         "severities": list(Severity),
         "error": error,
+        "now": now,
         "first": (filters.page - 1) * PAGE_SIZE + 1 if cases else 0,
         "last": (filters.page - 1) * PAGE_SIZE + len(cases),
     }

@@ -1,36 +1,35 @@
-"""The Sessions section of a case: plan, propose, pick a time, join, agenda, disengage, cancel.
+"""The Sessions page of a case: each session as a card with what the viewer may do to it.
 
 `GET /cases/{id}/sessions` shows the section as a page of its own; `sessions/section.html`
-is written so the case page can include it too (given `session_context`). Every form posts
-to a route here and is answered with a redirect back (post/redirect/get); a rule the service
-enforces re-renders the page with the message next to the session it concerns.
+is written so the case page can include it too (given `session_context`). The forms post to
+engage.web.pages.session_actions, which redirects back here with a confirmation.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from engage.bootstrap import Engage
 from engage.domain import sessions as rules
 from engage.domain.errors import Conflict, InvalidTransition, ValidationFailed
-from engage.domain.meetings import SCREEN_SHARING_NOTE, MeetingTool
+from engage.domain.meetings import SCREEN_SHARING_NOTE
 from engage.domain.session_records import SessionRecord
-from engage.domain.sessions import AgendaTask, SessionStatus, TaskState
+from engage.domain.sessions import AgendaTask, SessionStatus
 from engage.domain.users import User
+from engage.services import session_people as people
 from engage.services import sessions as svc
 from engage.services.access import visible_case
-from engage.services.availability import SlotSearch
 from engage.services.cases import CaseView
 from engage.services.ports import UnitOfWork
 from engage.services.session_files import session_invite_file
-from engage.web.deps import EngageDep, FormDep, UowDep, UserDep
-from engage.web.forms import Fields, checkbox, enum_field, int_field, text_field
+from engage.services.session_people import LinkProblem
+from engage.web.deps import EngageDep, UowDep, UserDep
 from engage.web.pages.case import CASE_PANELS
 from engage.web.templating import render, zone
 
@@ -46,6 +45,14 @@ def tools(engage: Engage) -> svc.SessionTools:
     return found if isinstance(found, svc.SessionTools) else svc.SessionTools()
 
 
+#: What support reads when the policy forbids screen sharing (customers read the invite's words).
+SUPPORT_SCREEN_NOTE = (
+    "Screen sharing is not allowed under this organisation's security policy: the customer "
+    "drives their own screen and runs each step; guide them by voice and chat and ask them to "
+    "read out or paste command output."
+)
+
+
 @dataclass(frozen=True)
 class SessionCard:
     """One session as the viewer sees it, with what they may do to it."""
@@ -55,6 +62,9 @@ class SessionCard:
     tickable: frozenset[str]
     may_disengage: bool
     not_ready: list[str]
+    names: dict[str, str]
+    bring_in: list[User]
+    link_problem: LinkProblem | None
 
     @property
     def session(self) -> rules.Session:
@@ -62,8 +72,11 @@ class SessionCard:
         return self.record.session
 
 
-def _card(record: SessionRecord, viewer: User) -> SessionCard:
+def _card(uow: UnitOfWork, record: SessionRecord, viewer: User, staff: list[User]) -> SessionCard:
     s = record.session
+    names = {p.email.lower(): p.name or p.email for p in s.participants}
+    names[s.organizer.email.lower()] = s.organizer.name or s.organizer.email
+    present = set(record.user_ids.values()) | {u.id for u in staff if u.email.lower() in names}
     me = next((p for p in s.participants if p.email.lower() == viewer.email.lower()), None)
     open_agenda = s.status in {
         SessionStatus.PROPOSED,
@@ -77,249 +90,49 @@ def _card(record: SessionRecord, viewer: User) -> SessionCard:
         me=me,
         tickable=tickable,
         may_disengage=rules.may_disengage(s),
-        not_ready=rules.not_ready(s),
+        not_ready=[names.get(e.lower(), e) for e in rules.not_ready(s)],
+        names=names,
+        bring_in=[u for u in staff if u.id not in present],
+        link_problem=people.link_problem(uow, record) if s.status is SessionStatus.BOOKED else None,
     )
 
 
-def session_context(uow: UnitOfWork, viewer: User, case_id: int) -> dict[str, Any]:
+def session_context(engage: Engage, uow: UnitOfWork, viewer: User, case_id: int) -> dict[str, Any]:
     """What sessions/section.html needs for a case."""
     case = visible_case(uow, viewer, case_id)
     records = svc.list_sessions(uow, actor=viewer, case_id=case_id)
     staff = uow.users.support_staff() if viewer.is_support else []
+    offered = people.offered_tools(uow, tools(engage), case) if viewer.is_support else []
     return {
         "case": case,
-        "cards": [_card(r, viewer) for r in records],
+        "cards": [_card(uow, r, viewer, staff) for r in records],
         "staff": staff,
-        "screen_sharing_note": SCREEN_SHARING_NOTE,
-        "tools": list(MeetingTool),
+        "screen_sharing_note": SUPPORT_SCREEN_NOTE if viewer.is_support else SCREEN_SHARING_NOTE,
+        "tools": offered,
+        "tool_names": people.TOOL_NAMES,
+        "default_tool": people.default_tool(uow, tools(engage), case) if offered else None,
         "user_email": viewer.email,
         "today": datetime.now(zone(viewer.tz)).date(),
+        "warnings": {},
     }
 
 
 def sessions_page(
     request: Request,
+    engage: Engage,
     uow: UnitOfWork,
     viewer: User,
     case_id: int,
     *,
     errors: dict[str, str] | None = None,
+    warnings: dict[str, list[str]] | None = None,
     status: int = 200,
 ) -> Response:
-    """Render the sessions page, with a failed form's message keyed by session id."""
-    context = session_context(uow, viewer, case_id)
+    """Render the sessions page, with a failed form's message (or start warnings) by id."""
+    context = session_context(engage, uow, viewer, case_id)
     context["errors"] = errors or {}
+    context["warnings"] = warnings or {}
     return render(request, "sessions/page.html", context, status)
-
-
-def _act(
-    request: Request,
-    uow: UnitOfWork,
-    user: User,
-    case_id: int,
-    key: str,
-    action: Callable[[], object],
-    anchor: str = "sessions",
-) -> Response:
-    try:
-        action()
-    except _SHOWN as exc:
-        uow.rollback()
-        return sessions_page(request, uow, user, case_id, errors={key: str(exc)}, status=exc.status)
-    return RedirectResponse(f"/cases/{case_id}/sessions#{anchor}", status_code=303)
-
-
-@router.get(BASE)
-def show(case_id: int, request: Request, uow: UowDep, user: UserDep) -> Response:
-    """The case's sessions; 404 for other organisations' cases."""
-    return sessions_page(request, uow, user, case_id)
-
-
-@router.post(BASE)
-def create(
-    case_id: int, request: Request, engage: EngageDep, uow: UowDep, user: UserDep, form: FormDep
-) -> Response:
-    """Plan a session (support)."""
-
-    def act() -> None:
-        svc.create_session(
-            uow,
-            engage.clock,
-            tools(engage),
-            actor=user,
-            case_id=case_id,
-            topic=text_field(form, "topic", 201),
-            duration_minutes=int_field(form, "duration") or 60,
-            tool=enum_field(form, "tool", MeetingTool) if form.get("tool") else None,
-            custom_url=text_field(form, "custom_url", 2000).strip() or None,
-        )
-
-    return _act(request, uow, user, case_id, "new", act)
-
-
-def _search(form: Fields, tz: str) -> SlotSearch:
-    """The propose form: first local day, how many days, step and count."""
-    raw = text_field(form, "from", 10)
-    try:
-        first = date.fromisoformat(raw)
-    except ValueError:
-        raise ValidationFailed("pick the first day to search from") from None
-    days = int_field(form, "days") or 7
-    if not 1 <= days <= 62:
-        raise ValidationFailed("search 1-62 days")
-    start = datetime.combine(first, time(0), tzinfo=zone(tz))
-    return SlotSearch(
-        window_start=start,
-        window_end=start + timedelta(days=days),
-        step_minutes=int_field(form, "step") or 30,
-        min_notice_minutes=60,
-        count=int_field(form, "count") or 5,
-    )
-
-
-@router.post(ONE + "/propose")
-def propose(
-    case_id: int,
-    session_id: int,
-    request: Request,
-    engage: EngageDep,
-    uow: UowDep,
-    user: UserDep,
-    form: FormDep,
-) -> Response:
-    """Search everyone's free time and offer some starts (support)."""
-    return _act(
-        request,
-        uow,
-        user,
-        case_id,
-        str(session_id),
-        lambda: svc.propose_slots(
-            uow,
-            engage.clock,
-            tools(engage),
-            actor=user,
-            case_id=case_id,
-            session_id=session_id,
-            search=_search(form, user.tz),
-        ),
-        f"session-{session_id}",
-    )
-
-
-@router.post(ONE + "/book")
-def book(
-    case_id: int,
-    session_id: int,
-    request: Request,
-    engage: EngageDep,
-    uow: UowDep,
-    user: UserDep,
-    form: FormDep,
-) -> Response:
-    """Pick one of the proposed starts."""
-
-    def act() -> None:
-        try:
-            start = datetime.fromisoformat(text_field(form, "start", 40))
-        except ValueError:
-            raise ValidationFailed("pick one of the proposed times") from None
-        svc.book_session(
-            uow,
-            engage.clock,
-            tools(engage),
-            actor=user,
-            case_id=case_id,
-            session_id=session_id,
-            start=start,
-        )
-
-    return _act(request, uow, user, case_id, str(session_id), act, f"session-{session_id}")
-
-
-def _simple(name: str, call: Callable[..., object]) -> None:
-    """Register POST .../{name} for a service call taking (uow, clock, actor, ids, **form)."""
-
-    def handler(
-        case_id: int,
-        session_id: int,
-        request: Request,
-        engage: EngageDep,
-        uow: UowDep,
-        user: UserDep,
-        form: FormDep,
-    ) -> Response:
-        return _act(
-            request,
-            uow,
-            user,
-            case_id,
-            str(session_id),
-            lambda: call(uow, engage, user, case_id, session_id, form),
-            f"session-{session_id}",
-        )
-
-    handler.__name__ = f"session_{name}"
-    router.post(f"{ONE}/{name}")(handler)
-
-
-_simple(
-    "ready",
-    lambda uow, e, u, c, s, f: svc.confirm_ready(uow, e.clock, actor=u, case_id=c, session_id=s),
-)
-_simple(
-    "begin",
-    lambda uow, e, u, c, s, f: svc.begin_session(uow, e.clock, actor=u, case_id=c, session_id=s),
-)
-_simple(
-    "disengage",
-    lambda uow, e, u, c, s, f: svc.disengage_session(
-        uow, e.clock, actor=u, case_id=c, session_id=s
-    ),
-)
-_simple(
-    "cancel",
-    lambda uow, e, u, c, s, f: svc.cancel_session(
-        uow, e.clock, tools(e), actor=u, case_id=c, session_id=s, note=text_field(f, "note", 2000)
-    ),
-)
-_simple(
-    "tasks",
-    lambda uow, e, u, c, s, f: svc.add_task(
-        uow,
-        e.clock,
-        actor=u,
-        case_id=c,
-        session_id=s,
-        title=text_field(f, "title", 501),
-        owner=text_field(f, "owner", 320) or None,
-    ),
-)
-_simple(
-    "task",
-    lambda uow, e, u, c, s, f: svc.set_task_state(
-        uow,
-        e.clock,
-        actor=u,
-        case_id=c,
-        session_id=s,
-        task_id=text_field(f, "task", 32),
-        state=enum_field(f, "state", TaskState),
-    ),
-)
-_simple(
-    "participants",
-    lambda uow, e, u, c, s, f: svc.add_participant(
-        uow,
-        e.clock,
-        tools(e),
-        actor=u,
-        case_id=c,
-        session_id=s,
-        user_id=int_field(f, "user_id") or 0,
-        required=not checkbox(f, "optional"),
-    ),
-)
 
 
 @router.get(ONE + "/invite.ics")

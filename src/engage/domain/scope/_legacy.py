@@ -23,7 +23,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from engage.domain import scope_lexicon as lx
+from engage.domain.scope import _legacy_lexicon as lx
 from engage.domain.cases import ComponentArea
 
 SUBSTANTIAL = 2.0  # area score a segment needs before it can stand as an issue of its own

@@ -1,0 +1,126 @@
+"""Train the scope check's logistic model on the development set and ship its weights.
+
+    .venv/bin/python scripts/train_scope_model.py            # cross-validate, then train and write
+    .venv/bin/python scripts/train_scope_model.py --cv-only  # figures only
+
+Reads tests/fixtures/scope/real/cases.jsonl (real-situation case texts labelled single/multi),
+computes the features of engage.domain.scope.features for each, reports stratified 5-fold
+cross-validation repeated over several shuffles (per fold and overall: accuracy, multi caught,
+singles wrongly split), then fits on all records and writes
+src/engage/domain/scope/model.json (feature means, scales, weights, intercept, threshold).
+scikit-learn is a dev dependency: engage itself only reads the JSON and uses numpy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from engage.domain.scope.features import NAMES, evidence  # noqa: E402
+
+DATA = ROOT / "tests" / "fixtures" / "scope" / "real" / "cases.jsonl"
+OUT = ROOT / "src" / "engage" / "domain" / "scope" / "model.json"
+C = 1.0
+THRESHOLD = 0.5
+
+
+def load() -> tuple[list[dict[str, object]], np.ndarray, np.ndarray]:
+    """Records, feature matrix and labels (1 = multi)."""
+    records = [json.loads(line) for line in DATA.read_text(encoding="utf-8").splitlines() if line]
+    x = np.array([evidence(str(r["title"]), str(r["body"])).vector() for r in records])
+    y = np.array([1 if r["label"] == "multi" else 0 for r in records])
+    return records, x, y
+
+
+def fit(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, LogisticRegression]:
+    """Standardise, then fit a balanced, L2-regularised logistic regression."""
+    mean, scale = x.mean(0), x.std(0)
+    scale[scale == 0] = 1.0
+    model = LogisticRegression(C=C, class_weight="balanced", max_iter=1000)
+    model.fit((x - mean) / scale, y)
+    return mean, scale, model
+
+
+def predict(mean: np.ndarray, scale: np.ndarray, model: LogisticRegression, x: np.ndarray) -> np.ndarray:
+    """Probability of multi."""
+    return model.predict_proba((x - mean) / scale)[:, 1]
+
+
+def figures(y: np.ndarray, p: np.ndarray) -> str:
+    """Accuracy, multi caught of multi, singles split of singles."""
+    hit = p >= THRESHOLD
+    multi, single = y == 1, y == 0
+    return (
+        f"accuracy {np.mean(hit == (y == 1)):.0%} ({int(np.sum(hit == (y == 1)))}/{len(y)}), "
+        f"multi caught {int(np.sum(hit & multi))}/{int(multi.sum())}, "
+        f"singles split {int(np.sum(hit & single))}/{int(single.sum())}"
+    )
+
+
+def cross_validate(records: list[dict[str, object]], x: np.ndarray, y: np.ndarray, repeats: int) -> None:
+    """Stratified 5-fold CV, repeated with different shuffles; per fold and overall."""
+    pooled_y, pooled_p = [], []
+    misses: dict[str, int] = {}
+    for seed in range(repeats):
+        folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=seed)
+        run_p = np.zeros(len(y))
+        for fold, (train, test) in enumerate(folds.split(x, y), start=1):
+            mean, scale, model = fit(x[train], y[train])
+            run_p[test] = predict(mean, scale, model, x[test])
+            if seed == 0:
+                print(f"  fold {fold}: {figures(y[test], run_p[test])}")
+        for index in np.flatnonzero((run_p >= THRESHOLD) != (y == 1)):
+            key = f"{records[index]['id']} ({records[index]['label']})"
+            misses[key] = misses.get(key, 0) + 1
+        print(f"shuffle {seed}: {figures(y, run_p)}")
+        pooled_y.append(y)
+        pooled_p.append(run_p)
+    print(f"overall ({repeats} shuffles x 5 folds): {figures(np.concatenate(pooled_y), np.concatenate(pooled_p))}")
+    print("missed (times out of", repeats, "):", ", ".join(f"{k} x{v}" for k, v in sorted(misses.items())))
+
+
+def main() -> None:
+    """Cross-validate, then fit on everything and write the weights."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--cv-only", action="store_true", help="report figures, write nothing")
+    parser.add_argument("--repeats", type=int, default=5, help="shuffles of the 5-fold split")
+    args = parser.parse_args()
+    records, x, y = load()
+    print(f"{len(y)} records: {int(y.sum())} multi, {int((1 - y).sum())} single")
+    cross_validate(records, x, y, args.repeats)
+    mean, scale, model = fit(x, y)
+    print(f"fit on all: {figures(y, predict(mean, scale, model, x))}")
+    for name, weight in zip(NAMES, model.coef_[0], strict=True):
+        print(f"  {name:16s} {weight:+.2f}")
+    if args.cv_only:
+        return
+    OUT.write_text(
+        json.dumps(
+            {
+                "features": list(NAMES),
+                "mean": [round(float(v), 6) for v in mean],
+                "scale": [round(float(v), 6) for v in scale],
+                "weights": [round(float(v), 6) for v in model.coef_[0]],
+                "intercept": round(float(model.intercept_[0]), 6),
+                "threshold": THRESHOLD,
+                "trained_on": f"{len(y)} records of tests/fixtures/scope/real/cases.jsonl",
+            },
+            indent=2,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    print(f"wrote {OUT.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,192 @@
+"""The evidence the scope model weighs, computed from a title and a description.
+
+Every feature is a number with a plain meaning, so the model's weights can be read and each
+verdict explained: how new the most novel problem statement is compared with everything said
+before it (sentence embeddings), whether a marker opens it ("Separately,", "Issue 2:"),
+whether the writer announces several matters ("two things"), whether the areas differ, how
+many separate asks there are, whether a common cause is claimed, and how much of the text is
+template boilerplate.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from engage.domain.cases import ComponentArea
+from engage.domain.scope import markers as mk
+from engage.domain.scope import prose
+from engage.domain.scope.encoder import encoder
+from engage.domain.scope.vocabulary import TERM_WEIGHT, find_terms
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+#: Feature names, in the order of the model's weights.
+NAMES: tuple[str, ...] = (
+    "novelty",
+    "marked_novelty",
+    "marker",
+    "announce",
+    "title_join",
+    "area_change",
+    "problem_blocks",
+    "asks",
+    "one_cause",
+    "templates",
+    "steps",
+    "title_gap",
+    "list_novelty",
+)
+SUBSTANTIAL = 2.0  # vocabulary score a block needs before its area counts
+
+
+@dataclass
+class Statement:
+    """A block that states a problem or asks for something, with what was read from it."""
+
+    block: prose.Block
+    shift: float = 0.0
+    cue: str = ""
+    asks: int = 0
+    area: ComponentArea = ComponentArea.OTHER
+    area_score: float = 0.0
+    terms: list[str] = field(default_factory=list)
+    novelty: float = 0.0  # 1 - the highest similarity to the title or any earlier statement
+    closest: int = -1  # index of that earlier statement (-1: the title)
+
+
+@dataclass
+class Evidence:
+    """Everything computed for one text: the statements, their similarities, the features."""
+
+    title: str
+    statements: list[Statement]
+    similarity: NDArray[np.float32]  # statements x statements
+    title_similarity: NDArray[np.float32]
+    values: dict[str, float]
+    dropped: int
+    templates: int
+    one_cause: str
+    announce: str
+
+    def vector(self) -> list[float]:
+        """The feature values in model order."""
+        return [self.values[name] for name in NAMES]
+
+
+def areas(text: str) -> tuple[ComponentArea, float, list[str]]:
+    """The leading area of a text by vocabulary, its score and the terms as written."""
+    scores: dict[ComponentArea, float] = {}
+    seen: dict[str, tuple[ComponentArea, str]] = {}
+    for area, term, surface, _start in find_terms(text.lower()):
+        if term not in seen:
+            seen[term] = (area, surface)
+            scores[area] = scores.get(area, 0.0) + TERM_WEIGHT[term]
+    if not scores:
+        return ComponentArea.OTHER, 0.0, []
+    area = max(scores, key=lambda a: scores[a])
+    words = sorted(
+        (s for a, s in seen.values() if a is area), key=lambda s: -TERM_WEIGHT_BY_SURFACE(s, seen)
+    )
+    return area, scores[area], list(dict.fromkeys(words))[:3]
+
+
+def TERM_WEIGHT_BY_SURFACE(surface: str, seen: dict[str, tuple[ComponentArea, str]]) -> float:  # noqa: N802
+    """Weight of the term written as `surface` (for ranking terms in reasons)."""
+    return max(TERM_WEIGHT[t] for t, (_a, s) in seen.items() if s == surface)
+
+
+def _statement(block: prose.Block, first: bool) -> Statement | None:
+    lower = block.text.lower()
+    if block.section == "steps":
+        return None
+    sentences = [s.lower() for s in prose.sentences(block.text)]
+    asks = sum(1 for s in sentences if mk.is_ask(s))
+    problem = any(mk.is_problem(s) for s in sentences)
+    if not (asks or problem or block.kind == "heading"):
+        return None
+    if block.text.rstrip().endswith(":") and len(sentences) <= 1:
+        return None  # "What I see so far:" introduces what follows
+    shift, cue = (0.0, "") if first else mk.shift_strength(lower)
+    if not shift and block.kind == "heading" and not first:
+        shift, cue = 1.0, block.text.split(".")[0]
+    area, score, terms = areas(block.text)
+    return Statement(block, shift, cue, asks, area, score, terms)
+
+
+def _in_steps_list(block: prose.Block) -> bool:
+    return block.kind == "item" and bool(mk.STEPS.search(block.lead_in.lower()))
+
+
+def evidence(title: str, description: str) -> Evidence:
+    """Read a case text and compute the features the model weighs."""
+    read = prose.read(description)
+    blocks = [b for b in read.blocks if not _in_steps_list(b)] or read.blocks
+    statements = [
+        s for s in (_statement(b, i == 0) for i, b in enumerate(blocks)) if s is not None
+    ]
+    if not statements and read.blocks:
+        first = read.blocks[0]
+        area, score, terms = areas(first.text)
+        statements = [Statement(first, area=area, area_score=score, terms=terms)]
+    vectors = encoder().encode([title.strip() or "(no title)"] + [s.block.text for s in statements])
+    title_vec, vecs = vectors[0], vectors[1:]
+    similarity = vecs @ vecs.T
+    title_similarity = vecs @ title_vec
+    for index, statement in enumerate(statements):
+        best, closest = float(title_similarity[index]), -1
+        for earlier in range(index):
+            if similarity[index, earlier] > best:
+                best, closest = float(similarity[index, earlier]), earlier
+        statement.novelty, statement.closest = 1.0 - best, closest
+    text = f"{title}\n{description}".lower()
+    one_cause = mk.ONE_CAUSE.search(" ".join(b.text.lower() for b in read.blocks))
+    announce = mk.ANNOUNCE.search(text)
+    values = _values(title, statements, read, bool(one_cause), bool(announce))
+    values["title_gap"] = (
+        float(1.0 - title_similarity.min()) if len(statements) > 1 else 0.0
+    )
+    return Evidence(
+        title=title,
+        statements=statements,
+        similarity=similarity,
+        title_similarity=title_similarity,
+        values=values,
+        dropped=read.dropped,
+        templates=read.templates,
+        one_cause=one_cause.group(0) if one_cause else "",
+        announce=announce.group(0) if announce else "",
+    )
+
+
+def _values(
+    title: str, statements: list[Statement], read: prose.Prose, one_cause: bool, announce: bool
+) -> dict[str, float]:
+    later = statements[1:]
+    novelty = max((s.novelty for s in later), default=0.0)
+    marked = max((s.novelty for s in later if s.shift > 0), default=0.0)
+    items = [s.novelty for s in later if s.block.kind == "item"]
+    area_change = any(
+        s.area_score >= SUBSTANTIAL
+        and all(p.area is not s.area for p in statements[:i] if p.area_score >= SUBSTANTIAL)
+        and any(p.area_score >= SUBSTANTIAL for p in statements[:i])
+        for i, s in enumerate(statements)
+    )
+    return {
+        "novelty": novelty,
+        "marked_novelty": marked,
+        "marker": max((s.shift for s in later), default=0.0),
+        "announce": float(announce),
+        "title_join": float(bool(re.search(r"\s(?:\+|/|&)\s|;\s", title))),
+        "area_change": float(area_change),
+        "problem_blocks": math.log1p(len(statements)),
+        "asks": math.log1p(sum(s.asks for s in statements)),
+        "one_cause": float(one_cause),
+        "templates": math.log1p(read.templates),
+        "steps": float(any(b.section == "steps" for b in read.blocks)),
+        "list_novelty": max(items, default=0.0),
+    }

@@ -40,7 +40,10 @@ NAMES: tuple[str, ...] = (
     "steps",
     "title_gap",
     "list_novelty",
+    "isolation",
+    "announced_list",
 )
+MIN_WORDS = 6  # shorter statements ("What am I missing?") say too little to compare
 SUBSTANTIAL = 2.0  # vocabulary score a block needs before its area counts
 
 
@@ -57,6 +60,12 @@ class Statement:
     terms: list[str] = field(default_factory=list)
     novelty: float = 0.0  # 1 - the highest similarity to the title or any earlier statement
     closest: int = -1  # index of that earlier statement (-1: the title)
+    isolation: float = 0.0  # 1 - the highest similarity to the title or any other statement
+
+    @property
+    def topical(self) -> bool:
+        """Long enough to be compared with the others."""
+        return len(self.block.text.split()) >= MIN_WORDS
 
 
 @dataclass
@@ -100,22 +109,29 @@ def TERM_WEIGHT_BY_SURFACE(surface: str, seen: dict[str, tuple[ComponentArea, st
     return max(TERM_WEIGHT[t] for t, (_a, s) in seen.items() if s == surface)
 
 
-def _statement(block: prose.Block, first: bool) -> Statement | None:
-    lower = block.text.lower()
-    if block.section == "steps":
-        return None
-    sentences = [s.lower() for s in prose.sentences(block.text)]
-    asks = sum(1 for s in sentences if mk.is_ask(s))
-    problem = any(mk.is_problem(s) for s in sentences)
-    if not (asks or problem or block.kind == "heading"):
-        return None
-    if block.text.rstrip().endswith(":") and len(sentences) <= 1:
-        return None  # "What I see so far:" introduces what follows
-    shift, cue = (0.0, "") if first else mk.shift_strength(lower)
-    if not shift and block.kind == "heading" and not first:
-        shift, cue = 1.0, block.text.split(".")[0]
-    area, score, terms = areas(block.text)
-    return Statement(block, shift, cue, asks, area, score, terms)
+def _statements(blocks: list[prose.Block]) -> list[Statement]:
+    """The blocks that state a problem or ask; a marker on a lead-in passes to the next."""
+    out: list[Statement] = []
+    carry: tuple[float, str] = (0.0, "")
+    for block in blocks:
+        if block.section == "steps":
+            continue
+        lower = block.text.lower()
+        shift, cue = mk.shift_strength(lower)
+        cue = block.text[: len(cue)]  # as written
+        if carry[0] > shift:
+            shift, cue = carry
+        sentences = [s.lower() for s in prose.sentences(block.text)]
+        asks = sum(1 for s in sentences if mk.is_ask(s))
+        problem = any(mk.is_problem(s) for s in sentences)
+        lead_in = block.text.rstrip().endswith(":") and len(sentences) <= 1
+        if lead_in or not (asks or problem):
+            carry = (shift, cue)  # "Other thing I wanted to ask about:" marks what follows
+            continue
+        carry = (0.0, "")
+        area, score, terms = areas(block.text)
+        out.append(Statement(block, shift if out else 0.0, cue if out else "", asks, area, score, terms))
+    return out
 
 
 def _in_steps_list(block: prose.Block) -> bool:
@@ -126,9 +142,7 @@ def evidence(title: str, description: str) -> Evidence:
     """Read a case text and compute the features the model weighs."""
     read = prose.read(description)
     blocks = [b for b in read.blocks if not _in_steps_list(b)] or read.blocks
-    statements = [
-        s for s in (_statement(b, i == 0) for i, b in enumerate(blocks)) if s is not None
-    ]
+    statements = _statements(blocks)
     if not statements and read.blocks:
         first = read.blocks[0]
         area, score, terms = areas(first.text)
@@ -137,15 +151,12 @@ def evidence(title: str, description: str) -> Evidence:
     title_vec, vecs = vectors[0], vectors[1:]
     similarity = vecs @ vecs.T
     title_similarity = vecs @ title_vec
-    for index, statement in enumerate(statements):
-        best, closest = float(title_similarity[index]), -1
-        for earlier in range(index):
-            if similarity[index, earlier] > best:
-                best, closest = float(similarity[index, earlier]), earlier
-        statement.novelty, statement.closest = 1.0 - best, closest
+    _compare(statements, similarity, title_similarity)
     text = f"{title}\n{description}".lower()
     one_cause = mk.ONE_CAUSE.search(" ".join(b.text.lower() for b in read.blocks))
     announce = mk.ANNOUNCE.search(text)
+    if announce and mk.CONSEQUENCE.search(announce.group(0)):
+        announce = None
     values = _values(title, statements, read, bool(one_cause), bool(announce))
     values["title_gap"] = (
         float(1.0 - title_similarity.min()) if len(statements) > 1 else 0.0
@@ -163,11 +174,31 @@ def evidence(title: str, description: str) -> Evidence:
     )
 
 
+def _compare(
+    statements: list[Statement], similarity: NDArray[np.float32], title: NDArray[np.float32]
+) -> None:
+    """Novelty against the title and earlier statements; isolation against all others."""
+    topical = [i for i, s in enumerate(statements) if s.topical]
+    for index in topical:
+        statement = statements[index]
+        best, closest = float(title[index]), -1
+        others = float(title[index])
+        for other in topical:
+            if other == index:
+                continue
+            others = max(others, float(similarity[index, other]))
+            if other < index and similarity[index, other] > best:
+                best, closest = float(similarity[index, other]), other
+        statement.novelty, statement.closest = 1.0 - best, closest
+        statement.isolation = 1.0 - others
+
+
 def _values(
     title: str, statements: list[Statement], read: prose.Prose, one_cause: bool, announce: bool
 ) -> dict[str, float]:
     later = statements[1:]
-    novelty = max((s.novelty for s in later), default=0.0)
+    prose_later = [s for s in later if s.block.kind != "item"]
+    novelty = max((s.novelty for s in prose_later), default=0.0)
     marked = max((s.novelty for s in later if s.shift > 0), default=0.0)
     items = [s.novelty for s in later if s.block.kind == "item"]
     area_change = any(
@@ -189,4 +220,6 @@ def _values(
         "templates": math.log1p(read.templates),
         "steps": float(any(b.section == "steps" for b in read.blocks)),
         "list_novelty": max(items, default=0.0),
+        "isolation": max((s.isolation for s in statements), default=0.0),
+        "announced_list": max(items, default=0.0) * float(announce),
     }

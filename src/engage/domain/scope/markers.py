@@ -58,9 +58,11 @@ CAUSAL = re.compile(
 
 #: The writer says there are several matters: "two things", "2 questions", "3 items".
 ANNOUNCE = re.compile(
-    rf"\b{_NUMBER}\s+(?:\w+\s+)?(?:separate |different |unrelated |other |small |quick )?"
-    rf"{_THINGS}\b|\bquick ones\b|\b(?:unrelated|separate)(?: question| issue| problem)?:"
+    rf"\b{_NUMBER}\s+(?:separate |different |unrelated |other |small |quick )?"
+    rf"(?:[\w-]+\s+){{0,3}}{_THINGS}\b|\bquick ones\b|\b(?:unrelated|separate)(?: question| issue| problem)?:"
 )
+#: Words that turn "several problems" into consequences of one ("several follow-on problems").
+CONSEQUENCE = re.compile(r"follow-on|related|resulting|consequen|symptom|same")
 SEPARATE = re.compile(r"\b(?:separate|different|unrelated|independent|not related)\b")
 
 #: An ask: a question or a request for help.
@@ -84,7 +86,8 @@ PROBLEM = re.compile(
 #: A list introduced as steps or checks belongs to the problem before it.
 STEPS = re.compile(
     r"\b(?:steps?|reproduce|(?:we |i )?tried|we did|(?:we |i )?checked|set ?up|configured"
-    r"|setup|symptoms?|it shows up|several ways|ways)\b"
+    r"|setup|symptoms?|it shows up|several ways|ways|causes?|caused|follow-on|consequences?"
+    r"|results? in|leads? to)\b"
 )
 
 

@@ -82,6 +82,9 @@ GREETING = re.compile(
 )
 
 
+THANKS = re.compile(r"^(?:thanks|thank you|many thanks|thx)\b", re.IGNORECASE)
+
+
 @dataclass
 class Block:
     """A paragraph, list item or heading-led section of prose, in reading order."""
@@ -173,6 +176,11 @@ class _Reader:
         self.kind = "paragraph"
 
 
+def _prose_item(line: str) -> bool:
+    """A list item that reads as a sentence ("- separate: the filter fails with ...")."""
+    return bool(LIST_ITEM.match(line)) and len(re.findall(r"[A-Za-z]{2,}", line)) >= 6
+
+
 def _unended(line: str) -> bool:
     return len(line) < 70 and not re.search(r"[.?!:,;(]$", line)
 
@@ -219,16 +227,20 @@ def read(description: str) -> Prose:
             reader.skip = True  # the signature follows
         elif NOISE_LINE.match(stripped) or FIELD_LINE.match(stripped):
             reader.flush()
-        elif NON_PROSE_LINE.match(raw):
+        elif NON_PROSE_LINE.match(raw) and not _prose_item(raw):
             reader.dropped += 1
             reader.flush()
         else:
             reader.line(raw.rstrip())
     reader.flush()
     out = [b for b in reader.blocks if not _only_greeting(b.text)]
+    for block in out:
+        text = GREETING.sub("", block.text, count=1).strip() or block.text
+        kept = [p for p in sentences(text) if not THANKS.match(p)]
+        block.text = " ".join(kept) if kept else ""
+    out = [b for b in out if b.text]
     for index, block in enumerate(out):
         block.index = index
-        block.text = GREETING.sub("", block.text, count=1).strip() or block.text
     return Prose(out, reader.dropped, reader.templates)
 
 

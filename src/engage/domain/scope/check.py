@@ -1,0 +1,181 @@
+"""check_scope: the verdict, its parts, a confidence and the reasons, in plain words."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from engage.domain.cases import ComponentArea
+from engage.domain.scope import parts as pt
+from engage.domain.scope.features import Evidence, areas, evidence
+from engage.domain.scope.model import model
+from engage.domain.scope.vocabulary import AREA_LABELS
+
+MAX_CHARS = 20_000  # a case text; the rest of a pasted log says nothing about scope
+
+
+@dataclass(frozen=True)
+class ScopePart:
+    """One issue found in a case text: a short title, its area, the sentences behind it."""
+
+    summary: str
+    area: ComponentArea
+    evidence: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ScopeResult:
+    """The verdict on a case text, the parts found, a confidence in [0, 1] and the reasons."""
+
+    verdict: Literal["single", "multi"]
+    parts: tuple[ScopePart, ...]
+    confidence: float
+    reasons: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form: verdict, parts (summary and area), confidence, reasons."""
+        return {
+            "verdict": self.verdict,
+            "parts": [{"summary": p.summary, "area": p.area.value} for p in self.parts],
+            "confidence": self.confidence,
+            "reasons": list(self.reasons),
+        }
+
+
+def check_scope(title: str, description: str) -> ScopeResult:
+    """Decide whether a case describes one issue or several, with parts, confidence, reasons."""
+    title, description = title.strip()[:500], description[:MAX_CHARS]
+    if not description.strip():
+        area, _score, terms = areas(title)
+        return ScopeResult(
+            verdict="single",
+            parts=(ScopePart(title or "(no title)", area, (title,) if title else ()),),
+            confidence=0.7,
+            reasons=("only a title: one issue until the description says otherwise",),
+        )
+    ev = evidence(title, description)
+    shipped = model()
+    contributions = shipped.contributions(ev.values)
+    probability = shipped.probability(ev.values)
+    preamble = _preamble(ev)
+    if probability >= shipped.threshold:
+        found = pt.split(ev)
+        if len(found) > 1:
+            return ScopeResult(
+                verdict="multi",
+                parts=tuple(_scope_part(p) for p in found),
+                confidence=round(min(0.99, probability), 2),
+                reasons=tuple(preamble + _multi_reasons(ev, found, contributions, probability)),
+            )
+    whole = " ".join(s.block.text for s in ev.statements) or description
+    area, terms = pt.area_of(f"{title}. {whole}")
+    return ScopeResult(
+        verdict="single",
+        parts=(ScopePart(title or pt.title(pt.Part([whole])), area, _evidence(ev)),),
+        confidence=round(min(0.99, max(0.5, 1.0 - probability)), 2),
+        reasons=tuple(preamble + _single_reasons(ev, area, terms, contributions, probability)),
+    )
+
+
+def _scope_part(part: pt.Part) -> ScopePart:
+    area, _terms = pt.area_of(part.text)
+    return ScopePart(pt.title(part), area, tuple(part.texts[:8]))
+
+
+def _evidence(ev: Evidence) -> tuple[str, ...]:
+    return tuple(s.block.text for s in ev.statements[:8])
+
+
+def _preamble(ev: Evidence) -> list[str]:
+    out = []
+    if ev.dropped:
+        out.append(f"ignored {ev.dropped} lines of code, logs, YAML, stack traces or commands")
+    if ev.templates:
+        out.append(
+            f"set aside {ev.templates} template section(s) (versions, platform, checklists)"
+        )
+    return out
+
+
+def _about(text: str) -> str:
+    area, terms = pt.area_of(text)
+    return AREA_LABELS[area] + (f" ({', '.join(terms)})" if terms else "")
+
+
+#: Plain words for each feature, when it pushes towards "several issues" / "one issue".
+_FOR_MULTI = {
+    "novelty": "a problem statement shares little with the title or anything before it",
+    "marked_novelty": "a marked statement is unlike what came before it",
+    "marker": "a marker opens a new matter",
+    "announce": "the writer announces several matters",
+    "title_join": "the title joins two subjects",
+    "area_change": "the problem statements fall in different areas",
+    "asks": "there are several separate asks",
+    "title_gap": "a problem statement is far from what the title says",
+    "list_novelty": "a list holds items unlike each other",
+    "announced_list": "an announced list holds unlike items",
+    "isolation": "one statement is unlike all the others",
+    "problem_blocks": "there are many problem statements",
+}
+_FOR_SINGLE = {
+    "one_cause": "the writer ties the symptoms to one cause",
+    "templates": "template sections (version, platform) were set aside, not counted as issues",
+    "steps": "reproduction steps and expectations belong to the one problem",
+    "novelty": "every problem statement resembles the title or an earlier one",
+    "title_gap": "every problem statement stays close to the title",
+    "marker": "no marker of a new matter",
+    "announce": "no announcement of several matters",
+    "area_change": "the statements stay in one area",
+    "problem_blocks": "few problem statements",
+    "asks": "few separate asks",
+}
+
+
+def _drivers(contributions: dict[str, float], sign: float, words: dict[str, str]) -> list[str]:
+    ranked = sorted(contributions, key=lambda n: -sign * contributions[n])
+    return [words[n] for n in ranked if sign * contributions[n] > 0.25 and n in words][:3]
+
+
+def _multi_reasons(
+    ev: Evidence, found: list[pt.Part], contributions: dict[str, float], probability: float
+) -> list[str]:
+    reasons = [f"several issues, probability {probability:.2f}: " + "; ".join(
+        _drivers(contributions, 1.0, _FOR_MULTI) or ["the evidence taken together"]
+    )]
+    if ev.announce:
+        reasons.append(f"the writer says '{ev.announce}'")
+    for index, part in enumerate(found[1:], start=1):
+        cue = f" with '{part.cue}'" if part.cue else ""
+        before = "the text before" if index == 1 else f"part {index}"
+        likeness = f" (similarity {1 - part.novelty:.2f})" if part.novelty else ""
+        reasons.append(
+            f"{part.where or 'a later passage'} starts a new matter{cue} about "
+            f"{_about(part.text)} while {before} is about {_about(found[index - 1].text)}"
+            f"{likeness}"
+        )
+    return reasons
+
+
+def _single_reasons(
+    ev: Evidence,
+    area: ComponentArea,
+    terms: list[str],
+    contributions: dict[str, float],
+    probability: float,
+) -> list[str]:
+    about = AREA_LABELS[area] + (f" ({', '.join(terms)})" if terms else "")
+    reasons = [f"the text is about {about}"]
+    if ev.one_cause:
+        reasons.append(f"the writer ties the symptoms together ('{ev.one_cause}')")
+    drivers = _drivers(contributions, -1.0, _FOR_SINGLE)
+    if probability >= model().threshold:
+        reasons.append(
+            f"the evidence leans to several issues ({probability:.2f}) but the text holds only"
+            " one problem statement to split off"
+        )
+    else:
+        reasons.append(
+            f"one issue, probability of several {probability:.2f}: "
+            + "; ".join(drivers or ["no strong sign of a second matter"])
+        )
+    return reasons

@@ -116,15 +116,15 @@ def cross_validate(
 
 def main() -> None:
     """Cross-validate, then fit on everything and write the weights."""
+    global THRESHOLD  # noqa: PLW0603 - one run, one threshold
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--cv-only", action="store_true", help="report figures, write nothing")
     parser.add_argument("--repeats", type=int, default=5, help="shuffles of the 5-fold split")
     parser.add_argument(
         "--real-only", action="store_true", help="leave out the hand-written fixtures"
     )
-    parser.add_argument("--threshold", type=float, default=THRESHOLD, help="probability cut")
+    parser.add_argument("--threshold", type=float, default=0.4, help="probability cut")
     args = parser.parse_args()
-    global THRESHOLD
     THRESHOLD = args.threshold
     records, x, y = load(not args.real_only)
     real = sum(1 for r in records if "/" not in str(r["id"]))

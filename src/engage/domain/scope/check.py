@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from engage.domain.cases import ComponentArea
 from engage.domain.scope import parts as pt
-from engage.domain.scope.features import Evidence, areas, evidence
+from engage.domain.scope.features import SUBSTANTIAL, Evidence, areas, evidence
 from engage.domain.scope.model import model
 from engage.domain.scope.vocabulary import AREA_LABELS
 
@@ -46,10 +46,10 @@ def check_scope(title: str, description: str) -> ScopeResult:
     """Decide whether a case describes one issue or several, with parts, confidence, reasons."""
     title, description = title.strip()[:500], description[:MAX_CHARS]
     if not description.strip():
-        area, _score, terms = areas(title)
+        area, _score, _terms = areas(title)
         return ScopeResult(
             verdict="single",
-            parts=(ScopePart(title or "(no title)", area, (title,) if title else ()),),
+            parts=(ScopePart(pt.shorten(title), area, (title,) if title else ()),),
             confidence=0.7,
             reasons=("only a title: one issue until the description says otherwise",),
         )
@@ -68,10 +68,14 @@ def check_scope(title: str, description: str) -> ScopeResult:
                 reasons=tuple(preamble + _multi_reasons(ev, found, contributions, probability)),
             )
     whole = " ".join(s.block.text for s in ev.statements) or description
-    area, terms = pt.area_of(f"{title}. {whole}")
+    opening = ev.statements[0].block.text if ev.statements else ""
+    area, score, terms = areas(f"{title}. {opening}")  # the problem as first stated
+    if score < SUBSTANTIAL:
+        area, terms = pt.area_of(f"{title}. {whole}")
+    summary = pt.shorten(title) if title else pt.title(pt.Part([whole]))
     return ScopeResult(
         verdict="single",
-        parts=(ScopePart(title or pt.title(pt.Part([whole])), area, _evidence(ev)),),
+        parts=(ScopePart(summary, area, _evidence(ev)),),
         confidence=round(min(0.99, max(0.5, 1.0 - probability)), 2),
         reasons=tuple(preamble + _single_reasons(ev, area, terms, contributions, probability)),
     )
@@ -164,7 +168,11 @@ def _single_reasons(
     probability: float,
 ) -> list[str]:
     about = AREA_LABELS[area] + (f" ({', '.join(terms)})" if terms else "")
-    reasons = [f"the text is about {about}"]
+    reasons = [
+        f"the text is about {about}"
+        if terms or area is not ComponentArea.OTHER
+        else "no Kubecost component vocabulary found; area left as other"
+    ]
     if ev.one_cause:
         reasons.append(f"the writer ties the symptoms together ('{ev.one_cause}')")
     drivers = _drivers(contributions, -1.0, _FOR_SINGLE)

@@ -43,6 +43,7 @@ NAMES: tuple[str, ...] = (
     "isolation",
     "announced_list",
 )
+GAP_WORDS = 4  # "Any idea?" is no statement to measure against the title
 MIN_WORDS = 6  # shorter statements ("What am I missing?") say too little to compare
 SUBSTANTIAL = 2.0  # vocabulary score a block needs before its area counts
 
@@ -158,8 +159,9 @@ def evidence(title: str, description: str) -> Evidence:
     if announce and mk.CONSEQUENCE.search(announce.group(0)):
         announce = None
     values = _values(title, statements, read, bool(one_cause), bool(announce))
+    topical = [i for i, s in enumerate(statements) if len(s.block.text.split()) >= GAP_WORDS]
     values["title_gap"] = (
-        float(1.0 - title_similarity.min()) if len(statements) > 1 else 0.0
+        float(1.0 - title_similarity[topical].min()) if len(topical) > 1 else 0.0
     )
     return Evidence(
         title=title,
@@ -220,6 +222,10 @@ def _values(
         "templates": math.log1p(read.templates),
         "steps": float(any(b.section == "steps" for b in read.blocks)),
         "list_novelty": max(items, default=0.0),
-        "isolation": max((s.isolation for s in statements), default=0.0),
+        "isolation": (
+            max((s.isolation for s in statements), default=0.0)
+            if sum(s.topical for s in statements) > 1
+            else 0.0
+        ),
         "announced_list": max(items, default=0.0) * float(announce),
     }

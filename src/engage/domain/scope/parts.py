@@ -20,6 +20,7 @@ from engage.domain.scope.features import SUBSTANTIAL, Evidence, Statement, areas
 
 CUT = 0.62  # 1 - similarity above which a statement starts a part of its own
 TITLE_WORDS = 10
+HINT_LIKENESS = 0.3  # below this, an area description says nothing about the text
 PART_WORDS = 9  # a shorter statement ("How do I get rid of this?") follows the one before
 AREA_HINTS: dict[ComponentArea, str] = {
     ComponentArea.INSTALL_UPGRADE: "helm chart install or upgrade fails, pods crash, values",
@@ -57,7 +58,10 @@ def split(ev: Evidence) -> list[Part]:
     topical = [
         i
         for i, s in enumerate(ev.statements)
-        if i == 0 or s.shift or len(s.block.text.split()) >= PART_WORDS
+        if i == 0
+        or s.shift
+        or len(s.block.text.split()) >= PART_WORDS
+        or (s.block.kind == "item" and s.area_score >= SUBSTANTIAL)
     ]
     parts = _by_statements(ev, topical) if len(topical) > 1 else []
     if len(parts) < 2:
@@ -137,8 +141,8 @@ def area_of(text: str) -> tuple[ComponentArea, list[str]]:
     vectors = encoder().encode([text] + [AREA_HINTS[a] for a in hints])
     likeness = vectors[1:] @ vectors[0]
     best = int(likeness.argmax())
-    if score > 0 and float(likeness[best]) < 0.3:
-        return area, terms
+    if float(likeness[best]) < HINT_LIKENESS:
+        return (area if score > 0 else ComponentArea.OTHER), terms
     return hints[best], terms if hints[best] is area else []
 
 
@@ -191,6 +195,14 @@ def title(part: Part) -> str:
     return _tidy(key)
 
 
+def shorten(text: str, limit: int = 100) -> str:
+    """Cut a title to `limit` characters on a word boundary, with an ellipsis."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:") + "\u2026"
+
+
 def _tidy(text: str) -> str:
     text = text.strip().rstrip(".:;,!")
     words = text.split()
@@ -203,4 +215,4 @@ def _tidy(text: str) -> str:
             text = " ".join(words[:TITLE_WORDS])
             text = re.sub(r"\s+(?:the|a|an|of|to|in|on|for|with|and|or|from|at|by)$", "", text)
     text = text.strip().rstrip(".:;,!")
-    return text[:1].upper() + text[1:]
+    return shorten(text[:1].upper() + text[1:])

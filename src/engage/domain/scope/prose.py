@@ -82,6 +82,8 @@ GREETING = re.compile(
 )
 
 
+ISSUE_LABEL = re.compile(r"^(?:issue|problem|question|topic|item)\s*#?\w{1,3}\b", re.IGNORECASE)
+LABEL_LINE = re.compile(r"^[A-Za-z][\w /-]{0,30}:$")
 THANKS = re.compile(r"^(?:thanks|thank you|many thanks|thx)\b", re.IGNORECASE)
 
 
@@ -128,8 +130,11 @@ class _Reader:
 
     def flush(self) -> None:
         text = " ".join(self.current).strip()
+        only_heading = self.kind == "heading" and len(self.current) == 1
         self.current = []
         if not text or self.skip or not re.search(r"[A-Za-z]{2}", text):
+            return
+        if only_heading and not ISSUE_LABEL.match(text):
             return
         is_item = self.kind == "item"
         self.blocks.append(
@@ -220,6 +225,8 @@ def read(description: str) -> Prose:
             reader.dropped += 1 if stripped else 0
         elif heading:
             reader.heading_line((heading.group("h") or heading.group("b")).strip())
+        elif LABEL_LINE.match(stripped):
+            reader.heading_line(stripped)  # "Steps:", "Setup:", "Logs:" head what follows
         elif not stripped:
             reader.blank()
         elif SIGN_OFF.match(stripped):

@@ -44,7 +44,9 @@ def written() -> list[dict[str, object]]:
     for which in ("dev", "holdout"):
         for name, want in expected[which].items():
             title, _, body = (WRITTEN / which / name).read_text(encoding="utf-8").partition("\n\n")
-            records.append({"id": f"{which}/{name}", "title": title, "body": body, "label": want["verdict"]})
+            records.append(
+                {"id": f"{which}/{name}", "title": title, "body": body, "label": want["verdict"]}
+            )
     return records
 
 
@@ -67,7 +69,9 @@ def fit(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, LogisticR
     return mean, scale, model
 
 
-def predict(mean: np.ndarray, scale: np.ndarray, model: LogisticRegression, x: np.ndarray) -> np.ndarray:
+def predict(
+    mean: np.ndarray, scale: np.ndarray, model: LogisticRegression, x: np.ndarray
+) -> np.ndarray:
     """Probability of multi."""
     return model.predict_proba((x - mean) / scale)[:, 1]
 
@@ -110,8 +114,15 @@ def cross_validate(
         print(f"shuffle {seed}: {figures(y, run_p)}")
         pooled_y.append(y)
         pooled_p.append(run_p)
-    print(f"overall ({repeats} shuffles x 5 folds): {figures(np.concatenate(pooled_y), np.concatenate(pooled_p))}")
-    print("missed (times out of", repeats, "):", ", ".join(f"{k} x{v}" for k, v in sorted(misses.items())))
+    print(
+        f"overall ({repeats} shuffles x 5 folds): {figures(np.concatenate(pooled_y), np.concatenate(pooled_p))}"
+    )
+    print(
+        "missed (times out of",
+        repeats,
+        "):",
+        ", ".join(f"{k} x{v}" for k, v in sorted(misses.items())),
+    )
 
 
 def main() -> None:

@@ -95,9 +95,7 @@ def _preamble(ev: Evidence) -> list[str]:
     if ev.dropped:
         out.append(f"ignored {ev.dropped} lines of code, logs, YAML, stack traces or commands")
     if ev.templates:
-        out.append(
-            f"set aside {ev.templates} template section(s) (versions, platform, checklists)"
-        )
+        out.append(f"set aside {ev.templates} template section(s) (versions, platform, checklists)")
     return out
 
 
@@ -143,9 +141,10 @@ def _drivers(contributions: dict[str, float], sign: float, words: dict[str, str]
 def _multi_reasons(
     ev: Evidence, found: list[pt.Part], contributions: dict[str, float], probability: float
 ) -> list[str]:
-    reasons = [f"several issues, probability {probability:.2f}: " + "; ".join(
-        _drivers(contributions, 1.0, _FOR_MULTI) or ["the evidence taken together"]
-    )]
+    reasons = [
+        f"several issues, probability {probability:.2f}: "
+        + "; ".join(_drivers(contributions, 1.0, _FOR_MULTI) or ["the evidence taken together"])
+    ]
     if ev.announce:
         reasons.append(f"the writer says '{ev.announce}'")
     for index, part in enumerate(found[1:], start=1):

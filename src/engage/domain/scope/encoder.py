@@ -42,12 +42,11 @@ class Encoder:
 
     def __init__(self, directory: Path) -> None:
         import numpy as np
-        from safetensors.numpy import load_file
         from threadpoolctl import ThreadpoolController
         from tokenizers import Tokenizer
 
         try:
-            weights = load_file(str(directory / "model.safetensors"))
+            weights = _map_safetensors(directory / "model.safetensors")
             tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
         except Exception as exc:  # any read or parse failure means the model is unusable
             raise EncoderUnavailable(
@@ -57,12 +56,7 @@ class Encoder:
         tokenizer.enable_truncation(MAX_TOKENS)
         self._np = np
         self._tokenizer = tokenizer
-        # transposed once, so each layer multiplies by a contiguous matrix
-        self._w = {
-            k: np.ascontiguousarray(v.T) if k.endswith("dense.weight") or ".self." in k and
-            k.endswith("weight") else v
-            for k, v in weights.items()
-        }
+        self._w = weights
         self._cache: OrderedDict[str, NDArray[np.float32]] = OrderedDict()
         self._lock = threading.Lock()
         # One BLAS thread: these matrices are small, and on a busy machine OpenBLAS threads
@@ -112,27 +106,57 @@ class Encoder:
         return out
 
     def _layer(self, x: Any, bias: Any, p: str) -> Any:
-        np = self._np
-        w = self._w
+        np, w = self._np, self._w
         batch, length, _ = x.shape
         head = DIM // HEADS
 
+        flat = x.reshape(batch * length, DIM)
+
         def proj(name: str) -> Any:
-            y = x @ w[f"{p}attention.self.{name}.weight"] + w[f"{p}attention.self.{name}.bias"]
+            y = flat @ w[f"{p}attention.self.{name}.weight"].T + w[f"{p}attention.self.{name}.bias"]
             return y.reshape(batch, length, HEADS, head).transpose(0, 2, 1, 3)
 
         q, k, v = proj("query"), proj("key"), proj("value")
         scores = q @ k.transpose(0, 1, 3, 2) * (1.0 / head**0.5) + bias
         scores = np.exp(scores - scores.max(-1, keepdims=True))
         scores /= scores.sum(-1, keepdims=True)
-        context = (scores @ v).transpose(0, 2, 1, 3).reshape(batch, length, DIM)
-        attended = context @ w[f"{p}attention.output.dense.weight"]
-        x = x + attended + w[f"{p}attention.output.dense.bias"]
-        x = _norm(x, w, f"{p}attention.output.LayerNorm")
-        hidden = x @ w[f"{p}intermediate.dense.weight"] + w[f"{p}intermediate.dense.bias"]
+        context = (scores @ v).transpose(0, 2, 1, 3).reshape(batch * length, DIM)
+        attended = context @ w[f"{p}attention.output.dense.weight"].T
+        flat = _norm(
+            flat + attended + w[f"{p}attention.output.dense.bias"],
+            w,
+            f"{p}attention.output.LayerNorm",
+        )
+        hidden = flat @ w[f"{p}intermediate.dense.weight"].T + w[f"{p}intermediate.dense.bias"]
         hidden = _gelu(np, hidden)
-        out = hidden @ w[f"{p}output.dense.weight"] + w[f"{p}output.dense.bias"]
-        return _norm(x + out, w, f"{p}output.LayerNorm")
+        out = hidden @ w[f"{p}output.dense.weight"].T + w[f"{p}output.dense.bias"]
+        return _norm(flat + out, w, f"{p}output.LayerNorm").reshape(batch, length, DIM)
+
+
+def _map_safetensors(path: Path) -> dict[str, Any]:
+    """Tensors of a .safetensors file as read-only numpy views of a memory map.
+
+    The format is an 8-byte little-endian header length, a JSON header naming each tensor's
+    dtype, shape and byte range, then the data. Mapping it costs nothing up front: only the
+    pages a forward pass touches are read (the 47 MB vocabulary table is mostly never used).
+    """
+    import json
+
+    import numpy as np
+
+    with path.open("rb") as handle:
+        size = int.from_bytes(handle.read(8), "little")
+        header = json.loads(handle.read(size))
+    data = np.memmap(path, dtype=np.uint8, mode="r", offset=8 + size)
+    types = {"F32": np.float32, "I64": np.int64, "F16": np.float16}
+    tensors: dict[str, Any] = {}
+    for name, spec in header.items():
+        if name == "__metadata__":
+            continue
+        start, end = spec["data_offsets"]
+        array = data[start:end].view(types[spec["dtype"]]).reshape(spec["shape"])
+        tensors[name] = array if array.dtype == np.float32 else array.astype(np.float32)
+    return tensors
 
 
 def _norm(x: Any, w: dict[str, Any], name: str) -> Any:

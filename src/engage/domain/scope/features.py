@@ -131,7 +131,9 @@ def _statements(blocks: list[prose.Block]) -> list[Statement]:
             continue
         carry = (0.0, "")
         area, score, terms = areas(block.text)
-        out.append(Statement(block, shift if out else 0.0, cue if out else "", asks, area, score, terms))
+        out.append(
+            Statement(block, shift if out else 0.0, cue if out else "", asks, area, score, terms)
+        )
     return out
 
 
@@ -160,9 +162,7 @@ def evidence(title: str, description: str) -> Evidence:
         announce = None
     values = _values(title, statements, read, bool(one_cause), bool(announce))
     topical = [i for i, s in enumerate(statements) if len(s.block.text.split()) >= GAP_WORDS]
-    values["title_gap"] = (
-        float(1.0 - title_similarity[topical].min()) if len(topical) > 1 else 0.0
-    )
+    values["title_gap"] = float(1.0 - title_similarity[topical].min()) if len(topical) > 1 else 0.0
     return Evidence(
         title=title,
         statements=statements,

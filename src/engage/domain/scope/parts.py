@@ -154,7 +154,9 @@ _LEAD = re.compile(
     r"|(?:not urgent|quick one|small ui thing)[\s,:;.-]*)+",
     re.IGNORECASE,
 )
-_CLAUSE_END = re.compile(r";\s|\s\(|\s-\s|:\s|,?\s(?:because|since|so|which|while|if|as)\s|,\s(?!and\b|or\b|\w+ and\b)")
+_CLAUSE_END = re.compile(
+    r";\s|\s\(|\s-\s|:\s|,?\s(?:because|since|so|which|while|if|as)\s|,\s(?!and\b|or\b|\w+ and\b)"
+)
 
 
 _CONTEXT = re.compile(
@@ -182,7 +184,9 @@ def title(part: Part) -> str:
     """A short title a person would write for the part."""
     if part.heading:
         return _tidy(_LEAD.sub("", part.heading))
-    head = re.match(r"^(?:issue|problem|question)\s*#?\d+\s*[:.-]\s*([^.]{3,80})", part.texts[0], re.I)
+    head = re.match(
+        r"^(?:issue|problem|question)\s*#?\d+\s*[:.-]\s*([^.]{3,80})", part.texts[0], re.I
+    )
     if head:
         return _tidy(head.group(1))
     sentences = [_LEAD.sub("", s).strip() for t in part.texts for s in prose.sentences(t)]

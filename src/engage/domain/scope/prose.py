@@ -51,7 +51,6 @@ ABBREVIATION = re.compile(
 )
 
 
-
 HEADING = re.compile(r"^\s*(?:#{1,6}\s+(?P<h>.+?)\s*#*\s*$|\*\*(?P<b>[^*]{2,80})\*\*:?\s*$)")
 #: Section headings whose content is environment boilerplate, not a problem.
 TEMPLATE_HEADING = re.compile(

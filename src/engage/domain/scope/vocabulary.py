@@ -340,5 +340,3 @@ def find_terms(lowered: str) -> list[tuple[A, str, str, int]]:
         if area is not None:
             found.append((area, term, " ".join(match.group(0).split()), position))
     return found
-
-

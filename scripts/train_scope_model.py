@@ -114,9 +114,8 @@ def cross_validate(
         print(f"shuffle {seed}: {figures(y, run_p)}")
         pooled_y.append(y)
         pooled_p.append(run_p)
-    print(
-        f"overall ({repeats} shuffles x 5 folds): {figures(np.concatenate(pooled_y), np.concatenate(pooled_p))}"
-    )
+    overall = figures(np.concatenate(pooled_y), np.concatenate(pooled_p))
+    print(f"overall ({repeats} shuffles x 5 folds): {overall}")
     print(
         "missed (times out of",
         repeats,
@@ -127,7 +126,7 @@ def cross_validate(
 
 def main() -> None:
     """Cross-validate, then fit on everything and write the weights."""
-    global THRESHOLD  # noqa: PLW0603 - one run, one threshold
+    global THRESHOLD
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--cv-only", action="store_true", help="report figures, write nothing")
     parser.add_argument("--repeats", type=int, default=5, help="shuffles of the 5-fold split")

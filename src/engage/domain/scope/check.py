@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from engage.domain.cases import ComponentArea
 from engage.domain.scope import parts as pt
+from engage.domain.scope import prose
 from engage.domain.scope.features import SUBSTANTIAL, Evidence, areas, evidence
 from engage.domain.scope.model import model
 from engage.domain.scope.vocabulary import AREA_LABELS
@@ -68,8 +69,8 @@ def check_scope(title: str, description: str) -> ScopeResult:
                 reasons=tuple(preamble + _multi_reasons(ev, found, contributions, probability)),
             )
     whole = " ".join(s.block.text for s in ev.statements) or description
-    opening = ev.statements[0].block.text if ev.statements else ""
-    area, score, terms = areas(f"{title}. {opening}")  # the problem as first stated
+    opening = prose.sentences(ev.statements[0].block.text)[:1] if ev.statements else []
+    area, score, terms = areas(f"{title}. {' '.join(opening)}")  # the problem as first stated
     if score < SUBSTANTIAL:
         area, terms = pt.area_of(f"{title}. {whole}")
     summary = pt.shorten(title) if title else pt.title(pt.Part([whole]))

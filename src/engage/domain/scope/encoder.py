@@ -54,7 +54,6 @@ class Encoder:
             ) from exc
         tokenizer.no_padding()
         tokenizer.enable_truncation(MAX_TOKENS)
-        self._np = np
         self._tokenizer = tokenizer
         self._w = weights
         self._cache: OrderedDict[str, NDArray[np.float32]] = OrderedDict()
@@ -65,7 +64,8 @@ class Encoder:
 
     def encode(self, texts: list[str]) -> NDArray[np.float32]:
         """Unit-length embeddings, one row per text (cached by text)."""
-        np = self._np
+        import numpy as np
+
         with self._lock:
             missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
             if missing:
@@ -78,11 +78,14 @@ class Encoder:
             for text in texts:
                 self._cache.move_to_end(text)
             if not texts:
-                return np.zeros((0, DIM), dtype=np.float32)
-            return np.stack([self._cache[t] for t in texts])
+                empty: NDArray[np.float32] = np.zeros((0, DIM), dtype=np.float32)
+                return empty
+            stacked: NDArray[np.float32] = np.stack([self._cache[t] for t in texts])
+            return stacked
 
     def _forward(self, texts: list[str]) -> NDArray[np.float32]:
-        np = self._np
+        import numpy as np
+
         encodings = self._tokenizer.encode_batch(texts)
         length = max(len(e.ids) for e in encodings)
         ids = np.zeros((len(texts), length), dtype=np.int64)
@@ -106,7 +109,9 @@ class Encoder:
         return out
 
     def _layer(self, x: Any, bias: Any, p: str) -> Any:
-        np, w = self._np, self._w
+        import numpy as np
+
+        w = self._w
         batch, length, _ = x.shape
         head = DIM // HEADS
 

@@ -105,7 +105,7 @@ def areas(text: str) -> tuple[ComponentArea, float, list[str]]:
     return area, scores[area], list(dict.fromkeys(words))[:3]
 
 
-def TERM_WEIGHT_BY_SURFACE(surface: str, seen: dict[str, tuple[ComponentArea, str]]) -> float:  # noqa: N802
+def TERM_WEIGHT_BY_SURFACE(surface: str, seen: dict[str, tuple[ComponentArea, str]]) -> float:
     """Weight of the term written as `surface` (for ranking terms in reasons)."""
     return max(TERM_WEIGHT[t] for t, (_a, s) in seen.items() if s == surface)
 

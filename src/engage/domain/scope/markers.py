@@ -59,7 +59,8 @@ CAUSAL = re.compile(
 #: The writer says there are several matters: "two things", "2 questions", "3 items".
 ANNOUNCE = re.compile(
     rf"\b{_NUMBER}\s+(?:separate |different |unrelated |other |small |quick )?"
-    rf"(?:[\w-]+\s+){{0,3}}{_THINGS}\b|\bquick ones\b|\b(?:unrelated|separate)(?: question| issue| problem)?:"
+    rf"(?:[\w-]+\s+){{0,3}}{_THINGS}\b|\bquick ones\b"
+    r"|\b(?:unrelated|separate)(?: question| issue| problem)?:"
 )
 #: Words that turn "several problems" into consequences of one ("several follow-on problems").
 CONSEQUENCE = re.compile(r"follow-on|related|resulting|consequen|symptom|same")

@@ -175,7 +175,7 @@ _STRONG = re.compile(
 def _score(sentence: str, position: int) -> float:
     lower = sentence.lower()
     score = len(_STRONG.findall(lower)) + (1.5 if mk.is_ask(lower) else 0.0)
-    if _CONTEXT.match(sentence) or mk.ANNOUNCE.search(lower) and len(sentence.split()) < 8:
+    if _CONTEXT.match(sentence) or (mk.ANNOUNCE.search(lower) and len(sentence.split()) < 8):
         score -= 2.0
     return score - 0.3 * position
 

@@ -97,13 +97,12 @@ class Block:
     heading: str = ""  # the heading the block sits under, if any
     list_id: int = -1  # blocks of one list share an id
     lead_in: str = ""  # the sentence that introduced the list
+    number: int = 0  # place in its list (1, 2, ...) or among the paragraphs
 
     @property
     def where(self) -> str:
         """Where the block sits, in words."""
-        if self.kind == "item":
-            return f"list item {self.index + 1}"
-        return f"paragraph {self.index + 1}"
+        return f"{'list item' if self.kind == 'item' else 'paragraph'} {self.number}"
 
 
 def _clean(line: str) -> str:
@@ -245,8 +244,11 @@ def read(description: str) -> Prose:
         kept = [p for p in sentences(text) if not THANKS.match(p)]
         block.text = " ".join(kept) if kept else ""
     out = [b for b in out if b.text]
+    counts: dict[int, int] = {}
     for index, block in enumerate(out):
         block.index = index
+        counts[block.list_id] = counts.get(block.list_id, 0) + 1
+        block.number = counts[block.list_id]  # paragraphs share list_id -1
     return Prose(out, reader.dropped, reader.templates)
 
 

@@ -45,7 +45,7 @@ def load(which: str) -> list[Case]:
     ]
 
 
-def DEV_HOLDOUT() -> list[Case]:  # noqa: N802 - reads like the constant it replaces
+def written() -> list[Case]:
     """Both hand-written sets."""
     return load("dev") + load("holdout")
 

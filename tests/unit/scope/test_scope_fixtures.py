@@ -7,11 +7,11 @@ real texts only: test_scope_real.py). This guards against losing the patterns th
 
 from __future__ import annotations
 
-from tests.unit.scope.scope_cases import DEV_HOLDOUT, accuracy
+from tests.unit.scope.scope_cases import accuracy, written
 
 
 def test_fixture_sets_are_varied_and_large_enough() -> None:
-    cases = DEV_HOLDOUT()
+    cases = written()
     assert len(cases) >= 40
     multi = [c for c in cases if c.verdict == "multi"]
     assert len(multi) >= 15 and len(cases) - len(multi) >= 25

@@ -76,6 +76,7 @@ def test_shipped_weights_are_what_the_script_trains() -> None:
     shipped = json.loads(MODEL.read_text())
     assert shipped["features"] == list(NAMES)
     assert np.allclose(shipped["mean"], mean, atol=1e-4)
+    assert np.allclose(shipped["scale"], scale, atol=1e-4)
     assert np.allclose(shipped["weights"], model.coef_[0], atol=1e-3)
     assert abs(shipped["intercept"] - float(model.intercept_[0])) < 1e-3
 

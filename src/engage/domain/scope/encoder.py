@@ -41,7 +41,6 @@ class Encoder:
     """all-MiniLM-L6-v2: text -> unit vector of 384 floats."""
 
     def __init__(self, directory: Path) -> None:
-        import numpy as np
         from threadpoolctl import ThreadpoolController
         from tokenizers import Tokenizer
 

@@ -62,17 +62,24 @@ def check_scope(title: str, description: str) -> ScopeResult:
     if probability >= shipped.threshold:
         found = pt.split(ev)
         if len(found) > 1:
+            placed = [_place(ev, p) for p in found]
             return ScopeResult(
                 verdict="multi",
-                parts=tuple(_scope_part(p) for p in found),
+                parts=tuple(
+                    ScopePart(pt.title(p), area, tuple(p.texts[:8]))
+                    for p, (area, _terms) in zip(found, placed, strict=True)
+                ),
                 confidence=round(min(0.99, probability), 2),
-                reasons=tuple(preamble + _multi_reasons(ev, found, contributions, probability)),
+                reasons=tuple(
+                    preamble + _multi_reasons(ev, found, placed, contributions, probability)
+                ),
             )
     whole = " ".join(s.block.text for s in ev.statements) or description
     opening = prose.sentences(ev.statements[0].block.text)[:1] if ev.statements else []
     area, score, terms = areas(f"{title}. {' '.join(opening)}")  # the problem as first stated
     if score < SUBSTANTIAL:
-        area, terms = pt.area_of(f"{title}. {whole}")
+        everything = list(range(len(ev.statements)))
+        area, terms = pt.area_of(f"{title}. {whole}", pt.vector_of(ev, everything, title=True))
     summary = pt.shorten(title) if title else pt.title(pt.Part([whole]))
     return ScopeResult(
         verdict="single",
@@ -82,9 +89,9 @@ def check_scope(title: str, description: str) -> ScopeResult:
     )
 
 
-def _scope_part(part: pt.Part) -> ScopePart:
-    area, _terms = pt.area_of(part.text)
-    return ScopePart(pt.title(part), area, tuple(part.texts[:8]))
+def _place(ev: Evidence, part: pt.Part) -> tuple[ComponentArea, list[str]]:
+    vector = pt.vector_of(ev, part.members) if part.members else None
+    return pt.area_of(part.text, vector)
 
 
 def _evidence(ev: Evidence) -> tuple[str, ...]:
@@ -100,8 +107,8 @@ def _preamble(ev: Evidence) -> list[str]:
     return out
 
 
-def _about(text: str) -> str:
-    area, terms = pt.area_of(text)
+def _about(place: tuple[ComponentArea, list[str]]) -> str:
+    area, terms = place
     return AREA_LABELS[area] + (f" ({', '.join(terms)})" if terms else "")
 
 
@@ -140,7 +147,11 @@ def _drivers(contributions: dict[str, float], sign: float, words: dict[str, str]
 
 
 def _multi_reasons(
-    ev: Evidence, found: list[pt.Part], contributions: dict[str, float], probability: float
+    ev: Evidence,
+    found: list[pt.Part],
+    placed: list[tuple[ComponentArea, list[str]]],
+    contributions: dict[str, float],
+    probability: float,
 ) -> list[str]:
     reasons = [
         f"several issues, probability {probability:.2f}: "
@@ -154,7 +165,7 @@ def _multi_reasons(
         likeness = f" (similarity {1 - part.novelty:.2f})" if part.novelty else ""
         reasons.append(
             f"{part.where or 'a later passage'} starts a new matter{cue} about "
-            f"{_about(part.text)} while {before} is about {_about(found[index - 1].text)}"
+            f"{_about(placed[index])} while {before} is about {_about(placed[index - 1])}"
             f"{likeness}"
         )
     return reasons
@@ -167,7 +178,7 @@ def _single_reasons(
     contributions: dict[str, float],
     probability: float,
 ) -> list[str]:
-    about = AREA_LABELS[area] + (f" ({', '.join(terms)})" if terms else "")
+    about = _about((area, terms))
     reasons = [
         f"the text is about {about}"
         if terms or area is not ComponentArea.OTHER

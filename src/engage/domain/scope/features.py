@@ -77,6 +77,8 @@ class Evidence:
     statements: list[Statement]
     similarity: NDArray[np.float32]  # statements x statements
     title_similarity: NDArray[np.float32]
+    vectors: NDArray[np.float32]  # one unit vector per statement
+    title_vector: NDArray[np.float32]
     values: dict[str, float]
     dropped: int
     templates: int
@@ -168,6 +170,8 @@ def evidence(title: str, description: str) -> Evidence:
         statements=statements,
         similarity=similarity,
         title_similarity=title_similarity,
+        vectors=vecs,
+        title_vector=title_vec,
         values=values,
         dropped=read.dropped,
         templates=read.templates,

@@ -11,12 +11,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from engage.domain.cases import ComponentArea
 from engage.domain.scope import markers as mk
 from engage.domain.scope import prose
 from engage.domain.scope.encoder import encoder
 from engage.domain.scope.features import SUBSTANTIAL, Evidence, Statement, areas
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
 
 CUT = 0.62  # 1 - similarity above which a statement starts a part of its own
 TITLE_WORDS = 10
@@ -132,14 +137,31 @@ def _by_sentences(ev: Evidence) -> list[Part]:
     return [Part(sentences[:cut]), Part(sentences[cut:], "", "a sentence", novelty=max(novelty))]
 
 
-def area_of(text: str) -> tuple[ComponentArea, list[str]]:
-    """The area of a part: by vocabulary, else by likeness to a short area description."""
+def vector_of(ev: Evidence, members: list[int], title: bool = False) -> NDArray[np.float32]:
+    """The unit mean of some statements' embeddings (and the title's)."""
+    import numpy as np
+
+    rows = [ev.vectors[i] for i in members] + ([ev.title_vector] if title else [])
+    mean = np.mean(rows, axis=0) if rows else ev.title_vector
+    unit: NDArray[np.float32] = mean / max(float(np.linalg.norm(mean)), 1e-12)
+    return unit
+
+
+def area_of(
+    text: str, vector: NDArray[np.float32] | None = None
+) -> tuple[ComponentArea, list[str]]:
+    """The area of a part: by vocabulary, else by likeness to a short area description.
+
+    `vector` is the part's embedding when it is known (the mean of its statements), so no
+    new forward pass is needed while a customer types.
+    """
     area, score, terms = areas(text)
     if score >= SUBSTANTIAL:
         return area, terms
     hints = list(AREA_HINTS)
-    vectors = encoder().encode([text] + [AREA_HINTS[a] for a in hints])
-    likeness = vectors[1:] @ vectors[0]
+    if vector is None:
+        vector = encoder().encode([text])[0]
+    likeness = encoder().encode([AREA_HINTS[a] for a in hints]) @ vector
     best = int(likeness.argmax())
     if float(likeness[best]) < HINT_LIKENESS:
         return (area if score > 0 else ComponentArea.OTHER), terms

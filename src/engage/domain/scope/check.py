@@ -66,8 +66,10 @@ def check_scope(title: str, description: str) -> ScopeResult:
             return ScopeResult(
                 verdict="multi",
                 parts=tuple(
-                    ScopePart(pt.title(p), area, tuple(p.texts[:8]))
-                    for p, (area, _terms) in zip(found, placed, strict=True)
+                    ScopePart(name, area, tuple(p.texts[:8]))
+                    for p, name, (area, _terms) in zip(
+                        found, pt.titles(ev, found), placed, strict=True
+                    )
                 ),
                 confidence=round(min(0.99, probability), 2),
                 reasons=tuple(

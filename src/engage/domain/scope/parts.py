@@ -24,8 +24,9 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
 CUT = 0.62  # 1 - similarity above which a statement starts a part of its own
-TITLE_WORDS = 10
+TITLE_WORDS = 12
 HINT_LIKENESS = 0.3  # below this, an area description says nothing about the text
+TITLE_LIKENESS = 0.45  # the case title names a part when that close to one of its statements
 PART_WORDS = 9  # a shorter statement ("How do I get rid of this?") follows the one before
 AREA_HINTS: dict[ComponentArea, str] = {
     ComponentArea.INSTALL_UPGRADE: "helm chart install or upgrade fails, pods crash, values",
@@ -56,6 +57,30 @@ class Part:
     def text(self) -> str:
         """All its text, joined."""
         return " ".join(self.texts)
+
+
+_JOIN = re.compile(r"\s+(?:\+|/|&|;)\s+|;\s+")
+_PREFIX = re.compile(r"^\s*(?:support request|request|question|bug|issue|help)\s*:\s*", re.I)
+_TAG = re.compile(r"^\s*(?:\[[^\]]{1,20}\]\s*)+")
+
+
+def titles(ev: Evidence, parts: list[Part]) -> list[str]:
+    """A title per part: the case title's pieces when it names each part, else the part's
+    own problem clause, with the case title for the part it describes best."""
+    case = _PREFIX.sub("", _TAG.sub("", ev.title)).strip()
+    bare = re.sub(r"\([^)]*\)", "", case)  # "(EKS + Karpenter)" joins no subjects
+    pieces = [p.strip() for p in _JOIN.split(bare) if p.strip()]
+    if len(pieces) == len(parts) > 1:
+        return [_tidy(p) for p in pieces]
+    out = [title(p) for p in parts]
+    if case and len(pieces) == 1:
+        closeness = [
+            max((float(ev.title_similarity[m]) for m in p.members), default=-1.0) for p in parts
+        ]
+        best = closeness.index(max(closeness))
+        if closeness[best] >= TITLE_LIKENESS:
+            out[best] = _tidy(case)
+    return out
 
 
 def split(ev: Evidence) -> list[Part]:
@@ -169,7 +194,7 @@ def area_of(
 
 
 _LEAD = re.compile(
-    r"^(?:(?:also|and|plus|separately|additionally|unrelated(?: question)?|other thing"
+    r"^(?:(?:also|and|but|so|plus|separately|additionally|unrelated(?: question)?|other thing"
     r"|one (?:more|last) thing|lastly|finally|p\.?s\.?)\b[\s,:;.-]*"
     r"|(?:issue|problem|question|item)\s*#?\w*\s*[:.)-]\s*"
     r"|(?:(?:[\w-]+ ){0,4}(?:thing|question|issue|problem)[^:]{0,40}:\s*)"
@@ -207,18 +232,31 @@ def title(part: Part) -> str:
     if part.heading:
         return _tidy(_LEAD.sub("", part.heading))
     head = re.match(
-        r"^(?:issue|problem|question)\s*#?\d+\s*[:.-]\s*([^.]{3,80})", part.texts[0], re.I
+        r"^(?:issue|problem|question)\s*#?\d+\s*[:-]\s*([^.]{3,80})(?:\.|$)", part.texts[0], re.I
     )
     if head:
         return _tidy(head.group(1))
     sentences = [_LEAD.sub("", s).strip() for t in part.texts for s in prose.sentences(t)]
     sentences = [s for s in sentences if len(s.split()) >= 2] or [part.text]
     ranked = sorted(range(len(sentences)), key=lambda i: -_score(sentences[i], i))
-    key = sentences[ranked[0]]
-    if " but " in key:
-        after = key.split(" but ", 1)[1]
-        key = after if _STRONG.search(after) else key
-    return _tidy(key)
+    return _tidy(_core(sentences[ranked[0]]))
+
+
+#: Context that opens a sentence before its problem: "When I open X, ...", "On AKS, ...".
+_OPENER = re.compile(
+    r"^(?:when|if|while|since|after|before|once|on|in|for|with|from|as|today|now|so|but"
+    r"|even though|although)\b[^,()]{3,80},\s+(?=\S)",
+    re.IGNORECASE,
+)
+
+
+def _core(sentence: str) -> str:
+    """The clause of a sentence that states the problem."""
+    text = _OPENER.sub("", sentence.strip())
+    if " but " in text:
+        after = text.split(" but ", 1)[1]
+        text = _OPENER.sub("", after) if _STRONG.search(after) else text
+    return text
 
 
 def shorten(text: str, limit: int = 100) -> str:
@@ -229,16 +267,23 @@ def shorten(text: str, limit: int = 100) -> str:
     return text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:") + "\u2026"
 
 
+_BREAK_BEFORE = frozenset(
+    "in on for with when after from at by to and but while because since even than so if"
+    " which who that like e.g. via into over under against instead about per".split()
+)
+
+
 def _tidy(text: str) -> str:
+    """Trim to a phrase of at most TITLE_WORDS words, ending where a phrase ends."""
     text = text.strip().rstrip(".:;,!")
-    words = text.split()
-    if len(words) > TITLE_WORDS + 4:
+    if len(text.split()) > TITLE_WORDS:
         cut = _CLAUSE_END.search(text)
-        if cut and len(text[: cut.start()].split()) >= 3:
+        if cut and len(text[: cut.start()].split()) >= 4:
             text = text[: cut.start()]
-        words = text.split()
-        if len(words) > TITLE_WORDS + 2:
-            text = " ".join(words[:TITLE_WORDS])
-            text = re.sub(r"\s+(?:the|a|an|of|to|in|on|for|with|and|or|from|at|by)$", "", text)
-    text = text.strip().rstrip(".:;,!")
+    words = text.split()
+    if len(words) > TITLE_WORDS:
+        ends = [i for i in range(6, TITLE_WORDS + 1) if words[i].lower() in _BREAK_BEFORE]
+        words = words[: ends[-1]] if ends else words[:TITLE_WORDS]
+        text = " ".join(words)
+    text = text.strip().rstrip(".:;,!-(")
     return shorten(text[:1].upper() + text[1:])

@@ -58,24 +58,35 @@ def check_scope(title: str, description: str) -> ScopeResult:
     shipped = model()
     contributions = shipped.contributions(ev.values)
     probability = shipped.probability(ev.values)
-    preamble = _preamble(ev)
     if probability >= shipped.threshold:
         found = pt.split(ev)
         if len(found) > 1:
-            placed = [_place(ev, p) for p in found]
-            return ScopeResult(
-                verdict="multi",
-                parts=tuple(
-                    ScopePart(name, area, tuple(p.texts[:8]))
-                    for p, name, (area, _terms) in zip(
-                        found, pt.titles(ev, found), placed, strict=True
-                    )
-                ),
-                confidence=round(min(0.99, probability), 2),
-                reasons=tuple(
-                    preamble + _multi_reasons(ev, found, placed, contributions, probability)
-                ),
-            )
+            return _multi(ev, found, contributions, probability)
+    return _single(ev, description, contributions, probability)
+
+
+def _multi(
+    ev: Evidence, found: list[pt.Part], contributions: dict[str, float], probability: float
+) -> ScopeResult:
+    placed = [_place(ev, p) for p in found]
+    names = pt.titles(ev, found)
+    return ScopeResult(
+        verdict="multi",
+        parts=tuple(
+            ScopePart(name, area, tuple(part.texts[:8]))
+            for part, name, (area, _terms) in zip(found, names, placed, strict=True)
+        ),
+        confidence=round(min(0.99, probability), 2),
+        reasons=tuple(
+            _preamble(ev) + _multi_reasons(ev, found, placed, contributions, probability)
+        ),
+    )
+
+
+def _single(
+    ev: Evidence, description: str, contributions: dict[str, float], probability: float
+) -> ScopeResult:
+    title = ev.title
     whole = " ".join(s.block.text for s in ev.statements) or description
     opening = prose.sentences(ev.statements[0].block.text)[:1] if ev.statements else []
     area, score, terms = areas(f"{title}. {' '.join(opening)}")  # the problem as first stated
@@ -87,7 +98,7 @@ def check_scope(title: str, description: str) -> ScopeResult:
         verdict="single",
         parts=(ScopePart(summary, area, _evidence(ev)),),
         confidence=round(min(0.99, max(0.5, 1.0 - probability)), 2),
-        reasons=tuple(preamble + _single_reasons(ev, area, terms, contributions, probability)),
+        reasons=tuple(_preamble(ev) + _single_reasons(ev, area, terms, contributions, probability)),
     )
 
 

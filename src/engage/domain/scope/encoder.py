@@ -41,6 +41,7 @@ class Encoder:
     """all-MiniLM-L6-v2: text -> unit vector of 384 floats."""
 
     def __init__(self, directory: Path) -> None:
+        """Map the weights and read the tokenizer in `directory`."""
         from threadpoolctl import ThreadpoolController
         from tokenizers import Tokenizer
 

@@ -70,7 +70,7 @@ def titles(ev: Evidence, parts: list[Part]) -> list[str]:
     case = _PREFIX.sub("", _TAG.sub("", ev.title)).strip()
     bare = re.sub(r"\([^)]*\)", "", case)  # "(EKS + Karpenter)" joins no subjects
     pieces = [p.strip() for p in _JOIN.split(bare) if p.strip()]
-    if len(pieces) == len(parts) > 1:
+    if len(pieces) == len(parts) > 1 and all(len(p.split()) >= 2 for p in pieces):
         return [_tidy(p) for p in pieces]
     out = [title(p) for p in parts]
     if case and len(pieces) == 1:
@@ -268,8 +268,40 @@ def shorten(text: str, limit: int = 100) -> str:
 
 
 _BREAK_BEFORE = frozenset(
-    "in on for with when after from at by to and but while because since even than so if"
-    " which who that like e.g. via into over under against instead about per".split()
+    {
+        "in",
+        "on",
+        "for",
+        "with",
+        "when",
+        "after",
+        "from",
+        "at",
+        "by",
+        "to",
+        "and",
+        "but",
+        "while",
+        "because",
+        "since",
+        "even",
+        "than",
+        "so",
+        "if",
+        "which",
+        "who",
+        "that",
+        "like",
+        "e.g.",
+        "via",
+        "into",
+        "over",
+        "under",
+        "against",
+        "instead",
+        "about",
+        "per",
+    }
 )
 
 

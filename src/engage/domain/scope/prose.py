@@ -125,6 +125,33 @@ class _Reader:
         self.lead_in = ""
         self.dropped = 0
         self.templates = 0
+        self.fenced = False
+
+    def feed(self, raw: str) -> None:
+        """Read one line: fences and non-prose are dropped, headings open sections."""
+        stripped = raw.strip()
+        if FENCE.match(raw):
+            self.fenced = not self.fenced
+            self.dropped += 1
+            self.flush()
+        elif self.fenced:
+            self.dropped += 1 if stripped else 0
+        elif heading := HEADING.match(raw):
+            self.heading_line((heading.group("h") or heading.group("b")).strip())
+        elif LABEL_LINE.match(stripped):
+            self.heading_line(stripped)  # "Steps:", "Setup:", "Logs:" head what follows
+        elif not stripped:
+            self.blank()
+        elif SIGN_OFF.match(stripped):
+            self.flush()
+            self.skip = True  # the signature follows
+        elif NOISE_LINE.match(stripped) or FIELD_LINE.match(stripped):
+            self.flush()
+        elif NON_PROSE_LINE.match(raw) and not _prose_item(raw):
+            self.dropped += 1
+            self.flush()
+        else:
+            self.line(raw.rstrip())
 
     def flush(self) -> None:
         text = " ".join(self.current).strip()
@@ -210,46 +237,28 @@ class Prose:
 def read(description: str) -> Prose:
     """The prose blocks of a description, with counts of what was left out."""
     reader = _Reader()
-    fenced = False
     for raw in description.replace("\r\n", "\n").split("\n"):
-        stripped = raw.strip()
-        if FENCE.match(raw):
-            fenced = not fenced
-            reader.dropped += 1
-            reader.flush()
-            continue
-        heading = HEADING.match(raw)
-        if fenced:
-            reader.dropped += 1 if stripped else 0
-        elif heading:
-            reader.heading_line((heading.group("h") or heading.group("b")).strip())
-        elif LABEL_LINE.match(stripped):
-            reader.heading_line(stripped)  # "Steps:", "Setup:", "Logs:" head what follows
-        elif not stripped:
-            reader.blank()
-        elif SIGN_OFF.match(stripped):
-            reader.flush()
-            reader.skip = True  # the signature follows
-        elif NOISE_LINE.match(stripped) or FIELD_LINE.match(stripped):
-            reader.flush()
-        elif NON_PROSE_LINE.match(raw) and not _prose_item(raw):
-            reader.dropped += 1
-            reader.flush()
-        else:
-            reader.line(raw.rstrip())
+        reader.feed(raw)
     reader.flush()
-    out = [b for b in reader.blocks if not _only_greeting(b.text)]
-    for block in out:
+    return Prose(_tidy(reader.blocks), reader.dropped, reader.templates)
+
+
+def _tidy(blocks: list[Block]) -> list[Block]:
+    """Drop greetings and thanks, then number the blocks (items within their list)."""
+    out = []
+    for block in blocks:
+        if _only_greeting(block.text):
+            continue
         text = GREETING.sub("", block.text, count=1).strip() or block.text
-        kept = [p for p in sentences(text) if not THANKS.match(p)]
-        block.text = " ".join(kept) if kept else ""
-    out = [b for b in out if b.text]
+        block.text = " ".join(p for p in sentences(text) if not THANKS.match(p))
+        if block.text:
+            out.append(block)
     counts: dict[int, int] = {}
     for index, block in enumerate(out):
         block.index = index
         counts[block.list_id] = counts.get(block.list_id, 0) + 1
         block.number = counts[block.list_id]  # paragraphs share list_id -1
-    return Prose(out, reader.dropped, reader.templates)
+    return out
 
 
 def _only_greeting(text: str) -> bool:

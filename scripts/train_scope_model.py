@@ -31,6 +31,37 @@ from engage.domain.scope.features import NAMES, evidence  # noqa: E402
 DATA = ROOT / "tests" / "fixtures" / "scope" / "real" / "cases.jsonl"
 WRITTEN = ROOT / "tests" / "fixtures" / "scope"
 OUT = ROOT / "src" / "engage" / "domain" / "scope" / "model.json"
+#: From the corpus README: composed multi-issue tickets and elaborated hard singles; the
+#: other 45 records are rewritten real reports (figures are also given for those alone).
+MADE = frozenset(
+    {
+        "D13",
+        "D14",
+        "D15",
+        "D17",
+        "D18",
+        "D23",
+        "D30",
+        "D37",
+        "D40",
+        "D45",
+        "D47",
+        "D50",
+        "D52",
+        "D54",
+        "D55",
+        "D08",
+        "D22",
+        "D36",
+        "D41",
+        "D43",
+        "D51",
+        "D56",
+        "D63",
+        "D65",
+        "D66",
+    }
+)
 C = 1.0
 THRESHOLD = 0.4  # chosen by cross-validation: multi caught 86%, singles split 4% (README)
 
@@ -116,6 +147,9 @@ def cross_validate(
         pooled_p.append(run_p)
     overall = figures(np.concatenate(pooled_y), np.concatenate(pooled_p))
     print(f"overall ({repeats} shuffles x 5 folds): {overall}")
+    rewritten = np.tile([str(r["id"]) not in MADE for r in records[: len(y)]], repeats)
+    only = figures(np.concatenate(pooled_y)[rewritten], np.concatenate(pooled_p)[rewritten])
+    print(f"  of which the 45 rewritten real reports: {only}")
     print(
         "missed (times out of",
         repeats,

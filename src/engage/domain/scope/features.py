@@ -128,7 +128,8 @@ def _statements(blocks: list[prose.Block]) -> list[Statement]:
         asks = sum(1 for s in sentences if mk.is_ask(s))
         problem = any(mk.is_problem(s) for s in sentences)
         lead_in = block.text.rstrip().endswith(":") and len(sentences) <= 1
-        if lead_in or not (asks or problem):
+        marked = shift > 0 and len(block.text.split()) >= MIN_WORDS  # "First, SSO: ..."
+        if lead_in or not (asks or problem or marked):
             carry = (shift, cue)  # "Other thing I wanted to ask about:" marks what follows
             continue
         carry = (0.0, "")

@@ -81,7 +81,8 @@ PROBLEM = re.compile(
     r"|incorrect|inconsistent|mismatch\w*|differ\w*|disappear\w*|gone|lost|blocked"
     r"|404|500|502|503|403|401|issue|problem|bug|spike\w*|leak\w*|slow|cheap|expensive"
     r"|doesn't|don't|isn't|aren't|won't|wasn't|weren't|ignor\w*|unavailable|confus\w*"
-    r"|warning\w*|mislead\w*|strange|weird|odd|absurd\w*|suspicious\w*|nothing|back to)\b",
+    r"|warning\w*|mislead\w*|strange|weird|odd|absurd\w*|suspicious\w*|nothing|back to"
+    r"|loops?|looping|again and again|keeps?|unexpected\w*|does not|did not|do not)\b",
 )
 
 #: A list introduced as steps or checks belongs to the problem before it.

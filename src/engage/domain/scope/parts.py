@@ -194,11 +194,12 @@ def area_of(
 
 
 _LEAD = re.compile(
-    r"^(?:(?:also|and|but|so|plus|separately|additionally|unrelated(?: question)?|other thing"
+    r"^(?:(?:first|second|third|fourth|then|also|and|but|so|plus|separately|additionally|unrelated(?: question)?|other thing"
     r"|one (?:more|last) thing|lastly|finally|p\.?s\.?)\b[\s,:;.-]*"
     r"|(?:issue|problem|question|item)\s*#?\w*\s*[:.)-]\s*"
     r"|(?:(?:[\w-]+ ){0,4}(?:thing|question|issue|problem)[^:]{0,40}:\s*)"
-    r"|(?:not urgent|quick one|small ui thing)[\s,:;.-]*)+",
+    r"|(?:not urgent|quick one|small ui thing)[\s,:;.-]*"
+    r"|[A-Za-z][\w/-]{1,15}:\s+(?=(?:\S+\s+){3}))+",
     re.IGNORECASE,
 )
 _CLAUSE_END = re.compile(

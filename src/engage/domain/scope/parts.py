@@ -23,7 +23,8 @@ if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
-CUT = 0.62  # 1 - similarity above which a statement starts a part of its own
+UNMARKED_CUT = 0.7  # 1 - similarity above which an unmarked statement starts a new part
+LISTED_CUT = 0.5  # the same for an item of a list the writer announced ("three things:")
 TITLE_WORDS = 12
 HINT_LIKENESS = 0.3  # below this, an area description says nothing about the text
 TITLE_LIKENESS = 0.45  # the case title names a part when that close to one of its statements
@@ -90,13 +91,24 @@ def split(ev: Evidence) -> list[Part]:
         for i, s in enumerate(ev.statements)
         if i == 0
         or s.shift
-        or len(s.block.text.split()) >= PART_WORDS
+        or _content_words(s.block.text) >= PART_WORDS
         or (s.block.kind == "item" and s.area_score >= SUBSTANTIAL)
     ]
     parts = _by_statements(ev, topical) if len(topical) > 1 else []
     if len(parts) < 2:
         parts = _by_sentences(ev)
     return parts
+
+
+_VERSION_NOTE = re.compile(r"\bv?\d+\.\d+(?:\.\d+)?\b")
+
+
+def _content_words(text: str) -> int:
+    """Words outside short version notes ("We're on Kubecost v1.49.3.")."""
+    kept = [
+        s for s in prose.sentences(text) if not (_VERSION_NOTE.search(s) and len(s.split()) < 8)
+    ]
+    return sum(len(s.split()) for s in kept)
 
 
 def _by_statements(ev: Evidence, topical: list[int]) -> list[Part]:
@@ -108,7 +120,8 @@ def _by_statements(ev: Evidence, topical: list[int]) -> list[Part]:
         if len(parts) == 1:
             best = max(best, float(ev.title_similarity[index]) - 0.1)
         novelty = 1.0 - best
-        if statement.shift >= 0.6 or novelty >= CUT:
+        listed = bool(ev.announce) and statement.block.kind == "item"
+        if statement.shift >= 0.6 or novelty >= (LISTED_CUT if listed else UNMARKED_CUT):
             parts.append(_part(statement, index, novelty))
         else:
             candidates.append((novelty + statement.shift, len(parts)))
@@ -194,10 +207,11 @@ def area_of(
 
 
 _LEAD = re.compile(
-    r"^(?:(?:first|second|third|fourth|then|also|and|but|so|plus|separately|additionally|unrelated(?: question)?|other thing"
-    r"|one (?:more|last) thing|lastly|finally|p\.?s\.?)\b[\s,:;.-]*"
+    r"^(?:(?:(?:[\w-]+ ){0,4}(?:thing|question|issue|problem)[^:]{0,40}:\s*)"
+    r"|(?:first|second|third|fourth|then|also|and|but|so|plus|separately|additionally"
+    r"|unrelated(?: question)?|other thing|one (?:more|last) thing|lastly|finally|p\.?s\.?)"
+    r"\b[\s,:;.-]*"
     r"|(?:issue|problem|question|item)\s*#?\w*\s*[:.)-]\s*"
-    r"|(?:(?:[\w-]+ ){0,4}(?:thing|question|issue|problem)[^:]{0,40}:\s*)"
     r"|(?:not urgent|quick one|small ui thing)[\s,:;.-]*"
     r"|[A-Za-z][\w/-]{1,15}:\s+(?=(?:\S+\s+){3}))+",
     re.IGNORECASE,
@@ -306,6 +320,9 @@ _BREAK_BEFORE = frozenset(
 )
 
 
+_FILLER = frozenset({"the", "a", "an", "of", "our", "my", "its", "their", "this", "is", "are"})
+
+
 def _tidy(text: str) -> str:
     """Trim to a phrase of at most TITLE_WORDS words, ending where a phrase ends."""
     text = text.strip().rstrip(".:;,!")
@@ -315,8 +332,10 @@ def _tidy(text: str) -> str:
             text = text[: cut.start()]
     words = text.split()
     if len(words) > TITLE_WORDS:
-        ends = [i for i in range(6, TITLE_WORDS + 1) if words[i].lower() in _BREAK_BEFORE]
+        ends = [i for i in range(8, TITLE_WORDS + 1) if words[i].lower() in _BREAK_BEFORE]
         words = words[: ends[-1]] if ends else words[:TITLE_WORDS]
+        while len(words) > 4 and words[-1].lower() in _BREAK_BEFORE | _FILLER:
+            words = words[:-1]
         text = " ".join(words)
     text = text.strip().rstrip(".:;,!-(")
     return shorten(text[:1].upper() + text[1:])

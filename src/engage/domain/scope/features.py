@@ -43,6 +43,7 @@ NAMES: tuple[str, ...] = (
     "isolation",
     "announced_list",
 )
+MAX_STATEMENTS = 40  # a case text, not a book: bounds the embeddings one check computes
 GAP_WORDS = 4  # "Any idea?" is no statement to measure against the title
 MIN_WORDS = 6  # shorter statements ("What am I missing?") say too little to compare
 SUBSTANTIAL = 2.0  # vocabulary score a block needs before its area counts
@@ -148,7 +149,7 @@ def evidence(title: str, description: str) -> Evidence:
     """Read a case text and compute the features the model weighs."""
     read = prose.read(description)
     blocks = [b for b in read.blocks if not _in_steps_list(b)] or read.blocks
-    statements = _statements(blocks)
+    statements = _statements(blocks)[:MAX_STATEMENTS]
     if not statements and read.blocks:
         first = read.blocks[0]
         area, score, terms = areas(first.text)

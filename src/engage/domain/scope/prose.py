@@ -81,7 +81,9 @@ GREETING = re.compile(
 )
 
 
-ISSUE_LABEL = re.compile(r"^(?:issue|problem|question|topic|item)\s*#?\w{1,3}\b", re.IGNORECASE)
+ISSUE_LABEL = re.compile(
+    r"^(?:issue|problem|question|topic|item)\s*(?:#?\d+|one|two|three|[ivx]+)\b", re.IGNORECASE
+)
 LABEL_LINE = re.compile(r"^[A-Za-z][\w /-]{0,30}:$")
 THANKS = re.compile(r"^(?:thanks|thank you|many thanks|thx)\b", re.IGNORECASE)
 

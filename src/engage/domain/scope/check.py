@@ -8,7 +8,7 @@ from typing import Any, Literal
 from engage.domain.cases import ComponentArea
 from engage.domain.scope import parts as pt
 from engage.domain.scope import prose
-from engage.domain.scope.features import SUBSTANTIAL, Evidence, areas, evidence
+from engage.domain.scope.features import NAMES, SUBSTANTIAL, Evidence, areas, evidence
 from engage.domain.scope.model import model
 from engage.domain.scope.vocabulary import AREA_LABELS
 
@@ -125,38 +125,57 @@ def _about(place: tuple[ComponentArea, list[str]]) -> str:
     return AREA_LABELS[area] + (f" ({', '.join(terms)})" if terms else "")
 
 
-#: Plain words for each feature, when it pushes towards "several issues" / "one issue".
-_FOR_MULTI = {
-    "novelty": "a problem statement shares little with the title or anything before it",
-    "marked_novelty": "a marked statement is unlike what came before it",
-    "marker": "a marker opens a new matter",
-    "announce": "the writer announces several matters",
-    "title_join": "the title joins two subjects",
-    "area_change": "the problem statements fall in different areas",
-    "asks": "there are several separate asks",
-    "title_gap": "a problem statement is far from what the title says",
-    "list_novelty": "a list holds items unlike each other",
-    "announced_list": "an announced list holds unlike items",
-    "isolation": "one statement is unlike all the others",
-    "problem_blocks": "there are many problem statements",
-}
-_FOR_SINGLE = {
-    "one_cause": "the writer ties the symptoms to one cause",
-    "templates": "template sections (version, platform) were set aside, not counted as issues",
-    "steps": "reproduction steps and expectations belong to the one problem",
-    "novelty": "every problem statement resembles the title or an earlier one",
-    "title_gap": "every problem statement stays close to the title",
-    "marker": "no marker of a new matter",
-    "announce": "no announcement of several matters",
-    "area_change": "the statements stay in one area",
-    "problem_blocks": "few problem statements",
-    "asks": "few separate asks",
+#: Plain words for each feature: (when it is above average, when it is below).
+_WORDS: dict[str, tuple[str, str]] = {
+    "novelty": (
+        "a problem statement shares little with the title or anything before it",
+        "every problem statement resembles the title or an earlier one",
+    ),
+    "marked_novelty": (
+        "a statement opened by a marker is unlike what came before it",
+        "no marked statement brings a new subject",
+    ),
+    "marker": ("a marker opens a new matter", "no marker of a new matter"),
+    "announce": ("the writer announces several matters", "no announcement of several matters"),
+    "title_join": ("the title joins two subjects", "the title names one subject"),
+    "area_change": (
+        "the problem statements fall in different areas",
+        "the statements stay in one area",
+    ),
+    "problem_blocks": ("there are many problem statements", "there are few problem statements"),
+    "asks": ("there are several separate asks", "there are few separate asks"),
+    "one_cause": ("the writer ties the symptoms to one cause", "no common cause is claimed"),
+    "templates": (
+        "template sections (version, platform) were set aside, not counted as issues",
+        "no template sections",
+    ),
+    "steps": ("reproduction steps belong to the one problem", "no reproduction steps"),
+    "title_gap": (
+        "a problem statement is far from what the title says",
+        "every problem statement stays close to the title",
+    ),
+    "list_novelty": ("a list holds items unlike each other", "list items resemble each other"),
+    "isolation": ("one statement is unlike all the others", "every statement resembles another"),
+    "announced_list": ("an announced list holds unlike items", "no announced list of unlike items"),
 }
 
 
-def _drivers(contributions: dict[str, float], sign: float, words: dict[str, str]) -> list[str]:
+_SINGLE_WHEN_HIGH = frozenset({"one_cause", "templates", "steps"})
+
+
+def _drivers(ev: Evidence, contributions: dict[str, float], sign: float) -> list[str]:
+    """The three features that pushed hardest towards the verdict, in words."""
+    means = dict(zip(NAMES, model().mean, strict=True))
     ranked = sorted(contributions, key=lambda n: -sign * contributions[n])
-    return [words[n] for n in ranked if sign * contributions[n] > 0.25 and n in words][:3]
+    out = []
+    for name in ranked:
+        high = ev.values[name] > means[name]
+        # only evidence that reads the right way round in words: a learned weight may lean
+        # the other way (many statements are a little more often one long report)
+        plain = (high != (name in _SINGLE_WHEN_HIGH)) == (sign > 0)
+        if sign * contributions[name] > 0.25 and plain:
+            out.append(_WORDS[name][0 if high else 1])
+    return out[:3]
 
 
 def _multi_reasons(
@@ -168,7 +187,7 @@ def _multi_reasons(
 ) -> list[str]:
     reasons = [
         f"several issues, probability {probability:.2f}: "
-        + "; ".join(_drivers(contributions, 1.0, _FOR_MULTI) or ["the evidence taken together"])
+        + "; ".join(_drivers(ev, contributions, 1.0) or ["the evidence taken together"])
     ]
     if ev.announce:
         reasons.append(f"the writer says '{ev.announce}'")
@@ -199,7 +218,7 @@ def _single_reasons(
     ]
     if ev.one_cause:
         reasons.append(f"the writer ties the symptoms together ('{ev.one_cause}')")
-    drivers = _drivers(contributions, -1.0, _FOR_SINGLE)
+    drivers = _drivers(ev, contributions, -1.0)
     if probability >= model().threshold:
         reasons.append(
             f"the evidence leans to several issues ({probability:.2f}) but the text holds only"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import sys
 from typing import Any
 
 import typer
@@ -10,7 +11,7 @@ import typer.core
 
 from engage import __version__
 
-app = typer.Typer(
+_app = typer.Typer(
     name="engage",
     help="Support engagement for Kubecost: portal, API and diagnostics kit.",
     no_args_is_help=True,
@@ -38,7 +39,7 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
+@_app.callback()
 def _root(
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
@@ -47,8 +48,26 @@ def _root(
     """Support engagement for Kubecost: portal, API and diagnostics kit."""
 
 
-for _name in COMMAND_MODULES:
-    importlib.import_module(f"engage.cli.{_name}").register(app)
+#: Verbs that start without importing the other verb groups (start-up time matters).
+QUICK_COMMANDS: dict[str, str] = {"scope-check": "scope"}
+_registered: set[str] = set()
+
+
+def _register(names: list[str]) -> typer.Typer:
+    for name in names:
+        if name not in _registered:
+            importlib.import_module(f"engage.cli.{name}").register(_app)
+            _registered.add(name)
+    group_commands(_app)
+    return _app
+
+
+def __getattr__(name: str) -> typer.Typer:
+    """`app`: the root app with every verb group, registered on first use."""
+    if name == "app":
+        return _register(COMMAND_MODULES)
+    raise AttributeError(name)
+
 
 #: `engage --help` groups commands by who runs them: (panel title, command names).
 HELP_PANELS: tuple[tuple[str, frozenset[str]], ...] = (
@@ -89,8 +108,6 @@ def group_commands(root: typer.Typer) -> None:
     root.registered_groups.sort(key=lambda g: order.index(g.rich_help_panel or ""))
 
 
-group_commands(app)
-
 _display_type_rich = typer.core.TyperOption.display_type_rich
 
 
@@ -105,4 +122,10 @@ typer.core.TyperOption.display_type_rich = _type_unless_flag  # type: ignore[met
 
 def main() -> None:
     """Entry point of the `engage` console script."""
-    app()
+    verb = sys.argv[1] if len(sys.argv) > 1 else ""
+    if verb in QUICK_COMMANDS:
+        module = importlib.import_module(f"engage.cli.{QUICK_COMMANDS[verb]}")
+        if not module.quick(sys.argv[2:]):  # the plain form runs without building Typer
+            _register([QUICK_COMMANDS[verb]])()  # help and usage errors: that group only
+    else:
+        _register(COMMAND_MODULES)()

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich.console import Console
-from rich.panel import Panel
-from rich.table import Table
 
-from engage.domain.scope import ScopeResult, check_scope
+if TYPE_CHECKING:  # the check and Rich load when the command runs: start-up stays short
+    from rich.console import Console
+
+    from engage.domain.scope import ScopeResult
 
 MAX_BYTES = 1_000_000  # a case text, not a log bundle
 
@@ -48,6 +49,9 @@ def read_case_file(path: Path) -> tuple[str, str]:
 
 
 def _render(result: ScopeResult, console: Console) -> None:
+    from rich.panel import Panel
+    from rich.table import Table
+
     colour = "green" if result.verdict == "single" else "yellow"
     headline = (
         "One issue"
@@ -70,21 +74,45 @@ def _render(result: ScopeResult, console: Console) -> None:
         console.print(f"  - {reason}", markup=False, highlight=False)
 
 
+def _run(file: Path, as_json: bool) -> None:
+    """Check one case file and print the result; a one-line error and exit 1 when it fails."""
+    from engage.domain.scope import check_scope
+    from engage.domain.scope.encoder import EncoderUnavailable
+
+    try:
+        title, description = read_case_file(file)
+        result = check_scope(title, description)
+    except (CaseFileError, OSError, EncoderUnavailable) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise SystemExit(1) from None
+    if as_json:
+        typer.echo(json.dumps(result.to_dict(), ensure_ascii=False))
+    else:
+        from rich.console import Console
+
+        _render(result, Console())
+
+
 def scope_check(
     file: Path = typer.Argument(..., help="Case text: title line, blank line, description."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Check whether a case text describes one issue or several."""
-    try:
-        title, description = read_case_file(file)
-    except (CaseFileError, OSError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from None
-    result = check_scope(title, description)
-    if as_json:
-        typer.echo(json.dumps(result.to_dict(), ensure_ascii=False))
-    else:
-        _render(result, Console())
+    _run(file, as_json)
+
+
+def quick(args: list[str]) -> bool:
+    """Run `scope-check FILE [--json]` without building the Typer command.
+
+    Typer builds a pydantic adapter per parameter, which costs more start-up time than the
+    check; anything but the plain form (--help, unknown options) returns False and goes to
+    Typer, so help and usage errors stay Typer's.
+    """
+    rest = [a for a in args if a != "--json"]
+    if len(rest) != 1 or rest[0].startswith("-") or len(args) - len(rest) > 1:
+        return False
+    _run(Path(rest[0]), "--json" in args)
+    return True
 
 
 def register(app: typer.Typer) -> None:

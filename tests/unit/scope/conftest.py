@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.unit.scope.scope_cases import accuracy
+from tests.unit.scope.scope_cases import accuracy, real_figures
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
@@ -17,6 +17,12 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     ):
         return
     terminalreporter.section("scope check accuracy")
+    right, caught, multi, split, single = real_figures()
+    terminalreporter.write_line(
+        f"real     {right}/{multi + single} right, multi caught {caught}/{multi}, singles split "
+        f"{split}/{single} (shipped model, trained on these; cross-validated figures: "
+        "scripts/train_scope_model.py)"
+    )
     for which in ("dev", "holdout"):
         verdicts, full, total = accuracy(which)
         terminalreporter.write_line(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from itertools import permutations
 from pathlib import Path
@@ -44,6 +45,11 @@ def load(which: str) -> list[Case]:
     ]
 
 
+def written() -> list[Case]:
+    """Both hand-written sets."""
+    return load("dev") + load("holdout")
+
+
 def matches(case: Case, result: ScopeResult) -> bool:
     """Verdict equal, and parts pair one-to-one with acceptable areas."""
     if result.verdict != case.verdict or len(result.parts) != len(case.parts):
@@ -64,3 +70,38 @@ def accuracy(which: str) -> tuple[int, int, int]:
         verdicts += result.verdict == case.verdict
         full += matches(case, result)
     return verdicts, full, len(cases)
+
+
+REAL = FIXTURES / "real" / "cases.jsonl"
+
+
+@dataclass(frozen=True)
+class RealCase:
+    """One real-situation case text of the development set, labelled single or multi."""
+
+    id: str
+    title: str
+    body: str
+    label: str
+    parts: tuple[str, ...]
+
+
+def real() -> list[RealCase]:
+    """The 70 real-situation texts (tests/fixtures/scope/real/cases.jsonl)."""
+    rows = [json.loads(line) for line in REAL.read_text(encoding="utf-8").splitlines() if line]
+    return [RealCase(r["id"], r["title"], r["body"], r["label"], tuple(r["parts"])) for r in rows]
+
+
+def real_figures() -> tuple[int, int, int, int, int]:
+    """Shipped model on the real set: (right, multi caught, multi, singles split, singles)."""
+    right = caught = split = multi = single = 0
+    for case in real():
+        verdict = check_scope(case.title, case.body).verdict
+        right += verdict == case.label
+        if case.label == "multi":
+            multi += 1
+            caught += verdict == "multi"
+        else:
+            single += 1
+            split += verdict == "multi"
+    return right, caught, multi, split, single

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -98,3 +100,42 @@ def test_a_directory_is_refused(app: typer.Typer, tmp_path: Path) -> None:
     result = runner.invoke(app, ["scope-check", str(tmp_path)])
     assert result.exit_code == 1
     assert "not a regular file" in result.stderr
+
+
+def test_quick_start_gives_the_same_json_as_typer(app: typer.Typer, tmp_path: Path) -> None:
+    path = FIXTURES / "dev/m01_athena_and_okta.txt"
+    through_typer = runner.invoke(app, ["scope-check", str(path), "--json"])
+    quick = subprocess.run(
+        [sys.executable, "-m", "engage", "scope-check", str(path), "--json"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert quick.returncode == 0, quick.stderr
+    assert json.loads(quick.stdout) == json.loads(through_typer.stdout)
+    missing = subprocess.run(
+        [sys.executable, "-m", "engage", "scope-check", str(tmp_path / "nope.txt")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert missing.returncode == 1
+    assert missing.stderr.strip() == f"error: {tmp_path / 'nope.txt'}: no such file"
+    helped = subprocess.run(
+        [sys.executable, "-m", "engage", "scope-check", "--help"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert helped.returncode == 0 and "--json" in helped.stdout
+
+
+def test_scope_check_imports_neither_other_verb_groups_nor_numpy_at_start() -> None:
+    code = (
+        "import sys; import engage.cli.app as a; import engage.domain.scope; "
+        "print(sorted(m for m in sys.modules if m.startswith(('engage.cli.', 'numpy')) and m != 'engage.cli.app'))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]", out

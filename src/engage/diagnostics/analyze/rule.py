@@ -37,6 +37,7 @@ class Hit:
     line: int | None
     excerpt: str
     when: str | None = None
+    also: tuple[str, ...] = ()  # other rules that matched the same line (folded in)
 
 
 @dataclass
@@ -90,6 +91,9 @@ class Rule:
     kubecost_only: ClassVar[bool] = True  # skip logs of known non-Kubecost workloads
     confirm_regex: ClassVar[str | None] = None  # precise Python check on flagged lines
     exclude_regex: ClassVar[str | None] = None  # flagged lines matching this are dropped
+    # when several rules of one tier match a line, the highest specificity wins, then the
+    # longest matched text; the others are folded into the winner's finding
+    specificity: ClassVar[int] = 0
 
     _confirm: re.Pattern[str] | None = None
     _exclude: re.Pattern[str] | None = None

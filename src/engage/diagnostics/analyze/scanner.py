@@ -16,6 +16,7 @@ from typing import BinaryIO, cast
 
 import hyperscan
 
+from engage.diagnostics.analyze.lines import LogLine, parse_line
 from engage.diagnostics.analyze.rule import Hit, Rule
 from engage.diagnostics.analyze.timestamps import parse_timestamp
 from engage.diagnostics.versions import DetectedVersion, detect_version
@@ -36,10 +37,30 @@ _ERROR_MARKERS = (
     r"level=(?:error|fatal)",
     r"^[EF]\d{4} \d\d:\d\d:\d\d",
     r"^panic: ",
+    r"^\s?(?:ERROR|FATAL|CRITICAL) ",
+    r"^(?:Error|ERROR|error|fatal error|FATAL): ",
+)
+# Warning-level markers, and words that name a failure in lines without a level: both feed
+# the fallback tier (lines no specific or benign rule claims).
+_WARNING_MARKERS = (
+    r"[0-9Z] (?:WRN|WARN|WARNING) ",
+    r"^\s?(?:WARN|WARNING) ",
+    r"\[(?:Warning|WARNING|warn|Warn)\]",
+    r"\"level\":\s?\"warn(?:ing)?\"",
+    r"level=warn(?:ing)?",
+    r"^W\d{4} \d\d:\d\d:\d\d",
+    r"^\S+ Warning \w+ [\w.-]*/",
+)
+_FAILURE_WORDS = (
+    r"(?i)\b(?:error|errors|failed|failure|unable to|cannot|could not|couldn't|denied|refused|"
+    r"forbidden|timed out|timeout|exceeded|unauthori[sz]ed|panic|fatal|not authorized)\b"
 )
 _VERSION_MARKER = r"Starting (?:cost-model|kubecost|aggregator)[^\n]{0,40}(?:commit|version)"
 _ERROR_ID = 1_000_000
 _VERSION_ID = 1_000_001
+_WARNING_ID = 1_000_002
+_FAILURE_ID = 1_000_003
+_FALLBACK_IDS = frozenset({_ERROR_ID, _WARNING_ID, _FAILURE_ID})
 
 
 _BOUNDED_LINE_GAP = re.compile(r"\[\^\\n\]\{\d*,\d+\}|\.\{\d*,\d+\}")
@@ -69,6 +90,7 @@ class LogSource:
 
 
 HitSink = Callable[[Rule, LogSource, Hit], None]
+FallbackSink = Callable[[LogSource, LogLine, Hit], None]
 ErrorSink = Callable[[LogSource, str], None]
 VersionSink = Callable[[LogSource, DetectedVersion], None]
 
@@ -94,10 +116,15 @@ class LogScanner:
                 expressions.append(prefilter_form(pattern).encode())
                 ids.append(index)
                 flags.append(flag)
-        for pattern in _ERROR_MARKERS:
-            expressions.append(pattern.encode())
-            ids.append(_ERROR_ID)
-            flags.append(hyperscan.HS_FLAG_MULTILINE)
+        for pattern_id, markers in (
+            (_ERROR_ID, _ERROR_MARKERS),
+            (_WARNING_ID, _WARNING_MARKERS),
+            (_FAILURE_ID, (_FAILURE_WORDS,)),
+        ):
+            for pattern in markers:
+                expressions.append(pattern.encode())
+                ids.append(pattern_id)
+                flags.append(hyperscan.HS_FLAG_MULTILINE)
         expressions.append(prefilter_form(_VERSION_MARKER).encode())
         ids.append(_VERSION_ID)
         flags.append(0)
@@ -114,10 +141,12 @@ class LogScanner:
         on_hit: HitSink,
         on_error_line: ErrorSink | None = None,
         on_version: VersionSink | None = None,
+        on_fallback: FallbackSink | None = None,
         progress: Callable[[int], None] | None = None,
         first_line: int = 1,
     ) -> tuple[int, bool]:
         """Scan one log stream; returns (bytes read, whether an over-long line was split)."""
+        sinks = _Sinks(on_hit, on_error_line, on_version, on_fallback)
         total = 0
         line_base = first_line
         split = False
@@ -130,9 +159,7 @@ class LogScanner:
             )
             counted_to, count = 0, 0
             if matches:
-                counted_to, count = self._handle(
-                    chunk, end, matches, line_base, source, on_hit, on_error_line, on_version
-                )
+                counted_to, count = self._handle(chunk, end, matches, line_base, source, sinks)
             line_base += count + chunk.count(b"\n", counted_to, end)
             total += end
             if progress is not None:
@@ -146,9 +173,7 @@ class LogScanner:
         matches: list[tuple[int, int]],
         line_base: int,
         source: LogSource,
-        on_hit: HitSink,
-        on_error_line: ErrorSink | None,
-        on_version: VersionSink | None,
+        sinks: _Sinks,
     ) -> tuple[int, int]:
         """Run the precise checks on flagged lines; returns (offset, newlines) counted so far."""
         lines: dict[int, set[int]] = {}
@@ -169,46 +194,54 @@ class LogScanner:
             else:
                 raw = chunk[start:stop]
             text = _decode(raw)
-            self._line(
-                lines[start], text, line_base + count, source, on_hit, on_error_line, on_version
-            )
+            self._line(lines[start], text, line_base + count, source, sinks)
         return counted_to, count
 
     def _line(
-        self,
-        ids: set[int],
-        text: str,
-        number: int,
-        source: LogSource,
-        on_hit: HitSink,
-        on_error_line: ErrorSink | None,
-        on_version: VersionSink | None,
+        self, ids: set[int], text: str, number: int, source: LogSource, sinks: _Sinks
     ) -> None:
         when: str | None = None
-        if _ERROR_ID in ids and on_error_line is not None:
+        if _ERROR_ID in ids and sinks.on_error_line is not None:
             when = parse_timestamp(text)
             if when:
-                on_error_line(source, when[:13])
-        if _VERSION_ID in ids and on_version is not None:
+                sinks.on_error_line(source, when[:13])
+        if _VERSION_ID in ids and sinks.on_version is not None:
             found = detect_version(text)
             if found:
-                on_version(source, found)
-        confirmed = [self.rules[i] for i in ids if i < _ERROR_ID and self._confirm(i, text)]
+                sinks.on_version(source, found)
+        spans = {i: self._confirm(i, text) for i in ids if i < _ERROR_ID}
+        confirmed = [(self.rules[i], n) for i, n in spans.items() if n >= 0]
         if source.kubecost is False:
-            confirmed = [r for r in confirmed if not r.kubecost_only]
-        if not confirmed:
-            return
-        top = max(r.tier for r in confirmed)
+            confirmed = [(r, n) for r, n in confirmed if not r.kubecost_only]
         excerpt = clean_excerpt(text)
-        when = when or parse_timestamp(text)
-        for rule in confirmed:
-            if rule.tier == top:
-                on_hit(rule, source, Hit(source.path, number, excerpt, when))
+        if confirmed:
+            # one finding per cause: the most specific rule of the top tier takes the line
+            best, _ = max(confirmed, key=lambda rn: (rn[0].tier, rn[0].specificity, rn[1]))
+            also = tuple(sorted(r.id for r, _ in confirmed if r is not best))
+            when = when or parse_timestamp(text)
+            sinks.on_hit(best, source, Hit(source.path, number, excerpt, when, also))
+        elif sinks.on_fallback is not None and ids & _FALLBACK_IDS:
+            parsed = parse_line(excerpt if text.startswith('{"log":') else text)
+            if parsed.level in ("error", "warning") or (
+                parsed.level is None and _FAILURE_ID in ids
+            ):
+                hit = Hit(source.path, number, excerpt, when or parsed.when)
+                sinks.on_fallback(source, parsed, hit)
 
-    def _confirm(self, index: int, text: str) -> bool:
-        if not any(p.search(text) for p in self._python[index]):
-            return False
-        return self.rules[index].confirm(text)
+    def _confirm(self, index: int, text: str) -> int:
+        """Length of the rule's longest matching pattern on the line; -1 when it does not hold."""
+        spans = [len(m.group(0)) for p in self._python[index] if (m := p.search(text))]
+        if not spans or not self.rules[index].confirm(text):
+            return -1
+        return max(spans)
+
+
+@dataclass(frozen=True)
+class _Sinks:
+    on_hit: HitSink
+    on_error_line: ErrorSink | None
+    on_version: VersionSink | None
+    on_fallback: FallbackSink | None
 
 
 def _collect(pattern_id: int, start: int, end: int, flags: int, context: object) -> None:

@@ -13,6 +13,7 @@ class AggregatorDbMigration(Rule):
     title = "Aggregator database cannot be opened or migrated"
     category = "aggregator"
     severity = Severity.CRITICAL
+    specificity = 2
     patterns = (
         r"error doing initial open of DB",
         r"no migration found for version",

@@ -13,6 +13,7 @@ class ContainerOutOfMemory(Rule):
     title = "Process ran out of memory"
     category = "memory"
     severity = Severity.ERROR
+    specificity = 2
     patterns = (
         r"runtime: out of memory",
         r"cannot allocate memory",

@@ -13,7 +13,10 @@ class PrometheusQueryFailed(Rule):
     title = "Prometheus queries fail or return no result"
     category = "prometheus"
     severity = Severity.ERROR
+    specificity = -1
     patterns = (
+        r"error \w+ normalization",
+        r"(?i)(?:error|failed) (?:querying|fetching|parsing) query",
         r"Prometheus communication error",
         r"nil queryResult",
         r"error computing normalization",

@@ -13,6 +13,7 @@ class StorageObjectStore(Rule):
     title = "Object store (federated / cluster storage) unreachable"
     category = "storage"
     severity = Severity.ERROR
+    specificity = -1
     patterns = (
         r"ClusterStorage: failed to connect",
         r"(?i)failed to connect(?:ing)? (?:to )?(?:the )?(?:cluster|federated|bucket|object) "

@@ -13,6 +13,7 @@ class StorageVolumeFull(Rule):
     title = "Volume is full"
     category = "storage"
     severity = Severity.CRITICAL
+    specificity = 2
     patterns = (
         r"no space left on device",
         r"(?i)disk quota exceeded",

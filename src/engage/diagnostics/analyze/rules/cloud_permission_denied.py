@@ -26,7 +26,7 @@ class CloudPermissionDenied(Rule):
         r"(?i)(?:StatusCode|status code|RESPONSE):? 40[13]\b[^\n]{0,200}(?:denied|forbidden|"
         r"authori[sz]|credential|permission)",
         r"(?i)(?:iam|service ?account|workload identity)[^\n]{0,200}(?:denied|forbidden|"
-        r"permission|not authorized|unauthori[sz]ed)",
+        r"lacks? (?:the )?permission|missing permission|not authorized|unauthori[sz]ed)",
     )
     explanation = (
         "A call to a cloud API or bucket (EC2, STS, S3, GCS, Compute, Monitoring, "

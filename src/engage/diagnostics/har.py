@@ -44,6 +44,7 @@ KUBECOST_PATHS = re.compile(
     r"etl|turndown|clusterController|cluster-controller|kubecost-api)(?:/|$)"
 )
 _ID_SEGMENT = re.compile(r"^(?:\d+|[0-9a-f]{8,}|[0-9a-f-]{36})$", re.IGNORECASE)
+_TAGS = re.compile(r"<[^>]{0,200}>")
 _ERROR_KEYS = ("message", "error", "errors", "detail", "title", "warning")
 
 
@@ -146,7 +147,7 @@ def _body_error(response: dict[str, Any]) -> str | None:
     try:
         body = json.loads(text)
     except ValueError:
-        return " ".join(text.split())[:300]
+        return " ".join(_TAGS.sub(" ", text).split())[:300]
     if isinstance(body, dict):
         for key in _ERROR_KEYS:
             if body.get(key):

@@ -318,15 +318,27 @@ def package_of(function: str) -> str:
     return function[:dot] if dot > 0 else function
 
 
-def by_package(profile: Profile, sample_type: str, limit: int = 10) -> list[dict[str, Any]]:
-    """Flat totals of ``sample_type`` per Go package of the allocating function."""
+def by_package(
+    profile: Profile, sample_type: str, limit: int = 10, owner: Any = None
+) -> list[dict[str, Any]]:
+    """Totals of ``sample_type`` per Go package: the package of the innermost frame for which
+    ``owner(package)`` holds (e.g. Kubecost's own code), else of the allocating function."""
     index = profile.value_index(sample_type)
     if index is None:
         return []
+    names = {fid: f.name for fid, f in profile.functions.items()}
     totals: dict[str, int] = defaultdict(int)
     for locations, values in profile.samples:
         if index < len(values) and values[index]:
-            totals[package_of(_leaf(profile, locations)[0])] += values[index]
+            package = package_of(_leaf(profile, locations)[0])
+            if owner is not None:
+                frames = (
+                    package_of(names.get(f, ""))
+                    for loc in locations
+                    for f, _ in profile.locations.get(loc, [])
+                )
+                package = next((p for p in frames if owner(p)), package)
+            totals[package] += values[index]
     grand = sum(totals.values()) or 1
     ranked = sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
     return [{"package": p, "value": v, "share": round(v / grand, 4)} for p, v in ranked]

@@ -51,7 +51,7 @@ def analyze_path(
         findings=findings,
         skipped=[Skipped(p, r) for p, r in run.problems.skipped],
         timeline=run.timeline,
-        bytes_scanned=run.bytes_scanned,
+        bytes_scanned=run.bytes_scanned + run.special.bytes_read,
         files_scanned=run.files_scanned,
         requests=run.special.requests,
         profiles=run.special.profiles,

@@ -27,9 +27,11 @@ REMEDIATION = (
 )
 DOCS = ("https://github.com/kubecost/docs/blob/final/troubleshooting/troubleshoot-install.md",)
 
-# Subsystem words -> category. Weights: a word naming the subsystem counts 2, a hint 1.
+# Subsystem words -> category. Weights: a product that is the subsystem (Athena, DuckDB,
+# Prometheus) counts 3, a word naming the subsystem 2, a hint 1.
 _WORDS: dict[str, tuple[tuple[str, int], ...]] = {
     "prometheus": (
+        (r"prometheus|promql|thanos", 1),
         (r"prometheus|promql|thanos|query_range|/api/v1/query|queryresult|\bprom\b", 2),
         (r"\bscrape|\bseries\b|\bwal\b|remote.?write|\btsdb", 1),
     ),
@@ -38,6 +40,7 @@ _WORDS: dict[str, tuple[tuple[str, int], ...]] = {
         (r"allocation|\basset|aggregateby|computeallocation|\bwindow\b", 1),
     ),
     "aggregator": (
+        (r"aggregator|duckdb|waterfowl|querysvc", 1),
         (r"aggregator|duckdb|waterfowl|ingestor|querysvc|orchestrator|derivation|binder error", 2),
         (r"parquet|\bderiv|ingest", 1),
     ),
@@ -50,6 +53,7 @@ _WORDS: dict[str, tuple[tuple[str, int], ...]] = {
         (r"\bdisk\b|\bmkdir\b|\bfile\b|\bs3\b|\bgcs\b|storage", 1),
     ),
     "cloud-integration": (
+        (r"athena|bigquery|ratecard|cloudcost|googleapi|price ?sheet|spot feed|savings ?plan", 1),
         (
             r"athena|bigquery|\bcur\b|billing|pricing|price ?sheet|ratecard|savings ?plan|"
             r"reserved instance|spot|cloudcost|cloud.?integration|googleapi|\bec2\b|\bsts\b|"
@@ -67,11 +71,15 @@ _WORDS: dict[str, tuple[tuple[str, int], ...]] = {
         ),
         (r"\btls\b|proxy|\blookup\b|network is unreachable|\bport\b|connect\(\)", 1),
     ),
-    "network-costs": ((r"network.?costs|networktraffic|classif|transportdata|\bzone\b", 2),),
+    "network-costs": (
+        (r"network.?costs", 1),
+        (r"network.?costs|networktraffic|classif|transportdata|\bzone\b", 2),
+    ),
     "auth": (
         (
             r"\b40[13]\b|unauthori[sz]ed|forbidden|permission|access ?denied|\brbac\b|\bjwt\b|"
-            r"\boidc\b|\bsaml\b|credential|\btoken\b|service ?(?:account|key)|\biam\b|not authorized",
+            r"\boidc\b|\bsaml\b|credential|\btoken\b|service ?(?:account|key)|\biam\b|"
+            r"not authorized",
             2,
         ),
         (r"\bauth|\bsigned?\b|assumerole", 1),

@@ -96,6 +96,21 @@ class Instance:
         """A short human name: env/cluster/namespace."""
         return f"{self.environment}/{self.cluster}/{self.namespace}"
 
+    def heading(self, input_name: str) -> str:
+        """Section heading: env/cluster/namespace, or the input's name when none is known;
+        version and flavour only when known (no `default/unknown/unknown version ?`)."""
+        known = (self.environment, self.cluster, self.namespace) != (
+            "default",
+            "unknown",
+            "unknown",
+        )
+        parts = [self.label if known else input_name]
+        if self.version:
+            parts.append(f"version {self.version}")
+        if self.flavour != "unknown":
+            parts.append(self.flavour)
+        return "  ".join(parts)
+
 
 @dataclass
 class Finding:

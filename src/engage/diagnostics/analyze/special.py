@@ -64,16 +64,22 @@ class SpecialFiles:
         self._skip = skip  # (path, reason) of a file that could not be read
         self.requests: list[dict[str, Any]] = []
         self.profiles: list[dict[str, Any]] = []
+        self.bytes_read = 0
         self._findings: list[Finding] = []
 
     def take(self, path: str, head: bytes, handle: BinaryIO) -> bool:
         """Read `path` if it is a HAR file or a heap profile; False when it is neither."""
         lower = path.lower()
         if lower.endswith((".har", ".har.json")):
-            self._har(path, head + handle.read(MAX_HAR))
+            data = head + handle.read(MAX_HAR)
+            self.bytes_read += len(data)
+            self._har(path, data)
             return True
         if _is_profile(lower, head):
-            return self._profile(path, head + handle.read(MAX_PROFILE_BYTES))
+            data = head + handle.read(MAX_PROFILE_BYTES)
+            taken = self._profile(path, data)
+            self.bytes_read += len(data) if taken else 0
+            return taken
         return False
 
     def findings(self, threshold: Severity) -> list[Finding]:
@@ -98,6 +104,7 @@ class SpecialFiles:
                 groups[(request.method, request.endpoint, outcome(request))].append(request)
         for (method, endpoint, how), members in groups.items():
             self._findings.append(_request_finding(path, method, endpoint, how, members))
+        self._findings.append(_har_summary(path, requests))
 
     # -- heap profiles -------------------------------------------------------------------------
     def _profile(self, path: str, data: bytes) -> bool:
@@ -115,7 +122,7 @@ class SpecialFiles:
         for sample_type in ("inuse_space", "alloc_space"):
             summary[sample_type] = {
                 "sites": [s.to_dict() for s in top_sites(profile, sample_type, 10)],
-                "packages": by_package(profile, sample_type, 10),
+                "packages": by_package(profile, sample_type, 10, _kubecost_package),
             }
         heavy = []
         for name, meaning, test in HEAVY_PATHS:
@@ -127,6 +134,11 @@ class SpecialFiles:
         self.profiles.append(summary)
         self._findings.append(_summary_finding(path, summary, kind))
         return True
+
+
+def _kubecost_package(package: str) -> bool:
+    """Kubecost's and OpenCost's own Go packages (allocation is charged to them)."""
+    return "kubecost" in package or "opencost" in package
 
 
 def _is_profile(lower: str, head: bytes) -> bool:
@@ -141,7 +153,9 @@ def _request_finding(
     errors = " ".join(r.error or "" for r in members[:5])
     if how == "slow":
         severity, category = Severity.WARNING, "prometheus" if kubecost else "networking"
-    elif how in ("timed out", "aborted") or how in ("HTTP 502", "HTTP 503", "HTTP 504"):
+    elif how == "aborted":  # often the page was left while the request ran
+        severity, category = Severity.WARNING, "networking"
+    elif how in ("timed out", "HTTP 502", "HTTP 503", "HTTP 504"):
         severity, category = Severity.ERROR, "networking"
     elif how in ("HTTP 401", "HTTP 403"):
         severity, category = Severity.ERROR, "auth"
@@ -182,6 +196,32 @@ def _request_finding(
         count=len(members),
         first_seen=min((r.started for r in members if r.started), default=None),
         last_seen=max((r.started for r in members if r.started), default=None),
+    )
+
+
+def _har_summary(path: str, requests: list[Request]) -> Finding:
+    kubecost = [r for r in requests if r.kubecost]
+    failed = sum(1 for r in requests if r.failed)
+    slowest = sorted(kubecost or requests, key=lambda r: -r.total_ms)[:3]
+    lines = [f"{len(requests)} requests ({len(kubecost)} to Kubecost APIs), {failed} failed"]
+    lines += [
+        f"{r.method} {r.endpoint} -> {r.status} in {r.total_ms:.0f} ms"
+        + (f" window={r.window}" if r.window else "")
+        for r in slowest
+    ]
+    return Finding(
+        rule_id="har-summary",
+        category="networking",
+        severity=Severity.INFO,
+        title=f"Browser recording (HAR): {len(requests)} requests, {failed} failed",
+        explanation="What the browser asked and how long the slowest requests took.",
+        remediation="Compare the slow or failed endpoints with the cost-model and aggregator "
+        "logs of the same minutes.",
+        docs=list(HAR_DOCS),
+        evidence=[Evidence(path, None, line) for line in lines],
+        count=len(requests),
+        first_seen=min((r.started for r in requests if r.started), default=None),
+        last_seen=max((r.started for r in requests if r.started), default=None),
     )
 
 

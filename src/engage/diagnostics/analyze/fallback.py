@@ -131,6 +131,9 @@ _SHAPES = (
     (re.compile(r"\s+"), " "),
 )
 SHAPE_LENGTH = 160
+# Votes of the catalogue match and of the component, next to the subsystem words; chosen by
+# cross-validation over the signature corpus (benchmarks/analyze_recall.py --tune).
+WEIGHTS = {"catalogue": 0, "component": 1}
 
 
 def shape_of(message: str) -> str:
@@ -149,11 +152,11 @@ def categorise(message: str, component: str, catalogue: Catalogue | None = None)
             scores[category] += weight
     template = (catalogue or Catalogue.packaged()).lookup(message)
     if template is not None and template.category:
-        scores[template.category] += 2 if len(template.words) >= 5 else 1
+        scores[template.category] += WEIGHTS["catalogue"] + (len(template.words) >= 5)
     lower = component.lower()
     prior = next((cat for name, cat in _COMPONENTS if name in lower), None)
     if prior is not None:
-        scores[prior] += 1
+        scores[prior] += WEIGHTS["component"]
     if not scores:
         return "pod-health"
     # ties go to the component's own category, then to the order of _WORDS

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import tarfile
 import zlib
 from collections.abc import Callable
@@ -24,6 +25,7 @@ from engage.diagnostics.analyze.inputs import (
     environment_of,
     input_size,
     is_bug_report,
+    is_tarball,
     iter_entries,
     log_identity,
     looks_binary,
@@ -51,6 +53,13 @@ from engage.diagnostics.analyze.special import SpecialFiles
 from engage.diagnostics.versions import DetectedVersion, detect_version
 
 MAX_DOCUMENT = 256 * 1024 * 1024
+# Tools next to Kubecost whose error lines matter for it (besides Kubecost's own workloads).
+_RELATED = re.compile(
+    r"prometheus|thanos|helm|kubectl|events|nginx|frontend|grafana|kube-state-metrics|"
+    r"node-exporter|cost|turndown",
+    re.IGNORECASE,
+)
+_PAGES = (".html", ".htm", ".css", ".js", ".svg")
 Progress = Callable[[int, int], None]
 
 
@@ -70,6 +79,7 @@ class AnalysisRun:
 
     def __init__(self, path: Path, progress: Progress | None) -> None:
         self.path = path
+        self.single_file = path.is_file() and not is_tarball(path)
         self.progress = progress
         self.total = max(input_size(path), 1)
         self.done = 0
@@ -115,13 +125,16 @@ class AnalysisRun:
             if not head:
                 self.problems.add(entry.path, "empty file")
                 return
+            lower = entry.path.lower()
             if self.special.take(entry.path, head, handle):
                 self.files_scanned += 1
+                return
+            if lower.endswith(_PAGES):
+                self.problems.add(entry.path, "web page or asset (not analysed)")
                 return
             if looks_binary(entry.path, head):
                 self.problems.add(entry.path, "binary file (not analysed)")
                 return
-            lower = entry.path.lower()
             if lower.endswith(".json") or (
                 head.lstrip()[:1] in (b"{", b"[")
                 and not lower.endswith((".log", ".txt"))
@@ -253,6 +266,7 @@ class AnalysisRun:
         self, source: LogSource, key: str, handle: Any, first_line: int, *, foreign: bool = False
     ) -> None:
         inst = self._inst(key)
+        source = replace(source, related=self._related(key, source))
 
         def on_hit(rule: Rule, src: LogSource, hit: Hit) -> None:
             self.add(key, rule, hit, foreign=foreign)
@@ -279,6 +293,21 @@ class AnalysisRun:
         self.bytes_scanned += size
         if split:
             self.problems.add(source.path, "over-long line(s) scanned in windows")
+
+    def _related(self, key: str, src: LogSource) -> bool:
+        """Generic rules and unclaimed lines count in Kubecost's logs, the tools around it, and
+        a file given alone.
+
+        Host journals and other workloads' logs in a folder or archive (a must-gather) have
+        error lines of their own that say nothing about Kubecost.
+        """
+        return bool(
+            src.kubecost
+            or key
+            or self.single_file
+            or _RELATED.search(src.component)
+            or _RELATED.search(src.path.rsplit("/", 1)[-1])
+        )
 
     # -- instances -----------------------------------------------------------------------
     def _instance_key(self, path: str) -> str:

@@ -94,6 +94,9 @@ class Rule:
     # when several rules of one tier match a line, the highest specificity wins, then the
     # longest matched text; the others are folded into the winner's finding
     specificity: ClassVar[int] = 0
+    # generic wording (connection refused, access denied) that other workloads print too: only
+    # applied to Kubecost's logs, tools next to it, and a file given alone
+    generic: ClassVar[bool] = False
 
     _confirm: re.Pattern[str] | None = None
     _exclude: re.Pattern[str] | None = None

@@ -87,6 +87,9 @@ class LogSource:
     component: str
     instance: int
     kubecost: bool | None = None  # None = unknown workload (all rules apply)
+    # False for other workloads' logs in a folder or archive (host journals of a must-gather):
+    # generic rules and the fallback tier skip them
+    related: bool = True
 
 
 HitSink = Callable[[Rule, LogSource, Hit], None]
@@ -213,6 +216,8 @@ class LogScanner:
         confirmed = [(self.rules[i], n) for i, n in spans.items() if n >= 0]
         if source.kubecost is False:
             confirmed = [(r, n) for r, n in confirmed if not r.kubecost_only]
+        if not source.related:
+            confirmed = [(r, n) for r, n in confirmed if not r.generic]
         excerpt = clean_excerpt(text)
         if confirmed:
             # one finding per cause: the most specific rule of the top tier takes the line
@@ -220,7 +225,7 @@ class LogScanner:
             also = tuple(sorted(r.id for r, _ in confirmed if r is not best))
             when = when or parse_timestamp(text)
             sinks.on_hit(best, source, Hit(source.path, number, excerpt, when, also))
-        elif sinks.on_fallback is not None and ids & _FALLBACK_IDS:
+        elif sinks.on_fallback is not None and source.related and ids & _FALLBACK_IDS:
             parsed = parse_line(excerpt if text.startswith('{"log":') else text)
             if parsed.level in ("error", "warning") or (
                 parsed.level is None and _FAILURE_ID in ids

@@ -14,6 +14,7 @@ class AdmissionPolicyRejected(Rule):
     category = "network-costs"
     severity = Severity.ERROR
     specificity = 2
+    generic = True
     patterns = (
         r"admission webhook \\?\"[^\n]{1,200}\\?\" denied the request",
         r"(?i)unable to validate against any pod security policy",

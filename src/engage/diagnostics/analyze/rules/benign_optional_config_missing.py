@@ -15,6 +15,7 @@ class BenignOptionalConfigMissing(Rule):
     severity = Severity.INFO
     tier = Tier.BENIGN
     specificity = 0
+    generic = True
     patterns = (
         r"(?i)failed to (?:locate|find|load) azure storage config",
         r"/var/azure-storage-config/",

@@ -14,6 +14,7 @@ class CloudMetadataUnreachable(Rule):
     category = "cloud-integration"
     severity = Severity.WARNING
     specificity = 2
+    generic = True
     patterns = (
         r"169\.254\.169\.254|metadata\.google\.internal|/computeMetadata/|/metadata/instance",
         r"(?i)GCE metadata \\?\"[^\n]{1,200}\\?\" not defined",

@@ -14,6 +14,7 @@ class CloudPermissionDenied(Rule):
     category = "auth"
     severity = Severity.ERROR
     specificity = 1
+    generic = True
     patterns = (
         r"UnauthorizedOperation|AccessDenied(?:Exception)?|InvalidAccessKeyId|"
         r"InvalidClientTokenId|SignatureDoesNotMatch|ExpiredToken|UnrecognizedClientException",

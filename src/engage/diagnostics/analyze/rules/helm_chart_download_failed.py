@@ -17,7 +17,7 @@ class HelmChartDownloadFailed(Rule):
     patterns = (
         r"Error: (?:[A-Z ]+FAILED: )?(?:failed to|could not) (?:download|fetch|pull|"
         r"load) [^\n]{0,300}(?:cost-analyzer|kubecost|opencost|oci://|\.tgz)",
-        r"(?i)(?:chart|repo|repository)[^\n]{0,100}(?:not found|no such chart|failed to fetch|404)",
+        r"(?i)\bchart\b[^\n]{0,100}(?:not found|no such chart|failed to fetch)",
         r"(?i)Error: no cached repo found|"
         r"looks like \\?\"[^\n]{1,200}\\?\" is not a valid chart repository",
     )

@@ -12,8 +12,9 @@ class NetworkDialFailed(Rule):
     id = "network-dial-failed"
     title = "Connections to a service fail or time out"
     category = "networking"
-    severity = Severity.ERROR
+    severity = Severity.WARNING  # generic: the endpoint may not matter to Kubecost
     specificity = -2
+    generic = True
     patterns = (
         r"dial tcp [^\n]{0,200}(?:i/o timeout|connection refused|connection timed out|"
         r"no route to host|network is unreachable)",

@@ -14,6 +14,7 @@ class PodEvictionBlocked(Rule):
     category = "pod-health"
     severity = Severity.WARNING
     specificity = 2
+    generic = True
     patterns = (
         r"(?i)cannot evict pod as it would violate the pod.s disruption budget",
         r"(?i)evict[^\n]{0,200}(?:disruption budget|PodDisruptionBudget|pdb)",

@@ -14,6 +14,7 @@ class PvcProvisioningFailed(Rule):
     category = "storage"
     severity = Severity.ERROR
     specificity = 2
+    generic = True
     patterns = (
         r"(?i)unbound immediate PersistentVolumeClaims|Failed to provision volume|"
         r"ProvisioningFailed|no available volume zone|volume node affinity conflict",

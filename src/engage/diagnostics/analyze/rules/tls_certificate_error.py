@@ -14,6 +14,7 @@ class TlsCertificateError(Rule):
     category = "networking"
     severity = Severity.ERROR
     specificity = 1
+    generic = True
     patterns = (
         r"x509: [^\n]{0,200}(?:unknown authority|has expired|is not valid|"
         r"certificate is valid for|not standards compliant|doesn.t contain any IP SANs)",

@@ -97,6 +97,10 @@ class Rule:
     # generic wording (connection refused, access denied) that other workloads print too: only
     # applied to Kubecost's logs, tools next to it, and a file given alone
     generic: ClassVar[bool] = False
+    # literal words that flag a line for the rule database when it carries neither an error
+    # level nor a failure word (e.g. "spot feed"): the first scanning stage looks only for
+    # levels, failure words and these anchors
+    anchors: ClassVar[tuple[str, ...]] = ()
 
     _confirm: re.Pattern[str] | None = None
     _exclude: re.Pattern[str] | None = None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO, cast
@@ -40,27 +41,24 @@ _ERROR_MARKERS = (
     r"^\s?(?:ERROR|FATAL|CRITICAL) ",
     r"^(?:Error|ERROR|error|fatal error|FATAL): ",
 )
-# Warning-level markers, and words that name a failure in lines without a level: both feed
-# the fallback tier (lines no specific or benign rule claims).
-_WARNING_MARKERS = (
-    r"[0-9Z] (?:WRN|WARN|WARNING) ",
-    r"^\s?(?:WARN|WARNING) ",
-    r"\[(?:Warning|WARNING|warn|Warn)\]",
-    r"\"level\":\s?\"warn(?:ing)?\"",
-    r"level=warn(?:ing)?",
-    r"^W\d{4} \d\d:\d\d:\d\d",
-    r"^\S+ Warning \w+ [\w.-]*/",
-)
+# Words that name a failure. A line with one of them goes to the fallback tier when it is at
+# error or warning level, or has no level at all; error-level lines go there in any case.
+# Warning-level lines without such a word (notices such as "next run in 5m") are not read:
+# in a healthy Kubecost log they are one line in seven, and reading each in Python would cost
+# far more than the whole scan.
 _FAILURE_WORDS = (
-    r"(?i)\b(?:error|errors|failed|failure|unable to|cannot|could not|couldn't|denied|refused|"
-    r"forbidden|timed out|timeout|exceeded|unauthori[sz]ed|panic|fatal|not authorized)\b"
+    r"(?i)(?:\b|_)(?:errors?|failed|failure|fail|unable to|cannot|can't|could not|couldn't|"
+    r"denied|refused|forbidden|timed out|timeout|exceeded|unauthori[sz]ed|panic|fatal|"
+    r"not authorized|not found|missing|invalid|no such|did not|didn't|does not have|"
+    r"unavailable|unreachable|rejected|violates?|not allowed|insufficient|out of memory|"
+    r"oomkilled|crash\w*|abort\w*|expired|no space left)\b",
 )
 _VERSION_MARKER = r"Starting (?:cost-model|kubecost|aggregator)[^\n]{0,40}(?:commit|version)"
 _ERROR_ID = 1_000_000
 _VERSION_ID = 1_000_001
-_WARNING_ID = 1_000_002
-_FAILURE_ID = 1_000_003
-_FALLBACK_IDS = frozenset({_ERROR_ID, _WARNING_ID, _FAILURE_ID})
+_FAILURE_ID = 1_000_002
+_ANCHOR_ID = 1_000_003
+_FALLBACK_IDS = frozenset({_ERROR_ID, _FAILURE_ID})
 
 
 _BOUNDED_LINE_GAP = re.compile(r"\[\^\\n\]\{\d*,\d+\}|\.\{\d*,\d+\}")
@@ -103,6 +101,7 @@ class LogScanner:
 
     def __init__(self, rules: list[Rule]) -> None:
         self.rules = [r for r in rules if r.patterns]
+        self._position = {id(r): n for n, r in enumerate(self.rules)}
         expressions: list[bytes] = []
         ids: list[int] = []
         flags: list[int] = []
@@ -119,22 +118,20 @@ class LogScanner:
                 expressions.append(prefilter_form(pattern).encode())
                 ids.append(index)
                 flags.append(flag)
-        for pattern_id, markers in (
-            (_ERROR_ID, _ERROR_MARKERS),
-            (_WARNING_ID, _WARNING_MARKERS),
-            (_FAILURE_ID, (_FAILURE_WORDS,)),
-        ):
-            for pattern in markers:
-                expressions.append(pattern.encode())
-                ids.append(pattern_id)
-                flags.append(hyperscan.HS_FLAG_MULTILINE)
-        expressions.append(prefilter_form(_VERSION_MARKER).encode())
-        ids.append(_VERSION_ID)
-        flags.append(0)
         self.pattern_count = len(expressions)
-        self._db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-        self._db.compile(expressions=expressions, ids=ids, elements=len(expressions), flags=flags)
-        self._scratch = hyperscan.Scratch(self._db)
+        self._db, self._scratch = _compile(expressions, ids, flags)
+        # Stage 1 reads every byte, so it holds only cheap markers: error levels, failure
+        # words, the version line and the rules' literal anchors. Only the lines it flags are
+        # scanned with the rule database (stage 2), so the cost per byte does not grow with
+        # the number of rules.
+        first = [(p, _ERROR_ID, hyperscan.HS_FLAG_MULTILINE) for p in _ERROR_MARKERS]
+        first += [(p, _FAILURE_ID, hyperscan.HS_FLAG_MULTILINE) for p in _FAILURE_WORDS]
+        first.append((prefilter_form(_VERSION_MARKER), _VERSION_ID, 0))
+        anchors = sorted({a for rule in self.rules for a in rule.anchors})
+        first += [(re.escape(a), _ANCHOR_ID, hyperscan.HS_FLAG_CASELESS) for a in anchors]
+        self._stage1, self._scratch1 = _compile(
+            [p.encode() for p, _, _ in first], [i for _, i, _ in first], [f for *_, f in first]
+        )
 
     def scan(
         self,
@@ -157,9 +154,11 @@ class LogScanner:
             split = split or huge
             matches: list[tuple[int, int]] = []
             view = cast(bytes, memoryview(chunk)[:end])  # no copy; hyperscan takes buffers
-            self._db.scan(
-                view, match_event_handler=_collect, context=matches, scratch=self._scratch
+            self._stage1.scan(
+                view, match_event_handler=_collect, context=matches, scratch=self._scratch1
             )
+            if matches:
+                matches += self._stage2(chunk, end, matches)
             counted_to, count = 0, 0
             if matches:
                 counted_to, count = self._handle(chunk, end, matches, line_base, source, sinks)
@@ -168,6 +167,28 @@ class LogScanner:
             if progress is not None:
                 progress(end)
         return total, split
+
+    def _stage2(
+        self, chunk: bytes, end: int, marks: list[tuple[int, int]]
+    ) -> list[tuple[int, int]]:
+        """Rule matches on the lines stage 1 flagged, in chunk offsets."""
+        starts = sorted({chunk.rfind(b"\n", 0, max(stop - 1, 0)) + 1 for stop, _ in marks})
+        pieces, offsets, position = [], [], 0
+        for start in starts:
+            stop = chunk.find(b"\n", start, end)
+            piece = chunk[start : stop if stop >= 0 else end]
+            pieces.append(piece)
+            offsets.append(position)
+            position += len(piece) + 1
+        found: list[tuple[int, int]] = []
+        self._db.scan(
+            b"\n".join(pieces), match_event_handler=_collect, context=found, scratch=self._scratch
+        )
+        out = []
+        for stop, pattern_id in found:
+            index = bisect_right(offsets, max(stop - 1, 0)) - 1
+            out.append((starts[index] + stop - offsets[index], pattern_id))
+        return out
 
     def _handle(
         self,
@@ -203,6 +224,8 @@ class LogScanner:
     def _line(
         self, ids: set[int], text: str, number: int, source: LogSource, sinks: _Sinks
     ) -> None:
+        if ids == {_ANCHOR_ID}:
+            return  # an anchor word, but no rule matched the line
         when: str | None = None
         if _ERROR_ID in ids and sinks.on_error_line is not None:
             when = parse_timestamp(text)
@@ -212,17 +235,16 @@ class LogScanner:
             found = detect_version(text)
             if found:
                 sinks.on_version(source, found)
-        spans = {i: self._confirm(i, text) for i in ids if i < _ERROR_ID}
-        confirmed = [(self.rules[i], n) for i, n in spans.items() if n >= 0]
+        confirmed = [self.rules[i] for i in ids if i < _ERROR_ID and self._confirm(i, text)]
         if source.kubecost is False:
-            confirmed = [(r, n) for r, n in confirmed if not r.kubecost_only]
+            confirmed = [r for r in confirmed if not r.kubecost_only]
         if not source.related:
-            confirmed = [(r, n) for r, n in confirmed if not r.generic]
+            confirmed = [r for r in confirmed if not r.generic]
         excerpt = clean_excerpt(text)
         if confirmed:
             # one finding per cause: the most specific rule of the top tier takes the line
-            best, _ = max(confirmed, key=lambda rn: (rn[0].tier, rn[0].specificity, rn[1]))
-            also = tuple(sorted(r.id for r, _ in confirmed if r is not best))
+            best = self._most_specific(confirmed, text)
+            also = tuple(sorted(r.id for r in confirmed if r is not best))
             when = when or parse_timestamp(text)
             sinks.on_hit(best, source, Hit(source.path, number, excerpt, when, also))
         elif sinks.on_fallback is not None and source.related and ids & _FALLBACK_IDS:
@@ -233,12 +255,23 @@ class LogScanner:
                 hit = Hit(source.path, number, excerpt, when or parsed.when)
                 sinks.on_fallback(source, parsed, hit)
 
-    def _confirm(self, index: int, text: str) -> int:
-        """Length of the rule's longest matching pattern on the line; -1 when it does not hold."""
-        spans = [len(m.group(0)) for p in self._python[index] if (m := p.search(text))]
-        if not spans or not self.rules[index].confirm(text):
-            return -1
-        return max(spans)
+    def _confirm(self, index: int, text: str) -> bool:
+        if not any(p.search(text) for p in self._python[index]):
+            return False
+        return self.rules[index].confirm(text)
+
+    def _most_specific(self, rules: list[Rule], text: str) -> Rule:
+        """Highest tier, then specificity, then the longest matched text (ties only)."""
+        top = max((r.tier, r.specificity) for r in rules)
+        tied = [r for r in rules if (r.tier, r.specificity) == top]
+        if len(tied) == 1:
+            return tied[0]
+        return max(tied, key=lambda r: self._span(self._position[id(r)], text))
+
+    def _span(self, index: int, text: str) -> int:
+        return max(
+            (len(m.group(0)) for p in self._python[index] if (m := p.search(text))), default=0
+        )
 
 
 @dataclass(frozen=True)
@@ -247,6 +280,16 @@ class _Sinks:
     on_error_line: ErrorSink | None
     on_version: VersionSink | None
     on_fallback: FallbackSink | None
+
+
+def _compile(
+    expressions: list[bytes], ids: list[int], flags: list[int]
+) -> tuple[hyperscan.Database, hyperscan.Scratch]:
+    if not expressions:  # hyperscan refuses an empty database
+        expressions, ids, flags = [b"(?!)x"], [_ANCHOR_ID], [0]
+    database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+    database.compile(expressions=expressions, ids=ids, elements=len(expressions), flags=flags)
+    return database, hyperscan.Scratch(database)
 
 
 def _collect(pattern_id: int, start: int, end: int, flags: int, context: object) -> None:

@@ -14,6 +14,13 @@ class AggregatorDbMigration(Rule):
     category = "aggregator"
     severity = Severity.CRITICAL
     specificity = 2
+    anchors = (
+        "no migration found",
+        "Dirty database",
+        "migrating up",
+        "migrating down",
+        "initial open of DB",
+    )
     patterns = (
         r"error doing initial open of DB",
         r"no migration found for version",

@@ -14,6 +14,7 @@ class AggregatorQueryFailed(Rule):
     category = "aggregator"
     severity = Severity.ERROR
     specificity = 2
+    anchors = ("context cancel", "semaphore")
     patterns = (
         r"(?:Binder|Parser|Catalog|Conversion|Invalid Input|Constraint|Out of Memory|IO|"
         r"Serialization) Error: ",

@@ -14,6 +14,14 @@ class AwsAthenaQueryFailed(Rule):
     category = "cloud-integration"
     severity = Severity.ERROR
     specificity = 2
+    anchors = (
+        "QueryAthenaPaginated",
+        "athena configuration",
+        "HIVE_",
+        "TABLE_NOT_FOUND",
+        "SCHEMA_NOT_FOUND",
+        "PERMISSION_ERROR",
+    )
     patterns = (
         r"(?i)athena[^\n]{0,300}(?:bucket|s3://|output location|does not exist|not found|"
         r"permission)",

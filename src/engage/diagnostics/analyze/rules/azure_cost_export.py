@@ -14,6 +14,13 @@ class AzureCostExport(Rule):
     category = "cloud-integration"
     severity = Severity.WARNING
     specificity = 2
+    anchors = (
+        "AuthorizationPermissionMismatch",
+        "AuthorizationFailure",
+        "ContainerNotFound",
+        "BlobNotFound",
+        "AuthenticationFailed",
+    )
     patterns = (
         r"(?i)(?:azure ?storage|blob ?storage|storage account|DownloadBlob\w*|"
         r"blob\.core\.windows\.net)"

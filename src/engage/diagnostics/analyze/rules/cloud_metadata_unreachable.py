@@ -15,6 +15,7 @@ class CloudMetadataUnreachable(Rule):
     severity = Severity.WARNING
     specificity = 2
     generic = True
+    anchors = ("not defined", "169.254.169.254", "metadata.google.internal")
     patterns = (
         r"169\.254\.169\.254|metadata\.google\.internal|/computeMetadata/|/metadata/instance",
         r"(?i)GCE metadata \\?\"[^\n]{1,200}\\?\" not defined",

@@ -15,6 +15,17 @@ class CloudPermissionDenied(Rule):
     severity = Severity.ERROR
     specificity = 1
     generic = True
+    anchors = (
+        "UnauthorizedOperation",
+        "AccessDenied",
+        "InvalidAccessKeyId",
+        "InvalidClientTokenId",
+        "SignatureDoesNotMatch",
+        "ExpiredToken",
+        "NoCredentialProviders",
+        "AssumeRoleWithWebIdentity",
+        "Permission '",
+    )
     patterns = (
         r"UnauthorizedOperation|AccessDenied(?:Exception)?|InvalidAccessKeyId|"
         r"InvalidClientTokenId|SignatureDoesNotMatch|ExpiredToken|UnrecognizedClientException",

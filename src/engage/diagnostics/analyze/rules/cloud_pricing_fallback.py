@@ -14,6 +14,15 @@ class CloudPricingFallback(Rule):
     category = "cloud-integration"
     severity = Severity.WARNING
     specificity = 1
+    anchors = (
+        "spot feed",
+        "spot data",
+        "no pricing",
+        "preemptible",
+        "RateCard",
+        "price sheet",
+        "pricing",
+    )
     patterns = (
         r"(?i)no pricing data found for",
         r"(?i)error getting (?:node|cloud|spot|reserved)[\w ]{0,20}pricing",

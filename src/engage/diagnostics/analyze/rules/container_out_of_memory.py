@@ -14,6 +14,7 @@ class ContainerOutOfMemory(Rule):
     category = "memory"
     severity = Severity.ERROR
     specificity = 2
+    anchors = ("memory limit",)
     patterns = (
         r"runtime: out of memory",
         r"cannot allocate memory",

@@ -24,6 +24,7 @@ class DiagnosticsMetricsMissing(Rule):
     category = "prometheus"
     severity = Severity.ERROR
     specificity = 2
+    anchors = ("RunDiagnostic", "no running jobs")
     patterns = (
         r"RunDiagnostic: check(?:KubecostEmitting|PrometheusHas)[A-Za-z]*",
         r"(?i)no running jobs on Prometheus",

@@ -17,6 +17,7 @@ class DiagnosticsPodsOOMKilled(Rule):
     category = "memory"
     severity = Severity.ERROR
     specificity = 2
+    anchors = ("RunDiagnostic",)
     patterns = (r"RunDiagnostic: checkKubecostPodsNotOOMKilled",)
     explanation = (
         "The diagnostics service found Kubecost containers terminated by the kernel "

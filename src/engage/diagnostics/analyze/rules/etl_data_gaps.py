@@ -14,6 +14,7 @@ class EtlDataGaps(Rule):
     category = "etl"
     severity = Severity.WARNING
     specificity = 1
+    anchors = ("Set is empty",)
     patterns = (
         r"(?:CloudUsage|Allocation|Asset|CloudCost)Set is empty",
         r"(?i)did not find (?:allocations|assets) for (?:asset|allocation) key",

@@ -14,6 +14,7 @@ class FrontendUpstreamErrors(Rule):
     category = "networking"
     severity = Severity.WARNING
     specificity = 2
+    anchors = ("prematurely closed", "no live upstreams")
     patterns = (
         r"upstream timed out \([0-9]+: ",
         r"connect\(\) failed \([0-9]+: [^)\n]{1,80}\) while connecting to upstream",

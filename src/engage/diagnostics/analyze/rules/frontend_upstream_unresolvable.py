@@ -14,6 +14,7 @@ class FrontendUpstreamUnresolvable(Rule):
     category = "networking"
     severity = Severity.CRITICAL
     specificity = 2
+    anchors = ("no resolver defined", "host not found in upstream")
     patterns = (
         r"host not found in upstream",
         r"no resolver defined to resolve",

@@ -14,6 +14,7 @@ class HelmRemovedKubernetesApi(Rule):
     category = "helm-config"
     severity = Severity.ERROR
     specificity = 2
+    anchors = ("no matches for kind", "resource mapping not found")
     patterns = (
         r"no matches for kind \\?\"[A-Za-z]+\\?\" in version",
         r"resource mapping not found for name",

@@ -14,6 +14,7 @@ class KubecostApiAuthFailed(Rule):
     category = "auth"
     severity = Severity.ERROR
     specificity = -1
+    anchors = ("non-OK status code",)
     patterns = (
         r"(?i)(?:jwt|id_token|jws)[^\n]{0,100}(?:invalid|failed|cannot|expired|verif)",
         r"non-OK status code \([0-9]{3}\)",

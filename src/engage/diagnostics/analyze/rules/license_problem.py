@@ -14,6 +14,7 @@ class LicenseProblem(Rule):
     category = "license"
     severity = Severity.ERROR
     specificity = 2
+    anchors = ("core count", "non-enterprise", "enterprise feature")
     patterns = (
         r"(?i)(?:found|is) an? (?:paid )?enterprise feature",
         r"(?i)upgrade to (?:explore|unlock|enterprise)",

@@ -15,6 +15,13 @@ class NetworkDialFailed(Rule):
     severity = Severity.WARNING  # generic: the endpoint may not matter to Kubecost
     specificity = -2
     generic = True
+    anchors = (
+        "connection reset",
+        "broken pipe",
+        "no route to host",
+        "HTTPConnectionPool",
+        "NewConnectionError",
+    )
     patterns = (
         r"dial tcp [^\n]{0,200}(?:i/o timeout|connection refused|connection timed out|"
         r"no route to host|network is unreachable)",

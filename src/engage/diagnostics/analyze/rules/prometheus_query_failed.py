@@ -14,6 +14,7 @@ class PrometheusQueryFailed(Rule):
     category = "prometheus"
     severity = Severity.ERROR
     specificity = -1
+    anchors = ("duplicate series", "nil queryResult")
     patterns = (
         r"error \w+ normalization",
         r"(?i)(?:error|failed) (?:querying|fetching|parsing) query",

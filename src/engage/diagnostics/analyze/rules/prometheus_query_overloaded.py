@@ -14,6 +14,7 @@ class PrometheusQueryOverloaded(Rule):
     category = "prometheus"
     severity = Severity.ERROR
     specificity = 2
+    anchors = ("too many samples", "maximum resolution")
     patterns = (
         r"query timed out in \w+",
         r"expanding series: context deadline exceeded",

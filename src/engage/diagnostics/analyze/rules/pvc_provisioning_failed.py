@@ -15,6 +15,12 @@ class PvcProvisioningFailed(Rule):
     severity = Severity.ERROR
     specificity = 2
     generic = True
+    anchors = (
+        "unbound immediate",
+        "no available volume zone",
+        "volume node affinity",
+        "ProvisioningFailed",
+    )
     patterns = (
         r"(?i)unbound immediate PersistentVolumeClaims|Failed to provision volume|"
         r"ProvisioningFailed|no available volume zone|volume node affinity conflict",

@@ -14,6 +14,7 @@ class StorageEtlFileCorrupt(Rule):
     category = "storage"
     severity = Severity.ERROR
     specificity = 2
+    anchors = ("filestrategy", "UnmarshalBinary")
     patterns = (
         r"UnmarshalBinary[^\n]{0,300}(?:panic|nil pointer|unexpected EOF|invalid)",
         r"(?:panic|nil pointer)[^\n]{0,300}UnmarshalBinary",

@@ -14,6 +14,7 @@ class StorageObjectStore(Rule):
     category = "storage"
     severity = Severity.ERROR
     specificity = -1
+    anchors = ("NoSuchBucket", "InvalidAccessKeyId", "SignatureDoesNotMatch", "federated-store")
     patterns = (
         r"ClusterStorage: failed to connect",
         r"(?i)failed to connect(?:ing)? (?:to )?(?:the )?(?:cluster|federated|bucket|object) "

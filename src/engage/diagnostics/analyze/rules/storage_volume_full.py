@@ -14,6 +14,7 @@ class StorageVolumeFull(Rule):
     category = "storage"
     severity = Severity.CRITICAL
     specificity = 2
+    anchors = ("disk is full",)
     patterns = (
         r"no space left on device",
         r"(?i)disk quota exceeded",

@@ -15,6 +15,7 @@ class TlsCertificateError(Rule):
     severity = Severity.ERROR
     specificity = 1
     generic = True
+    anchors = ("x509", "tls:", "SSL routines")
     patterns = (
         r"x509: [^\n]{0,200}(?:unknown authority|has expired|is not valid|"
         r"certificate is valid for|not standards compliant|doesn.t contain any IP SANs)",

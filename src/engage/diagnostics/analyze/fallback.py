@@ -40,7 +40,7 @@ _WORDS: dict[str, tuple[tuple[str, int], ...]] = {
         (r"allocation|\basset|aggregateby|computeallocation|\bwindow\b", 1),
     ),
     "aggregator": (
-        (r"aggregator|duckdb|waterfowl|querysvc", 1),
+        (r"aggregator|duckdb|clickhouse|waterfowl|querysvc", 1),
         (r"aggregator|duckdb|waterfowl|ingestor|querysvc|orchestrator|derivation|binder error", 2),
         (r"parquet|\bderiv|ingest", 1),
     ),

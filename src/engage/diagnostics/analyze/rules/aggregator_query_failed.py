@@ -14,8 +14,10 @@ class AggregatorQueryFailed(Rule):
     category = "aggregator"
     severity = Severity.ERROR
     specificity = 2
-    anchors = ("context cancel", "semaphore")
+    anchors = ("context cancel", "semaphore", "clickhouse", "_EXCEEDED")
     patterns = (
+        r"(?i)clickhouse[^\n]{0,200}(?:code: [0-9]+|exception|error|failed|_EXCEEDED)",
+        r"(?:MEMORY_LIMIT_EXCEEDED|TOO_MANY_SIMULTANEOUS_QUERIES|TIMEOUT_EXCEEDED|UNKNOWN_TABLE)",
         r"(?:Binder|Parser|Catalog|Conversion|Invalid Input|Constraint|Out of Memory|IO|"
         r"Serialization) Error: ",
         r"error querying (?:DB|via querysvc)|querysvc[^\n]{0,100}(?:error|fail)",

@@ -13,7 +13,7 @@ class CloudPricingFallback(Rule):
     title = "Node or spot pricing falls back to defaults"
     category = "cloud-integration"
     severity = Severity.WARNING
-    specificity = 1
+    specificity = 2
     anchors = (
         "spot feed",
         "spot data",

@@ -44,6 +44,7 @@ class Catalogue:
     """Templates indexed by their rarest literal word."""
 
     def __init__(self, entries: list[dict[str, Any]], commit: str = "") -> None:
+        """Index `entries` (dicts with package, level, category, template)."""
         self.commit = commit
         templates = [
             Template(

@@ -65,6 +65,7 @@ class FallbackTable:
     """Fallback accumulators by (instance key, component, message shape)."""
 
     def __init__(self) -> None:
+        """An empty table."""
         self.items: dict[tuple[str, str, str], FallbackAccumulator] = {}
 
     def add(self, key: str, component: str, line: LogLine, hit: Hit) -> None:

@@ -50,9 +50,11 @@ from engage.diagnostics.analyze.registry import load_rules
 from engage.diagnostics.analyze.rule import Hit, InstanceData, Rule, dig, unwrap
 from engage.diagnostics.analyze.scanner import LogScanner, LogSource
 from engage.diagnostics.analyze.special import SpecialFiles
+from engage.diagnostics.analyze.streams import Prefixed, json_lines, peek, values_candidate
 from engage.diagnostics.versions import DetectedVersion, detect_version
 
 MAX_DOCUMENT = 256 * 1024 * 1024
+_YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # Tools next to Kubecost whose error lines matter for it (besides Kubecost's own workloads).
 _RELATED = re.compile(
     r"prometheus|thanos|helm|kubectl|events|nginx|frontend|grafana|kube-state-metrics|"
@@ -78,6 +80,7 @@ class AnalysisRun:
     """State of one analysis while the input is read."""
 
     def __init__(self, path: Path, progress: Progress | None) -> None:
+        """Prepare to read `path`, reporting progress to `progress`."""
         self.path = path
         self.single_file = path.is_file() and not is_tarball(path)
         self.progress = progress
@@ -138,12 +141,12 @@ class AnalysisRun:
             if lower.endswith(".json") or (
                 head.lstrip()[:1] in (b"{", b"[")
                 and not lower.endswith((".log", ".txt"))
-                and not _json_lines(head)
+                and not json_lines(head)
             ):
                 self._document(entry, key, head + handle.read(MAX_DOCUMENT), "json")
                 return
             if lower.endswith((".yaml", ".yml")):
-                if _values_candidate(lower):  # parse only what may be Helm values (YAML is slow)
+                if values_candidate(lower):  # parse only what may be Helm values (YAML is slow)
                     self._document(entry, key, head + handle.read(MAX_DOCUMENT), "yaml")
                 else:
                     self.problems.add(entry.path, "YAML other than Helm values (not analysed)")
@@ -155,7 +158,7 @@ class AnalysisRun:
                 handle.seek(0)
                 self._log(entry, key, handle)
             else:
-                self._log(entry, key, _Prefixed(head, handle))
+                self._log(entry, key, Prefixed(head, handle))
 
     def _document(self, entry: Entry, key: str, data: bytes, kind: str) -> None:
         try:
@@ -237,14 +240,14 @@ class AnalysisRun:
         # Kubecost count only if the instance turns out to be a Kubecost namespace
         foreign = ident.kubecost is False
         source = LogSource(entry.path, ident.container, 0, None if foreign else ident.kubecost)
-        head = _peek(handle)
+        head = peek(handle)
         if is_event_table(head):  # `kubectl get events` output saved as text
             text = (head + bytes(handle.read(MAX_DOCUMENT))).decode("utf-8", "replace")
             items = parse_event_table(text)
             self._inst(key).objects.setdefault("events", []).extend((entry.path, i) for i in items)
             self._scan_events(entry.path, key, items)
         else:
-            self._scan(source, key, _Prefixed(head, handle), 1, foreign=foreign)
+            self._scan(source, key, Prefixed(head, handle), 1, foreign=foreign)
         self.files_scanned += 1
 
     def _scan_events(self, path: str, key: str, items: list[dict[str, Any]]) -> None:
@@ -320,6 +323,7 @@ class AnalysisRun:
         return self.data[key]
 
     def add(self, key: str, rule: Rule, hit: Hit, *, foreign: bool = False) -> None:
+        """Count a hit of `rule` for instance `key` (`foreign`: a non-Kubecost workload)."""
         acc = self.acc.get((key, rule.id, foreign))
         if acc is None:
             acc = self.acc[(key, rule.id, foreign)] = Accumulator()
@@ -375,45 +379,3 @@ class AnalysisRun:
                 target = str(dig(event, "involvedObject", "name", default="?"))
                 if isinstance(when, str) and len(when) >= 13:
                     self.timeline.add_restart(target, when[:13], int(event.get("count") or 1))
-
-
-class _Prefixed(io.RawIOBase):
-    """A stream that yields already-read head bytes before the rest of a file."""
-
-    def __init__(self, head: bytes, rest: Any) -> None:
-        self._head = head
-        self._rest = rest
-
-    def read(self, size: int = -1) -> bytes:
-        if self._head:
-            data, self._head = self._head, b""
-            if size < 0:
-                return data + bytes(self._rest.read())
-            return data + bytes(self._rest.read(max(size - len(data), 0)))
-        return bytes(self._rest.read(size))
-
-
-_YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def _peek(handle: Any) -> bytes:
-    """The first bytes of a stream (given back through `_Prefixed`)."""
-    return bytes(handle.read(HEAD))
-
-
-def _values_candidate(lower_path: str) -> bool:
-    """Helm values files: `helm/values.yaml`, `values*.yaml`, `*-values.yaml`."""
-    name = lower_path.rsplit("/", 1)[-1]
-    return "values" in name or "/helm/" in f"/{lower_path}"
-
-
-def _json_lines(head: bytes) -> bool:
-    """A JSON-lines log (one JSON record per line) rather than one JSON document."""
-    first, _, rest = head.partition(b"\n")
-    if not rest.lstrip().startswith(b"{"):
-        return False
-    try:
-        json.loads(first)
-    except ValueError:
-        return False
-    return True

@@ -106,6 +106,7 @@ class Rule:
     _exclude: re.Pattern[str] | None = None
 
     def __init__(self) -> None:
+        """Compile the confirm and exclude regexes."""
         flags = re.IGNORECASE if self.caseless else 0
         if self.confirm_regex:
             self._confirm = re.compile(self.confirm_regex, flags)

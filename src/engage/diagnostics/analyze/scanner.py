@@ -100,6 +100,7 @@ class LogScanner:
     """Scans log streams with every log-line rule in one hyperscan database."""
 
     def __init__(self, rules: list[Rule]) -> None:
+        """Compile the marker database and the rule database for `rules`."""
         self.rules = [r for r in rules if r.patterns]
         self._position = {id(r): n for n, r in enumerate(self.rules)}
         expressions: list[bytes] = []

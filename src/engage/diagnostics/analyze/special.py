@@ -61,6 +61,7 @@ class SpecialFiles:
     """Collects HAR requests and heap profiles while the input is read."""
 
     def __init__(self, skip: Callable[[str, str], None]) -> None:
+        """`skip(path, reason)` records a file that could not be read."""
         self._skip = skip  # (path, reason) of a file that could not be read
         self.requests: list[dict[str, Any]] = []
         self.profiles: list[dict[str, Any]] = []

@@ -39,9 +39,10 @@ def entry_count(doc: dict[str, Any]) -> int:
 
 # -- reading what the UI asked and got --------------------------------------------------------
 SLOW_MS = 10_000.0  # a Kubecost UI query that takes longer than this feels broken
+# Kubecost API paths, also behind an ingress sub-path (`/kubecost/model/allocation`)
 KUBECOST_PATHS = re.compile(
-    r"^/(?:model|api|aggregator|cloudCost|cloud-cost|savings|forecast|network-costs|"
-    r"etl|turndown|clusterController|cluster-controller|kubecost-api)(?:/|$)"
+    r"(?:^/api|/model|/aggregator|/cloudCost|/cloud-cost|/savings|/forecast|/network-costs|"
+    r"/etl|/turndown|/clusterController|/cluster-controller|/kubecost-api)(?:/|$)"
 )
 _ID_SEGMENT = re.compile(r"^(?:\d+|[0-9a-f]{8,}|[0-9a-f-]{36})$", re.IGNORECASE)
 _TAGS = re.compile(r"<[^>]{0,200}>")
@@ -116,7 +117,7 @@ def requests_of(doc: dict[str, Any]) -> list[Request]:
                 window=_query_value(url, "window"),
                 error=error,
                 failed=status >= 400 or status <= 0 or bool(failure),
-                kubecost=bool(KUBECOST_PATHS.match(endpoint)),
+                kubecost=bool(KUBECOST_PATHS.search(endpoint)),
             )
         )
     return out

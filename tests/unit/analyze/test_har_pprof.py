@@ -113,3 +113,12 @@ def test_real_heap_profiles_are_summarised(name: str) -> None:
     assert summary.severity == Severity.INFO and len(summary.evidence) == 4
     assert report.profiles[0]["inuse_space"]["sites"][0]["share"] > 0.2
     assert report.exit_code == 0
+
+
+def test_har_behind_an_ingress_sub_path(tmp_path: Path) -> None:
+    text = HAR.read_text().replace("internal/model/", "internal/kubecost/model/")
+    path = tmp_path / "ui.har"
+    path.write_text(text)
+    report = analyze_path(path)
+    failed = [f for f in report.findings if f.title.startswith("GET /kubecost/model/allocation:")]
+    assert failed and failed[0].severity == Severity.ERROR

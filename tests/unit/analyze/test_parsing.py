@@ -89,3 +89,11 @@ def test_all_namespaces_event_table(tmp_path: Path) -> None:
     ).replace("\n12s", "\nkubecost    12s")
     events = parse_event_table(text)
     assert len(events) == 3 and events[1]["metadata"] == {"namespace": "kubecost"}
+
+
+def test_event_table_after_a_prompt_line_given_alone(tmp_path: Path) -> None:
+    text = "$ kubectl get events -n monitoring\n" + TABLE.replace("kubecost-", "prom-")
+    path = tmp_path / "events.txt"
+    path.write_text(text)
+    report = analyze_path(path)
+    assert "storage" in {f.category for f in report.findings}

@@ -15,17 +15,20 @@ from typing import Any
 
 _GAP = re.compile(r"\s{2,}")
 _HEADER = re.compile(rb"^\s*(?:NAMESPACE\s+)?(?:LAST SEEN|LASTSEEN)\s+[A-Z ]*\bREASON\b")
+_LOOK = 5  # the header may follow a prompt line (`$ kubectl get events -n kubecost`)
 
 
 def is_event_table(head: bytes) -> bool:
-    """True when the text starts with a `kubectl get events` header row."""
-    first = head.lstrip(b"\r\n").split(b"\n", 1)[0]
-    return bool(_HEADER.match(first)) and b"MESSAGE" in first
+    """True when one of the first lines is a `kubectl get events` header row."""
+    lines = head.lstrip(b"\r\n").split(b"\n", _LOOK)[:_LOOK]
+    return any(_HEADER.match(line) and b"MESSAGE" in line for line in lines)
 
 
 def parse_event_table(text: str) -> list[dict[str, Any]]:
     """Event objects (type, reason, message, involvedObject, count) from a table."""
     rows = [r for r in text.splitlines() if r.strip()]
+    while rows and not _HEADER.match(rows[0].encode()):
+        rows.pop(0)  # a prompt or a blank line before the header
     if not rows:
         return []
     columns = [c.strip().upper() for c in _GAP.split(rows[0].strip())]

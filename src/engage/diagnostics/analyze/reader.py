@@ -245,16 +245,19 @@ class AnalysisRun:
             text = (head + bytes(handle.read(MAX_DOCUMENT))).decode("utf-8", "replace")
             items = parse_event_table(text)
             self._inst(key).objects.setdefault("events", []).extend((entry.path, i) for i in items)
-            self._scan_events(entry.path, key, items)
+            self._scan_events(entry.path, key, items, everything=self.single_file)
         else:
             self._scan(source, key, Prefixed(head, handle), 1, foreign=foreign)
         self.files_scanned += 1
 
-    def _scan_events(self, path: str, key: str, items: list[dict[str, Any]]) -> None:
+    def _scan_events(
+        self, path: str, key: str, items: list[dict[str, Any]], *, everything: bool = False
+    ) -> None:
+        """Scan event messages as log lines (`everything`: a table the user gave on its own)."""
         for foreign in (False, True):
             if foreign and not key:
                 return
-            mine = [i for i in items if is_kubecost_event(i) != foreign]
+            mine = [i for i in items if everything or is_kubecost_event(i) != foreign]
             if mine:
                 text = "\n".join(docs.event_line(item) for item in mine).encode()
                 self._scan(

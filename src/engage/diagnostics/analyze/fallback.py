@@ -31,7 +31,7 @@ DOCS = ("https://github.com/kubecost/docs/blob/final/troubleshooting/troubleshoo
 # Prometheus) counts 3, a word naming the subsystem 2, a hint 1.
 _WORDS: dict[str, tuple[tuple[str, int], ...]] = {
     "prometheus": (
-        (r"prometheus|promql|thanos", 1),
+        (r"prometheus|promql", 1),
         (r"prometheus|promql|thanos|query_range|/api/v1/query|queryresult|\bprom\b", 2),
         (r"\bscrape|\bseries\b|\bwal\b|remote.?write|\btsdb", 1),
     ),
@@ -47,7 +47,7 @@ _WORDS: dict[str, tuple[tuple[str, int], ...]] = {
     "storage": (
         (
             r"bucket|object.?store|persistentvolume|\bpvc\b|clusterstorage|no space left|"
-            r"read-only file system|costmodel\.db|volume",
+            r"read-only file system|costmodel\.db|volume|unmarshalbinary|filestrategy",
             2,
         ),
         (r"\bdisk\b|\bmkdir\b|\bfile\b|\bs3\b|\bgcs\b|storage", 1),
@@ -61,6 +61,7 @@ _WORDS: dict[str, tuple[tuple[str, int], ...]] = {
             2,
         ),
         (r"cost.?export|\bregion\b|instance.?type|node pricing|\bimds\b|169\.254\.169\.254", 1),
+        (r"usage date|(?:cpu|ram|gpu|storage)cost for|\bcpucost\b|\bramcost\b", 2),
     ),
     "networking": (
         (
@@ -72,14 +73,14 @@ _WORDS: dict[str, tuple[tuple[str, int], ...]] = {
         (r"\btls\b|proxy|\blookup\b|network is unreachable|\bport\b|connect\(\)", 1),
     ),
     "network-costs": (
-        (r"network.?costs", 1),
+        (r"network.?costs|network pods", 1),
         (r"network.?costs|networktraffic|classif|transportdata|\bzone\b", 2),
     ),
     "auth": (
         (
             r"\b40[13]\b|unauthori[sz]ed|forbidden|permission|access ?denied|\brbac\b|\bjwt\b|"
             r"\boidc\b|\bsaml\b|credential|\btoken\b|service ?(?:account|key)|\biam\b|"
-            r"not authorized",
+            r"not authorized|does not have [\w.]+ access",
             2,
         ),
         (r"\bauth|\bsigned?\b|assumerole", 1),
@@ -87,6 +88,7 @@ _WORDS: dict[str, tuple[tuple[str, int], ...]] = {
     "license": ((r"licen[sc]e|enterprise|\bseat|core count", 2),),
     "helm-config": (
         (r"\bhelm\b|values\.yaml|\.values\.|configmap|\bchart\b|\btemplate\b|configwatcher", 2),
+        (r"release manifest|(?:upgrade|installation) failed", 2),
         (r"\bconfig\b|\bsecret\b|\benv\b|\bsetting|unmarshal|\bparse\b", 1),
     ),
     "memory": ((r"out of memory|\boom|memory limit|cannot allocate", 2),),
@@ -114,7 +116,7 @@ _COMPONENTS = (
     ("nginx", "networking"),
     ("prometheus", "prometheus"),
     ("thanos", "prometheus"),
-    ("helm", "helm-config"),
+    ("helm", "helm-config"),  # the Helm CLI: its errors are about the chart and values
     ("turndown", "pod-health"),
     ("cluster-controller", "pod-health"),
     ("events", "pod-health"),
@@ -133,7 +135,7 @@ _SHAPES = (
 SHAPE_LENGTH = 160
 # Votes of the catalogue match and of the component, next to the subsystem words; chosen by
 # cross-validation over the signature corpus (benchmarks/analyze_recall.py --tune).
-WEIGHTS = {"catalogue": 0, "component": 1}
+WEIGHTS = {"catalogue": 0, "component": 0}
 
 
 def shape_of(message: str) -> str:
@@ -155,10 +157,11 @@ def categorise(message: str, component: str, catalogue: Catalogue | None = None)
         scores[template.category] += WEIGHTS["catalogue"] + (len(template.words) >= 5)
     lower = component.lower()
     prior = next((cat for name, cat in _COMPONENTS if name in lower), None)
-    if prior is not None:
-        scores[prior] += WEIGHTS["component"]
-    if not scores:
-        return "pod-health"
+    bonus = WEIGHTS["component"] + (2 if prior == "helm-config" else 0)
+    if prior is not None and bonus:
+        scores[prior] += bonus
+    if not scores:  # no subsystem word at all: the component decides
+        return prior or "pod-health"
     # ties go to the component's own category, then to the order of _WORDS
     order = {c: n for n, c in enumerate(_WORDS)}
     return max(scores, key=lambda c: (scores[c], c == prior, -order.get(c, 99)))

@@ -53,6 +53,11 @@ _FAILURE_WORDS = (
     r"unavailable|unreachable|rejected|violates?|not allowed|insufficient|out of memory|"
     r"oomkilled|crash\w*|abort\w*|expired|no space left)\b",
 )
+# An info-level line whose message opens with a failure ("INF Failed to download pricing
+# data"): Kubecost logs some real failures at info level.
+_LEADING_FAILURE = re.compile(
+    r"(?:failed to|failure|error|unable to|could not|couldn't|cannot|can't)\b", re.IGNORECASE
+)
 _VERSION_MARKER = r"Starting (?:cost-model|kubecost|aggregator)[^\n]{0,40}(?:commit|version)"
 _ERROR_ID = 1_000_000
 _VERSION_ID = 1_000_001
@@ -251,7 +256,8 @@ class LogScanner:
         elif sinks.on_fallback is not None and source.related and ids & _FALLBACK_IDS:
             parsed = parse_line(excerpt if text.startswith('{"log":') else text)
             if parsed.level in ("error", "warning") or (
-                parsed.level is None and _FAILURE_ID in ids
+                _FAILURE_ID in ids
+                and (parsed.level is None or _LEADING_FAILURE.match(parsed.message))
             ):
                 hit = Hit(source.path, number, excerpt, when or parsed.when)
                 sinks.on_fallback(source, parsed, hit)

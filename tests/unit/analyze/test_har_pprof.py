@@ -122,3 +122,13 @@ def test_har_behind_an_ingress_sub_path(tmp_path: Path) -> None:
     report = analyze_path(path)
     failed = [f for f in report.findings if f.title.startswith("GET /kubecost/model/allocation:")]
     assert failed and failed[0].severity == Severity.ERROR
+
+
+def test_corrupt_profile_is_reported_not_crashing(tmp_path: Path) -> None:
+    import gzip
+
+    path = tmp_path / "heap.pb.gz"
+    path.write_bytes(gzip.compress(b"\x0a\xff\xff\xff"))
+    report = analyze_path(path)
+    assert report.findings == []
+    assert "not a readable pprof profile" in report.skipped[0].reason

@@ -78,9 +78,8 @@ class SpecialFiles:
             return True
         if _is_profile(lower, head):
             data = head + handle.read(MAX_PROFILE_BYTES)
-            taken = self._profile(path, data)
-            self.bytes_read += len(data) if taken else 0
-            return taken
+            self.bytes_read += len(data)
+            return self._profile(path, data)
         return False
 
     def findings(self, threshold: Severity) -> list[Finding]:
@@ -109,12 +108,14 @@ class SpecialFiles:
 
     # -- heap profiles -------------------------------------------------------------------------
     def _profile(self, path: str, data: bytes) -> bool:
+        """Summarise a heap profile; always True (the bytes are consumed)."""
         try:
             if data[:2] == b"\x1f\x8b":
                 data = gzip.decompress(data)
             profile = parse_profile(data)
-        except (ProfileError, OSError, EOFError, zlib.error):
-            return False  # not a profile after all: the generic reader reports it
+        except (ProfileError, OSError, EOFError, zlib.error) as exc:
+            self._skip(path, f"not a readable pprof profile: {str(exc)[:80]}")
+            return True
         if not profile.is_heap:
             self._skip(path, "a pprof profile that is not a heap profile (not analysed)")
             return True
@@ -143,8 +144,11 @@ def _kubecost_package(package: str) -> bool:
 
 
 def _is_profile(lower: str, head: bytes) -> bool:
+    """Gzip data named like a profile, or raw protobuf named `.pprof`/`.prof`/`.pb`."""
     named = lower.endswith((".pb.gz", ".pprof", ".prof", ".pb")) or "heap" in lower
-    return named and (head[:2] == b"\x1f\x8b" or head[:1] == b"\x0a")
+    if head[:2] == b"\x1f\x8b":
+        return named
+    return lower.endswith((".pprof", ".prof", ".pb")) and head[:1] == b"\x0a"
 
 
 def _request_finding(

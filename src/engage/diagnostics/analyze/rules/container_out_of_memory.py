@@ -14,8 +14,9 @@ class ContainerOutOfMemory(Rule):
     category = "memory"
     severity = Severity.ERROR
     specificity = 2
-    anchors = ("memory limit",)
+    anchors = ("memory limit", "Exit Code")
     patterns = (
+        r"(?i)exit ?code:?\s+137\b",
         r"runtime: out of memory",
         r"cannot allocate memory",
         r"Out of memory: Killed process",

@@ -110,7 +110,7 @@ def test_cpu_profile_is_noted_not_misread(tmp_path: Path) -> None:
 def test_real_heap_profiles_are_summarised(name: str) -> None:
     report = analyze_path(PPROF / name)
     (summary,) = [f for f in report.findings if f.rule_id == "heap-profile-summary"]
-    assert summary.severity == Severity.INFO and len(summary.evidence) == 4
+    assert summary.severity == Severity.INFO and len(summary.evidence) >= 4
     assert report.profiles[0]["inuse_space"]["sites"][0]["share"] > 0.2
     assert report.exit_code == 0
 

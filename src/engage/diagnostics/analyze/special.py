@@ -254,6 +254,12 @@ def _summary_finding(path: str, summary: dict[str, Any], kind: str) -> Finding:
     packages = summary[kind]["packages"][:3]
     lines = [f"{s['share']:.1%} {s['function']}" for s in sites]
     lines.append("packages: " + ", ".join(f"{p['package']} {p['share']:.0%}" for p in packages))
+    allocated = summary["alloc_space"]["sites"][:3] if kind != "alloc_space" else []
+    if allocated:
+        lines.append(
+            "allocated (alloc_space): "
+            + ", ".join(f"{s['function']} {s['share']:.0%}" for s in allocated)
+        )
     return Finding(
         rule_id="heap-profile-summary",
         category="memory",

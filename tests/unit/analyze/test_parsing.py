@@ -97,3 +97,11 @@ def test_event_table_after_a_prompt_line_given_alone(tmp_path: Path) -> None:
     path.write_text(text)
     report = analyze_path(path)
     assert "storage" in {f.category for f in report.findings}
+
+
+def test_events_reported_by_a_state_rule_do_not_fall_back(tmp_path: Path) -> None:
+    path = tmp_path / "events.txt"
+    path.write_text(TABLE)
+    report = analyze_path(path)
+    assert "event-failed-scheduling" in {f.rule_id for f in report.findings}
+    assert "unrecognised-error" not in {f.rule_id for f in report.findings}

@@ -61,6 +61,10 @@ _RELATED = re.compile(
     r"node-exporter|cost|turndown",
     re.IGNORECASE,
 )
+# Event reasons that state rules report (event-failed-scheduling, event-failed-mount, ...)
+CLAIMED_REASONS = frozenset(
+    {"FailedScheduling", "FailedMount", "FailedAttachVolume", "Failed", "OOMKilling", "BackOff"}
+)
 _PAGES = (".html", ".htm", ".css", ".js", ".svg")
 Progress = Callable[[int, int], None]
 
@@ -258,15 +262,13 @@ class AnalysisRun:
             if foreign and not key:
                 return
             mine = [i for i in items if everything or is_kubecost_event(i) != foreign]
-            if mine:
-                text = "\n".join(docs.event_line(item) for item in mine).encode()
-                self._scan(
-                    LogSource(path, "events", 0, not foreign or None),
-                    key,
-                    io.BytesIO(text),
-                    1,
-                    foreign=foreign,
-                )
+            for claimed in (False, True):  # reasons the event rules report get no fallback
+                part = [i for i in mine if (i.get("reason") in CLAIMED_REASONS) == claimed]
+                if part:
+                    text = "\n".join(docs.event_line(item) for item in part).encode()
+                    source = LogSource(path, "events", 0, not foreign or None)
+                    source = replace(source, fallback=not claimed)
+                    self._scan(source, key, io.BytesIO(text), 1, foreign=foreign)
 
     def _scan(
         self, source: LogSource, key: str, handle: Any, first_line: int, *, foreign: bool = False

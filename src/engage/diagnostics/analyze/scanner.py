@@ -93,6 +93,7 @@ class LogSource:
     # False for other workloads' logs in a folder or archive (host journals of a must-gather):
     # generic rules and the fallback tier skip them
     related: bool = True
+    fallback: bool = True  # False when a state rule already reports these lines (events)
 
 
 HitSink = Callable[[Rule, LogSource, Hit], None]
@@ -253,7 +254,12 @@ class LogScanner:
             also = tuple(sorted(r.id for r in confirmed if r is not best))
             when = when or parse_timestamp(text)
             sinks.on_hit(best, source, Hit(source.path, number, excerpt, when, also))
-        elif sinks.on_fallback is not None and source.related and ids & _FALLBACK_IDS:
+        elif (
+            sinks.on_fallback is not None
+            and source.related
+            and source.fallback
+            and (ids & _FALLBACK_IDS)
+        ):
             parsed = parse_line(excerpt if text.startswith('{"log":') else text)
             if parsed.level in ("error", "warning") or (
                 _FAILURE_ID in ids

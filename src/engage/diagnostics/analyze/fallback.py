@@ -33,6 +33,7 @@ _WORDS: dict[str, tuple[tuple[str, int], ...]] = {
     "prometheus": (
         (r"prometheus|promql", 1),
         (r"prometheus|promql|thanos|query_range|/api/v1/query|queryresult|\bprom\b", 2),
+        (r"errortype|bad_data|expanding series|\bscrape", 2),
         (r"\bscrape|\bseries\b|\bwal\b|remote.?write|\btsdb", 1),
     ),
     "etl": (

@@ -14,8 +14,9 @@ class PrometheusQueryFailed(Rule):
     category = "prometheus"
     severity = Severity.ERROR
     specificity = -1
-    anchors = ("duplicate series", "nil queryResult")
+    anchors = ("duplicate series", "nil queryResult", "errorType")
     patterns = (
+        r"errorType\\?\"?:\\?\"?(?:bad_data|execution|internal|unavailable)",
         r"error \w+ normalization",
         r"(?i)(?:error|failed) (?:querying|fetching|parsing) query",
         r"Prometheus communication error",

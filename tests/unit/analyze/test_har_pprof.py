@@ -132,3 +132,10 @@ def test_corrupt_profile_is_reported_not_crashing(tmp_path: Path) -> None:
     report = analyze_path(path)
     assert report.findings == []
     assert "not a readable pprof profile" in report.skipped[0].reason
+
+
+def test_har_saved_as_json_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "network-export.json"
+    path.write_text(HAR.read_text())
+    ids = {f.rule_id for f in analyze_path(path).findings}
+    assert {"har-request-failed", "har-summary"} <= ids

@@ -51,6 +51,7 @@ from engage.diagnostics.analyze.rule import Hit, InstanceData, Rule, dig, unwrap
 from engage.diagnostics.analyze.scanner import LogScanner, LogSource
 from engage.diagnostics.analyze.special import SpecialFiles
 from engage.diagnostics.analyze.streams import Prefixed, json_lines, peek, values_candidate
+from engage.diagnostics.har import is_har
 from engage.diagnostics.versions import DetectedVersion, detect_version
 
 MAX_DOCUMENT = 256 * 1024 * 1024
@@ -193,6 +194,9 @@ class AnalysisRun:
             return
         if docs.is_kubelet_summary(doc):
             self._inst(key).objects.setdefault("stats", []).append((path, doc))
+            return
+        if is_har(doc):  # a HAR export saved as .json
+            self.special.har_document(path, doc)
             return
         data = unwrap(doc)
         name = docs.endpoint_name(path)

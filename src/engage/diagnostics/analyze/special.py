@@ -96,6 +96,10 @@ class SpecialFiles:
         if not is_har(doc):
             self._skip(path, "JSON without log.entries, not a HAR file")
             return
+        self.har_document(path, doc)
+
+    def har_document(self, path: str, doc: dict[str, Any]) -> None:
+        """Report the failed and slow requests of a parsed HAR document."""
         requests = requests_of(doc)
         self.requests += [dict(r.to_dict(), file=path) for r in requests]
         groups: dict[tuple[str, str, str], list[Request]] = defaultdict(list)

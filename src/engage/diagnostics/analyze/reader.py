@@ -59,7 +59,7 @@ _YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # Tools next to Kubecost whose error lines matter for it (besides Kubecost's own workloads).
 _RELATED = re.compile(
     r"prometheus|thanos|helm|kubectl|events|nginx|frontend|grafana|kube-state-metrics|"
-    r"node-exporter|cost|turndown",
+    r"node-exporter|cost|turndown|diagnostics",
     re.IGNORECASE,
 )
 # Event reasons that state rules report (event-failed-scheduling, event-failed-mount, ...)

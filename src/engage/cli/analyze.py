@@ -58,7 +58,8 @@ def analyze_command(
     except OSError as exc:
         fail(f"{path}: {exc.strerror or exc}")
     _emit(report, fmt, output)
-    _note_skipped(report)
+    if fmt != "text" or output is not None:  # the text report on screen lists them itself
+        _note_skipped(report)
     raise typer.Exit(report.exit_code)
 
 

@@ -309,3 +309,65 @@ def heap_summary(profile: Profile, limit: int = 10) -> dict[str, Any]:
         "ranked_by": kind,
         "top_sites": [s.to_dict() for s in top_sites(profile, kind, limit)],
     }
+
+
+def package_of(function: str) -> str:
+    """Go package of a symbol: `github.com/x/y/pkg/z.(*T).M` -> `github.com/x/y/pkg/z`."""
+    slash = function.rfind("/")
+    dot = function.find(".", slash + 1)
+    return function[:dot] if dot > 0 else function
+
+
+def by_package(
+    profile: Profile, sample_type: str, limit: int = 10, owner: Any = None
+) -> list[dict[str, Any]]:
+    """Totals of ``sample_type`` per Go package: the package of the innermost frame for which
+    ``owner(package)`` holds (e.g. Kubecost's own code), else of the allocating function."""
+    index = profile.value_index(sample_type)
+    if index is None:
+        return []
+    names = {fid: f.name for fid, f in profile.functions.items()}
+    totals: dict[str, int] = defaultdict(int)
+    for locations, values in profile.samples:
+        if index < len(values) and values[index]:
+            package = package_of(_leaf(profile, locations)[0])
+            if owner is not None:
+                frames = (
+                    package_of(names.get(f, ""))
+                    for loc in locations
+                    for f, _ in profile.locations.get(loc, [])
+                )
+                package = next((p for p in frames if owner(p)), package)
+            totals[package] += values[index]
+    grand = sum(totals.values()) or 1
+    ranked = sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+    return [{"package": p, "value": v, "share": round(v / grand, 4)} for p, v in ranked]
+
+
+def stack_share(profile: Profile, sample_type: str, matches: Any) -> tuple[float, str | None]:
+    """Share of ``sample_type`` held by stacks with a frame for which ``matches(name)`` holds,
+    and the first such frame seen in the largest of those stacks."""
+    index = profile.value_index(sample_type)
+    if index is None:
+        return 0.0, None
+    names = {fid: f.name for fid, f in profile.functions.items()}
+    hit = grand = best_value = 0
+    best: str | None = None
+    for locations, values in profile.samples:
+        value = values[index] if index < len(values) else 0
+        grand += value
+        for loc in locations:
+            frame = next(
+                (
+                    names.get(f, "")
+                    for f, _ in profile.locations.get(loc, [])
+                    if matches(names.get(f, ""))
+                ),
+                None,
+            )
+            if frame is not None:
+                hit += value
+                if value > best_value:
+                    best, best_value = frame, value
+                break
+    return (hit / grand if grand else 0.0), best

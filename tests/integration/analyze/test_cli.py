@@ -135,3 +135,26 @@ def test_versions_update_from_a_helm_index(tmp_path: Path, helm_repo: str) -> No
         "versions", "update", "--helm-index", f"{helm_repo}/missing.yaml", home=tmp_path
     )
     assert failed.returncode == 1 and "no releases fetched" in failed.stderr
+
+
+def test_plain_folder_heading_and_skipped_note_once(tmp_path: Path) -> None:
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    (folder / "cost-model.log").write_text(BAD)
+    (folder / "kubecost.duckdb").write_bytes(b"\x00" * 64)
+    result = _engage("analyze", str(folder), home=tmp_path)
+    assert result.returncode == 3, result.stderr
+    combined = result.stdout + result.stderr
+    assert combined.count("kipped 1 input file(s)") == 1
+    assert "default/unknown/unknown" not in result.stdout and "version ?" not in result.stdout
+    assert "─ logs ─" in result.stdout.replace("──", "─")
+
+
+def test_skipped_note_on_stderr_for_json(tmp_path: Path) -> None:
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    (folder / "cost-model.log").write_text(BAD)
+    (folder / "kubecost.duckdb").write_bytes(b"\x00" * 64)
+    result = _engage("analyze", str(folder), "-f", "json", home=tmp_path)
+    assert result.stderr.count("skipped 1 input file(s)") == 1
+    assert json.loads(result.stdout)["summary"]["error"] >= 1

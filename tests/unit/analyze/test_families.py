@@ -102,3 +102,19 @@ def test_healthy_log_has_no_findings(tmp_path: Path) -> None:
     path.write_text(console_log("cost-model", "INF everything fine", noise=400))
     report = analyze_path(path)
     assert [f.rule_id for f in report.findings if f.category != "version"] == []
+
+
+def test_aggregator_own_failures_in_a_3x_bundle(tmp_path: Path) -> None:
+    from .logbuilder import bundle_tar
+
+    log = (
+        "2025-10-01T10:00:00.000000000Z INF Starting aggregator (3.1.0) with ClickHouse\n"
+        "2025-10-01T10:00:05.000000000Z ERR ClickHouse: code: 241, MEMORY_LIMIT_EXCEEDED\n"
+        "2025-10-01T10:00:09.000000000Z ERR error querying DB: Binder Error: Referenced "
+        'column "RatedGPUCost" not found in FROM clause\n'
+    )
+    report = analyze_path(
+        bundle_tar(tmp_path / "b.tar.gz", {"kubecost-aggregator-0/aggregator": log})
+    )
+    (finding,) = [f for f in report.findings if f.category == "aggregator"]
+    assert finding.rule_id == "aggregator-query-failed" and finding.count == 2

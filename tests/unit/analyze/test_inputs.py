@@ -135,7 +135,7 @@ def test_engage_bundle_directory_and_manifest_instances(tmp_path: Path) -> None:
         ("prod", "eks-1", "2.4.2", "2.x-duckdb")
     ]
     assert any(f.rule_id == "aggregator-ingestion-error" for f in report.findings)
-    assert any("binary" in r for r in _reasons(report))
+    assert any("not a readable pprof profile" in r for r in _reasons(report))
 
 
 def test_multicluster_diagnostics_json_gives_one_instance_per_cluster(tmp_path: Path) -> None:

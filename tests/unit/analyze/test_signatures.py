@@ -13,11 +13,14 @@ from engage.diagnostics.analyze import AnalysisReport, Severity, analyze_path
 from .conftest import ANALYZE_FIXTURES
 from .logbuilder import bug_report, bundle_tar, console_log, json_log
 
-SIGNATURES = [
+ALL = [
     json.loads(line)
-    for line in (ANALYZE_FIXTURES / "corpus" / "signatures.jsonl").read_text().splitlines()
+    for name in ("signatures.jsonl", "signatures-2.jsonl")
+    for line in (ANALYZE_FIXTURES / "corpus" / name).read_text().splitlines()
     if line.strip()
 ]
+SIGNATURES = [s for s in ALL if not s.get("benign")]
+BENIGN = [s for s in ALL if s.get("benign")]
 
 
 def _caught(report: AnalysisReport, sig: dict[str, Any]) -> bool:
@@ -83,3 +86,15 @@ def test_benign_boundary_lines_stay_info(sig: dict[str, Any], tmp_path: Path) ->
         f.severity == Severity.INFO for f in report.findings if f.category == "etl"
     )
     assert report.exit_code == 0 or any(f.category != "etl" for f in report.findings)
+
+
+@pytest.mark.parametrize("sig", BENIGN, ids=lambda s: s["id"])
+def test_benign_lines_raise_nothing(sig: dict[str, Any], tmp_path: Path) -> None:
+    path = tmp_path / f"{sig['component']}.log"
+    path.write_text(console_log(sig["component"], sig["line"]))
+    loud = [
+        f.rule_id
+        for f in analyze_path(path).findings
+        if f.severity >= Severity.WARNING and f.category != "version"
+    ]
+    assert loud == []

@@ -66,3 +66,31 @@ def _axes(hours: list[str], peak: int) -> str:
         f'<text x="{WIDTH - PAD}" y="{bottom + 16}" font-size="11" '
         f'text-anchor="end">{last}</text>'
     )
+
+
+def bar_chart(rows: list[tuple[str, float, float]], *, title: str, unit: str = "ms") -> str:
+    """Horizontal bars of (label, median, maximum) per row, e.g. request time by endpoint."""
+    if not rows:
+        return ""
+    peak = max(high for _label, _mid, high in rows) or 1.0
+    left, bar_width, row = 260, WIDTH - 260 - PAD, 22
+    height = 30 + row * len(rows) + 10
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}"'
+        f' role="img" aria-label="{escape(title)}">',
+        f'<text x="4" y="16" font-size="13" font-weight="bold">{escape(title)}</text>',
+    ]
+    for n, (label, middle, high) in enumerate(rows):
+        y = 30 + n * row
+        parts.append(
+            f'<text x="{left - 6}" y="{y + 13}" font-size="11" text-anchor="end">'
+            f"{escape(label[:40])}</text>"
+            f'<rect x="{left}" y="{y + 2}" width="{bar_width * high / peak:.1f}" height="14"'
+            f' fill="{PALETTE[1]}" fill-opacity="0.35"/>'
+            f'<rect x="{left}" y="{y + 2}" width="{bar_width * middle / peak:.1f}" height="14"'
+            f' fill="{PALETTE[1]}"/>'
+            f'<text x="{left + 4 + bar_width * high / peak:.1f}" y="{y + 13}" font-size="11">'
+            f"{middle:,.0f} / {high:,.0f} {escape(unit)}</text>"
+        )
+    parts.append("</svg>")
+    return "".join(parts)

@@ -1,388 +1,21 @@
-"""The analysis run: read the input, scan logs, load documents, run state rules, dedupe."""
+"""The analysis: read the input, run state rules, and turn hits into one finding per cause."""
 
 from __future__ import annotations
 
-import io
-import json
-import re
-import tarfile
-import zlib
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
-import yaml
-
-from engage.diagnostics.analyze import documents as docs
-from engage.diagnostics.analyze.inputs import (
-    HEAD,
-    Entry,
-    InputProblems,
-    environment_of,
-    input_size,
-    is_bug_report,
-    iter_entries,
-    log_identity,
-    looks_binary,
-    split_bug_report,
-)
-from engage.diagnostics.analyze.instances import (
-    best_version,
-    flavour_of,
-    identity_from_key,
-    namespace_of,
-)
-from engage.diagnostics.analyze.kube import (
-    container_statuses,
-    is_kubecost_event,
-    is_kubecost_pod,
-    list_items,
-    version_from_pod,
-)
+from engage.diagnostics.analyze.findings import applies, rule_finding
 from engage.diagnostics.analyze.model import (
     AnalysisReport,
     AnalyzeError,
-    Evidence,
     Finding,
-    Instance,
     Severity,
     Skipped,
-    Timeline,
 )
+from engage.diagnostics.analyze.reader import AnalysisRun, Progress, build_scanner
 from engage.diagnostics.analyze.registry import load_rules
-from engage.diagnostics.analyze.rule import Hit, InstanceData, Rule, dig, unwrap
-from engage.diagnostics.analyze.scanner import LogScanner, LogSource
-from engage.diagnostics.versions import DetectedVersion, detect_version
 
-MAX_DOCUMENT = 256 * 1024 * 1024
-MAX_EVIDENCE = 3
-SHAPE_LOOKAHEAD = 200
-_DIGITS = re.compile(r"\d+")
-Progress = Callable[[int, int], None]
-
-
-@lru_cache(maxsize=4)
-def _scanner(rule_ids: tuple[str, ...]) -> LogScanner:
-    rules = {r.id: r for r in load_rules()}
-    return LogScanner([rules[i] for i in rule_ids])
-
-
-def build_scanner() -> LogScanner:
-    """The (cached) hyperscan scanner over every registered log-line rule."""
-    return _scanner(tuple(r.id for r in load_rules()))
-
-
-@dataclass
-class _Accumulator:
-    rule: Rule
-    instance: str
-    count: int = 0
-    first: str | None = None
-    last: str | None = None
-    evidence: list[Evidence] = field(default_factory=list)
-    shapes: set[str] = field(default_factory=set)
-
-    def merge(self, other: _Accumulator) -> None:
-        """Fold another accumulator of the same rule into this one."""
-        self.count += other.count
-        for when in (other.first, other.last):
-            if when:
-                self.first = when if self.first is None else min(self.first, when)
-                self.last = when if self.last is None else max(self.last, when)
-        self.evidence = (self.evidence + other.evidence)[:MAX_EVIDENCE]
-
-    def add(self, hit: Hit) -> None:
-        self.count += 1
-        if hit.when:
-            self.first = hit.when if self.first is None else min(self.first, hit.when)
-            self.last = hit.when if self.last is None else max(self.last, hit.when)
-        # look for distinct evidence among the first occurrences only (cheap on floods)
-        if len(self.evidence) < MAX_EVIDENCE and self.count <= SHAPE_LOOKAHEAD:
-            shape = _DIGITS.sub("#", hit.excerpt)
-            if shape not in self.shapes:
-                self.shapes.add(shape)
-                self.evidence.append(Evidence(hit.path, hit.line, hit.excerpt))
-
-
-class _Run:
-    """State of one analysis while the input is read."""
-
-    def __init__(self, path: Path, progress: Progress | None) -> None:
-        self.path = path
-        self.progress = progress
-        self.total = max(input_size(path), 1)
-        self.done = 0
-        self.problems = InputProblems()
-        self.data: dict[str, InstanceData] = {}
-        self.declared: list[Instance] = []
-        self.timeline = Timeline()
-        self.bytes_scanned = 0
-        self.files_scanned = 0
-        self.engage_bundle = False
-        self.kubecost_seen: set[str] = set()
-        self.acc: dict[tuple[str, str, bool], _Accumulator] = {}
-        self.standalone_mcd = False
-        self.scanner = build_scanner()
-
-    # -- reading -------------------------------------------------------------------------
-    def read(self) -> None:
-        for entry in iter_entries(self.path, self.problems):
-            try:
-                self._entry(entry)
-            except (tarfile.TarError, EOFError, zlib.error) as exc:
-                self.problems.add(entry.path, f"truncated or corrupt data, read partly: {exc}")
-            except OSError as exc:
-                self.problems.add(entry.path, f"read error: {exc}")
-            self._tick(entry)
-
-    def _tick(self, entry: Entry) -> None:
-        if entry.position is not None:
-            self.done = entry.position()
-        else:
-            self.done += entry.size
-        if self.progress is not None:
-            self.progress(min(self.done, self.total), self.total)
-
-    def _entry(self, entry: Entry) -> None:
-        key = self._instance_key(entry.path)
-        with entry.opener() as handle:
-            head = handle.read(HEAD)
-            if not head:
-                self.problems.add(entry.path, "empty file")
-                return
-            if looks_binary(entry.path, head):
-                self.problems.add(entry.path, "binary file (not analysed)")
-                return
-            lower = entry.path.lower()
-            if lower.endswith(".json") or (
-                head.lstrip()[:1] in (b"{", b"[")
-                and not lower.endswith((".log", ".txt"))
-                and not _json_lines(head)
-            ):
-                self._document(entry, key, head + handle.read(MAX_DOCUMENT), "json")
-                return
-            if lower.endswith((".yaml", ".yml")):
-                if _values_candidate(lower):  # parse only what may be Helm values (YAML is slow)
-                    self._document(entry, key, head + handle.read(MAX_DOCUMENT), "yaml")
-                else:
-                    self.problems.add(entry.path, "YAML other than Helm values (not analysed)")
-                return
-            if is_bug_report(head):
-                self._bug_report(entry, key, head + handle.read())
-                return
-            if entry.position is None:  # a plain file: rewind instead of re-joining the head
-                handle.seek(0)
-                self._log(entry, key, handle)
-            else:
-                self._log(entry, key, _Prefixed(head, handle))
-
-    def _document(self, entry: Entry, key: str, data: bytes, kind: str) -> None:
-        try:
-            text = data.decode("utf-8", errors="replace")
-            doc = json.loads(text) if kind == "json" else yaml.load(text, Loader=_YAML_LOADER)
-        except (ValueError, yaml.YAMLError) as exc:
-            self.problems.add(entry.path, f"invalid {kind.upper()}: {str(exc)[:80]}")
-            return
-        self.bytes_scanned += len(data)
-        self.files_scanned += 1
-        self._dispatch(entry.path, key, doc, kind)
-
-    def _dispatch(self, path: str, key: str, doc: Any, kind: str) -> None:
-        if docs.is_manifest(path, doc):
-            self.engage_bundle = True
-            self.declared += docs.manifest_instances(doc)
-            return
-        clusters = docs.mcd_clusters(doc)
-        if clusters is not None:
-            self._mcd(path, key, clusters)
-            return
-        if docs.is_k8s_list(doc):
-            items = list_items(doc)
-            kind = docs.kind_folder(path, items)
-            self._inst(key).objects.setdefault(kind, []).extend((path, item) for item in items)
-            if kind == "events":  # event messages are log lines too (e.g. FailedMount text)
-                self._scan_events(path, key, items)
-            return
-        if docs.is_kubelet_summary(doc):
-            self._inst(key).objects.setdefault("stats", []).append((path, doc))
-            return
-        data = unwrap(doc)
-        name = docs.endpoint_name(path)
-        if "kubecost-api/" in path or name in ("installInfo", "clusterInfo", "productConfigs"):
-            self._endpoint(path, key, name, data)
-        elif docs.looks_like_helm_values(data):
-            self._inst(key).values.append((path, data))
-        elif kind == "json" or path == self.path.name:
-            self.problems.add(path, "document not recognised")
-
-    def _endpoint(self, path: str, key: str, name: str, data: Any) -> None:
-        inst = self._inst(key)
-        inst.api[name] = (path, data)
-        if name == "helmValues" and docs.looks_like_helm_values(data):
-            inst.values.append((path, data))
-        if name in ("installInfo", "clusterInfo", "productConfigs") and isinstance(data, dict):
-            found = detect_version(data)
-            if found:
-                inst.versions.append((path, found))
-
-    def _mcd(self, path: str, key: str, clusters: list[dict[str, Any]]) -> None:
-        if path == self.path.name:  # the input itself: one instance per cluster
-            self.standalone_mcd = True
-            for cluster in clusters:
-                cid = str(cluster.get("clusterId") or "unknown")
-                inst = self._inst(f"mcd:{cid}")
-                inst.mcd.append((path, cluster))
-                found = detect_version(str(cluster.get("kubecostVersion") or ""))
-                if found:
-                    inst.versions.append((path, found))
-            return
-        self._inst(key).mcd.extend((path, cluster) for cluster in clusters)
-
-    def _bug_report(self, entry: Entry, key: str, data: bytes) -> None:
-        for section in split_bug_report(data):
-            component = section.container
-            source = LogSource(entry.path, component, 0, True)
-            self._scan(source, key, io.BytesIO(section.data), section.first_line)
-        self.files_scanned += 1
-
-    def _log(self, entry: Entry, key: str, handle: Any) -> None:
-        ident = log_identity(entry.path)
-        if ident.kubecost is False and not key:
-            self.problems.add(entry.path, "log of a non-Kubecost workload (not analysed)")
-            return
-        if ident.kubecost:
-            self.kubecost_seen.add(key)
-        # inside an engage bundle every log is read; hits from workloads that do not look like
-        # Kubecost count only if the instance turns out to be a Kubecost namespace
-        foreign = ident.kubecost is False
-        source = LogSource(entry.path, ident.container, 0, None if foreign else ident.kubecost)
-        self._scan(source, key, handle, 1, foreign=foreign)
-        self.files_scanned += 1
-
-    def _scan_events(self, path: str, key: str, items: list[dict[str, Any]]) -> None:
-        for foreign in (False, True):
-            if foreign and not key:
-                return
-            mine = [i for i in items if is_kubecost_event(i) != foreign]
-            if mine:
-                text = "\n".join(docs.event_line(item) for item in mine).encode()
-                self._scan(
-                    LogSource(path, "events", 0, not foreign or None),
-                    key,
-                    io.BytesIO(text),
-                    1,
-                    foreign=foreign,
-                )
-
-    def _scan(
-        self, source: LogSource, key: str, handle: Any, first_line: int, *, foreign: bool = False
-    ) -> None:
-        inst = self._inst(key)
-
-        def on_hit(rule: Rule, src: LogSource, hit: Hit) -> None:
-            self._add(key, rule, hit, foreign=foreign)
-
-        def on_error(src: LogSource, hour: str) -> None:
-            self.timeline.add_error(src.component, hour)
-
-        def on_version(src: LogSource, found: DetectedVersion) -> None:
-            inst.versions.append((src.path, found))
-
-        size, split = self.scanner.scan(
-            handle,
-            source,
-            on_hit=on_hit,
-            on_error_line=on_error,
-            on_version=on_version,
-            first_line=first_line,
-        )
-        self.bytes_scanned += size
-        if split:
-            self.problems.add(source.path, "over-long line(s) scanned in windows")
-
-    # -- instances -----------------------------------------------------------------------
-    def _instance_key(self, path: str) -> str:
-        found = environment_of(path)
-        return found[0] if found else ""
-
-    def _inst(self, key: str) -> InstanceData:
-        if key not in self.data:
-            self.data[key] = InstanceData(Instance(path=key))
-        return self.data[key]
-
-    def _add(self, key: str, rule: Rule, hit: Hit, *, foreign: bool = False) -> None:
-        acc = self.acc.get((key, rule.id, foreign))
-        if acc is None:
-            acc = self.acc[(key, rule.id, foreign)] = _Accumulator(rule, key)
-        acc.add(hit)
-
-    def is_kubecost_instance(self, key: str, declared: Instance | None) -> bool:
-        """Whether an instance is a Kubecost namespace (declared version, pods, API, values)."""
-        inst = self._inst(key)
-        return bool(
-            key
-            and (
-                (declared is not None and declared.version)
-                or key in self.kubecost_seen
-                or inst.api
-                or inst.values
-                or inst.mcd
-                or any(is_kubecost_pod(pod) for _path, pod in inst.items("pods"))
-            )
-        )
-
-    def resolve_instances(self) -> list[str]:
-        """Give every instance its identity, version and flavour; returns keys in order."""
-        declared = {i.path: i for i in self.declared}
-        keys = [i.path for i in self.declared] + [k for k in self.data if k not in declared]
-        if not keys:
-            keys = [""]
-        for key in keys:
-            inst = self._inst(key)
-            base = declared.get(key) or identity_from_key(key)
-            inst.all_pods_are_kubecost = self.is_kubecost_instance(key, declared.get(key))
-            for path, pod in inst.items("pods"):
-                found = version_from_pod(pod)
-                if found:
-                    inst.versions.append((path, found))
-            version = base.version or best_version(inst.versions)
-            flavour = base.flavour if base.flavour != "unknown" else flavour_of(version, inst)
-            namespace = base.namespace if base.namespace != "unknown" else namespace_of(inst)
-            inst.instance = replace(base, version=version, flavour=flavour, namespace=namespace)
-        return keys
-
-    def restarts(self, inst: InstanceData) -> None:
-        """Feed the restart chart from container terminations and back-off events."""
-        for _path, pod in inst.kubecost_pods():
-            name = str((pod.get("metadata") or {}).get("name", "?"))
-            for status in container_statuses(pod):
-                finished = dig(status, "lastState", "terminated", "finishedAt")
-                if isinstance(finished, str) and len(finished) >= 13:
-                    self.timeline.add_restart(name, finished[:13])
-        for _path, event in inst.items("events"):
-            if event.get("reason") == "BackOff":
-                when = event.get("lastTimestamp") or event.get("eventTime")
-                target = str(dig(event, "involvedObject", "name", default="?"))
-                if isinstance(when, str) and len(when) >= 13:
-                    self.timeline.add_restart(target, when[:13], int(event.get("count") or 1))
-
-
-class _Prefixed(io.RawIOBase):
-    """A stream that yields already-read head bytes before the rest of a file."""
-
-    def __init__(self, head: bytes, rest: Any) -> None:
-        self._head = head
-        self._rest = rest
-
-    def read(self, size: int = -1) -> bytes:
-        if self._head:
-            data, self._head = self._head, b""
-            if size < 0:
-                return data + bytes(self._rest.read())
-            return data + bytes(self._rest.read(max(size - len(data), 0)))
-        return bytes(self._rest.read(size))
+__all__ = ["analyze_path", "build_scanner"]
 
 
 def analyze_path(
@@ -392,12 +25,12 @@ def analyze_path(
     progress: Progress | None = None,
     share: str | None = None,
 ) -> AnalysisReport:
-    """Analyse a bundle, directory, log file, bug report or diagnostics JSON."""
+    """Analyse a bundle, directory, log file, bug report, HAR file, heap profile or JSON."""
     threshold = Severity.parse(min_severity)
     path = Path(path)
     if not path.exists():
         raise AnalyzeError(f"{path}: no such file or directory")
-    run = _Run(path, progress)
+    run = AnalysisRun(path, progress)
     run.read()
     keys = run.resolve_instances()
     index = {key: n for n, key in enumerate(keys)}
@@ -407,16 +40,22 @@ def analyze_path(
         run.restarts(inst)
         for rule in rules:
             for hit in rule.evaluate(inst):
-                run._add(key, rule, hit)
+                run.add(key, rule, hit)
     findings = _findings(run, index, threshold)
+    findings += run.special.findings(threshold)
+    findings += run.fallback.findings(index, threshold)
+    findings.sort(key=lambda f: (-f.severity, f.instance, -f.count, f.rule_id))
     report = AnalysisReport(
         input=path.name,
         instances=[run.data[k].instance for k in keys],
         findings=findings,
         skipped=[Skipped(p, r) for p, r in run.problems.skipped],
         timeline=run.timeline,
-        bytes_scanned=run.bytes_scanned,
+        bytes_scanned=run.bytes_scanned + run.special.bytes_read,
         files_scanned=run.files_scanned,
+        requests=run.special.requests,
+        profiles=run.special.profiles,
+        unrecognised_shapes=run.fallback.shape_count(),
     )
     if share == "findings":
         from engage.diagnostics.analyze.share import share_report
@@ -425,57 +64,18 @@ def analyze_path(
     return report
 
 
-def _findings(run: _Run, index: dict[str, int], threshold: Severity) -> list[Finding]:
+def _findings(run: AnalysisRun, index: dict[str, int], threshold: Severity) -> list[Finding]:
     findings: list[Finding] = []
     for (key, rule_id, foreign), acc in run.acc.items():
-        rule = acc.rule
+        rule = run.rules[rule_id]
         inst = run.data[key].instance
         if foreign:
             if not run.data[key].all_pods_are_kubecost:
                 continue  # a non-Kubecost workload in a namespace without Kubecost
-            mine = run.acc.get((key, rule_id, False))
-            if mine is not None:
+            if (key, rule_id, False) in run.acc:
                 continue  # merged below into the Kubecost accumulator
         elif (key, rule_id, True) in run.acc and run.data[key].all_pods_are_kubecost:
             acc.merge(run.acc[(key, rule_id, True)])
-        if rule.severity < threshold or not rule.applies_to(inst):
-            continue
-        findings.append(
-            Finding(
-                rule_id=rule.id,
-                category=rule.category,
-                severity=rule.severity,
-                title=rule.title,
-                explanation=rule.explanation,
-                remediation=rule.remediation,
-                docs=list(rule.docs),
-                evidence=acc.evidence,
-                count=acc.count,
-                first_seen=acc.first,
-                last_seen=acc.last,
-                instance=index.get(key, 0),
-            )
-        )
-    findings.sort(key=lambda f: (-f.severity, f.instance, -f.count, f.rule_id))
+        if applies(rule, inst, threshold):
+            findings.append(rule_finding(rule, acc, index.get(key, 0)))
     return findings
-
-
-_YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def _values_candidate(lower_path: str) -> bool:
-    """Helm values files: `helm/values.yaml`, `values*.yaml`, `*-values.yaml`."""
-    name = lower_path.rsplit("/", 1)[-1]
-    return "values" in name or "/helm/" in f"/{lower_path}"
-
-
-def _json_lines(head: bytes) -> bool:
-    """A JSON-lines log (one JSON record per line) rather than one JSON document."""
-    first, _, rest = head.partition(b"\n")
-    if not rest.lstrip().startswith(b"{"):
-        return False
-    try:
-        json.loads(first)
-    except ValueError:
-        return False
-    return True

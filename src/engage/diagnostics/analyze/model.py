@@ -96,6 +96,21 @@ class Instance:
         """A short human name: env/cluster/namespace."""
         return f"{self.environment}/{self.cluster}/{self.namespace}"
 
+    def heading(self, input_name: str) -> str:
+        """Section heading: env/cluster/namespace, or the input's name when none is known;
+        version and flavour only when known (no `default/unknown/unknown version ?`)."""
+        known = (self.environment, self.cluster, self.namespace) != (
+            "default",
+            "unknown",
+            "unknown",
+        )
+        parts = [self.label if known else input_name]
+        if self.version:
+            parts.append(f"version {self.version}")
+        if self.flavour != "unknown":
+            parts.append(self.flavour)
+        return "  ".join(parts)
+
 
 @dataclass
 class Finding:
@@ -113,6 +128,7 @@ class Finding:
     first_seen: str | None = None
     last_seen: str | None = None
     instance: int = 0
+    related: list[str] = field(default_factory=list)  # rules folded in (same lines)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON shape of one finding (the issue's schema)."""
@@ -169,6 +185,9 @@ class AnalysisReport:
     bytes_scanned: int = 0
     files_scanned: int = 0
     engage_version: str = __version__
+    requests: list[dict[str, Any]] = field(default_factory=list)  # HAR timings for charts
+    profiles: list[dict[str, Any]] = field(default_factory=list)  # heap profile summaries
+    unrecognised_shapes: int = 0
 
     @property
     def summary(self) -> dict[str, int]:
@@ -195,9 +214,13 @@ class AnalysisReport:
         if extended:
             for item, finding in zip(data["findings"], self.findings, strict=True):
                 item["instance"] = finding.instance
+                item["related"] = list(finding.related)
             data["skipped"] = [{"path": s.path, "reason": s.reason} for s in self.skipped]
             data["stats"] = {
                 "bytes_scanned": self.bytes_scanned,
                 "files_scanned": self.files_scanned,
+                "unrecognised_shapes": self.unrecognised_shapes,
             }
+            data["profiles"] = self.profiles
+            data["requests"] = len(self.requests)
         return data

@@ -26,6 +26,7 @@ class RuleRegistry:
     """Rule instances by id, in registration order."""
 
     def __init__(self) -> None:
+        """An empty registry."""
         self._rules: dict[str, Rule] = {}
 
     def add(self, rule: Rule) -> None:

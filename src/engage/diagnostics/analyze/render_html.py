@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from statistics import median
+from typing import Any
+
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from engage.diagnostics.analyze.charts import line_chart
+from engage.diagnostics.analyze.charts import bar_chart, line_chart
 from engage.diagnostics.analyze.model import AnalysisReport, Severity
 
 _ENV = Environment(
@@ -28,6 +31,10 @@ def render_html(report: AnalysisReport) -> str:
                 report.timeline.errors, title="Error-level log lines per hour, by component"
             ),
             line_chart(report.timeline.restarts, title="Restarts and back-offs per hour, by pod"),
+            bar_chart(
+                _timings(report.requests),
+                title="Browser requests (HAR): median / longest time by endpoint",
+            ),
         )
         if c
     ]
@@ -37,3 +44,14 @@ def render_html(report: AnalysisReport) -> str:
         charts=charts,
         severities=[s.label for s in sorted(Severity, reverse=True)],
     )
+
+
+def _timings(requests: list[dict[str, Any]], limit: int = 15) -> list[tuple[str, float, float]]:
+    """(method endpoint, median ms, max ms) of the slowest endpoints in the HAR files."""
+    groups: dict[str, list[float]] = {}
+    for request in requests:
+        label = f"{request['method']} {request['endpoint']}"
+        groups.setdefault(label, []).append(float(request["total_ms"]))
+    rows = [(label, median(times), max(times)) for label, times in groups.items()]
+    rows.sort(key=lambda r: -r[2])
+    return rows[:limit]

@@ -30,10 +30,7 @@ def render_text(report: AnalysisReport, console: Console) -> None:
         findings = [f for f in report.findings if f.instance == index]
         if not findings:
             continue
-        console.rule(
-            f"[bold]{escape(instance.label)}[/]  version {instance.version or '?'}"
-            f"  {instance.flavour}"
-        )
+        console.rule(f"[bold]{escape(instance.heading(report.input))}[/]")
         for finding in findings:
             _finding(console, finding)
     if not report.findings:
@@ -79,6 +76,8 @@ def _finding(console: Console, finding: Finding) -> None:
     for item in finding.evidence:
         where = f"{item.path}:{item.line}" if item.line else item.path
         console.print(f"  [dim]{escape(where)}[/]\n    {escape(item.excerpt)}")
+    if finding.related:
+        console.print(f"  [dim]Also matched (folded in): {escape(', '.join(finding.related))}[/]")
     for link in finding.docs:
         console.print(f"  [blue]{escape(link)}[/]")
 

@@ -37,6 +37,7 @@ class Hit:
     line: int | None
     excerpt: str
     when: str | None = None
+    also: tuple[str, ...] = ()  # other rules that matched the same line (folded in)
 
 
 @dataclass
@@ -90,11 +91,22 @@ class Rule:
     kubecost_only: ClassVar[bool] = True  # skip logs of known non-Kubecost workloads
     confirm_regex: ClassVar[str | None] = None  # precise Python check on flagged lines
     exclude_regex: ClassVar[str | None] = None  # flagged lines matching this are dropped
+    # when several rules of one tier match a line, the highest specificity wins, then the
+    # longest matched text; the others are folded into the winner's finding
+    specificity: ClassVar[int] = 0
+    # generic wording (connection refused, access denied) that other workloads print too: only
+    # applied to Kubecost's logs, tools next to it, and a file given alone
+    generic: ClassVar[bool] = False
+    # literal words that flag a line for the rule database when it carries neither an error
+    # level nor a failure word (e.g. "spot feed"): the first scanning stage looks only for
+    # levels, failure words and these anchors
+    anchors: ClassVar[tuple[str, ...]] = ()
 
     _confirm: re.Pattern[str] | None = None
     _exclude: re.Pattern[str] | None = None
 
     def __init__(self) -> None:
+        """Compile the confirm and exclude regexes."""
         flags = re.IGNORECASE if self.caseless else 0
         if self.confirm_regex:
             self._confirm = re.compile(self.confirm_regex, flags)

@@ -13,6 +13,14 @@ class AggregatorDbMigration(Rule):
     title = "Aggregator database cannot be opened or migrated"
     category = "aggregator"
     severity = Severity.CRITICAL
+    specificity = 2
+    anchors = (
+        "no migration found",
+        "Dirty database",
+        "migrating up",
+        "migrating down",
+        "initial open of DB",
+    )
     patterns = (
         r"error doing initial open of DB",
         r"no migration found for version",

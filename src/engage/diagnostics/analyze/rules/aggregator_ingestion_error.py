@@ -13,6 +13,7 @@ class AggregatorIngestionError(Rule):
     title = "Aggregator ingestion or derivation errors"
     category = "aggregator"
     severity = Severity.ERROR
+    specificity = -1
     patterns = (
         r"Ingestor: [^\n]{0,60}error",
         r"failed to write parquet",

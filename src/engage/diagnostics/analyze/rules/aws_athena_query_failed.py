@@ -13,7 +13,22 @@ class AwsAthenaQueryFailed(Rule):
     title = "AWS Athena (CUR) queries fail"
     category = "cloud-integration"
     severity = Severity.ERROR
+    specificity = 2
+    anchors = (
+        "QueryAthenaPaginated",
+        "athena configuration",
+        "HIVE_",
+        "TABLE_NOT_FOUND",
+        "SCHEMA_NOT_FOUND",
+        "PERMISSION_ERROR",
+    )
     patterns = (
+        r"(?i)athena[^\n]{0,300}(?:bucket|s3://|output location|does not exist|not found|"
+        r"permission)",
+        r"(?i)(?:unable to verify/create output bucket|query results? (?:bucket|location))",
+        r"ErrorCode:PERMISSION_ERROR|Permission denied on S3 path",
+        r"SYNTAX_ERROR: line [0-9]+:[0-9]+: (?:Schema|Table|Database) [^\n]{1,200} does not exist",
+        r"(?i)(?:HIVE_\w+|TABLE_NOT_FOUND|SCHEMA_NOT_FOUND)",
         r"QueryAthenaPaginated: ",
         r"athena configuration incomplete",
         r"error getting Athena columns",

@@ -13,6 +13,8 @@ class AwsCurMissingColumns(Rule):
     title = "AWS CUR is missing columns (e.g. resource IDs)"
     category = "cloud-integration"
     severity = Severity.ERROR
+    specificity = 2
+    anchors = ("COLUMN_NOT_FOUND",)
     patterns = (
         r"SYNTAX_ERROR: line [0-9]+:[0-9]+: Column '[^'\n]{1,200}' cannot be resolved",
         r"COLUMN_NOT_FOUND: ",

@@ -13,7 +13,20 @@ class AzureCostExport(Rule):
     title = "Azure cost export cannot be read or parsed"
     category = "cloud-integration"
     severity = Severity.WARNING
+    specificity = 2
+    anchors = (
+        "AuthorizationPermissionMismatch",
+        "AuthorizationFailure",
+        "ContainerNotFound",
+        "BlobNotFound",
+        "AuthenticationFailed",
+    )
     patterns = (
+        r"(?i)(?:azure ?storage|blob ?storage|storage account|DownloadBlob\w*|"
+        r"blob\.core\.windows\.net)"
+        r"[^\n]{0,300}(?:error|fail|denied|RESPONSE [45][0-9][0-9]|not found)",
+        r"ContainerNotFound|BlobNotFound|AuthenticationFailed",
+        r"(?i)(?:cost|billing) export[^\n]{0,200}(?:error|failed|not found)",
         r"failed to parse usage date",
         r"AuthorizationPermissionMismatch|AuthorizationFailure",
         r"(?i)failed to (?:parse|read|download) (?:azure )?(?:billing|cost) export",

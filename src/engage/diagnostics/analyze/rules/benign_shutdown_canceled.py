@@ -20,7 +20,9 @@ class BenignShutdownCanceled(Rule):
         r"(?i)received (?:SIGTERM|terminated signal)",
     )
     # a canceled Prometheus query or ETL step is a real failure, not shutdown noise
-    exclude_regex = r"(?i)prometheus|deadline|ingest|ETL|CloudCost|query"
+    exclude_regex = (
+        r"(?i)prometheus|deadline|ingest|ETL|CloudCost|query|semaphore|worker|append row"
+    )
     explanation = (
         "When a pod is stopped, or a browser leaves a page while a query runs, "
         "in-flight work ends with `context canceled`. These lines are expected and "

@@ -17,6 +17,7 @@ class CloudCostIngestionFailed(Rule):
     title = "Cloud cost ingestion fails"
     category = "cloud-integration"
     severity = Severity.ERROR
+    specificity = -1
     tier = Tier.FALLBACK
     patterns = (
         r"CloudCost\[[^\]\n]{0,200}\]: ingestor: [^\n]{0,40}fail",

@@ -13,7 +13,10 @@ class ContainerOutOfMemory(Rule):
     title = "Process ran out of memory"
     category = "memory"
     severity = Severity.ERROR
+    specificity = 2
+    anchors = ("memory limit", "Exit Code")
     patterns = (
+        r"(?i)exit ?code:?\s+137\b",
         r"runtime: out of memory",
         r"cannot allocate memory",
         r"Out of memory: Killed process",

@@ -16,6 +16,8 @@ class DiagnosticsEtlUnhealthy(Rule):
     title = "Diagnostics: daily ETL is unhealthy"
     category = "etl"
     severity = Severity.ERROR
+    specificity = 2
+    anchors = ("RunDiagnostic",)
     patterns = (r"RunDiagnostic: checkDaily[A-Za-z]*Etl",)
     explanation = (
         "The daily allocation or asset ETL of a cluster has empty or failed days, so "

@@ -23,7 +23,13 @@ class DiagnosticsMetricsMissing(Rule):
     title = "Diagnostics: required metrics are missing in Prometheus"
     category = "prometheus"
     severity = Severity.ERROR
-    patterns = (r"RunDiagnostic: check(?:KubecostEmitting|PrometheusHas)[A-Za-z]*",)
+    specificity = 2
+    anchors = ("RunDiagnostic", "no running jobs")
+    patterns = (
+        r"RunDiagnostic: check(?:KubecostEmitting|PrometheusHas)[A-Za-z]*",
+        r"(?i)no running jobs on Prometheus",
+        r"(?i)no (?:kubecost|cadvisor|kube-state-metrics|ksm) metrics (?:found|in prometheus)",
+    )
     explanation = (
         "A metrics check of the diagnostics service failed: Kubecost is not emitting "
         "its metrics, or Prometheus lacks the Kubecost, cAdvisor or kube-state-metrics "

@@ -16,6 +16,8 @@ class DiagnosticsPodsOOMKilled(Rule):
     title = "Diagnostics: Kubecost containers were OOMKilled"
     category = "memory"
     severity = Severity.ERROR
+    specificity = 2
+    anchors = ("RunDiagnostic",)
     patterns = (r"RunDiagnostic: checkKubecostPodsNotOOMKilled",)
     explanation = (
         "The diagnostics service found Kubecost containers terminated by the kernel "

@@ -16,6 +16,8 @@ class DiagnosticsPodsPending(Rule):
     title = "Diagnostics: Kubecost pods are Pending"
     category = "pod-health"
     severity = Severity.ERROR
+    specificity = 2
+    anchors = ("RunDiagnostic", "phase='Pending'", 'phase="Pending"')
     patterns = (
         r"RunDiagnostic: checkKubecostPodsNotPending",
         r"kube_pod_status_phase\{[^}\n]{0,200}phase=.Pending",

@@ -13,6 +13,7 @@ class EtlNoValidAssetSet(Rule):
     title = "No valid (priced) asset set for savings calculations"
     category = "etl"
     severity = Severity.WARNING
+    specificity = 2
     patterns = (
         r"could not obtain latest valid asset set",
         r"failed to get monthly cluster rates",

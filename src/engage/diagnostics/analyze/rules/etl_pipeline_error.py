@@ -23,6 +23,7 @@ class EtlPipelineError(Rule):
     title = "ETL pipeline errors"
     category = "etl"
     severity = Severity.ERROR
+    specificity = -1
     patterns = (
         r"ETL: [A-Za-z]+(?:\[[^\]\n]{0,60}\])?: [^\n]{0,200}(?:[Ee]rror|failed)",
         r"(?:Allocation|Asset)Set(?:Compute|Reconcile|Save|Load)Error",

@@ -13,7 +13,13 @@ class FrontendUpstreamErrors(Rule):
     title = "Frontend (nginx) upstream errors"
     category = "networking"
     severity = Severity.WARNING
+    specificity = 2
+    anchors = ("prematurely closed", "no live upstreams")
     patterns = (
+        r"upstream timed out \([0-9]+: ",
+        r"connect\(\) failed \([0-9]+: [^)\n]{1,80}\) while connecting to upstream",
+        r"no live upstreams while connecting to upstream",
+        r"recv\(\) failed \([0-9]+: [^)\n]{1,80}\) while reading response header from upstream",
         r"upstream timed out \(110",
         r"connect\(\) failed \(111: Connection refused\) while connecting to upstream",
         r"upstream prematurely closed connection",

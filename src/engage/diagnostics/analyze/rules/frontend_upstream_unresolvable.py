@@ -13,6 +13,8 @@ class FrontendUpstreamUnresolvable(Rule):
     title = "Frontend (nginx) cannot resolve an upstream"
     category = "networking"
     severity = Severity.CRITICAL
+    specificity = 2
+    anchors = ("no resolver defined", "host not found in upstream")
     patterns = (
         r"host not found in upstream",
         r"no resolver defined to resolve",

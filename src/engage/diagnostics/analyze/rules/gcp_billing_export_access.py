@@ -13,6 +13,7 @@ class GcpBillingExportAccess(Rule):
     title = "GCP billing export (BigQuery) cannot be read"
     category = "cloud-integration"
     severity = Severity.ERROR
+    specificity = 2
     patterns = (
         r"googleapi: Error 40[0134]",
         r"insufficient authentication scopes",

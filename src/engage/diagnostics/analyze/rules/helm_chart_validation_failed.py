@@ -13,7 +13,10 @@ class HelmChartValidationFailed(Rule):
     title = "Helm install/upgrade rejected by the chart"
     category = "helm-config"
     severity = Severity.ERROR
+    specificity = 2
     patterns = (
+        r"Error: parse error in \\?\"[^\n]{0,200}\\?\": template: ",
+        r"error validating data: ValidationError",
         r"execution error at \((?:cost-analyzer|kubecost)/templates/",
         r"(?:INSTALLATION|UPGRADE) FAILED",
     )

@@ -13,6 +13,8 @@ class HelmRemovedKubernetesApi(Rule):
     title = "Chart uses a Kubernetes API the cluster no longer serves"
     category = "helm-config"
     severity = Severity.ERROR
+    specificity = 2
+    anchors = ("no matches for kind", "resource mapping not found")
     patterns = (
         r"no matches for kind \\?\"[A-Za-z]+\\?\" in version",
         r"resource mapping not found for name",

@@ -13,7 +13,11 @@ class KubecostApiAuthFailed(Rule):
     title = "Authentication to the Kubecost API fails"
     category = "auth"
     severity = Severity.ERROR
+    specificity = -1
+    anchors = ("non-OK status code",)
     patterns = (
+        r"(?i)(?:jwt|id_token|jws)[^\n]{0,100}(?:invalid|failed|cannot|expired|verif)",
+        r"non-OK status code \([0-9]{3}\)",
         r"non-OK status code \((?:401|403)\)",
         r"(?i)(?:SAML|OIDC)[^\n]{0,200}(?:error|failed|invalid|expired)",
         r"(?i)(?:invalid|expired) (?:bearer |id |access )?token",

@@ -13,7 +13,11 @@ class LicenseProblem(Rule):
     title = "License limit exceeded or license not recognised"
     category = "license"
     severity = Severity.ERROR
+    specificity = 2
+    anchors = ("core count", "non-enterprise", "enterprise feature")
     patterns = (
+        r"(?i)(?:found|is) an? (?:paid )?enterprise feature",
+        r"(?i)upgrade to (?:explore|unlock|enterprise)",
         r"Current core count of [0-9]+ is greater than the maximum of [0-9]+",
         r"(?i)for a non-enterprise license",
         r"(?i)(?:license|product key)[^\n]{0,100}(?:expired|invalid|not valid|exceeded)",

@@ -13,6 +13,8 @@ class NetworkCostsPodsMissing(Rule):
     title = "network-costs pods not found"
     category = "network-costs"
     severity = Severity.ERROR
+    specificity = 2
+    anchors = ("network pods",)
     patterns = (
         r"Failed to locate network pods",
         r"(?i)network[- ]costs? (?:daemonset|pods?)[^\n]{0,80}not found",

@@ -13,6 +13,7 @@ class NetworkCostsZoneUnknown(Rule):
     title = "network-costs cannot determine node zones"
     category = "network-costs"
     severity = Severity.WARNING
+    specificity = 2
     patterns = (
         r"Could not locate (?:zone|region) for",
         r"network_classifier[^\n]{0,200}(?:ERROR|[Ee]rror|Could not)",

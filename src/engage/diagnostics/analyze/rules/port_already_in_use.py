@@ -13,6 +13,8 @@ class PortAlreadyInUse(Rule):
     title = "Port already in use inside the pod"
     category = "helm-config"
     severity = Severity.ERROR
+    specificity = 2
+    anchors = ("address already in use",)
     patterns = (r"listen tcp [^\n ]{0,64}:[0-9]{2,5}: bind: address already in use",)
     explanation = (
         "A container cannot listen on its port because another container in the same "

@@ -14,6 +14,7 @@ class ProcessPanic(Rule):
     category = "pod-health"
     severity = Severity.ERROR
     tier = Tier.FALLBACK
+    anchors = ("goroutine",)
     patterns = (
         r"^panic: ",
         r"panic: runtime error",

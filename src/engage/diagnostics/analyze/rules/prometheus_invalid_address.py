@@ -13,6 +13,7 @@ class PrometheusInvalidAddress(Rule):
     title = "Prometheus address is not a valid URL"
     category = "prometheus"
     severity = Severity.ERROR
+    specificity = 2
     patterns = (
         r"No valid prometheus config file at",
         r"unsupported protocol scheme",

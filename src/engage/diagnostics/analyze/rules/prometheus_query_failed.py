@@ -13,7 +13,12 @@ class PrometheusQueryFailed(Rule):
     title = "Prometheus queries fail or return no result"
     category = "prometheus"
     severity = Severity.ERROR
+    specificity = -1
+    anchors = ("duplicate series", "nil queryResult", "errorType")
     patterns = (
+        r"errorType\\?\"?:\\?\"?(?:bad_data|execution|internal|unavailable)",
+        r"error \w+ normalization",
+        r"(?i)(?:error|failed) (?:querying|fetching|parsing) query",
         r"Prometheus communication error",
         r"nil queryResult",
         r"error computing normalization",

@@ -13,7 +13,12 @@ class PrometheusQueryOverloaded(Rule):
     title = "Prometheus queries time out or hit limits"
     category = "prometheus"
     severity = Severity.ERROR
+    specificity = 2
+    anchors = ("too many samples", "maximum resolution")
     patterns = (
+        r"query timed out in \w+",
+        r"expanding series: context deadline exceeded",
+        r"(?i)(?:query|queries)[^\n]{0,100}(?:timed out|timeout exceeded)",
         r"query timed out in query queue",
         r"errorType\\?\"?:\\?\"?timeout",
         r"(?:503|504) \((?:Service Unavailable|Gateway Time-?out)\)",

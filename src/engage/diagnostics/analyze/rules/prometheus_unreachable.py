@@ -15,7 +15,10 @@ class PrometheusUnreachable(Rule):
     title = "Prometheus is unreachable"
     category = "prometheus"
     severity = Severity.CRITICAL
+    specificity = 1
     patterns = (
+        r"(?i)failed to use prometheus at",
+        r"(?i)prometheus[^\n]{0,200}(?:connect: connection timed out|network is unreachable|EOF)",
         r"(?i)Unable to establish a connection with Prometheus",
         r"Using Prometheus at [^\n]{0,300}Error",
         r"(?i)failed to (?:query|connect to|reach) prometheus",

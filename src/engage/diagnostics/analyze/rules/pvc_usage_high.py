@@ -18,6 +18,7 @@ class PvcUsageHigh(Rule):
     title = "Volumes above 80 % used"
     category = "storage"
     severity = Severity.WARNING
+    anchors = ("RunDiagnostic",)
     patterns = (r"RunDiagnostic: checkCostModelStorage",)
     explanation = (
         "A Kubecost volume is more than 80 % full. When it fills up, ETL files, the "

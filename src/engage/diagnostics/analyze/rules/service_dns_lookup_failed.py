@@ -13,6 +13,7 @@ class ServiceDnsLookupFailed(Rule):
     title = "DNS lookups fail"
     category = "networking"
     severity = Severity.ERROR
+    specificity = -1
     patterns = (
         r"dial tcp: lookup [^\n ]{1,253}[^\n]{0,120}: (?:no such host|server misbehaving|"
         r"i/o timeout)",

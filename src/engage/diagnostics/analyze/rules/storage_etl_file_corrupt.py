@@ -13,6 +13,8 @@ class StorageEtlFileCorrupt(Rule):
     title = "ETL files on the volume are corrupt or unreadable"
     category = "storage"
     severity = Severity.ERROR
+    specificity = 2
+    anchors = ("filestrategy", "UnmarshalBinary")
     patterns = (
         r"UnmarshalBinary[^\n]{0,300}(?:panic|nil pointer|unexpected EOF|invalid)",
         r"(?:panic|nil pointer)[^\n]{0,300}UnmarshalBinary",

@@ -13,6 +13,8 @@ class StorageObjectStore(Rule):
     title = "Object store (federated / cluster storage) unreachable"
     category = "storage"
     severity = Severity.ERROR
+    specificity = -1
+    anchors = ("NoSuchBucket", "InvalidAccessKeyId", "SignatureDoesNotMatch", "federated-store")
     patterns = (
         r"ClusterStorage: failed to connect",
         r"(?i)failed to connect(?:ing)? (?:to )?(?:the )?(?:cluster|federated|bucket|object) "

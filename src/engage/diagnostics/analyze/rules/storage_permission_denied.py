@@ -13,6 +13,7 @@ class StoragePermissionDenied(Rule):
     title = "Volume not writable (permission denied / read-only)"
     category = "storage"
     severity = Severity.ERROR
+    specificity = -1
     patterns = (
         r"(?:mkdir|open|create|rename|remove|unlinkat|chmod|write) [^\n :]{1,300}: "
         r"(?:permission denied|read-only file system)",

@@ -13,6 +13,8 @@ class StorageVolumeFull(Rule):
     title = "Volume is full"
     category = "storage"
     severity = Severity.CRITICAL
+    specificity = 2
+    anchors = ("disk is full",)
     patterns = (
         r"no space left on device",
         r"(?i)disk quota exceeded",

@@ -170,6 +170,10 @@ class UserRepository(Repository[User], Protocol):
 
     def tokens_of(self, user_id: int) -> list[ApiToken]: ...
 
+    def many(self, user_ids: Iterable[int]) -> dict[int, User]:
+        """The users with these ids, by id, in one query."""
+        ...
+
 
 class CaseRepository(Repository[Case], Protocol):
     """Cases and everything hanging off them."""
@@ -197,6 +201,10 @@ class CaseRepository(Repository[Case], Protocol):
     def links(self, case_id: int) -> list[CaseLink]: ...
 
     def status_history(self, case_id: int) -> list[tuple[datetime, CaseStatus]]: ...
+
+    def org_ids(self, case_ids: Iterable[int]) -> dict[int, int]:
+        """The organisation of each existing case among `case_ids`, in one query."""
+        ...
 
 
 class IdempotencyRepository(Protocol):
@@ -325,6 +333,10 @@ class UnitOfWork(Protocol):
     def rollback(self) -> None: ...
 
     def flush(self) -> None: ...
+
+    def retry(self, fn: Callable[[], T]) -> T:
+        """Run `fn`; when it lost a race with another write, roll back and run it again."""
+        ...
 
 
 class AuditRepository(Protocol):

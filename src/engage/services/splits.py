@@ -11,6 +11,7 @@ from engage.services.access import visible_case
 from engage.services.cases import new_case, record_event, touch
 from engage.services.idempotency import remember_key, replay_key, request_hash
 from engage.services.ports import Clock, UnitOfWork
+from engage.services.transactions import retried
 
 MAX_PARTS = 10
 
@@ -26,6 +27,7 @@ class SplitPart:
     assignee_id: int | None = None
 
 
+@retried
 def split_case(
     uow: UnitOfWork,
     clock: Clock,
@@ -99,6 +101,7 @@ def split_case(
     return created
 
 
+@retried
 def link_cases(
     uow: UnitOfWork, clock: Clock, *, actor: User, case_id: int, other_id: int, kind: LinkKind
 ) -> CaseLink:

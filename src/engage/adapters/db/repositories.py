@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
@@ -99,6 +100,12 @@ class SqlUserRepository(_Repo[User]):
 
     def tokens_of(self, user_id: int) -> list[ApiToken]:
         return list(self.s.scalars(select(ApiToken).filter_by(user_id=user_id)))
+
+    def many(self, user_ids: Iterable[int]) -> dict[int, User]:
+        ids = sorted(set(user_ids))
+        if not ids:
+            return {}
+        return {u.id: u for u in self.s.scalars(select(User).where(t.users.c.id.in_(ids))) if u.id}
 
 
 def fts5_query(text_: str) -> str:
@@ -222,6 +229,13 @@ class SqlCaseRepository(_Repo[Case]):
             .order_by(c.created_at, c.id)
         )
         return [(at, CaseStatus(str(data["to"]))) for at, data in self.s.execute(q)]
+
+    def org_ids(self, case_ids: Iterable[int]) -> dict[int, int]:
+        ids = sorted(set(case_ids))
+        if not ids:
+            return {}
+        q = select(t.cases.c.id, t.cases.c.org_id).where(t.cases.c.id.in_(ids))
+        return {cid: org for cid, org in self.s.execute(q)}
 
 
 class SqlIdempotencyRepository:

@@ -7,7 +7,8 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from engage import __version__
-from engage.api import problems
+from engage.api import openapi, problems
+from engage.api.guards import ApiSecurityHeaders, InputGuard
 from engage.api.routes import artifacts, cases, diagnostics, orgs, policy, scope, sessions
 from engage.bootstrap import Engage
 
@@ -60,6 +61,9 @@ def create_api(engage: Engage) -> FastAPI:
     app.include_router(v1)
 
     app.add_middleware(BodyLimit, limit=MAX_BODY)
+    app.add_middleware(InputGuard)
+    app.add_middleware(ApiSecurityHeaders)
+    openapi.install(app)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

@@ -53,8 +53,9 @@ class InputGuard:
         for name, value in parse_qsl(query, keep_blank_values=True):
             if has_control_chars(name) or has_control_chars(value):
                 return 422, "Validation failed", f"{name[:40]!r}: contains a control character"
-            if (name == "id" or name.endswith("_id")) and id_out_of_range(value):
-                return 422, "Validation failed", f"{name}: must be at most {MAX_ID}"
+            is_id = name == "id" or name.endswith("_id")
+            if is_id and _INT.fullmatch(value) and not 1 <= int(value) <= MAX_ID:
+                return 422, "Validation failed", f"{name}: ids are whole numbers 1-{MAX_ID}"
         return None
 
 

@@ -13,6 +13,7 @@ from engage.api.schemas.base import MAX_ID
 #: Every operation can answer these with problem+json (auth, visibility, input, throttling).
 COMMON = {
     "400": "Bad request",
+    "409": "Conflicts with the current state (or a concurrent update)",
     "401": "Missing, invalid, expired or revoked API token",
     "403": "Not allowed for your role or token",
     "404": "Not found, or not visible to you",
@@ -22,7 +23,6 @@ COMMON = {
     "503": "Database busy; retry after Retry-After seconds",
 }
 WRITES = {
-    "409": "Conflicts with the current state (or a concurrent update)",
     "412": "If-Match names an older version",
     "415": "Unsupported media type",
 }
@@ -58,6 +58,21 @@ def _bound_ids(schema: dict[str, Any]) -> None:
             target["items"].setdefault("maximum", MAX_ID)
 
 
+def _plain_tuples(node: Any) -> None:
+    """A fixed-length array of one type as `items` + min/maxItems: the same constraint, in the
+    form every OpenAPI tool reads (pydantic writes tuples as `prefixItems`)."""
+    if isinstance(node, dict):
+        prefix = node.get("prefixItems")
+        if isinstance(prefix, list) and prefix and all(p == prefix[0] for p in prefix):
+            node.pop("prefixItems")
+            node["items"] = prefix[0]
+        for value in node.values():
+            _plain_tuples(value)
+    elif isinstance(node, list):
+        for value in node:
+            _plain_tuples(value)
+
+
 def document(spec: dict[str, Any]) -> dict[str, Any]:
     """Add problem responses and id ranges to a generated OpenAPI document (in place)."""
     spec.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
@@ -71,6 +86,7 @@ def document(spec: dict[str, Any]) -> dict[str, Any]:
             for param in op.get("parameters", []):
                 if param.get("name", "").endswith("_id") or param.get("name") == "id":
                     _bound_ids(param.get("schema", {}))
+    _plain_tuples(spec)
     for component in spec["components"]["schemas"].values():
         for name, prop in component.get("properties", {}).items():
             if name.endswith(("_id", "_ids")):

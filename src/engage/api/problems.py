@@ -64,6 +64,19 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", "")} for e in exc.errors()]
+        if any(e["loc"][:1] == ["path"] for e in errors):
+            # A path that fits no resource (/cases/1/artifacts/uploads read as an artifact id):
+            # 405 when a resource at this path has other methods, else 404.
+            allow = allowed_methods(app, request)
+            if allow and request.method not in allow:
+                return problem(
+                    405,
+                    "Method not allowed",
+                    "Method Not Allowed",
+                    request,
+                    {"Allow": ", ".join(allow)},
+                )
+            return problem(404, "Not found", "no resource at this path", request)
         detail = "; ".join(
             f"{'.'.join(str(p) for p in e['loc'][1:]) or 'body'}: {e['msg']}" for e in errors[:5]
         )
@@ -103,11 +116,15 @@ def domain_problem(request: Request, exc: EngageError) -> JSONResponse:
 def allowed_methods(app: FastAPI, request: Request) -> list[str]:
     """Every method the API documents at this path (Starlette names only the first route's)."""
     path = request.url.path
-    methods: set[str] = set()
+    matches: list[tuple[int, set[str]]] = []
     for template, ops in app.openapi().get("paths", {}).items():
         pattern = re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(template))
         if re.fullmatch(pattern, path):
-            methods |= {m.upper() for m in ops if m in _HTTP_METHODS}
+            matches.append((template.count("{"), {m.upper() for m in ops if m in _HTTP_METHODS}))
+    # /cases/1/artifacts/uploads also fits /cases/{id}/artifacts/{artifact_id}: the template
+    # with the fewest parameters is the resource the client meant.
+    fewest = min((n for n, _ in matches), default=0)
+    methods = set().union(*(m for n, m in matches if n == fewest))
     if "GET" in methods:
         methods.add("HEAD")
     return sorted(methods)

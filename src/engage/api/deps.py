@@ -8,10 +8,10 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 
 from engage.bootstrap import Engage
-from engage.domain.errors import Unauthenticated, ValidationFailed
-from engage.domain.users import User
-from engage.services.auth import authenticate_token
+from engage.domain.errors import PermissionDenied, Unauthenticated, ValidationFailed
+from engage.domain.users import ApiToken, TokenScope, User
 from engage.services.ports import UnitOfWork
+from engage.services.tokens import Caller, authenticate_token
 
 
 async def get_engage(request: Request) -> Engage:
@@ -26,17 +26,58 @@ def get_uow(engage: Annotated[Engage, Depends(get_engage)]) -> Iterator[UnitOfWo
         yield uow
 
 
-def get_actor(
+#: What a case upload token may call (its own case only): upload artifacts, read requests.
+CASE_UPLOAD_ROUTES = frozenset(
+    {
+        ("POST", "/api/v1/cases/{case_id}/artifacts"),
+        ("POST", "/api/v1/cases/{case_id}/artifacts/uploads"),
+        ("GET", "/api/v1/cases/{case_id}/artifacts/uploads/{upload_id}"),
+        ("PUT", "/api/v1/cases/{case_id}/artifacts/uploads/{upload_id}"),
+        ("DELETE", "/api/v1/cases/{case_id}/artifacts/uploads/{upload_id}"),
+        ("POST", "/api/v1/cases/{case_id}/artifacts/uploads/{upload_id}/complete"),
+        ("GET", "/api/v1/cases/{case_id}/diagnostic-requests"),
+        ("GET", "/api/v1/cases/{case_id}/instructions"),
+        ("GET", "/api/v1/diagnostics/kinds"),
+    }
+)
+
+
+def check_token_scope(request: Request, token: ApiToken) -> None:
+    """Refuse (403) what the token's scopes do not cover, whatever its user may do."""
+    scopes = token.scope_set
+    method = "GET" if request.method == "HEAD" else request.method
+    if TokenScope.CASE_UPLOAD in scopes:
+        template = getattr(request.scope.get("route"), "path", "")
+        case_id = request.path_params.get("case_id")
+        if (method, template) in CASE_UPLOAD_ROUTES and case_id in (None, str(token.case_id)):
+            return
+        raise PermissionDenied(
+            f"this token may only upload diagnostics to case {token.case_id} and read its requests"
+        )
+    if method not in ("GET", "OPTIONS") and TokenScope.WRITE not in scopes:
+        raise PermissionDenied("this token is read-only (it lacks the write scope)")
+
+
+def get_caller(
+    request: Request,
+    engage: Annotated[Engage, Depends(get_engage)],
     uow: Annotated[UnitOfWork, Depends(get_uow)],
     authorization: Annotated[str | None, Header()] = None,
-) -> User:
-    """The user of the bearer token, or 401."""
+) -> Caller:
+    """The bearer token and its user, checked against the token's scopes; else 401/403."""
     if not authorization:
         raise Unauthenticated("send an API token: Authorization: Bearer <token>")
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("use the Bearer scheme: Authorization: Bearer <token>")
-    return authenticate_token(uow, token.strip())
+    caller = authenticate_token(uow, engage.clock, token.strip())
+    check_token_scope(request, caller.token)
+    return caller
+
+
+def get_actor(caller: Annotated[Caller, Depends(get_caller)]) -> User:
+    """The user of the bearer token, or 401."""
+    return caller.user
 
 
 async def if_match_version(if_match: Annotated[str | None, Header()] = None) -> int | None:
@@ -60,6 +101,7 @@ async def idempotency_key(idempotency_key: Annotated[str | None, Header()] = Non
 EngageDep = Annotated[Engage, Depends(get_engage)]
 UowDep = Annotated[UnitOfWork, Depends(get_uow)]
 ActorDep = Annotated[User, Depends(get_actor)]
+CallerDep = Annotated[Caller, Depends(get_caller)]
 IfMatchDep = Annotated[int | None, Depends(if_match_version)]
 IdempotencyDep = Annotated[str | None, Depends(idempotency_key)]
 

@@ -170,6 +170,18 @@ class UserRepository(Repository[User], Protocol):
 
     def tokens_of(self, user_id: int) -> list[ApiToken]: ...
 
+    def get_token(self, token_id: int) -> ApiToken | None:
+        """A token by id."""
+        ...
+
+    def mark_token_used(self, token_id: int, now: datetime, unless_after: datetime) -> bool:
+        """Set last_used_at unless it is already later than `unless_after`; True if written."""
+        ...
+
+    def end_sessions(self, user_id: int) -> None:
+        """Bump the user's session generation: every portal session made before ends."""
+        ...
+
     def many(self, user_ids: Iterable[int]) -> dict[int, User]:
         """The users with these ids, by id, in one query."""
         ...
@@ -356,3 +368,19 @@ class AuditRepository(Protocol):
     def add_approval(self, approval: BreakGlassApproval) -> None: ...
 
     def approvals(self, case_id: int) -> list[BreakGlassApproval]: ...
+
+
+class LoginThrottle(Protocol):
+    """Counts failed sign-ins by account and by client address, shared by every process."""
+
+    def retry_after(self, account: str, address: str) -> int:
+        """Seconds the caller must wait before trying again; 0 when it may try now."""
+        ...
+
+    def failed(self, account: str, address: str) -> None:
+        """Count a failed attempt against the account and the address."""
+        ...
+
+    def succeeded(self, account: str) -> None:
+        """Forget the account's failures (the address keeps its count)."""
+        ...

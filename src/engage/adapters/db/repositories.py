@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, delete, func, insert, or_, select, text
+from sqlalchemy import ColumnElement, delete, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from engage.adapters.db import tables as t
@@ -100,6 +100,28 @@ class SqlUserRepository(_Repo[User]):
 
     def tokens_of(self, user_id: int) -> list[ApiToken]:
         return list(self.s.scalars(select(ApiToken).filter_by(user_id=user_id)))
+
+    def get_token(self, token_id: int) -> ApiToken | None:
+        return self.s.get(ApiToken, token_id)
+
+    def mark_token_used(self, token_id: int, now: datetime, unless_after: datetime) -> bool:
+        c = t.api_tokens.c
+        stmt = (
+            update(t.api_tokens)
+            .where(c.id == token_id, or_(c.last_used_at.is_(None), c.last_used_at <= unless_after))
+            .values(last_used_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(self.s.execute(stmt).rowcount)  # type: ignore[attr-defined]
+
+    def end_sessions(self, user_id: int) -> None:
+        c = t.users.c
+        self.s.execute(
+            update(t.users)
+            .where(c.id == user_id)
+            .values(session_generation=c.session_generation + 1)
+            .execution_options(synchronize_session=False)
+        )
 
     def many(self, user_ids: Iterable[int]) -> dict[int, User]:
         ids = sorted(set(user_ids))

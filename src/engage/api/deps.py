@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Annotated
 
@@ -42,15 +43,23 @@ CASE_UPLOAD_ROUTES = frozenset(
 )
 
 
+_CASE_UPLOAD_PATTERNS = [
+    (method, re.compile(re.sub(r"\\{(\w+)\\}", r"(?P<\1>[^/]+)", re.escape(template))))
+    for method, template in sorted(CASE_UPLOAD_ROUTES)
+]
+
+
 def check_token_scope(request: Request, token: ApiToken) -> None:
     """Refuse (403) what the token's scopes do not cover, whatever its user may do."""
     scopes = token.scope_set
     method = "GET" if request.method == "HEAD" else request.method
     if TokenScope.CASE_UPLOAD in scopes:
-        template = getattr(request.scope.get("route"), "path", "")
-        case_id = request.path_params.get("case_id")
-        if (method, template) in CASE_UPLOAD_ROUTES and case_id in (None, str(token.case_id)):
-            return
+        for allowed_method, pattern in _CASE_UPLOAD_PATTERNS:
+            found = pattern.fullmatch(request.url.path)
+            if found and method == allowed_method:
+                case_id = found.groupdict().get("case_id")
+                if case_id is None or case_id == str(token.case_id):
+                    return
         raise PermissionDenied(
             f"this token may only upload diagnostics to case {token.case_id} and read its requests"
         )

@@ -27,7 +27,7 @@ __all__ = [
     "end_sessions",
     "hash_password",
     "issue_token",
-    "sign_in",
+    "sign_in_checked",
     "token_digest",
 ]
 
@@ -71,7 +71,7 @@ def authenticate_password(uow: UnitOfWork, email: str, password: str) -> User:
     return user
 
 
-def sign_in(
+def sign_in_checked(
     uow: UnitOfWork, throttle: LoginThrottle, *, email: str, password: str, address: str
 ) -> User:
     """Check a password under the throttle: too many failures for the account or the client

@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from engage.bootstrap import Engage
 from engage.config import Settings
+from engage.web.cookies import SecureCookies
 from engage.web.errors import install_error_pages, is_portal_path
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -30,6 +31,7 @@ PAGE_MODULES = [
     "engage.web.pages.diagnostics",
     "engage.web.pages.sessions",
     "engage.web.pages.policy",
+    "engage.web.pages.tokens",
 ]
 
 
@@ -66,6 +68,7 @@ def install_portal(app: FastAPI, engage: Engage) -> None:
         same_site="lax",
         https_only=engage.settings.base_url.startswith("https://"),
     )
+    app.add_middleware(SecureCookies, cookie_names=(SESSION_COOKIE,))
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for name in PAGE_MODULES:
         app.include_router(importlib.import_module(name).router)

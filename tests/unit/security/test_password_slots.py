@@ -57,4 +57,4 @@ def test_concurrent_hashes_never_exceed_the_bound(monkeypatch: pytest.MonkeyPatc
         th.start()
     for th in threads:
         th.join()
-    assert hasher.peak == auth.HASH_CONCURRENCY
+    assert 2 <= hasher.peak <= auth.HASH_CONCURRENCY  # they overlapped, but never too many

@@ -170,6 +170,10 @@ class UserRepository(Repository[User], Protocol):
 
     def tokens_of(self, user_id: int) -> list[ApiToken]: ...
 
+    def token_and_user(self, token_hash: str) -> tuple[ApiToken, User] | None:
+        """A token by its hash with its user, in one query."""
+        ...
+
     def get_token(self, token_id: int) -> ApiToken | None:
         """A token by id."""
         ...

@@ -143,12 +143,12 @@ def authenticate_token(uow: UnitOfWork, clock: Clock, secret: str) -> Caller:
     """The caller a bearer token stands for, or Unauthenticated (revoked, expired, disabled)."""
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
         raise Unauthenticated("invalid API token")
-    token = uow.users.token_by_hash(token_digest(secret))
+    found = uow.users.token_and_user(token_digest(secret))
     now = clock.now()
-    if token is None or not token.usable_at(now):
+    if found is None or not found[0].usable_at(now):
         raise Unauthenticated("invalid, expired or revoked API token")
-    user = uow.users.get(token.user_id)
-    if user is None or not user.active:
+    token, user = found
+    if not user.active:
         raise Unauthenticated("the token's user is disabled")
     assert token.id is not None
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_EVERY:

@@ -98,6 +98,16 @@ class SqlUserRepository(_Repo[User]):
     def token_by_hash(self, token_hash: str) -> ApiToken | None:
         return self.s.scalars(select(ApiToken).filter_by(token_hash=token_hash)).first()
 
+    def token_and_user(self, token_hash: str) -> tuple[ApiToken, User] | None:
+        # One round trip per authenticated request instead of two.
+        q = (
+            select(ApiToken, User)
+            .join(User, t.users.c.id == t.api_tokens.c.user_id)
+            .where(t.api_tokens.c.token_hash == token_hash)
+        )
+        row = self.s.execute(q).first()
+        return (row[0], row[1]) if row else None
+
     def tokens_of(self, user_id: int) -> list[ApiToken]:
         return list(self.s.scalars(select(ApiToken).filter_by(user_id=user_id)))
 

@@ -20,6 +20,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -63,7 +64,9 @@ class Stats:
             self.status[status] += 1
 
 
-def client_loop(base: str, token: str, case_ids: list[int], until: float, stats: Stats) -> None:
+def client_loop(
+    base: str, token: str, support: bool, case_ids: list[int], until: float, stats: Stats
+) -> None:
     """One client: a mixed workload until the deadline, on one keep-alive connection."""
     rng = random.Random()
     http = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=30)
@@ -77,7 +80,7 @@ def client_loop(base: str, token: str, case_ids: list[int], until: float, stats:
             elif roll < 0.65:
                 op, r = "case get", http.get(f"/api/v1/cases/{case_id}")
             elif roll < 0.90:
-                body = {"body": f"load {uuid.uuid4().hex}", "internal": roll < 0.75}
+                body = {"body": f"load {uuid.uuid4().hex}", "internal": support and roll < 0.75}
                 op, r = "comment", http.post(f"/api/v1/cases/{case_id}/comments", json=body)
                 if r.status_code == 201:
                     with stats.lock:
@@ -128,7 +131,8 @@ def main() -> None:
         until = time.monotonic() + args.seconds
         threads = [
             threading.Thread(
-                target=client_loop, args=(base, tokens[i % len(tokens)], case_ids, until, stats)
+                target=client_loop,
+                args=(base, *tokens[i % len(tokens)], case_ids, until, stats),
             )
             for i in range(args.clients)
         ]
@@ -158,32 +162,33 @@ def main() -> None:
 
 def _prepare(url: str, args: argparse.Namespace):  # type: ignore[no-untyped-def]
     """Migrate, load the demo and cases, start the server; the tokens of both demo roles."""
-    tmp = Path(f"/tmp/{make_url(url).database}")
+    tmp = Path(tempfile.mkdtemp(prefix="engage-load-"))
     settings = Settings(database_url=url, data_dir=tmp / "data")
     engage = build(settings)
     upgrade(engage.engine)
     demo = load_demo(engage.uow(), engage.clock)
-    tokens = list(demo.tokens.values())
+    tokens = [(token, "support" in email) for email, token in demo.tokens.items()]
     customer = next(t for e, t in demo.tokens.items() if "support" not in e)
     port = _free_port()
     env = {**os.environ, "ENGAGE_DATABASE_URL": url, "ENGAGE_DATA_DIR": str(tmp / "data")}
+    log = (tmp / "serve.log").open("wb")
     server = subprocess.Popen(
         [str(ENGAGE), "serve", "--port", str(port), "--workers", str(args.workers)],
         env=env,
         start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120
     while True:
         try:
             if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
                 break
         except httpx.TransportError:
             pass
-        if time.monotonic() > deadline:
-            raise SystemExit("engage serve did not start")
+        if time.monotonic() > deadline or server.poll() is not None:
+            raise SystemExit(f"engage serve did not start; see {tmp / 'serve.log'}")
         time.sleep(0.2)
     opener = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {customer}"})
     case_ids = [

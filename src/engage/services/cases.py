@@ -5,15 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from engage.domain.cases import (
-    OPEN_STATUSES,
     Case,
-    CaseEvent,
     CaseStatus,
     Comment,
     ComponentArea,
     Severity,
 )
-from engage.domain.errors import Conflict, NotFound, StaleVersion, ValidationFailed
+from engage.domain.errors import Conflict, NotFound, ValidationFailed
 from engage.domain.policy import policy_from_dict
 from engage.domain.scope import ScopeResult, check_scope
 from engage.domain.text import check_plain_text
@@ -21,9 +19,18 @@ from engage.domain.users import User
 from engage.domain.workflow import find_transition
 from engage.services.access import require_support, visible_case, visible_org
 from engage.services.case_reads import CaseView, get_case, list_cases
+from engage.services.case_state import (
+    bump_version,
+    check_version,
+    from_,
+    record_event,
+    refresh_case_sla,
+    set_status,
+    system_transition,
+    touch,
+)
 from engage.services.idempotency import remember_key, replay_key, request_hash
 from engage.services.ports import Clock, UnitOfWork
-from engage.services.sla import plan_from_dict, policy_adjust, refresh_sla
 from engage.services.transactions import retried
 
 # Reads live in case_reads; they stay importable from here, where callers look for them.
@@ -39,6 +46,7 @@ __all__ = [
     "open_case",
     "record_event",
     "refresh_case_sla",
+    "set_status",
     "system_transition",
     "touch",
     "transition_case",
@@ -57,48 +65,6 @@ def _check_text(title: str | None, description: str | None) -> None:
         raise ValidationFailed(f"title must be 1-{TITLE_MAX} characters")
     if description is not None and len(description) > DESCRIPTION_MAX:
         raise ValidationFailed(f"description is longer than {DESCRIPTION_MAX} characters")
-
-
-def _from(value: Any) -> dict[str, Any]:
-    """`from` is a keyword in Python; events still call the old value `from`."""
-    return {"from": value}
-
-
-def record_event(
-    uow: UnitOfWork,
-    clock: Clock,
-    case: Case,
-    actor: User | None,
-    kind: str,
-    internal: bool = False,
-    **data: Any,
-) -> None:
-    """Append an event to the case's timeline (appends never conflict with each other)."""
-    assert case.id is not None
-    uow.cases.add_event(
-        CaseEvent(
-            case_id=case.id,
-            kind=kind,
-            actor_id=actor.id if actor else None,
-            data=data,
-            internal=internal,
-            created_at=clock.now(),
-        )
-    )
-
-
-def refresh_case_sla(uow: UnitOfWork, clock: Clock, case: Case) -> None:
-    """Re-project the case's SLA clocks into its indexed due columns (no commit)."""
-    org = uow.orgs.get(case.org_id)
-    assert org is not None and case.id is not None
-    uow.flush()
-    refresh_sla(
-        case,
-        plan_from_dict(org.plan),
-        uow.cases.status_history(case.id),
-        clock.now(),
-        policy_adjust(org.policy, Severity(case.severity)),
-    )
 
 
 def _check_environment(
@@ -224,14 +190,6 @@ def open_case(
     return case, scope
 
 
-def check_version(case: Case, expected: int | None) -> None:
-    """Reject a write made against an older version (the If-Match header)."""
-    if expected is not None and expected != case.version:
-        raise StaleVersion(
-            f"case {case.id} is at version {case.version}, not {expected}; reload it and try again"
-        )
-
-
 @retried
 def update_case(
     uow: UnitOfWork,
@@ -275,44 +233,6 @@ def update_case(
     return case
 
 
-def bump_version(case: Case) -> None:
-    """A field If-Match protects changed: a new version, so a stale ETag now gets 412."""
-    case.version = (case.version or 0) + 1
-
-
-def touch(uow: UnitOfWork, clock: Clock, case: Case) -> None:
-    """Mark a customer-visible change: updated_at moves and the SLA clocks are re-projected."""
-    case.updated_at = clock.now()
-    refresh_case_sla(uow, clock, case)
-
-
-def _set_status(
-    uow: UnitOfWork,
-    clock: Clock,
-    case: Case,
-    actor: User | None,
-    target: CaseStatus,
-    transition: str,
-) -> None:
-    old = CaseStatus(case.status)
-    case.status = target
-    bump_version(case)
-    if target == CaseStatus.RESOLVED:
-        case.resolved_at = clock.now()
-    elif old == CaseStatus.RESOLVED and target in OPEN_STATUSES:
-        case.resolved_at = None  # reopened; closing keeps when it was resolved
-    record_event(
-        uow,
-        clock,
-        case,
-        actor,
-        "status",
-        to=target.value,
-        **_from(old.value),
-        transition=transition,
-    )
-
-
 @retried
 def transition_case(
     uow: UnitOfWork,
@@ -327,21 +247,10 @@ def transition_case(
     case = visible_case(uow, actor, case_id)
     check_version(case, expected_version)
     t = find_transition(CaseStatus(case.status), CaseStatus(to), is_support=actor.is_support)
-    _set_status(uow, clock, case, actor, t.target, t.name)
+    set_status(uow, clock, case, actor, t.target, t.name)
     touch(uow, clock, case)
     uow.commit()
     return case
-
-
-def system_transition(
-    uow: UnitOfWork, clock: Clock, case: Case, to: CaseStatus, reason: str
-) -> None:
-    """A move the system makes (e.g. all diagnostics received); no commit."""
-    if CaseStatus(case.status) == to:
-        return
-    t = find_transition(CaseStatus(case.status), to, is_support=True)
-    _set_status(uow, clock, case, None, t.target, f"{t.name}: {reason}")
-    touch(uow, clock, case)
 
 
 @retried
@@ -384,7 +293,7 @@ def comment_on_case(
         case.first_response_at = case.first_response_at or now
         case.last_support_update_at = now
     elif not actor.is_support and CaseStatus(case.status) == CaseStatus.WAITING_ON_CUSTOMER:
-        _set_status(uow, clock, case, actor, CaseStatus.WAITING_ON_SUPPORT, "customer_replied")
+        set_status(uow, clock, case, actor, CaseStatus.WAITING_ON_SUPPORT, "customer_replied")
     touch(uow, clock, case)
     assert comment.id is not None
     remember_key(uow, actor, idempotency_key, "comment:create", digest, comment.id)
@@ -414,7 +323,7 @@ def assign_case(
     assert case.id is not None
     version_before = case.version
     if assignee_id != case.assignee_id:
-        record_event(uow, clock, case, actor, "assigned", **_from(case.assignee_id), to=assignee_id)
+        record_event(uow, clock, case, actor, "assigned", **from_(case.assignee_id), to=assignee_id)
         case.assignee_id = assignee_id
         bump_version(case)
     if engineer_ids is not None and sorted(set(engineer_ids)) != uow.cases.engineers(case.id):

@@ -70,6 +70,9 @@ def test_schemathesis_finds_no_5xx_and_no_schema_violation(
         os.environ.get("ENGAGE_SCHEMATHESIS_EXAMPLES", "3"),
         "--seed",
         "13",
+        # Revoking the fuzzer's own token would turn the rest of the run into 401s.
+        "--exclude-operation-id",
+        "revoke_token_api_v1_tokens__token_id__delete",
         "--workers",
         "1",
     ]

@@ -17,6 +17,7 @@ from engage.adapters.db.uow import SqlUnitOfWork, uow_factory
 from engage.adapters.jobs.inprocess import InProcessJobQueue, Periodic
 from engage.adapters.meetings import build_meeting_provider
 from engage.adapters.objectstore import build_store
+from engage.adapters.throttle import build_login_throttle
 from engage.config import Settings
 from engage.domain.clock import SystemClock
 from engage.domain.meetings import MeetingTool
@@ -26,6 +27,7 @@ from engage.services.ports import (
     CalendarFiles,
     Clock,
     JobQueue,
+    LoginThrottle,
     MeetingProvider,
     ObjectStore,
     UnitOfWork,
@@ -46,6 +48,7 @@ class Engage:
     calendar: CalendarFiles = field(default_factory=IcsFiles)
     extras: dict[str, object] = field(default_factory=dict)
     periodic: list[Periodic] = field(default_factory=list)
+    throttle: LoginThrottle | None = None  # sign-in throttle; build() always sets it
 
     def close(self) -> None:
         """Release connections."""
@@ -73,6 +76,7 @@ def build(
         clock=clock or SystemClock(),
         jobs=jobs or InProcessJobQueue(),
         store=store or build_store(settings),
+        throttle=build_login_throttle(settings.redis_url, engine),
     )
     register_jobs(engage)
     return engage

@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     # Server-side fetches of user-given URLs (ICS feeds) refuse non-public addresses unless this
     # is set (tests and closed networks whose calendars live on private addresses).
     allow_private_feeds: bool = False
+    # Shared sign-in throttle counters; without it they live in the database (issue 13).
+    redis_url: str | None = None
     # CLI client side
     url: str = "http://127.0.0.1:8000"
     token: str | None = None

@@ -13,8 +13,18 @@ from starlette.responses import HTMLResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from engage import __version__
-from engage.api import problems
-from engage.api.routes import artifacts, cases, diagnostics, orgs, policy, scope, sessions
+from engage.api import openapi, problems
+from engage.api.guards import ApiSecurityHeaders, InputGuard
+from engage.api.routes import (
+    artifacts,
+    cases,
+    diagnostics,
+    orgs,
+    policy,
+    scope,
+    sessions,
+    tokens,
+)
 from engage.bootstrap import Engage
 
 MAX_BODY = 2 * 1024 * 1024  # JSON bodies; uploads have their own streaming limits
@@ -65,11 +75,15 @@ def create_api(engage: Engage) -> FastAPI:
     v1.include_router(policy.router)
     v1.include_router(diagnostics.router)
     v1.include_router(artifacts.router)
+    v1.include_router(tokens.router)
     sessions.install_tools(engage)
     app.include_router(v1)
 
     app.add_middleware(BodyLimit, limit=MAX_BODY)
     install_docs(app)
+    app.add_middleware(InputGuard)
+    app.add_middleware(ApiSecurityHeaders)
+    openapi.install(app)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

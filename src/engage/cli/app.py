@@ -30,6 +30,7 @@ COMMAND_MODULES: list[str] = [
     "versions",
     "scope",
     "upload",
+    "tokens",
 ]
 
 

@@ -1,4 +1,4 @@
-"""`engage serve`, `engage db upgrade`, `engage demo`, `engage token create`."""
+"""`engage serve`, `engage worker`, `engage db upgrade`, `engage demo`."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ if TYPE_CHECKING:
     from engage.bootstrap import Engage
 
 db_app = typer.Typer(help="Database schema commands.", no_args_is_help=True)
-token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 err = Console(stderr=True)
 
 
@@ -29,6 +28,11 @@ def serve(
     port: int = typer.Option(8000, help="Port to bind."),
     workers: int = typer.Option(1, help="Worker processes."),
     reload: bool = typer.Option(False, help="Reload on code changes (development)."),
+    forwarded_allow_ips: str = typer.Option(
+        "127.0.0.1",
+        envvar="FORWARDED_ALLOW_IPS",
+        help="Proxies whose X-Forwarded-Proto/For to trust (comma-separated, or '*').",
+    ),
 ) -> None:
     """Serve the portal and the API (uvicorn)."""
     import uvicorn
@@ -47,6 +51,8 @@ def serve(
         workers=workers,
         reload=reload,
         log_level="info",
+        proxy_headers=True,
+        forwarded_allow_ips=forwarded_allow_ips,
     )
 
 
@@ -122,28 +128,9 @@ def demo() -> None:
     )
 
 
-@token_app.command("create")
-def token_create(
-    email: str = typer.Option(..., "--user", help="E-mail of the token's owner."),
-    name: str = typer.Option("cli", help="A name to recognise the token by."),
-) -> None:
-    """Create an API token for a user (run by the operator on the server)."""
-    from engage.services.auth import issue_token
-
-    engage = _engage()
-    with friendly_errors(), engage.uow() as uow:
-        user = uow.users.by_email(email)
-        if user is None:
-            fail(f"no user with e-mail {email}")
-        secret = issue_token(uow, engage.clock, user=user, name=name)
-        uow.commit()
-    print(secret)
-
-
 def register(app: typer.Typer) -> None:
     """Add the server commands to the root app."""
     app.command()(serve)
     app.command()(demo)
     app.command()(worker)
     app.add_typer(db_app, name="db")
-    app.add_typer(token_app, name="token")

@@ -61,3 +61,28 @@ class ValidationFailed(EngageError):
 
     status = 422
     title = "Validation failed"
+
+
+class ConcurrentUpdate(Conflict):
+    """Another request changed the same object at the same moment and retrying did not help."""
+
+    title = "Concurrent update"
+
+
+class Busy(EngageError):
+    """The database stayed busy through every retry; the client should try again shortly."""
+
+    status = 503
+    title = "Service busy"
+    retry_after = 1
+
+
+class TooManyRequests(EngageError):
+    """Too many attempts; `retry_after` says how many seconds to wait."""
+
+    status = 429
+    title = "Too many requests"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, retry_after)

@@ -66,6 +66,7 @@ class User:
     tz: str = "UTC"
     active: bool = True
     created_at: datetime | None = None
+    session_generation: int = 0
     id: int | None = None
 
     @property
@@ -76,6 +77,14 @@ class User:
     def can_see_org(self, org_id: int | None) -> bool:
         """Support sees every organisation; customers only their own."""
         return self.is_support or (org_id is not None and org_id == self.org_id)
+
+
+class TokenScope(StrEnum):
+    """What a token may do: read, write (everything its user may), or upload to one case."""
+
+    READ = "read"
+    WRITE = "write"
+    CASE_UPLOAD = "case-upload"
 
 
 @dataclass(eq=False)
@@ -89,4 +98,16 @@ class ApiToken:
     created_at: datetime | None = None
     last_used_at: datetime | None = None
     revoked_at: datetime | None = None
+    expires_at: datetime | None = None
+    scopes: str = "read write"  # space-separated TokenScope values
+    case_id: int | None = None  # set for case upload tokens
     id: int | None = None
+
+    @property
+    def scope_set(self) -> frozenset[TokenScope]:
+        """The token's scopes."""
+        return frozenset(TokenScope(s) for s in self.scopes.split())
+
+    def usable_at(self, now: datetime) -> bool:
+        """Not revoked and not expired at `now`."""
+        return self.revoked_at is None and (self.expires_at is None or now < self.expires_at)

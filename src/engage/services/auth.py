@@ -1,94 +1,97 @@
-"""Sign-in and API tokens: passwords hashed with argon2, tokens stored as SHA-256 only."""
+"""Sign-in: argon2 password checks (bounded in number at once), throttled guessing, and the
+session generation that lets sign-out end every session of a user. Tokens: services.tokens."""
 
 from __future__ import annotations
 
-import hashlib
-import secrets
+import threading
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from engage.domain.errors import PermissionDenied, Unauthenticated, ValidationFailed
-from engage.domain.users import ApiToken, User
-from engage.services.access import visible_user
-from engage.services.ports import Clock, UnitOfWork
+from engage.domain.errors import Busy, TooManyRequests, Unauthenticated, ValidationFailed
+from engage.domain.users import User
+from engage.services.ports import LoginThrottle, UnitOfWork
+from engage.services.tokens import (
+    TOKEN_PREFIX,
+    authenticate_token,
+    create_token,
+    issue_token,
+    token_digest,
+)
 
-TOKEN_PREFIX = "eng_"
+__all__ = [
+    "TOKEN_PREFIX",
+    "authenticate_password",
+    "authenticate_token",
+    "create_token",
+    "end_sessions",
+    "hash_password",
+    "issue_token",
+    "sign_in_checked",
+    "token_digest",
+]
+
 _hasher = PasswordHasher()
+#: argon2 takes 64 MiB per hash: at most this many at once, the rest wait (then 503).
+HASH_CONCURRENCY = 4
+HASH_WAIT_SECONDS = 10.0
+_hash_slots = threading.BoundedSemaphore(HASH_CONCURRENCY)
+
+
+class _HashSlot:
+    """Hold one of the few argon2 slots, or fail with Busy after a bounded wait."""
+
+    def __enter__(self) -> None:
+        if not _hash_slots.acquire(timeout=HASH_WAIT_SECONDS):
+            raise Busy("too many sign-ins at once; try again in a moment")
+
+    def __exit__(self, *exc: object) -> None:
+        _hash_slots.release()
 
 
 def hash_password(password: str) -> str:
     """An argon2id hash of `password`."""
     if len(password) < 8:
         raise ValidationFailed("password must be at least 8 characters")
-    return _hasher.hash(password)
-
-
-def token_digest(secret: str) -> str:
-    """What we store for a token: its SHA-256 (tokens are random, so no slow hash is needed)."""
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
-def create_token(
-    uow: UnitOfWork, clock: Clock, *, actor: User, user_id: int, name: str
-) -> tuple[ApiToken, str]:
-    """Create a token for yourself (support managers: for anyone); the secret is shown once."""
-    user = visible_user(uow, actor, user_id)
-    if user.id != actor.id and actor.role != "support_manager":
-        raise PermissionDenied("you may only create tokens for yourself")
-    if not 1 <= len(name) <= 100:
-        raise ValidationFailed("token name must be 1-100 characters")
-    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    assert user.id is not None
-    token = ApiToken(
-        user_id=user.id,
-        name=name,
-        token_hash=token_digest(secret),
-        prefix=secret[:10],
-        created_at=clock.now(),
-    )
-    uow.users.add_token(token)
-    uow.commit()
-    return token, secret
-
-
-def issue_token(uow: UnitOfWork, clock: Clock, *, user: User, name: str) -> str:
-    """Create a token without an acting user (the CLI and demo, run by the operator)."""
-    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    assert user.id is not None
-    uow.users.add_token(
-        ApiToken(
-            user_id=user.id,
-            name=name,
-            token_hash=token_digest(secret),
-            prefix=secret[:10],
-            created_at=clock.now(),
-        )
-    )
-    return secret
-
-
-def authenticate_token(uow: UnitOfWork, secret: str) -> User:
-    """The active user a bearer token belongs to, or Unauthenticated."""
-    if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
-        raise Unauthenticated("invalid API token")
-    token = uow.users.token_by_hash(token_digest(secret))
-    if token is None or token.revoked_at is not None:
-        raise Unauthenticated("invalid or revoked API token")
-    user = uow.users.get(token.user_id)
-    if user is None or not user.active:
-        raise Unauthenticated("the token's user is disabled")
-    return user
+    with _HashSlot():
+        return _hasher.hash(password)
 
 
 def authenticate_password(uow: UnitOfWork, email: str, password: str) -> User:
     """The user with this e-mail and password, or Unauthenticated (same message either way)."""
     user = uow.users.by_email(email.strip())
-    if user is None or not user.password_hash or not user.active:
-        _hasher.hash("timing-equaliser")  # same work whether or not the user exists
-        raise Unauthenticated("wrong e-mail or password")
-    try:
-        _hasher.verify(user.password_hash, password)
-    except (VerificationError, InvalidHashError) as exc:
-        raise Unauthenticated("wrong e-mail or password") from exc
+    with _HashSlot():
+        if user is None or not user.password_hash or not user.active:
+            _hasher.hash("timing-equaliser")  # same work whether or not the user exists
+            raise Unauthenticated("wrong e-mail or password")
+        try:
+            _hasher.verify(user.password_hash, password)
+        except (VerificationError, InvalidHashError) as exc:
+            raise Unauthenticated("wrong e-mail or password") from exc
     return user
+
+
+def sign_in_checked(
+    uow: UnitOfWork, throttle: LoginThrottle, *, email: str, password: str, address: str
+) -> User:
+    """Check a password under the throttle: too many failures for the account or the client
+    address answer TooManyRequests (429 with Retry-After) without checking the password."""
+    account = email.strip().lower()[:320]
+    wait = throttle.retry_after(account, address)
+    if wait:
+        raise TooManyRequests(
+            f"too many failed sign-ins; try again in {wait} seconds", retry_after=wait
+        )
+    try:
+        user = authenticate_password(uow, email, password)
+    except Unauthenticated:
+        throttle.failed(account, address)
+        raise
+    throttle.succeeded(account)
+    return user
+
+
+def end_sessions(uow: UnitOfWork, *, user_id: int) -> None:
+    """End every portal session of the user (sign-out, password change)."""
+    uow.users.end_sessions(user_id)
+    uow.commit()

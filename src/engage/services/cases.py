@@ -2,97 +2,69 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from engage.domain.cases import (
-    OPEN_STATUSES,
     Case,
-    CaseEvent,
-    CaseLink,
     CaseStatus,
     Comment,
     ComponentArea,
     Severity,
 )
-from engage.domain.errors import Conflict, NotFound, StaleVersion, ValidationFailed
+from engage.domain.errors import Conflict, NotFound, ValidationFailed
 from engage.domain.policy import policy_from_dict
 from engage.domain.scope import ScopeResult, check_scope
-from engage.domain.sla import ClockKind, ClockStatus
+from engage.domain.text import check_plain_text
 from engage.domain.users import User
-from engage.domain.workflow import Transition, allowed_transitions, find_transition
+from engage.domain.workflow import find_transition
 from engage.services.access import require_support, visible_case, visible_org
+from engage.services.case_reads import CaseView, get_case, list_cases
+from engage.services.case_state import (
+    bump_version,
+    check_version,
+    from_,
+    record_event,
+    refresh_case_sla,
+    set_status,
+    system_transition,
+    touch,
+)
 from engage.services.idempotency import remember_key, replay_key, request_hash
-from engage.services.ports import CaseQuery, Clock, UnitOfWork
-from engage.services.sla import clocks_for, plan_from_dict, policy_adjust, refresh_sla
+from engage.services.ports import Clock, UnitOfWork
+from engage.services.transactions import retried
+
+# Reads live in case_reads; they stay importable from here, where callers look for them.
+__all__ = [
+    "CaseView",
+    "assign_case",
+    "bump_version",
+    "check_version",
+    "comment_on_case",
+    "get_case",
+    "list_cases",
+    "new_case",
+    "open_case",
+    "record_event",
+    "refresh_case_sla",
+    "set_status",
+    "system_transition",
+    "touch",
+    "transition_case",
+    "update_case",
+]
 
 TITLE_MAX = 200
 DESCRIPTION_MAX = 100_000
 COMMENT_MAX = 50_000
 
 
-@dataclass
-class CaseView:
-    """Everything a case page or API read shows, already filtered for the actor."""
-
-    case: Case
-    comments: list[Comment]
-    events: list[CaseEvent]
-    links: list[CaseLink]
-    engineers: list[int]
-    instances: list[int]
-    clocks: dict[ClockKind, ClockStatus]
-    transitions: list[Transition]
-    people: dict[int, User] = field(default_factory=dict)
-    sla_notes: list[str] = field(default_factory=list)  # why targets differ from the plan
-
-
 def _check_text(title: str | None, description: str | None) -> None:
+    check_plain_text(title, "title")
+    check_plain_text(description, "description")
     if title is not None and not 1 <= len(title.strip()) <= TITLE_MAX:
         raise ValidationFailed(f"title must be 1-{TITLE_MAX} characters")
     if description is not None and len(description) > DESCRIPTION_MAX:
         raise ValidationFailed(f"description is longer than {DESCRIPTION_MAX} characters")
-
-
-def _from(value: Any) -> dict[str, Any]:
-    """`from` is a keyword in Python; events still call the old value `from`."""
-    return {"from": value}
-
-
-def record_event(
-    uow: UnitOfWork,
-    clock: Clock,
-    case: Case,
-    actor: User | None,
-    kind: str,
-    internal: bool = False,
-    **data: Any,
-) -> None:
-    assert case.id is not None
-    uow.cases.add_event(
-        CaseEvent(
-            case_id=case.id,
-            kind=kind,
-            actor_id=actor.id if actor else None,
-            data=data,
-            internal=internal,
-            created_at=clock.now(),
-        )
-    )
-
-
-def refresh_case_sla(uow: UnitOfWork, clock: Clock, case: Case) -> None:
-    """Re-project the case's SLA clocks into its indexed due columns (no commit)."""
-    org = uow.orgs.get(case.org_id)
-    assert org is not None and case.id is not None
-    uow.flush()
-    refresh_sla(
-        case,
-        plan_from_dict(org.plan),
-        uow.cases.status_history(case.id),
-        clock.now(),
-        policy_adjust(org.policy, Severity(case.severity)),
-    )
 
 
 def _check_environment(
@@ -156,6 +128,7 @@ def new_case(
     return case
 
 
+@retried
 def open_case(
     uow: UnitOfWork,
     clock: Clock,
@@ -217,69 +190,7 @@ def open_case(
     return case, scope
 
 
-def check_version(case: Case, expected: int | None) -> None:
-    """Reject a write made against an older version (the If-Match header)."""
-    if expected is not None and expected != case.version:
-        raise StaleVersion(
-            f"case {case.id} is at version {case.version}, not {expected}; reload it and try again"
-        )
-
-
-def get_case(uow: UnitOfWork, clock: Clock, *, actor: User, case_id: int) -> CaseView:
-    """A case with its timeline, filtered for the actor (no internal notes for customers)."""
-    case = visible_case(uow, actor, case_id)
-    org = uow.orgs.get(case.org_id)
-    assert org is not None
-    internal = actor.is_support
-    clocks = clocks_for(
-        case,
-        plan_from_dict(org.plan),
-        uow.cases.status_history(case_id),
-        clock.now(),
-        policy_adjust(org.policy, Severity(case.severity)),
-    )
-    view = CaseView(
-        sla_notes=policy_from_dict(org.policy).explain(),
-        case=case,
-        comments=uow.cases.comments(case_id, internal=internal),
-        events=uow.cases.events(case_id, internal=internal),
-        links=[lk for lk in uow.cases.links(case_id) if _link_visible(uow, actor, lk, case_id)],
-        engineers=uow.cases.engineers(case_id),
-        instances=uow.cases.instances(case_id),
-        clocks=clocks,
-        transitions=allowed_transitions(CaseStatus(case.status), is_support=actor.is_support),
-    )
-    ids = {
-        case.reporter_id,
-        case.assignee_id,
-        *view.engineers,
-        *(c.author_id for c in view.comments),
-        *(e.actor_id for e in view.events),
-    }
-    for uid in ids:
-        if uid is not None and (u := uow.users.get(uid)) is not None:
-            view.people[uid] = u
-    return view
-
-
-def _link_visible(uow: UnitOfWork, actor: User, link: CaseLink, case_id: int) -> bool:
-    other = link.to_case_id if link.from_case_id == case_id else link.from_case_id
-    other_case = uow.cases.get(other)
-    return other_case is not None and actor.can_see_org(other_case.org_id)
-
-
-def list_cases(uow: UnitOfWork, *, actor: User, query: CaseQuery) -> tuple[list[Case], int]:
-    """A queue page; customers only ever see their own organisation's cases."""
-    if not actor.is_support:
-        assert actor.org_id is not None
-        query = CaseQuery(**{**query.__dict__, "org_ids": (actor.org_id,)})
-    if not 1 <= query.limit <= 200:
-        raise ValidationFailed("limit must be 1-200")
-    if query.text is not None and len(query.text) > 200:
-        raise ValidationFailed("search text must be at most 200 characters")
-    return uow.cases.query(query)
-
-
+@retried
 def update_case(
     uow: UnitOfWork,
     clock: Clock,
@@ -316,42 +227,13 @@ def update_case(
         record_event(uow, clock, case, actor, "instances_changed", to=changes["instance_ids"])
         changed = True
     if changed:
+        bump_version(case)
         touch(uow, clock, case)
     uow.commit()
     return case
 
 
-def touch(uow: UnitOfWork, clock: Clock, case: Case) -> None:
-    case.updated_at = clock.now()
-    refresh_case_sla(uow, clock, case)
-
-
-def _set_status(
-    uow: UnitOfWork,
-    clock: Clock,
-    case: Case,
-    actor: User | None,
-    target: CaseStatus,
-    transition: str,
-) -> None:
-    old = CaseStatus(case.status)
-    case.status = target
-    if target == CaseStatus.RESOLVED:
-        case.resolved_at = clock.now()
-    elif old == CaseStatus.RESOLVED and target in OPEN_STATUSES:
-        case.resolved_at = None  # reopened; closing keeps when it was resolved
-    record_event(
-        uow,
-        clock,
-        case,
-        actor,
-        "status",
-        to=target.value,
-        **_from(old.value),
-        transition=transition,
-    )
-
-
+@retried
 def transition_case(
     uow: UnitOfWork,
     clock: Clock,
@@ -365,23 +247,13 @@ def transition_case(
     case = visible_case(uow, actor, case_id)
     check_version(case, expected_version)
     t = find_transition(CaseStatus(case.status), CaseStatus(to), is_support=actor.is_support)
-    _set_status(uow, clock, case, actor, t.target, t.name)
+    set_status(uow, clock, case, actor, t.target, t.name)
     touch(uow, clock, case)
     uow.commit()
     return case
 
 
-def system_transition(
-    uow: UnitOfWork, clock: Clock, case: Case, to: CaseStatus, reason: str
-) -> None:
-    """A move the system makes (e.g. all diagnostics received); no commit."""
-    if CaseStatus(case.status) == to:
-        return
-    t = find_transition(CaseStatus(case.status), to, is_support=True)
-    _set_status(uow, clock, case, None, t.target, f"{t.name}: {reason}")
-    touch(uow, clock, case)
-
-
+@retried
 def comment_on_case(
     uow: UnitOfWork,
     clock: Clock,
@@ -398,6 +270,7 @@ def comment_on_case(
         require_support(actor, "write internal notes")
     if not body.strip() or len(body) > COMMENT_MAX:
         raise ValidationFailed(f"comment must be 1-{COMMENT_MAX} characters")
+    check_plain_text(body, "comment")
     digest = request_hash([case_id, body, internal])
     existing = replay_key(uow, actor, idempotency_key, "comment:create", digest)
     if existing is not None:
@@ -411,11 +284,16 @@ def comment_on_case(
         Comment(case_id=case.id, author_id=actor.id, body=body, internal=internal, created_at=now)
     )
     record_event(uow, clock, case, actor, "comment", internal=internal, comment_id=comment.id)
-    if actor.is_support and not internal:
+    if internal:  # what customers see (version, ETag, updated_at, clocks) stays as it was
+        assert comment.id is not None
+        remember_key(uow, actor, idempotency_key, "comment:create", digest, comment.id)
+        uow.commit()
+        return comment
+    if actor.is_support:
         case.first_response_at = case.first_response_at or now
         case.last_support_update_at = now
     elif not actor.is_support and CaseStatus(case.status) == CaseStatus.WAITING_ON_CUSTOMER:
-        _set_status(uow, clock, case, actor, CaseStatus.WAITING_ON_SUPPORT, "customer_replied")
+        set_status(uow, clock, case, actor, CaseStatus.WAITING_ON_SUPPORT, "customer_replied")
     touch(uow, clock, case)
     assert comment.id is not None
     remember_key(uow, actor, idempotency_key, "comment:create", digest, comment.id)
@@ -423,6 +301,7 @@ def comment_on_case(
     return comment
 
 
+@retried
 def assign_case(
     uow: UnitOfWork,
     clock: Clock,
@@ -442,12 +321,16 @@ def assign_case(
         if user is None or not user.is_support:
             raise ValidationFailed(f"user {uid} is not a support engineer")
     assert case.id is not None
+    version_before = case.version
     if assignee_id != case.assignee_id:
-        record_event(uow, clock, case, actor, "assigned", **_from(case.assignee_id), to=assignee_id)
+        record_event(uow, clock, case, actor, "assigned", **from_(case.assignee_id), to=assignee_id)
         case.assignee_id = assignee_id
+        bump_version(case)
     if engineer_ids is not None and sorted(set(engineer_ids)) != uow.cases.engineers(case.id):
         uow.cases.set_engineers(case.id, engineer_ids)
         record_event(uow, clock, case, actor, "engineers", to=sorted(set(engineer_ids)))
+        if case.version == version_before:
+            bump_version(case)
     touch(uow, clock, case)
     uow.commit()
     return case

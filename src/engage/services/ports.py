@@ -36,6 +36,7 @@ __all__ = [
     "IdempotencyRepository",
     "IntakeRepository",
     "JobQueue",
+    "LoginThrottle",
     "Mailer",
     "MeetingProvider",
     "ObjectNotFound",
@@ -156,3 +157,19 @@ class CalendarFiles(Protocol):
 
     def session_file(self, session: Session, *, stamp: datetime, cancel: bool) -> tuple[bytes, str]:
         """The session's .ics (a CANCEL when ``cancel``) and its media type."""
+
+
+class LoginThrottle(Protocol):
+    """Counts failed sign-ins by account and by client address, shared by every process."""
+
+    def retry_after(self, account: str, address: str) -> int:
+        """Seconds the caller must wait before trying again; 0 when it may try now."""
+        ...
+
+    def failed(self, account: str, address: str) -> None:
+        """Count a failed attempt against the account and the address."""
+        ...
+
+    def succeeded(self, account: str) -> None:
+        """Forget the account's failures (the address keeps its count)."""
+        ...

@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
@@ -101,6 +101,26 @@ class UserRepository(Repository[User], Protocol):
     def tokens_of(self, user_id: int) -> list[ApiToken]:
         """A user's API tokens."""
 
+    def token_and_user(self, token_hash: str) -> tuple[ApiToken, User] | None:
+        """A token by its hash with its user, in one query."""
+        ...
+
+    def get_token(self, token_id: int) -> ApiToken | None:
+        """A token by id."""
+        ...
+
+    def mark_token_used(self, token_id: int, now: datetime, unless_after: datetime) -> bool:
+        """Set last_used_at unless it is already later than `unless_after`; True if written."""
+        ...
+
+    def end_sessions(self, user_id: int) -> None:
+        """Bump the user's session generation: every portal session made before ends."""
+        ...
+
+    def many(self, user_ids: Iterable[int]) -> dict[int, User]:
+        """The users with these ids, by id, in one query."""
+        ...
+
 
 class CaseRepository(Repository[Case], Protocol):
     """Cases and everything hanging off them."""
@@ -140,6 +160,10 @@ class CaseRepository(Repository[Case], Protocol):
 
     def status_history(self, case_id: int) -> list[tuple[datetime, CaseStatus]]:
         """Every status a case entered, with when."""
+
+    def org_ids(self, case_ids: Iterable[int]) -> dict[int, int]:
+        """The organisation of each existing case among `case_ids`, in one query."""
+        ...
 
 
 class IdempotencyRepository(Protocol):
@@ -309,6 +333,10 @@ class UnitOfWork(Protocol):
 
     def flush(self) -> None:
         """Send pending changes to the database (ids assigned), not committed."""
+
+    def retry(self, fn: Callable[[], T]) -> T:
+        """Run `fn`; when it lost a race with another write, roll back and run it again."""
+        ...
 
 
 class AuditRepository(Protocol):

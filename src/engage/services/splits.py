@@ -8,9 +8,11 @@ from engage.domain.cases import Case, CaseLink, CaseStatus, ComponentArea, LinkK
 from engage.domain.errors import Conflict, PermissionDenied, ValidationFailed
 from engage.domain.users import User
 from engage.services.access import visible_case
+from engage.services.case_state import bump_version
 from engage.services.cases import new_case, record_event, touch
 from engage.services.idempotency import remember_key, replay_key, request_hash
 from engage.services.ports import Clock, UnitOfWork
+from engage.services.transactions import retried
 
 MAX_PARTS = 10
 
@@ -26,6 +28,7 @@ class SplitPart:
     assignee_id: int | None = None
 
 
+@retried
 def split_case(
     uow: UnitOfWork,
     clock: Clock,
@@ -107,6 +110,7 @@ def close_as_split(
     the new cases. Not a workflow transition: splitting is allowed from any open state."""
     old = CaseStatus(original.status)
     original.status = CaseStatus.CLOSED
+    bump_version(original)
     record_event(
         uow,
         clock,
@@ -122,6 +126,7 @@ def close_as_split(
     touch(uow, clock, original)
 
 
+@retried
 def link_cases(
     uow: UnitOfWork, clock: Clock, *, actor: User, case_id: int, other_id: int, kind: LinkKind
 ) -> CaseLink:

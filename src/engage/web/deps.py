@@ -16,6 +16,7 @@ from engage.domain.users import Role, User
 from engage.services.ports import UnitOfWork
 
 SESSION_USER = "uid"
+SESSION_GENERATION = "gen"
 SESSION_CSRF = "csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
@@ -68,10 +69,15 @@ def get_uow(engage: Annotated[Engage, Depends(get_engage)]) -> Iterator[UnitOfWo
 
 
 def optional_user(request: Request, uow: Annotated[UnitOfWork, Depends(get_uow)]) -> User | None:
-    """The signed-in, still active user, or None."""
+    """The signed-in, still active user whose sessions were not ended since, or None."""
     uid = request.session.get(SESSION_USER)
     user = uow.users.get(uid) if isinstance(uid, int) else None
-    if user is None or not user.active:
+    # A cookie saved before sign-out (or a password change) carries an older generation.
+    if (
+        user is None
+        or not user.active
+        or request.session.get(SESSION_GENERATION) != (user.session_generation or 0)
+    ):
         request.session.pop(SESSION_USER, None)
         user = None
     request.state.viewer = Viewer.of(user) if user else None
@@ -116,12 +122,19 @@ def sign_in(request: Request, user: User) -> None:
     """Start a fresh session for `user` (new CSRF token, so a planted session is useless)."""
     request.session.clear()
     request.session[SESSION_USER] = user.id
+    request.session[SESSION_GENERATION] = user.session_generation or 0
     request.session[SESSION_CSRF] = secrets.token_urlsafe(32)
 
 
 def sign_out(request: Request) -> None:
-    """Forget the session."""
+    """Forget this session (services.auth.end_sessions ends the user's others)."""
     request.session.clear()
+
+
+def session_user_id(request: Request) -> int | None:
+    """The user id the session names, whether or not it is still valid."""
+    uid = request.session.get(SESSION_USER)
+    return uid if isinstance(uid, int) else None
 
 
 EngageDep = Annotated[Engage, Depends(get_engage)]

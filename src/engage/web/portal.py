@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from engage.bootstrap import Engage
 from engage.config import Settings
+from engage.web.cookies import SecureCookies
 from engage.web.errors import install_error_pages, is_portal_path
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -32,6 +33,7 @@ PAGE_MODULES = [
     "engage.web.pages.sessions",
     "engage.web.pages.session_actions",
     "engage.web.pages.policy",
+    "engage.web.pages.tokens",
 ]
 
 
@@ -68,6 +70,7 @@ def install_portal(app: FastAPI, engage: Engage) -> None:
         same_site="lax",
         https_only=engage.settings.base_url.startswith("https://"),
     )
+    app.add_middleware(SecureCookies, cookie_names=(SESSION_COOKIE,))
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_api_route("/favicon.ico", favicon, include_in_schema=False)
     for name in PAGE_MODULES:

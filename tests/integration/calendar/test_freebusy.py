@@ -8,7 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from engage.adapters.calendar.freebusy import IcsBusyError, busy_from_ics, read_ics
+from engage.adapters.calendar.freebusy import (
+    IcsBusyError,
+    busy_from_ics,
+    fetch_pinned,
+    read_ics,
+)
 from tests.support.static_server import serve_files
 
 START = datetime(2026, 3, 1, tzinfo=UTC)
@@ -99,3 +104,26 @@ def test_server_side_fetch_reads_no_files_and_follows_no_redirect(
         read_ics("x.ics", base_dir=tmp_path, public_only=True)
     with pytest.raises(IcsBusyError, match="non-public"):
         read_ics(f"{feed}/team.ics", public_only=True)  # the loopback test feed is refused
+
+
+def test_fetch_connects_to_the_checked_address_not_a_second_lookup(feed: str) -> None:
+    """`calendar.invalid` resolves nowhere in real DNS: the fetch succeeds only because it
+    connects to the one address the (checked) lookup returned, sending the original Host."""
+    port = int(feed.rsplit(":", 1)[1])
+    lookups: list[str] = []
+
+    def resolve(host: str, *_: object, **__: object) -> list[tuple[object, ...]]:
+        lookups.append(host)
+        return [(2, 1, 6, "", ("127.0.0.1", port))]
+
+    body = fetch_pinned(f"http://calendar.invalid:{port}/team.ics", resolve=resolve)
+    assert body.startswith(b"BEGIN:VCALENDAR")
+    assert lookups == ["calendar.invalid"]
+    with pytest.raises(IcsBusyError, match="non-public"):
+        fetch_pinned(f"http://calendar.invalid:{port}/team.ics", resolve=resolve, public_only=True)
+
+
+def test_feed_size_is_capped_while_it_downloads(feed: str) -> None:
+    with pytest.raises(IcsBusyError, match="larger than"):
+        fetch_pinned(f"{feed}/team.ics", max_bytes=100)
+    assert len(fetch_pinned(f"{feed}/team.ics")) > 100

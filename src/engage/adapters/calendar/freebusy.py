@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -82,33 +84,89 @@ def busy_from_ics(
     return sorted(blocks)
 
 
-def check_public_url(url: str) -> None:
-    """Refuse a URL whose host resolves to a loopback, private, link-local or reserved address.
+#: A calendar feed larger than this is refused while it downloads (not after).
+MAX_ICS_BYTES = 5 * 1024 * 1024
+Resolver = Callable[..., list[Any]]
 
-    The server fetches feeds that users typed in; without this a feed URL could make it read
-    internal services (server-side request forgery).
+
+def _is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    return not (
+        address.is_private
+        or address.is_loopback
+        or address.is_link_local
+        or address.is_reserved
+        or address.is_multicast
+        or address.is_unspecified
+    )
+
+
+def resolve_checked(
+    url: str, *, public_only: bool, resolve: Resolver = socket.getaddrinfo
+) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    """Resolve the URL's host once and return the address to connect to.
+
+    With `public_only`, every address the name resolves to must be public: the server fetches
+    feeds that users typed in, and must not be made to read internal services (SSRF).
     """
     host = urlsplit(url).hostname
     if not host:
         raise IcsBusyError(f"{url} has no host")
     try:
-        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+        infos = resolve(host, None, proto=socket.IPPROTO_TCP)
     except OSError as exc:
         raise IcsBusyError(f"cannot resolve {host}: {exc}") from exc
-    for info in infos:
-        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
-        if (
-            address.is_private
-            or address.is_loopback
-            or address.is_link_local
-            or address.is_reserved
-            or address.is_multicast
-            or address.is_unspecified
-        ):
+    addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
+    if not addresses:
+        raise IcsBusyError(f"cannot resolve {host}")
+    for address in addresses:
+        if public_only and not _is_public(address):
             raise IcsBusyError(
                 f"{url} points at a non-public address ({address}); "
                 "calendar feeds must be reachable on the internet"
             )
+    return addresses[0]
+
+
+def check_public_url(url: str) -> None:
+    """Refuse a URL whose host resolves to a loopback, private, link-local or reserved address."""
+    resolve_checked(url, public_only=True)
+
+
+def fetch_pinned(
+    url: str,
+    *,
+    timeout: float = 10.0,
+    public_only: bool = False,
+    max_bytes: int = MAX_ICS_BYTES,
+    resolve: Resolver = socket.getaddrinfo,
+) -> bytes:
+    """GET `url` from the address that was checked (no second lookup, so no DNS rebinding
+    window), with the Host header and TLS name of the original host, at most `max_bytes`."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    address = resolve_checked(url, public_only=public_only, resolve=resolve)
+    shown = f"[{address}]" if address.version == 6 else str(address)
+    netloc = shown + (f":{parts.port}" if parts.port else "")
+    pinned = parts._replace(netloc=netloc).geturl()
+    host_header = host + (f":{parts.port}" if parts.port else "")
+    try:
+        with httpx.Client(timeout=timeout, follow_redirects=False) as client:
+            request = client.build_request(
+                "GET", pinned, headers={"Host": host_header}, extensions={"sni_hostname": host}
+            )
+            response = client.send(request, stream=True)
+            try:
+                response.raise_for_status()
+                body = bytearray()
+                for chunk in response.iter_bytes():
+                    body += chunk
+                    if len(body) > max_bytes:
+                        raise IcsBusyError(f"{url} is larger than {max_bytes // 1024} KiB")
+                return bytes(body)
+            finally:
+                response.close()
+    except httpx.HTTPError as exc:
+        raise IcsBusyError(f"cannot fetch {url}: {exc}") from exc
 
 
 def read_ics(
@@ -117,21 +175,15 @@ def read_ics(
     """The bytes of an ICS feed (http, https or webcal URL) or file (relative to base_dir).
 
     With `public_only` (what the server uses) only URLs are read, never files, their host must
-    be public, and redirects are not followed (a redirect could point inside).
+    be public, and redirects are not followed (a redirect could point inside). URLs are always
+    fetched from the address that was resolved and checked, and capped at MAX_ICS_BYTES.
     """
     if source.startswith("webcal://"):
         source = "https://" + source.removeprefix("webcal://")
     if public_only and not source.startswith(("http://", "https://")):
         raise IcsBusyError("the server reads calendar feeds from http(s) or webcal URLs only")
     if source.startswith(("http://", "https://")):
-        if public_only:
-            check_public_url(source)
-        try:
-            response = httpx.get(source, timeout=timeout, follow_redirects=not public_only)
-            response.raise_for_status()
-        except httpx.HTTPError as exc:
-            raise IcsBusyError(f"cannot fetch {source}: {exc}") from exc
-        return response.content
+        return fetch_pinned(source, timeout=timeout, public_only=public_only)
     path = Path(source) if base_dir is None else base_dir / source
     try:
         return path.read_bytes()

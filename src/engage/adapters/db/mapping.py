@@ -23,7 +23,11 @@ def map_domain() -> None:
     mapper_registry.map_imperatively(User, t.users)
     mapper_registry.map_imperatively(ApiToken, t.api_tokens)
     # version_id_col turns a concurrent write into StaleDataError instead of a lost update.
-    mapper_registry.map_imperatively(Case, t.cases, version_id_col=t.cases.c.version)
+    # The services bump the version themselves, and only when a field If-Match protects
+    # changes: comments and events update the row (SLA columns) without conflicting.
+    mapper_registry.map_imperatively(
+        Case, t.cases, version_id_col=t.cases.c.version, version_id_generator=False
+    )
     mapper_registry.map_imperatively(Comment, t.comments)
     mapper_registry.map_imperatively(CaseEvent, t.case_events)
     mapper_registry.map_imperatively(CaseLink, t.case_links)

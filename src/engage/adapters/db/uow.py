@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
@@ -19,8 +20,11 @@ from engage.adapters.db.repositories import (
     SqlOrgRepository,
     SqlUserRepository,
 )
+from engage.adapters.db.retry import run_with_retries
 from engage.adapters.db.sessions_repo import SqlSessionRepository
-from engage.domain.errors import Conflict, StaleVersion
+from engage.domain.errors import ConcurrentUpdate, Conflict
+
+T = TypeVar("T")
 
 
 @contextmanager
@@ -31,7 +35,7 @@ def translate_errors() -> Iterator[None]:
     except IntegrityError as exc:
         raise Conflict("that conflicts with something that already exists") from exc
     except StaleDataError as exc:
-        raise StaleVersion("someone else changed this object meanwhile; reload it") from exc
+        raise ConcurrentUpdate("someone else changed this object meanwhile; reload it") from exc
 
 
 class SqlUnitOfWork:
@@ -68,6 +72,10 @@ class SqlUnitOfWork:
         """Drop everything done since the last commit."""
         assert self.session is not None
         self.session.rollback()
+
+    def retry(self, fn: Callable[[], T]) -> T:
+        """Run `fn` (which commits); roll back and rerun it when it lost a race (bounded)."""
+        return run_with_retries(fn, self.rollback)
 
     def flush(self) -> None:
         """Send pending changes so ids exist, without committing."""

@@ -12,13 +12,10 @@ from engage.api.schemas.orgs import (
     InstanceRead,
     OrgCreate,
     OrgRead,
-    TokenCreate,
-    TokenCreated,
-    TokenRead,
     UserCreate,
     UserRead,
 )
-from engage.services import auth, orgs
+from engage.services import orgs
 from engage.services.access import visible_org, visible_user
 
 router = APIRouter(tags=["organisations"])
@@ -127,22 +124,3 @@ def create_user(body: UserCreate, engage: EngageDep, uow: UowDep, actor: ActorDe
 def get_user(user_id: int, uow: UowDep, actor: ActorDep) -> UserRead:
     """One person you may see."""
     return UserRead.model_validate(visible_user(uow, actor, user_id))
-
-
-@router.get("/tokens", response_model=list[TokenRead])
-def list_tokens(uow: UowDep, actor: ActorDep) -> list[TokenRead]:
-    """Your own API tokens (never their secrets)."""
-    assert actor.id is not None
-    return [TokenRead.model_validate(t) for t in uow.users.tokens_of(actor.id)]
-
-
-@router.post("/tokens", status_code=201, response_model=TokenCreated)
-def create_token(
-    body: TokenCreate, engage: EngageDep, uow: UowDep, actor: ActorDep
-) -> TokenCreated:
-    """Create an API token; the secret is in this response only."""
-    assert actor.id is not None
-    token, secret = auth.create_token(
-        uow, engage.clock, actor=actor, user_id=body.user_id or actor.id, name=body.name
-    )
-    return TokenCreated(**TokenRead.model_validate(token).model_dump(), token=secret)

@@ -65,21 +65,3 @@ class UserRead(Read):
     role: Role
     org_id: int | None
     tz: str
-
-
-class TokenCreate(Body):
-    name: str = Field(min_length=1, max_length=100)
-    user_id: int | None = None
-
-
-class TokenRead(Read):
-    id: int
-    name: str
-    prefix: str
-    created_at: datetime
-    last_used_at: datetime | None = None
-    revoked_at: datetime | None = None
-
-
-class TokenCreated(TokenRead):
-    token: str = Field(description="the secret; shown once, store it now")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
-from engage.api.schemas.base import Body, Read
+from engage.api.schemas.base import Body, IsoDatetime, Read
 from engage.domain import sessions as rules
 from engage.domain.meetings import MeetingTool
 from engage.domain.session_records import Availability, SessionRecord
@@ -32,8 +32,8 @@ class SessionCreate(Body):
 
 
 class SlotSearchIn(Body):
-    window_start: AwareDatetime
-    window_end: AwareDatetime
+    window_start: IsoDatetime
+    window_end: IsoDatetime
     step_minutes: int = Field(default=30, ge=5, le=24 * 60)
     min_notice_minutes: int = Field(default=60, ge=0, le=30 * 24 * 60)
     buffer_minutes: int = Field(default=0, ge=0, le=240)
@@ -46,7 +46,7 @@ class SlotSearchIn(Body):
 
 
 class BookIn(Body):
-    start: AwareDatetime
+    start: IsoDatetime
     direct: bool = Field(default=False, description="support: book a time not proposed")
 
 
@@ -164,7 +164,7 @@ class AvailabilityIn(Body):
     overrides: dict[str, Hours] = Field(
         default_factory=dict, description='{"2026-03-09": []} (a day off)'
     )
-    busy: list[tuple[AwareDatetime, AwareDatetime]] = Field(default_factory=list, max_length=500)
+    busy: list[tuple[IsoDatetime, IsoDatetime]] = Field(default_factory=list, max_length=500)
     ics_url: str | None = Field(default=None, max_length=2000)
 
 

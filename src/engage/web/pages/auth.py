@@ -5,9 +5,17 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
-from engage.domain.errors import Unauthenticated
-from engage.services.auth import authenticate_password
-from engage.web.deps import FormDep, MaybeUserDep, UowDep, sign_in, sign_out
+from engage.domain.errors import Busy, TooManyRequests, Unauthenticated
+from engage.services.auth import end_sessions, sign_in_checked
+from engage.web.deps import (
+    EngageDep,
+    FormDep,
+    MaybeUserDep,
+    UowDep,
+    session_user_id,
+    sign_in,
+    sign_out,
+)
 from engage.web.forms import text_field
 from engage.web.templating import render
 
@@ -36,16 +44,26 @@ def login_page(request: Request, user: MaybeUserDep, next: str | None = None) ->
 
 
 @router.post("/login")
-def login(request: Request, uow: UowDep, form: FormDep) -> Response:
-    """Check the e-mail and password and start a session."""
+def login(request: Request, engage: EngageDep, uow: UowDep, form: FormDep) -> Response:
+    """Check the e-mail and password (throttled) and start a session."""
     email = text_field(form, "email", 320)
     target = safe_next(text_field(form, "next", 2000))
+    context = {"next": target, "email": email}
+    assert engage.throttle is not None
     try:
-        user = authenticate_password(uow, email, text_field(form, "password", 1000))
-    except Unauthenticated as exc:
-        return render(
-            request, "login.html", {"next": target, "email": email, "error": str(exc)}, 401
+        user = sign_in_checked(
+            uow,
+            engage.throttle,
+            email=email,
+            password=text_field(form, "password", 1000),
+            address=request.client.host if request.client else "unknown",
         )
+    except Unauthenticated as exc:
+        return render(request, "login.html", {**context, "error": str(exc)}, 401)
+    except (TooManyRequests, Busy) as exc:
+        page = render(request, "login.html", {**context, "error": str(exc)}, exc.status)
+        page.headers["Retry-After"] = str(exc.retry_after)
+        return page
     sign_in(request, user)
     return RedirectResponse(target, status_code=303)
 
@@ -59,7 +77,10 @@ def logout_page(request: Request, user: MaybeUserDep) -> Response:
 
 
 @router.post("/logout")
-def logout(request: Request, form: FormDep) -> Response:
-    """End the session."""
+def logout(request: Request, uow: UowDep, form: FormDep) -> Response:
+    """End this session and every other session of the same user."""
+    uid = session_user_id(request)
+    if uid is not None:
+        end_sessions(uow, user_id=uid)
     sign_out(request)
     return RedirectResponse("/login", status_code=303)

@@ -28,6 +28,7 @@ from engage.adapters.db.tables.intake import (
     notifications,
     upload_sessions,
 )
+from engage.adapters.db.tables.security import rate_limits
 from engage.adapters.db.tables.sessions import (
     busy_blocks,
     session_no_shows,
@@ -61,6 +62,7 @@ __all__ = [
     "metadata",
     "notifications",
     "organisations",
+    "rate_limits",
     "session_no_shows",
     "session_participants",
     "session_reminders",

@@ -63,6 +63,8 @@ users = Table(
     Column("tz", String(64), nullable=False, default="UTC"),
     Column("active", Boolean, nullable=False, default=True),
     ts("created_at", nullable=False),
+    # Portal sessions carry the generation they were made in; sign-out bumps it (issue 13).
+    Column("session_generation", Integer, nullable=False, default=0, server_default="0"),
 )
 
 api_tokens = Table(
@@ -76,6 +78,11 @@ api_tokens = Table(
     ts("created_at", nullable=False),
     ts("last_used_at"),
     ts("revoked_at"),
+    ts("expires_at"),
+    Column(
+        "scopes", String(200), nullable=False, default="read write", server_default="read write"
+    ),
+    Column("case_id", ForeignKey("cases.id", ondelete="CASCADE"), nullable=True),
 )
 
 cases = Table(

@@ -129,7 +129,13 @@ def list_requests(case_id: int, engage: EngageDep, uow: UowDep, actor: ActorDep)
     return diagnostics_read(engage, uow, actor, case_id)
 
 
-@router.get("/cases/{case_id}/instructions", response_class=PlainTextResponse)
+class MarkdownResponse(PlainTextResponse):
+    """A Markdown document (documented as text/markdown in the OpenAPI schema)."""
+
+    media_type = "text/markdown"
+
+
+@router.get("/cases/{case_id}/instructions", response_class=MarkdownResponse)
 def instructions(
     case_id: int,
     engage: EngageDep,
@@ -147,7 +153,7 @@ def instructions(
         row_id=row_id,
         server_url=engage.settings.base_url,
     )
-    return PlainTextResponse(text, media_type="text/markdown; charset=utf-8")
+    return MarkdownResponse(text)
 
 
 @router.post("/cases/{case_id}/diagnostic-rows/{row_id}/waive", response_model=RowRead)

@@ -14,7 +14,9 @@ from engage.adapters.calendar.ics import send_invite
 from engage.adapters.calendar.smtp import SmtpMailer
 from engage.adapters.db.engine import make_engine
 from engage.adapters.db.uow import SqlUnitOfWork, uow_factory
-from engage.adapters.jobs.inprocess import InProcessJobQueue, Periodic
+from engage.adapters.db.secrets import shared_secret
+from engage.adapters.jobs.database import DatabaseJobQueue
+from engage.adapters.jobs.registry import Periodic
 from engage.adapters.meetings import build_meeting_provider
 from engage.adapters.objectstore import build_store
 from engage.config import Settings
@@ -41,7 +43,29 @@ class Engage:
 
     def close(self) -> None:
         """Release connections."""
+        close = getattr(self.jobs, "close", None)
+        if callable(close):
+            close()
         self.engine.dispose()
+
+    def secret_key(self) -> str:
+        """The portal's signing key: ENGAGE_SECRET_KEY, else one made once in the database."""
+        return self.settings.secret_key or shared_secret(self.engine, "portal_session")
+
+
+def build_queue(settings: Settings, engine: Engine) -> JobQueue:
+    """The configured durable job queue (procrastinate by default on PostgreSQL)."""
+    kind = settings.jobs or ("procrastinate" if engine.dialect.name == "postgresql" else "database")
+    if kind in ("database", "inprocess"):
+        return DatabaseJobQueue(engine, stall_after=settings.jobs_stall_after)
+    if kind == "procrastinate":
+        if engine.dialect.name != "postgresql":
+            raise ValueError("ENGAGE_JOBS=procrastinate needs a PostgreSQL database")
+        from engage.adapters.jobs.procrastinate_queue import ProcrastinateJobQueue
+
+        url = engine.url.render_as_string(hide_password=False)
+        return ProcrastinateJobQueue(url, stall_after=settings.jobs_stall_after)
+    raise ValueError(f"unknown job queue {kind!r}; use 'database' or 'procrastinate'")
 
 
 def build(
@@ -56,14 +80,12 @@ def build(
     settings = settings or Settings()
     engine = engine or make_engine(settings.database_url)
     factory = uow_factory(engine)
-    if jobs is None and settings.jobs != "inprocess":
-        raise ValueError(f"unknown job queue {settings.jobs!r}; only 'inprocess' is built in")
     engage = Engage(
         settings=settings,
         engine=engine,
         uow=lambda: cast(UnitOfWork, SqlUnitOfWork(factory)),
         clock=clock or SystemClock(),
-        jobs=jobs or InProcessJobQueue(),
+        jobs=jobs or build_queue(settings, engine),
         store=store or build_store(settings),
     )
     register_jobs(engage)

@@ -81,7 +81,12 @@ class ObjectStore(Protocol):
 
 
 class JobQueue(Protocol):
-    """Runs named jobs later; in-process by default, a distributed queue when configured."""
+    """Runs named jobs later, durably: rows in the database (SQLite, or ENGAGE_JOBS=database)
+    or procrastinate on PostgreSQL. Keyword arguments must be JSON-serialisable and every job
+    must be safe to run twice (a worker killed mid-job means the job runs again). Periodic
+    jobs are declared in ``bootstrap.register_jobs`` (``engage.periodic``); each tick runs once
+    however many processes schedule it.
+    """
 
     def enqueue(self, name: str, **kwargs: object) -> str: ...
 
@@ -264,6 +269,8 @@ class IntakeRepository(Protocol):
         self, now: datetime, remind_before: datetime
     ) -> list[DiagnosticRequest]: ...
 
+    def claim_reminder(self, request_id: int, now: datetime, remind_before: datetime) -> bool: ...
+
     def add_row(self, **values: Any) -> RequestRow: ...
 
     def get_row(self, row_id: int, *, lock: bool = False) -> RequestRow | None: ...
@@ -283,6 +290,16 @@ class IntakeRepository(Protocol):
     def expired_artifacts(self, org_id: int, before: datetime) -> list[ArtifactRecord]: ...
 
     def key_in_use(self, content_key: str, *, except_id: int) -> bool: ...
+
+    def lock_content(self, content_key: str, now: datetime) -> None: ...
+
+    def artifacts_in(self, statuses: tuple[str, ...]) -> list[ArtifactRecord]: ...
+
+    def org_usage(self, org_id: int, since: datetime) -> tuple[int, int]: ...
+
+    def open_uploads(self, org_id: int) -> list[UploadSession]: ...
+
+    def stale_uploads(self, before: datetime) -> list[UploadSession]: ...
 
     def replace_findings(
         self, artifact_id: int, case_id: int, findings: list[Mapping[str, Any]]

@@ -22,6 +22,7 @@ from engage.bootstrap import Engage
 from engage.domain.errors import EngageError, ValidationFailed
 from engage.domain.users import User
 from engage.services import diagnostics as svc
+from engage.services import instructions as instructions_svc
 from engage.services import intake
 from engage.services.access import visible_case
 from engage.services.cases import CaseView
@@ -58,7 +59,7 @@ def page_context(engage: Engage, uow: UnitOfWork, actor: User, case_id: int) -> 
     """Everything diagnostics/page.html needs."""
     diag = svc.view_diagnostics(uow, actor=actor, case_id=case_id)
     guide = {
-        rv.request.id: svc.instructions(
+        rv.request.id: instructions_svc.instructions(
             uow,
             actor=actor,
             case_id=case_id,

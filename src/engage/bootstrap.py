@@ -13,10 +13,10 @@ from engage.adapters.calendar.freebusy import busy_from_ics, read_ics
 from engage.adapters.calendar.ics import send_invite
 from engage.adapters.calendar.smtp import SmtpMailer
 from engage.adapters.db.engine import make_engine
-from engage.adapters.db.uow import SqlUnitOfWork, uow_factory
 from engage.adapters.db.secrets import shared_secret
+from engage.adapters.db.uow import SqlUnitOfWork, uow_factory
 from engage.adapters.jobs.database import DatabaseJobQueue
-from engage.adapters.jobs.registry import Periodic
+from engage.adapters.jobs.registry import JobRegistry, Periodic
 from engage.adapters.meetings import build_meeting_provider
 from engage.adapters.objectstore import build_store
 from engage.config import Settings
@@ -25,6 +25,7 @@ from engage.domain.meetings import MeetingTool
 from engage.domain.session_records import Block
 from engage.domain.sessions import Session
 from engage.services.ports import Clock, JobQueue, MeetingProvider, ObjectStore, UnitOfWork
+from engage.services.quotas import Quotas
 from engage.services.sessions import SessionTools
 
 
@@ -47,6 +48,17 @@ class Engage:
         if callable(close):
             close()
         self.engine.dispose()
+
+    def quotas(self) -> Quotas:
+        """The per-organisation upload limits from ENGAGE_QUOTA_* settings."""
+        s = self.settings
+        return Quotas(
+            stored_bytes=s.quota_stored_bytes,
+            daily_bytes=s.quota_daily_bytes,
+            expanded_bytes=s.quota_expanded_bytes,
+            concurrent_uploads=s.quota_concurrent_uploads,
+            open_uploads=s.quota_open_uploads,
+        )
 
     def secret_key(self) -> str:
         """The portal's signing key: ENGAGE_SECRET_KEY, else one made once in the database."""
@@ -138,27 +150,68 @@ def register_session_jobs(engage: Engage) -> None:
 
 
 def register_intake_jobs(engage: Engage) -> None:
-    """Diagnostics intake: analyse uploads, remind about overdue requests, apply retention."""
-    from engage.services import diagnostics, intake
+    """Diagnostics intake: prepare and analyse uploads, remind about overdue requests,
+    apply retention and clean up abandoned uploads (each job safe to run twice)."""
+    from datetime import timedelta
 
-    scratch = engage.settings.data_dir / "scratch"
+    from engage.services import diagnostic_reminders, intake, preparation, retention
+
+    settings = engage.settings
+    scratch = settings.data_dir / "scratch"
+
+    def prepare_artifact(artifact_id: int) -> None:
+        with engage.uow() as uow:
+            preparation.prepare_received(
+                uow,
+                engage.clock,
+                engage.store,
+                engage.jobs,
+                artifact_id=artifact_id,
+                scratch=scratch,
+                max_expanded=settings.quota_expanded_bytes,
+            )
 
     def analyze_artifact(artifact_id: int) -> None:
         with engage.uow() as uow:
-            intake.analyze_artifact(
+            preparation.analyze_stored(
                 uow, engage.clock, engage.store, artifact_id=artifact_id, scratch=scratch
             )
 
-    def diagnostic_reminders() -> None:
+    def artifact_failed(kwargs: dict[str, object], error: str) -> None:
+        artifact_id = kwargs.get("artifact_id")
+        if isinstance(artifact_id, int):
+            with engage.uow() as uow:
+                preparation.give_up(uow, engage.store, artifact_id, error)
+
+    def diagnostic_reminders_job() -> None:
         with engage.uow() as uow:
-            diagnostics.send_reminders(uow, engage.clock)
+            diagnostic_reminders.send_reminders(uow, engage.clock)
 
     def artifact_retention() -> None:
         with engage.uow() as uow:
-            intake.apply_retention(uow, engage.clock, engage.store)
+            retention.apply_retention(uow, engage.clock, engage.store)
 
-    engage.jobs.register("analyze_artifact", analyze_artifact)
-    engage.jobs.register("diagnostic_reminders", diagnostic_reminders)
-    engage.jobs.register("artifact_retention", artifact_retention)
-    engage.periodic.append(Periodic("diagnostic_reminders", every=3600))
-    engage.periodic.append(Periodic("artifact_retention", every=6 * 3600))
+    def intake_cleanup() -> None:
+        older = timedelta(hours=settings.cleanup_after_hours)
+        with engage.uow() as uow:
+            retention.cleanup(
+                uow, engage.clock, engage.store, engage.jobs, scratch=scratch, older_than=older
+            )
+        purge = getattr(engage.jobs, "purge", None)
+        if callable(purge):
+            purge(engage.clock.now() - timedelta(days=7))
+
+    jobs = engage.jobs
+    jobs.register(intake.PREPARE_JOB, prepare_artifact)
+    jobs.register(preparation.ANALYZE_JOB, analyze_artifact)
+    jobs.register(diagnostic_reminders.REMINDER_JOB, diagnostic_reminders_job)
+    jobs.register(retention.RETENTION_JOB, artifact_retention)
+    jobs.register(retention.CLEANUP_JOB, intake_cleanup)
+    if isinstance(jobs, JobRegistry):
+        jobs.on_failure(intake.PREPARE_JOB, artifact_failed)
+        jobs.on_failure(preparation.ANALYZE_JOB, artifact_failed)
+    engage.periodic.append(
+        Periodic(diagnostic_reminders.REMINDER_JOB, every=diagnostic_reminders.REMINDER_EVERY)
+    )
+    engage.periodic.append(Periodic(retention.RETENTION_JOB, every=6 * 3600))
+    engage.periodic.append(Periodic(retention.CLEANUP_JOB, every=3600))

@@ -29,6 +29,7 @@ class Settings(BaseSettings):
     jobs: str = ""
     jobs_stall_after: float = 60.0  # seconds without a heartbeat before a job is retried
     jobs_concurrency: int = 2  # jobs at once in `engage serve` on SQLite (worker: --concurrency)
+    serve_jobs: bool = True  # `engage serve` runs the database queue's jobs in-process
     # Per-organisation upload limits (issue 12); 0 switches one off.
     quota_stored_bytes: int = 200 << 30
     quota_daily_bytes: int = 50 << 30

@@ -4,19 +4,28 @@ from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI, Request
 from starlette.datastructures import Headers
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from engage import __version__
 from engage.api import problems
 from engage.api.routes import artifacts, cases, diagnostics, orgs, policy, scope, sessions
 from engage.bootstrap import Engage
+from engage.domain.errors import EngageError
 
 MAX_BODY = 2 * 1024 * 1024  # JSON bodies; uploads have their own streaming limits
 
 
+class BodyTooLarge(EngageError):
+    """A request body passed the limit while it arrived (chunked bodies included)."""
+
+    status = 413
+    title = "Content too large"
+
+
 class BodyLimit:
-    """Refuse JSON bodies over `limit` bytes by their Content-Length (uploads stream and
-    enforce their own caps). Plain ASGI: no per-request task or body copy."""
+    """Refuse JSON bodies over `limit` bytes: at once by their Content-Length, and by counting
+    the bytes as they arrive (a chunked body has no length). Uploads stream and enforce their
+    own caps. Plain ASGI: no per-request task or body copy."""
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
         self.app, self.limit = app, limit
@@ -34,7 +43,22 @@ class BodyLimit:
                 )
                 await response(scope, receive, send)
                 return
+            receive = self._counting(receive)
         await self.app(scope, receive, send)
+
+    def _counting(self, receive: Receive) -> Receive:
+        seen = 0
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise BodyTooLarge(f"request bodies are limited to {self.limit} bytes")
+            return message
+
+        return counted
 
 
 def create_api(engage: Engage) -> FastAPI:

@@ -1,4 +1,4 @@
-"""`engage serve`, `engage db upgrade`, `engage demo`, `engage token create`."""
+"""`engage serve`, `engage worker`, `engage db upgrade`, `engage demo`, `engage token create`."""
 
 from __future__ import annotations
 
@@ -51,33 +51,15 @@ def serve(
 
 
 def worker(
-    interval: float = typer.Option(30.0, help="Seconds between scheduler ticks."),
-    once: bool = typer.Option(False, help="Run every periodic job once and exit."),
+    concurrency: int = typer.Option(2, min=1, max=64, help="Jobs run at the same time."),
+    once: bool = typer.Option(
+        False, help="Queue every periodic job once, run everything due, then exit."
+    ),
 ) -> None:
-    """Run the periodic jobs (reminders, retention) outside the web server."""
-    import time
+    """Run jobs and periodic jobs (any number of workers, on any hosts)."""
+    from engage.cli.jobs import run_worker
 
-    from engage.adapters.jobs.inprocess import InProcessJobQueue, Scheduler
-
-    engage = _engage()
-    if not isinstance(engage.jobs, InProcessJobQueue):
-        fail("engage worker runs the in-process queue; use your queue's own worker")
-    sched = Scheduler(engage.jobs, engage.periodic)
-    names = sched.tick()
-    err.print(f"ran: {', '.join(names) or 'no periodic jobs registered'}")
-    if once:
-        engage.jobs.wait()
-        engage.jobs.shutdown()
-        for name, problem in engage.jobs.failures:
-            err.print(f"[red]job {name} failed:[/] {problem}")
-        raise typer.Exit(1 if engage.jobs.failures else 0)
-    sched.start(interval)
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        sched.stop()
-        engage.jobs.shutdown()
+    run_worker(_engage(), concurrency=concurrency, once=once)
 
 
 @db_app.command("upgrade")
@@ -147,3 +129,6 @@ def register(app: typer.Typer) -> None:
     app.command()(worker)
     app.add_typer(db_app, name="db")
     app.add_typer(token_app, name="token")
+    from engage.cli.jobs import jobs_app
+
+    app.add_typer(jobs_app, name="jobs")

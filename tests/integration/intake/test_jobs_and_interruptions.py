@@ -33,9 +33,9 @@ def test_retention_deletes_after_the_org_days_and_records_it(setup: CaseSetup) -
         uow.commit()
     # unique content: the database is shared by the whole run, the store is this test's own
     tag = f"{setup.case_id}-{uuid.uuid4().hex}\n".encode()
-    old = setup.upload("logs", "old.log", KUBECOST_LOG + tag).json()
+    old = setup.final(setup.upload("logs", "old.log", KUBECOST_LOG + tag))
     _clock(engage).advance(days=5)
-    new = setup.upload("logs", "new.log", KUBECOST_LOG + tag + b"x\n").json()
+    new = setup.final(setup.upload("logs", "new.log", KUBECOST_LOG + tag + b"x\n"))
     _clock(engage).advance(days=3)  # old is 8 days old, new 3
     engage.jobs.enqueue("artifact_retention")
     arts = {a["id"]: a for a in setup.artifacts()["artifacts"]}
@@ -54,9 +54,9 @@ def test_retention_deletes_after_the_org_days_and_records_it(setup: CaseSetup) -
 
 def test_shared_content_survives_until_its_last_artifact_goes(setup: CaseSetup) -> None:
     engage = setup.world.engage
-    a = setup.upload("logs", "a.log", KUBECOST_LOG).json()
+    a = setup.final(setup.upload("logs", "a.log", KUBECOST_LOG))
     _clock(engage).advance(days=20)
-    b = setup.upload("logs", "b.log", KUBECOST_LOG).json()
+    b = setup.final(setup.upload("logs", "b.log", KUBECOST_LOG))
     assert a["content_key"] == b["content_key"]  # stored once
     _clock(engage).advance(days=15)  # a is 35 days old (default 30), b 15
     engage.jobs.enqueue("artifact_retention")

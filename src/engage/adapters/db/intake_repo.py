@@ -177,17 +177,19 @@ class SqlIntakeRepository:
         b = t.content_blobs
         dialect = self.s.get_bind().dialect.name
         ins = pg_insert(b) if dialect == "postgresql" else sqlite_insert(b)
-        self.s.execute(
-            ins.values(content_key=content_key, created_at=now).on_conflict_do_nothing()
-        )
+        self.s.execute(ins.values(content_key=content_key, created_at=now).on_conflict_do_nothing())
         self.s.execute(
             select(b.c.content_key).where(b.c.content_key == content_key).with_for_update()
         )
 
-    def artifacts_in(self, statuses: tuple[str, ...]) -> list[ArtifactRecord]:
-        """Artifacts in any of these statuses, oldest first (jobs re-queue them)."""
+    def artifacts_in(
+        self, statuses: tuple[str, ...], org_id: int | None = None
+    ) -> list[ArtifactRecord]:
+        """Artifacts in any of these statuses (of one organisation), oldest first."""
         a = t.artifacts.c
         q = select(t.artifacts).where(a.status.in_(statuses)).order_by(a.id)
+        if org_id is not None:
+            q = q.join(t.cases, t.cases.c.id == a.case_id).where(t.cases.c.org_id == org_id)
         return self._many(ArtifactRecord, q)
 
     def org_usage(self, org_id: int, since: datetime) -> tuple[int, int]:

@@ -80,6 +80,7 @@ class DatabaseJobQueue(JobRegistry):
         self.max_attempts = max_attempts
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._running: set[int] = set()
+        self._mine: set[int] = set()  # eager mode runs only the jobs it enqueued itself
         self._outbox: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         self._local = threading.local()
@@ -92,6 +93,9 @@ class DatabaseJobQueue(JobRegistry):
         """Queue job `name` (run it now when eager); returns the job id ("" if held back)."""
         self.function(name)
         job_id = self._insert(self._values(name, kwargs, None))
+        if self.eager and job_id is not None:
+            with self._lock:
+                self._mine.add(job_id)
         if self.eager and not getattr(self._local, "draining", False):
             self.drain()
         return str(job_id or "")
@@ -145,7 +149,10 @@ class DatabaseJobQueue(JobRegistry):
         with self._lock:
             pending, self._outbox = self._outbox, []
         for values in pending:
-            self._insert(values)
+            job_id = self._insert(values)
+            if self.eager and job_id is not None:
+                with self._lock:
+                    self._mine.add(job_id)
 
     # -- running ---------------------------------------------------------------------------
 
@@ -161,6 +168,10 @@ class DatabaseJobQueue(JobRegistry):
                     .limit(1)
                     .with_for_update(skip_locked=True)
                 )
+                if self.eager:
+                    with self._lock:
+                        mine = list(self._mine)
+                    q = q.where(J.id.in_(mine))
                 row = conn.execute(q).first()
                 if row is None:
                     return None
@@ -377,7 +388,5 @@ class DatabaseJobQueue(JobRegistry):
     def purge(self, before: datetime) -> int:
         """Delete finished (done) jobs older than `before`; returns how many."""
         with self.engine.begin() as conn:
-            done = conn.execute(
-                delete(t.jobs).where(J.status == "done", J.finished_at < before)
-            )
+            done = conn.execute(delete(t.jobs).where(J.status == "done", J.finished_at < before))
         return int(done.rowcount)

@@ -242,7 +242,7 @@ async def upload(
             kind=spooled.fields.get("kind", ""),
             row_id=int(row) if row.isdigit() else None,
             upload=spooled,
-            scratch=scratch,
+            quotas=engage.quotas(),
             idempotency_key=spooled.fields.get("idempotency_key") or None,
         )
 

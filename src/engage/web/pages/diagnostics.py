@@ -73,11 +73,13 @@ def page_context(engage: Engage, uow: UnitOfWork, actor: User, case_id: int) -> 
     findings = uow.intake.findings(case_id)
     by_severity = {s: [f for f in findings if f.severity == s] for s in SEVERITIES}
     by_severity = {s: fs for s, fs in by_severity.items() if fs}
+    artifacts = uow.intake.artifacts(case_id)
     return {
         "case": diag.case,
         "diag": diag,
         "guide": guide,
-        "artifacts": uow.intake.artifacts(case_id),
+        "artifacts": artifacts,
+        "in_flight": any(a.status in ("received", "preparing", "analysing") for a in artifacts),
         "findings": by_severity,
         "catalogue": svc.allowed_catalogue(uow, engage.clock, actor=actor, case_id=case_id),
         "environments": list(diag.environments.values()),
@@ -248,7 +250,15 @@ async def upload(
 
     try:
         return await run_in_threadpool(
-            _act, request, engage, uow, user, case_id, act, f"Uploaded {spooled.name}."
+            _act,
+            request,
+            engage,
+            uow,
+            user,
+            case_id,
+            act,
+            f"Uploaded {spooled.name}; it is being checked now and this page updates "
+            "when it is done.",
         )
     finally:
         spooled.discard()

@@ -214,4 +214,4 @@ def register_intake_jobs(engage: Engage) -> None:
         Periodic(diagnostic_reminders.REMINDER_JOB, every=diagnostic_reminders.REMINDER_EVERY)
     )
     engage.periodic.append(Periodic(retention.RETENTION_JOB, every=6 * 3600))
-    engage.periodic.append(Periodic(retention.CLEANUP_JOB, every=3600))
+    engage.periodic.append(Periodic(retention.CLEANUP_JOB, every=settings.cleanup_every))

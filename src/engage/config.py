@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     quota_open_uploads: int = 10
     # Abandoned upload sessions, spools and scratch folders older than this are removed.
     cleanup_after_hours: float = 24.0
+    cleanup_every: float = 3600.0  # seconds between clean-up runs
     max_text_bytes: int = 200_000
     smtp_host: str | None = None
     smtp_port: int = 25

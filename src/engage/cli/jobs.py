@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import threading
 from typing import TYPE_CHECKING, Any
@@ -34,6 +35,7 @@ def run_worker(engage: Engage, *, concurrency: int, once: bool) -> None:
     from engage.adapters.jobs.procrastinate_queue import ProcrastinateJobQueue
 
     _check_schema(engage)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     queue = engage.jobs
     if isinstance(queue, ProcrastinateJobQueue):
         err.print(f"engage worker: procrastinate, {concurrency} at a time")

@@ -75,6 +75,12 @@ def prepare_received(
     max_expanded: int = 0,
 ) -> None:
     """Validate and sanitise a received upload (the ``prepare_artifact`` job)."""
+    current = uow.intake.get_artifact(artifact_id)
+    if current is not None and current.status == "analysing" and current.deleted_at is None:
+        # prepared already, but the run that did it may have died before queueing analysis
+        uow.rollback()
+        jobs.enqueue(ANALYZE_JOB, artifact_id=artifact_id)
+        return
     art = _claim(uow, artifact_id, ("received", "preparing"), "preparing", "checking and redacting")
     if art is None:
         return

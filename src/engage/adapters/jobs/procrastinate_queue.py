@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import procrastinate
@@ -48,12 +48,12 @@ class ProcrastinateJobQueue(JobRegistry):
     def __init__(self, database_url: str, *, stall_after: float = 60.0) -> None:
         super().__init__()
         self.stall_after = stall_after
+        self.conninfo = conninfo(database_url)
         self.app = procrastinate.App(
-            connector=procrastinate.PsycopgConnector(
-                conninfo=conninfo(database_url), min_size=1, max_size=4
-            )
+            connector=procrastinate.PsycopgConnector(conninfo=self.conninfo, min_size=1, max_size=4)
         )
         self._opened = False
+        self._in_worker = False
         self._open_lock = threading.Lock()
         self._tasks: dict[str, Any] = {}
 
@@ -80,7 +80,8 @@ class ProcrastinateJobQueue(JobRegistry):
 
     def _open(self) -> None:
         with self._open_lock:
-            if not self._opened:
+            # inside `engage worker` the app's async pool is open and defers go through it
+            if not self._opened and not self._in_worker:
                 self.app.open()
                 self._opened = True
 
@@ -127,13 +128,26 @@ class ProcrastinateJobQueue(JobRegistry):
     def run_worker(self, periodic: list[Periodic], *, concurrency: int = 2) -> None:
         """Run jobs until interrupted (SIGINT/SIGTERM finish running jobs first)."""
         self.add_periodic(periodic)
+        self._in_worker = True
         heartbeat = max(1.0, min(10.0, self.stall_after / 4))
         self.app.run_worker(
             concurrency=concurrency,
             update_heartbeat_interval=heartbeat,
             stalled_worker_timeout=self.stall_after,
-            delete_jobs="successful",
+            delete_jobs="never",  # kept for `engage jobs list`; purge() removes old ones
         )
+
+    def purge(self, before: datetime) -> int:
+        """Delete succeeded jobs that finished before `before`; returns how many."""
+        import psycopg
+
+        with psycopg.connect(self.conninfo, autocommit=True) as conn:
+            cur = conn.execute(
+                "DELETE FROM procrastinate_jobs WHERE status = 'succeeded' AND id IN "
+                "(SELECT job_id FROM procrastinate_events WHERE type = 'succeeded' AND at < %s)",
+                (before,),
+            )
+            return cur.rowcount
 
     def counts(self) -> dict[str, int]:
         """Jobs per status (queue depth, failures)."""
@@ -165,7 +179,7 @@ class ProcrastinateJobQueue(JobRegistry):
         """Queue a failed job again."""
         self._open()
         try:
-            self.app.job_manager.retry_job_by_id(job_id, retry_at=procrastinate.utils.utcnow())
+            self.app.job_manager.retry_job_by_id(job_id, retry_at=datetime.now(UTC))
         except Exception as exc:  # procrastinate refuses jobs that are not failed
             log.info("retry of job %s refused: %s", job_id, exc)
             return False

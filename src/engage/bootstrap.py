@@ -147,6 +147,16 @@ def register_session_jobs(engage: Engage) -> None:
         tools = engage.extras["session_tools"] = build_session_tools(engage.settings)
     reminders.register_jobs(engage.jobs, engage.uow, engage.clock, tools)
     engage.periodic.append(Periodic(reminders.REMINDER_JOB, every=reminders.REMINDER_EVERY))
+    from engage.services import availability
+
+    def refresh_busy_feeds() -> None:
+        current = engage.extras.get("session_tools")  # tests may swap the tools in
+        feed = current.busy_feed if isinstance(current, SessionTools) else None
+        with engage.uow() as uow:
+            availability.refresh_feeds(uow, engage.clock, None, feed)
+
+    engage.jobs.register(availability.FEED_JOB, refresh_busy_feeds)
+    engage.periodic.append(Periodic(availability.FEED_JOB, every=availability.FEED_EVERY))
 
 
 def register_intake_jobs(engage: Engage) -> None:

@@ -111,8 +111,26 @@ def check_public_url(url: str) -> None:
             )
 
 
+MAX_FEED_BYTES = 5 << 20  # a busy calendar for a year is well under 1 MB
+
+
+def _capped(response: httpx.Response, source: str, max_bytes: int) -> bytes:
+    """The body, read as it arrives and refused past `max_bytes`."""
+    body = bytearray()
+    for block in response.iter_bytes():
+        body += block
+        if len(body) > max_bytes:
+            raise IcsBusyError(f"{source} sent more than {max_bytes:,} bytes; not a busy feed")
+    return bytes(body)
+
+
 def read_ics(
-    source: str, *, base_dir: Path | None = None, timeout: float = 10.0, public_only: bool = False
+    source: str,
+    *,
+    base_dir: Path | None = None,
+    timeout: float = 10.0,
+    public_only: bool = False,
+    max_bytes: int = MAX_FEED_BYTES,
 ) -> bytes:
     """The bytes of an ICS feed (http, https or webcal URL) or file (relative to base_dir).
 
@@ -127,11 +145,13 @@ def read_ics(
         if public_only:
             check_public_url(source)
         try:
-            response = httpx.get(source, timeout=timeout, follow_redirects=not public_only)
-            response.raise_for_status()
+            with httpx.stream(
+                "GET", source, timeout=timeout, follow_redirects=not public_only
+            ) as response:
+                response.raise_for_status()
+                return _capped(response, source, max_bytes)
         except httpx.HTTPError as exc:
             raise IcsBusyError(f"cannot fetch {source}: {exc}") from exc
-        return response.content
     path = Path(source) if base_dir is None else base_dir / source
     try:
         return path.read_bytes()

@@ -111,10 +111,14 @@ def latency(engage: Engage, queue: DatabaseJobQueue, api: httpx.Client, sizes: l
 
 def throughput(root: Path, url: str, token: str, workers: int, n: int, mb: int) -> float:
     """Artifacts per minute from the first upload to the last findings."""
-    env = {**os.environ, "ENGAGE_DATABASE_URL": f"sqlite:///{root / 'engage.db'}"}
+    env = {
+        **os.environ,
+        "ENGAGE_DATABASE_URL": f"sqlite:///{root / 'engage.db'}",
+        "ENGAGE_DATA_DIR": str(root / "web"),  # the filesystem store is shared by every process
+    }
     procs = []
     for i in range(workers):
-        env_i = {**env, "ENGAGE_DATA_DIR": str(root / f"worker-{i}")}
+        env_i = dict(env)
         log = (root / f"worker-{workers}-{i}.log").open("wb")
         procs.append(
             subprocess.Popen(
@@ -159,7 +163,11 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="engage-bench-jobs-") as tmp:
         root = Path(tmp)
-        settings = Settings(database_url=f"sqlite:///{root / 'engage.db'}", data_dir=root / "web")
+        settings = Settings(
+            database_url=f"sqlite:///{root / 'engage.db'}",
+            data_dir=root / "web",
+            quota_concurrent_uploads=0,  # the throughput run queues every artifact at once
+        )
         engine = make_engine(settings.database_url)
         queue = DatabaseJobQueue(engine)
         engage = build(settings, engine=engine, jobs=queue)

@@ -34,7 +34,7 @@ class Settings(BaseSettings):
     quota_stored_bytes: int = 200 << 30
     quota_daily_bytes: int = 50 << 30
     quota_expanded_bytes: int = 8 << 30  # what one archive may expand to while it is prepared
-    quota_concurrent_uploads: int = 4
+    quota_concurrent_uploads: int = 8
     quota_open_uploads: int = 10
     # Abandoned upload sessions, spools and scratch folders older than this are removed.
     cleanup_after_hours: float = 24.0

@@ -30,7 +30,7 @@ class Quotas:
     stored_bytes: int = 200 << 30
     daily_bytes: int = 50 << 30
     expanded_bytes: int = 8 << 30
-    concurrent_uploads: int = 4
+    concurrent_uploads: int = 8
     open_uploads: int = 10
 
 

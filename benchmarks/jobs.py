@@ -7,7 +7,8 @@
 2. Artifacts per minute from upload to findings with one and with two `engage worker`
    processes (SQLite, the database queue), each worker started before the clock runs.
 
-    python benchmarks/jobs.py [--sizes-mb 1,200] [--artifacts 8] [--artifact-mb 4]
+    python benchmarks/jobs.py [--sizes-mb 1,200] [--artifacts 8] [--artifact-mb 4] \\
+        [--files /work/shared/corpus/k8s-logs/must-gather-azure.tar.xz,...]
 """
 
 from __future__ import annotations
@@ -92,20 +93,22 @@ def upload(api: httpx.Client, case: int, data: bytes, name: str) -> tuple[int, f
     return int(r.json()["id"]), time.perf_counter() - t0
 
 
-def latency(engage: Engage, queue: DatabaseJobQueue, api: httpx.Client, sizes: list[int]) -> None:
+def latency(
+    queue: DatabaseJobQueue, api: httpx.Client, uploads: list[tuple[str, bytes, str]]
+) -> None:
     """Request time against the preparation and analysis it no longer waits for."""
     case = open_case(api)
     print("upload request latency (the work runs afterwards, timed here for comparison)")
-    for mb in sizes:
-        data = log_bytes(mb << 20, seed=mb)
-        _, seconds = upload(api, case, data, f"{mb}mb.log")
+    for label, data, name in uploads:
+        art, seconds = upload(api, case, data, name)
         t0 = time.perf_counter()
         queue.drain()
         work = time.perf_counter() - t0
+        state = api.get(f"/cases/{case}/artifacts/{art}").json()["status"]
         print(
-            f"  {mb:>4} MB: request {seconds:6.2f} s   preparation + analysis {work:7.2f} s   "
-            f"(the request used to take both: {seconds + work:7.2f} s, "
-            f"{(seconds + work) / seconds:5.1f}x)"
+            f"  {label:>28}: request {seconds:6.2f} s   preparation + analysis {work:7.2f} s "
+            f"({state})  the request used to take both: {seconds + work:7.2f} s, "
+            f"{(seconds + work) / seconds:5.1f}x"
         )
 
 
@@ -160,6 +163,7 @@ def main() -> None:
     parser.add_argument("--sizes-mb", default="1,200")
     parser.add_argument("--artifacts", type=int, default=8)
     parser.add_argument("--artifact-mb", type=int, default=4)
+    parser.add_argument("--files", default="", help="real logs archives to upload as well")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="engage-bench-jobs-") as tmp:
         root = Path(tmp)
@@ -178,7 +182,19 @@ def main() -> None:
         api = httpx.Client(
             base_url=f"{url}/api/v1", headers={"Authorization": f"Bearer {token}"}, timeout=600
         )
-        latency(engage, queue, api, [int(s) for s in args.sizes_mb.split(",")])
+        made = [
+            (f"{mb} MB generated logs", log_bytes(mb << 20, seed=mb), f"{mb}mb.log")
+            for mb in (int(s) for s in args.sizes_mb.split(","))
+        ]
+        real = [
+            (
+                f"{Path(f).name} ({Path(f).stat().st_size / 1e6:.1f} MB)",
+                Path(f).read_bytes(),
+                Path(f).name,
+            )
+            for f in filter(None, args.files.split(","))
+        ]
+        latency(queue, api, made + real)
         print(f"throughput: {args.artifacts} logs artifacts of {args.artifact_mb} MB each")
         rates = {}
         for workers in (1, 2):

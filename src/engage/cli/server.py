@@ -38,6 +38,10 @@ def serve(
     engage = _engage()
     if not is_current(engage.engine):
         fail("the database has no schema yet; run `engage db upgrade` first")
+    from engage.adapters.jobs.database import DatabaseJobQueue
+
+    if not (isinstance(engage.jobs, DatabaseJobQueue) and engage.settings.serve_jobs):
+        err.print("jobs (upload checks, analysis, reminders) run in `engage worker`: start one")
     err.print(f"engage serving on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
     uvicorn.run(
         "engage.server:create_served_app",

@@ -143,7 +143,10 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 def safe_upload_name(name: str | None) -> str:
     """A client-given file name reduced to a harmless base name (no folders, no control
-    characters, no leading dots), at most 255 characters; "" when nothing is left."""
+    characters, no leading dots), at most 255 characters; "" when nothing is left. A NUL byte
+    is refused outright (ValidationFailed): no file system or database keeps one."""
+    if name and "\x00" in name:
+        raise ValidationFailed("the file name contains a NUL byte; rename the file")
     base = os.path.basename((name or "").replace("\\", "/"))
     base = _CONTROL.sub("", base).strip().lstrip(".")
     return base[:255]

@@ -224,11 +224,18 @@ def test_rules_for_rows_kinds_and_policy(setup: CaseSetup) -> None:
     assert r.status_code == 422 and "unknown artifact kind" in r.json()["detail"]
     r = setup.upload("other", "notes.bin", b"\x00\x01raw")
     assert r.status_code == 422 and "raw" in r.json()["detail"]
-    r = setup.upload("logs", "a.log\x00../../x", KUBECOST_LOG, row=None)
-    assert r.status_code == 201 and setup.final(r)["original_name"] == "x"
     r = setup.admin.post(
         f"/api/v1/cases/{setup.case_id}/artifacts",
-        params={"kind": "logs", "name": "../../etc/\x00pa\x1bss.log"},
+        params={"kind": "logs", "name": "a.log\x00.txt"},
+        content=KUBECOST_LOG,
+        headers={"Content-Type": "application/octet-stream"},
+    )
+    assert r.status_code == 422 and "NUL" in r.json()["detail"], r.text
+    r = setup.upload("logs", "..\\..\\a\x1b.log", KUBECOST_LOG, row=None)
+    assert r.status_code == 201 and setup.final(r)["original_name"] == "a.log"
+    r = setup.admin.post(
+        f"/api/v1/cases/{setup.case_id}/artifacts",
+        params={"kind": "logs", "name": "../../etc/pa\x1bss\x7f.log"},
         content=KUBECOST_LOG + b"named\n",
         headers={"Content-Type": "application/octet-stream"},
     )

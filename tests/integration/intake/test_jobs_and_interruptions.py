@@ -150,3 +150,31 @@ def test_interrupted_upload_leaves_no_artifact_and_no_row_change(
     assert setup.diagnostics()["completeness"]["missing"][0]["status"] == "requested"
     # The same upload, complete this time, goes through.
     assert setup.upload("logs", "a.log", KUBECOST_LOG * 50, row=row).status_code == 201
+
+
+def test_a_reminder_is_claimed_by_one_run_only(setup: CaseSetup) -> None:
+    engage = setup.world.engage
+    req = setup.request("har", due_at=(START + timedelta(days=1)).isoformat())
+    now = START + timedelta(days=2)
+    with engage.uow() as first, engage.uow() as second:
+        assert first.intake.claim_reminder(req["id"], now, now - timedelta(hours=24))
+        first.commit()
+        # a concurrent run that listed the same overdue request loses the claim
+        assert not second.intake.claim_reminder(req["id"], now, now - timedelta(hours=24))
+    later = now + timedelta(hours=25)
+    with engage.uow() as third:
+        assert third.intake.claim_reminder(req["id"], later, later - timedelta(hours=24))
+
+
+def test_json_bodies_are_counted_as_they_arrive(setup: CaseSetup) -> None:
+    def chunks() -> Iterator[bytes]:
+        yield b'{"title": "'
+        for _ in range(40):
+            yield b"x" * 65536  # 2.5 MiB in all, with no Content-Length
+        yield b'"}'
+
+    r = setup.admin.post(
+        "/api/v1/cases", content=chunks(), headers={"Content-Type": "application/json"}
+    )
+    assert r.status_code == 413, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")

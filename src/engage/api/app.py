@@ -19,9 +19,9 @@ UPLOAD_PARTS = "/artifacts/uploads/"
 
 
 class BodyLimit:
-    """Refuse request bodies (API JSON, portal forms) over `limit` bytes: at once by their Content-Length, and by counting
-    the bytes as they arrive (a chunked body has no length). Uploads stream and enforce their
-    own caps. Plain ASGI: no per-request task or body copy.
+    """Refuse request bodies (API JSON, portal forms) over `limit` bytes: at once by their
+    Content-Length, and by counting the bytes as they arrive (a chunked body has no length).
+    Uploads stream and enforce their own caps. Plain ASGI: no per-request task or body copy.
 
     Past the limit the body is cut short for the app and whatever the app answers is replaced
     by the 413 (the app would only have seen a truncated body)."""

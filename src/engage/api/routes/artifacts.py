@@ -242,7 +242,11 @@ async def put_chunk(
     actor: ActorDep,
     content_range: Annotated[str | None, Header()] = None,
 ) -> UploadRead:
-    """One chunk: `Content-Range: bytes START-END/TOTAL`, START at most what was received."""
+    """One chunk: `Content-Range: bytes START-END/TOTAL`, from what was received (or a repeat
+    of a stored chunk); it is stored in the object store, so any web process may take it."""
+    await run_in_threadpool(
+        chunked.upload_session, uow, actor=actor, case_id=case_id, upload_id=upload_id
+    )
     start, end, total = parse_content_range(content_range)
     await run_in_threadpool(
         chunked.check_chunk,

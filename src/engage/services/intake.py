@@ -183,7 +183,8 @@ def accept_upload(
         )
         raise UploadRejected(reason)
     uow.rollback()  # no transaction stays open while the bytes go to the store
-    incoming = f"incoming/{uuid.uuid4().hex}"
+    # the time in the key lets the clean-up job delete bytes a killed process left unrecorded
+    incoming = f"incoming/{int(clock.now().timestamp())}-{uuid.uuid4().hex}"
     with upload.path.open("rb") as fh:
         store.put(incoming, fh)
     try:

@@ -72,13 +72,14 @@ def cleanup(
     """Expire abandoned upload sessions (and their parts), delete old spools and scratch
     folders, and queue again artifacts whose job was lost; returns counts per kind."""
     now = clock.now()
-    counts = {"uploads": 0, "scratch": 0, "requeued": 0}
+    counts = {"uploads": 0, "scratch": 0, "requeued": 0, "orphans": 0}
     for session in uow.intake.stale_uploads(now - older_than):
         uow.intake.update_upload(session.id, status="expired", updated_at=now)
         uow.commit()
         delete_incoming(store, f"uploads/{session.id}/")
         counts["uploads"] += 1
     counts["scratch"] = sweep_scratch(scratch, older_than.total_seconds())
+    counts["orphans"] = sweep_incoming(uow, store, (now - older_than).timestamp())
     for art in uow.intake.artifacts_in(("received", "preparing", "analysing")):
         if art.uploaded_at < now - STUCK_AFTER:
             job = ANALYZE_JOB if art.status == "analysing" else PREPARE_JOB
@@ -86,6 +87,19 @@ def cleanup(
             counts["requeued"] += 1
     uow.rollback()
     return counts
+
+
+def sweep_incoming(uow: UnitOfWork, store: ObjectStore, before: float) -> int:
+    """Delete raw uploads put in the store before `before` (a Unix time) that no artifact
+    refers to: a process killed between the put and the commit leaves such bytes behind."""
+    removed = 0
+    for key in list(store.keys("incoming/")):
+        stamp = key.removeprefix("incoming/").partition("-")[0]
+        if stamp.isdigit() and int(stamp) < before and not uow.intake.incoming_in_use(key):
+            store.delete(key)
+            removed += 1
+    uow.rollback()
+    return removed
 
 
 def sweep_scratch(scratch: Path, older_than_seconds: float) -> int:

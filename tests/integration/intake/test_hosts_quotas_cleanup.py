@@ -4,6 +4,7 @@ uploads and scratch are swept, a job that keeps failing marks its artifact faile
 
 from __future__ import annotations
 
+import io
 import os
 import time
 from pathlib import Path
@@ -105,11 +106,15 @@ def test_cleanup_expires_abandoned_uploads_and_old_scratch(setup: CaseSetup) -> 
     os.utime(work, (day_ago, day_ago))
     fresh = scratch / "in-use.upload"
     fresh.write_bytes(b"y")
+    # bytes a killed server put in the store but never recorded
+    stamp = int(engage.clock.now().timestamp())
+    engage.store.put(f"incoming/{stamp}-deadbeef", io.BytesIO(b"orphan"))
     engage.clock.advance(days=2)  # type: ignore[attr-defined]
     engage.jobs.enqueue(CLEANUP_JOB)
     assert setup.admin.get(f"{base}/{started['id']}").json()["status"] == "expired"
     assert [k for k in setup.stored() if k.startswith("uploads/")] == []
     assert not spool.exists() and not work.exists() and fresh.exists()
+    assert [k for k in setup.stored() if k.startswith("incoming/")] == []
 
 
 class _Flaky:

@@ -182,6 +182,12 @@ class SqlIntakeRepository:
             select(b.c.content_key).where(b.c.content_key == content_key).with_for_update()
         )
 
+    def incoming_in_use(self, incoming_key: str) -> bool:
+        """True when an artifact still waits on this raw upload."""
+        a = t.artifacts.c
+        q = select(a.id).where(a.incoming_key == incoming_key).limit(1)
+        return self.s.execute(q).first() is not None
+
     def artifacts_in(
         self, statuses: tuple[str, ...], org_id: int | None = None
     ) -> list[ArtifactRecord]:

@@ -30,6 +30,7 @@ class BodyLimit:
         self.app, self.limit = app, limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Apply the limit to one HTTP request."""
         path = scope.get("path", "")
         if scope["type"] != "http" or path.endswith(UPLOAD_PATHS) or UPLOAD_PARTS in path:
             await self.app(scope, receive, send)

@@ -227,6 +227,7 @@ def view_diagnostics(uow: UnitOfWork, *, actor: User, case_id: int) -> Diagnosti
 
 
 def request_title(req: DiagnosticRequest) -> str:
+    """The catalogue title of a request, with its label."""
     base = BY_KIND[ArtifactKind(req.kind)].title
     return f"{base}: {req.label}" if req.label else base
 

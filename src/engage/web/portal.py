@@ -69,6 +69,7 @@ class SecurityHeaders:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on, adding the headers to a portal response."""
         if scope["type"] != "http" or not is_portal_path(scope.get("path", "")):
             await self.app(scope, receive, send)
             return

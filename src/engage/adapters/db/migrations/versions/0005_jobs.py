@@ -57,6 +57,7 @@ def _tables() -> None:
 
 
 def upgrade() -> None:
+    """Create the job, secret and content tables; add artifact stages and upload parts."""
     _tables()
     with op.batch_alter_table("artifacts") as batch:
         batch.add_column(
@@ -93,6 +94,7 @@ def _procrastinate_schema() -> None:
 
 
 def downgrade() -> None:
+    """Drop what upgrade added (procrastinate's own tables stay)."""
     with op.batch_alter_table("upload_sessions") as batch:
         batch.drop_column("parts")
         batch.drop_column("store_upload")

@@ -17,7 +17,7 @@ from engage.adapters.jobs import database
 from engage.api.app import create_api
 from engage.services.ports import ObjectStore, ObjectStoreError
 from engage.services.retention import CLEANUP_JOB
-from tests.integration.intake.conftest import KUBECOST_LOG, CaseSetup, make_engage
+from tests.integration.intake.conftest import KUBECOST_LOG, CaseSetup, make_engage, member, tar_gz
 
 
 def _second_host(setup: CaseSetup, tmp_path: Path) -> TestClient:
@@ -142,3 +142,11 @@ def test_a_preparation_that_keeps_failing_marks_the_artifact_failed(
     art = setup.final(r)
     assert art["status"] == "failed", art
     assert "gave up" in art["analysis_error"] and "did not answer" in art["analysis_error"]
+
+
+def test_the_expanded_size_limit_rejects_a_big_archive(setup: CaseSetup) -> None:
+    setup.world.engage.settings.quota_expanded_bytes = 64 * 1024
+    archive = tar_gz([member("logs/cost-model.log", KUBECOST_LOG * 1000)])  # ~300 KB unpacked
+    reason = setup.rejection(setup.upload("logs", "logs.tar.gz", archive))
+    assert "unpack" in reason.lower() or "bytes" in reason.lower(), reason
+    assert setup.kept() == [] and setup.stored() == []

@@ -58,6 +58,7 @@ bench: install-dev
 	$(BIN)/python benchmarks/cases_api.py
 	$(BIN)/python benchmarks/redact.py
 	$(BIN)/python benchmarks/analyze.py
+	$(BIN)/python benchmarks/jobs.py
 	$(BIN)/python benchmarks/collect.py
 	$(BIN)/python benchmarks/slots.py
 

@@ -13,8 +13,10 @@ from engage.adapters.calendar.freebusy import busy_from_ics, read_ics
 from engage.adapters.calendar.ics import IcsFiles, send_invite
 from engage.adapters.calendar.smtp import SmtpMailer
 from engage.adapters.db.engine import make_engine
+from engage.adapters.db.secrets import shared_secret
 from engage.adapters.db.uow import SqlUnitOfWork, uow_factory
-from engage.adapters.jobs.inprocess import InProcessJobQueue, Periodic
+from engage.adapters.jobs.database import DatabaseJobQueue
+from engage.adapters.jobs.registry import JobRegistry, Periodic
 from engage.adapters.meetings import build_meeting_provider
 from engage.adapters.objectstore import build_store
 from engage.adapters.throttle import build_login_throttle
@@ -32,6 +34,7 @@ from engage.services.ports import (
     ObjectStore,
     UnitOfWork,
 )
+from engage.services.quotas import Quotas
 from engage.services.sessions import SessionTools
 
 
@@ -52,7 +55,40 @@ class Engage:
 
     def close(self) -> None:
         """Release connections."""
+        close = getattr(self.jobs, "close", None)
+        if callable(close):
+            close()
         self.engine.dispose()
+
+    def quotas(self) -> Quotas:
+        """The per-organisation upload limits from ENGAGE_QUOTA_* settings."""
+        s = self.settings
+        return Quotas(
+            stored_bytes=s.quota_stored_bytes,
+            daily_bytes=s.quota_daily_bytes,
+            expanded_bytes=s.quota_expanded_bytes,
+            concurrent_uploads=s.quota_concurrent_uploads,
+            open_uploads=s.quota_open_uploads,
+        )
+
+    def secret_key(self) -> str:
+        """The portal's signing key: ENGAGE_SECRET_KEY, else one made once in the database."""
+        return self.settings.secret_key or shared_secret(self.engine, "portal_session")
+
+
+def build_queue(settings: Settings, engine: Engine) -> JobQueue:
+    """The configured durable job queue (procrastinate by default on PostgreSQL)."""
+    kind = settings.jobs or ("procrastinate" if engine.dialect.name == "postgresql" else "database")
+    if kind in ("database", "inprocess"):
+        return DatabaseJobQueue(engine, stall_after=settings.jobs_stall_after)
+    if kind == "procrastinate":
+        if engine.dialect.name != "postgresql":
+            raise ValueError("ENGAGE_JOBS=procrastinate needs a PostgreSQL database")
+        from engage.adapters.jobs.procrastinate_queue import ProcrastinateJobQueue
+
+        url = engine.url.render_as_string(hide_password=False)
+        return ProcrastinateJobQueue(url, stall_after=settings.jobs_stall_after)
+    raise ValueError(f"unknown job queue {kind!r}; use 'database' or 'procrastinate'")
 
 
 def build(
@@ -67,14 +103,12 @@ def build(
     settings = settings or Settings()
     engine = engine or make_engine(settings.database_url)
     factory = uow_factory(engine)
-    if jobs is None and settings.jobs != "inprocess":
-        raise ValueError(f"unknown job queue {settings.jobs!r}; only 'inprocess' is built in")
     engage = Engage(
         settings=settings,
         engine=engine,
         uow=lambda: cast(UnitOfWork, SqlUnitOfWork(factory)),
         clock=clock or SystemClock(),
-        jobs=jobs or InProcessJobQueue(),
+        jobs=jobs or build_queue(settings, engine),
         store=store or build_store(settings),
         throttle=build_login_throttle(settings.redis_url, engine),
     )
@@ -136,30 +170,81 @@ def register_session_jobs(engage: Engage) -> None:
         tools = engage.extras["session_tools"] = build_session_tools(engage.settings)
     reminders.register_jobs(engage.jobs, engage.uow, engage.clock, tools)
     engage.periodic.append(Periodic(reminders.REMINDER_JOB, every=reminders.REMINDER_EVERY))
+    from engage.services import availability
+
+    def refresh_busy_feeds() -> None:
+        current = engage.extras.get("session_tools")  # tests may swap the tools in
+        feed = current.busy_feed if isinstance(current, SessionTools) else None
+        with engage.uow() as uow:
+            availability.refresh_feeds(uow, engage.clock, None, feed)
+
+    engage.jobs.register(availability.FEED_JOB, refresh_busy_feeds)
+    engage.periodic.append(Periodic(availability.FEED_JOB, every=availability.FEED_EVERY))
 
 
 def register_intake_jobs(engage: Engage) -> None:
-    """Diagnostics intake: analyse uploads, remind about overdue requests, apply retention."""
-    from engage.services import diagnostics, intake
+    """Diagnostics intake: prepare and analyse uploads, remind about overdue requests,
+    apply retention and clean up abandoned uploads (each job safe to run twice)."""
+    from datetime import timedelta
 
-    scratch = engage.settings.data_dir / "scratch"
+    from engage.services import diagnostic_reminders, intake, preparation, retention
+
+    settings = engage.settings
+    scratch = settings.data_dir / "scratch"
+
+    def prepare_artifact(artifact_id: int) -> None:
+        with engage.uow() as uow:
+            preparation.prepare_received(
+                uow,
+                engage.clock,
+                engage.store,
+                engage.jobs,
+                artifact_id=artifact_id,
+                scratch=scratch,
+                max_expanded=settings.quota_expanded_bytes,
+            )
 
     def analyze_artifact(artifact_id: int) -> None:
         with engage.uow() as uow:
-            intake.analyze_artifact(
+            preparation.analyze_stored(
                 uow, engage.clock, engage.store, artifact_id=artifact_id, scratch=scratch
             )
 
-    def diagnostic_reminders() -> None:
+    def artifact_failed(kwargs: dict[str, object], error: str) -> None:
+        artifact_id = kwargs.get("artifact_id")
+        if isinstance(artifact_id, int):
+            with engage.uow() as uow:
+                preparation.give_up(uow, engage.store, artifact_id, error)
+
+    def diagnostic_reminders_job() -> None:
         with engage.uow() as uow:
-            diagnostics.send_reminders(uow, engage.clock)
+            diagnostic_reminders.send_reminders(uow, engage.clock)
 
     def artifact_retention() -> None:
         with engage.uow() as uow:
-            intake.apply_retention(uow, engage.clock, engage.store)
+            retention.apply_retention(uow, engage.clock, engage.store)
 
-    engage.jobs.register("analyze_artifact", analyze_artifact)
-    engage.jobs.register("diagnostic_reminders", diagnostic_reminders)
-    engage.jobs.register("artifact_retention", artifact_retention)
-    engage.periodic.append(Periodic("diagnostic_reminders", every=3600))
-    engage.periodic.append(Periodic("artifact_retention", every=6 * 3600))
+    def intake_cleanup() -> None:
+        older = timedelta(hours=settings.cleanup_after_hours)
+        with engage.uow() as uow:
+            retention.cleanup(
+                uow, engage.clock, engage.store, engage.jobs, scratch=scratch, older_than=older
+            )
+        purge = getattr(engage.jobs, "purge", None)
+        if callable(purge):
+            purge(engage.clock.now() - timedelta(days=7))
+
+    jobs = engage.jobs
+    jobs.register(intake.PREPARE_JOB, prepare_artifact)
+    jobs.register(preparation.ANALYZE_JOB, analyze_artifact)
+    jobs.register(diagnostic_reminders.REMINDER_JOB, diagnostic_reminders_job)
+    jobs.register(retention.RETENTION_JOB, artifact_retention)
+    jobs.register(retention.CLEANUP_JOB, intake_cleanup)
+    if isinstance(jobs, JobRegistry):
+        jobs.on_failure(intake.PREPARE_JOB, artifact_failed)
+        jobs.on_failure(preparation.ANALYZE_JOB, artifact_failed)
+    engage.periodic.append(
+        Periodic(diagnostic_reminders.REMINDER_JOB, every=diagnostic_reminders.REMINDER_EVERY)
+    )
+    engage.periodic.append(Periodic(retention.RETENTION_JOB, every=6 * 3600))
+    engage.periodic.append(Periodic(retention.CLEANUP_JOB, every=settings.cleanup_every))

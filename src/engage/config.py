@@ -16,14 +16,29 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///./engage.db"
     data_dir: Path = Path("./engage-data")
     secret_key: str = Field(
-        default="", description="signs portal sessions; when empty, a random key kept in data_dir"
+        default="",
+        description="signs portal sessions; when empty, a random key made once in the database",
     )
     base_url: str = "http://127.0.0.1:8000"
     object_store: str = "filesystem"  # filesystem | s3
     s3_bucket: str = "engage"
     s3_endpoint_url: str | None = None
     s3_region: str = "us-east-1"
-    jobs: str = "inprocess"
+    # Job queue: "" picks procrastinate on PostgreSQL and the database queue on SQLite;
+    # "database" (alias "inprocess") forces the database queue, "procrastinate" needs PostgreSQL.
+    jobs: str = ""
+    jobs_stall_after: float = 60.0  # seconds without a heartbeat before a job is retried
+    jobs_concurrency: int = 2  # jobs at once in `engage serve` on SQLite (worker: --concurrency)
+    serve_jobs: bool = True  # `engage serve` runs the database queue's jobs in-process
+    # Per-organisation upload limits (issue 12); 0 switches one off.
+    quota_stored_bytes: int = 200 << 30
+    quota_daily_bytes: int = 50 << 30
+    quota_expanded_bytes: int = 8 << 30  # what one archive may expand to while it is prepared
+    quota_concurrent_uploads: int = 8
+    quota_open_uploads: int = 10
+    # Abandoned upload sessions, spools and scratch folders older than this are removed.
+    cleanup_after_hours: float = 24.0
+    cleanup_every: float = 3600.0  # seconds between clean-up runs
     max_text_bytes: int = 200_000
     smtp_host: str | None = None
     smtp_port: int = 25

@@ -18,7 +18,9 @@ from typing import Any
 import pytest
 import uvicorn
 
+from engage.adapters.db.engine import make_engine
 from engage.adapters.db.migrate import upgrade
+from engage.adapters.jobs.database import DatabaseJobQueue
 from engage.bootstrap import Engage, build
 from engage.config import Settings
 from engage.server import create_app
@@ -54,6 +56,17 @@ class LiveServer:
     clock: ShiftableClock
     demo: DemoInfo
 
+    def wait_for_jobs(self, timeout: float = 60.0) -> None:
+        """Wait until the server's job runner has nothing queued or running."""
+        counts: dict[str, int] = {}
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            counts = self.engage.jobs.counts()  # type: ignore[attr-defined]
+            if not counts.get("queued") and not counts.get("running"):
+                return
+            time.sleep(0.05)
+        raise AssertionError(f"jobs still pending after {timeout}s: {counts}")
+
 
 def serve_in_thread(engage: Engage) -> tuple[uvicorn.Server, threading.Thread, str]:
     """Serve the app for `engage` on a free 127.0.0.1 port from a thread; returns its URL."""
@@ -79,15 +92,19 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     root: Path = tmp_path_factory.mktemp("live-server")
     settings = Settings(database_url=f"sqlite:///{root / 'engage.db'}", data_dir=root / "data")
     clock = ShiftableClock()
-    engage = build(settings, clock=clock)
+    engine = make_engine(settings.database_url)
+    queue = DatabaseJobQueue(engine, poll=0.05)
+    engage = build(settings, engine=engine, clock=clock, jobs=queue)
     upgrade(engage.engine)
     demo = load_demo(engage.uow(), engage.clock)
+    queue.start([], concurrency=2)  # jobs run as in `engage serve`; periodic ones are not needed
     server, thread, url = serve_in_thread(engage)
     try:
         yield LiveServer(url=url, engage=engage, clock=clock, demo=demo)
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+        queue.stop()
         engage.close()
 
 

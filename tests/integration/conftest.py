@@ -68,9 +68,14 @@ def engage(migrated_engine: Engine, tmp_path: Path) -> Engage:
     """A container on the migrated database with a fixed clock tests can move."""
     from datetime import UTC, datetime
 
+    from engage.adapters.jobs.database import DatabaseJobQueue
+
     settings = Settings(database_url=str(migrated_engine.url), data_dir=tmp_path / "data")
     return build(
-        settings, engine=migrated_engine, clock=FixedClock(datetime(2026, 3, 2, 14, 0, tzinfo=UTC))
+        settings,
+        engine=migrated_engine,
+        clock=FixedClock(datetime(2026, 3, 2, 14, 0, tzinfo=UTC)),
+        jobs=DatabaseJobQueue(migrated_engine, eager=True),
     )
 
 

@@ -10,7 +10,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import Headers
 from starlette.responses import HTMLResponse
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from engage import __version__
 from engage.api import openapi, problems
@@ -33,27 +33,60 @@ SWAGGER_DIR = Path(__file__).parent / "static" / "swagger-ui"
 SWAGGER_ASSETS = "/docs/assets"
 
 
+UPLOAD_PATHS = ("/artifacts", "/diagnostics/upload")  # streamed with their own caps
+UPLOAD_PARTS = "/artifacts/uploads/"
+
+
 class BodyLimit:
-    """Refuse JSON bodies over `limit` bytes by their Content-Length (uploads stream and
-    enforce their own caps). Plain ASGI: no per-request task or body copy."""
+    """Refuse request bodies (API JSON, portal forms) over `limit` bytes: at once by their
+    Content-Length, and by counting the bytes as they arrive (a chunked body has no length).
+    Uploads stream and enforce their own caps. Plain ASGI: no per-request task or body copy.
+
+    Past the limit the body is cut short for the app and whatever the app answers is replaced
+    by the 413 (the app would only have seen a truncated body)."""
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
         self.app, self.limit = app, limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Apply the limit to one HTTP request."""
         path = scope.get("path", "")
-        if scope["type"] == "http" and path.startswith("/api/") and "/artifacts" not in path:
-            length = Headers(scope=scope).get("content-length", "")
-            if length.isdigit() and int(length) > self.limit:
-                response = problems.problem(
-                    413,
-                    "Content too large",
-                    f"request bodies are limited to {self.limit} bytes",
-                    Request(scope),
-                )
-                await response(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
+        if scope["type"] != "http" or path.endswith(UPLOAD_PATHS) or UPLOAD_PARTS in path:
+            await self.app(scope, receive, send)
+            return
+        length = Headers(scope=scope).get("content-length", "")
+        # portal forms answer an announced oversize with their own page (web/deps.py)
+        if path.startswith("/api/") and length.isdigit() and int(length) > self.limit:
+            await self._refuse(scope, receive, send)
+            return
+        seen, over = 0, False
+
+        async def counted() -> Message:
+            nonlocal seen, over
+            message = await receive()
+            if message["type"] == "http.request" and not over:
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    over = True
+                    return {"type": "http.request", "body": b"", "more_body": False}
+            return message
+
+        async def guarded(message: Message) -> None:
+            if not over:
+                await send(message)
+            elif message["type"] == "http.response.start":
+                await self._refuse(scope, receive, send)
+
+        await self.app(scope, counted, guarded)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = problems.problem(
+            413,
+            "Content too large",
+            f"request bodies are limited to {self.limit} bytes",
+            Request(scope),
+        )
+        await response(scope, receive, send)
 
 
 def create_api(engage: Engage) -> FastAPI:

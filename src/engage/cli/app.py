@@ -82,7 +82,7 @@ HELP_PANELS: tuple[tuple[str, frozenset[str]], ...] = (
     ),
     (
         "Run an engage server (operators)",
-        frozenset({"serve", "demo", "worker", "db", "token"}),
+        frozenset({"serve", "demo", "worker", "db", "token", "jobs"}),
     ),
 )
 

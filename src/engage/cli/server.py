@@ -1,4 +1,4 @@
-"""`engage serve`, `engage worker`, `engage db upgrade`, `engage demo`."""
+"""`engage serve`, `engage worker`, `engage jobs`, `engage db upgrade`, `engage demo`."""
 
 from __future__ import annotations
 
@@ -42,6 +42,10 @@ def serve(
     engage = _engage()
     if not is_current(engage.engine):
         fail("the database has no schema yet; run `engage db upgrade` first")
+    from engage.adapters.jobs.database import DatabaseJobQueue
+
+    if not (isinstance(engage.jobs, DatabaseJobQueue) and engage.settings.serve_jobs):
+        err.print("jobs (upload checks, analysis, reminders) run in `engage worker`: start one")
     err.print(f"engage serving on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
     uvicorn.run(
         "engage.server:create_served_app",
@@ -57,33 +61,15 @@ def serve(
 
 
 def worker(
-    interval: float = typer.Option(30.0, help="Seconds between scheduler ticks."),
-    once: bool = typer.Option(False, help="Run every periodic job once and exit."),
+    concurrency: int = typer.Option(2, min=1, max=64, help="Jobs run at the same time."),
+    once: bool = typer.Option(
+        False, help="Queue every periodic job once, run everything due, then exit."
+    ),
 ) -> None:
-    """Run the periodic jobs (reminders, retention) outside the web server."""
-    import time
+    """Run jobs and periodic jobs (any number of workers, on any hosts)."""
+    from engage.cli.jobs import run_worker
 
-    from engage.adapters.jobs.inprocess import InProcessJobQueue, Scheduler
-
-    engage = _engage()
-    if not isinstance(engage.jobs, InProcessJobQueue):
-        fail("engage worker runs the in-process queue; use your queue's own worker")
-    sched = Scheduler(engage.jobs, engage.periodic)
-    names = sched.tick()
-    err.print(f"ran: {', '.join(names) or 'no periodic jobs registered'}")
-    if once:
-        engage.jobs.wait()
-        engage.jobs.shutdown()
-        for name, problem in engage.jobs.failures:
-            err.print(f"[red]job {name} failed:[/] {problem}")
-        raise typer.Exit(1 if engage.jobs.failures else 0)
-    sched.start(interval)
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        sched.stop()
-        engage.jobs.shutdown()
+    run_worker(_engage(), concurrency=concurrency, once=once)
 
 
 @db_app.command("upgrade")
@@ -134,3 +120,6 @@ def register(app: typer.Typer) -> None:
     app.command()(demo)
     app.command()(worker)
     app.add_typer(db_app, name="db")
+    from engage.cli.jobs import jobs_app
+
+    app.add_typer(jobs_app, name="jobs")

@@ -118,7 +118,12 @@ def upload_whole(
     """One multipart POST (retry-safe through its Idempotency-Key)."""
     data = {"kind": kind, **({"request": str(row)} if row is not None else {})}
     headers = {"Idempotency-Key": f"engage-upload-{digest[:40]}-{kind}-{row or 0}"}
-    with Progress(*_columns(), console=_err, transient=True) as progress, path.open("rb") as fh:
+    with (
+        Progress(
+            *_columns(), console=_err, transient=True, disable=not _err.is_terminal
+        ) as progress,
+        path.open("rb") as fh,
+    ):
         task = progress.add_task("upload", total=path.stat().st_size)
         files = {"file": (path.name, _Reader(fh, progress, task), "application/octet-stream")}
         result: dict[str, Any] = api.post(
@@ -180,7 +185,9 @@ class Resumable:
         """Send what the server lacks, then complete; network errors are retried."""
         session = self._session()
         with (
-            Progress(*_columns(), console=_err, transient=True) as progress,
+            Progress(
+                *_columns(), console=_err, transient=True, disable=not _err.is_terminal
+            ) as progress,
             self.path.open("rb") as fh,
         ):
             task = progress.add_task("upload", total=self.size, completed=session["received"])
@@ -222,6 +229,9 @@ def upload_command(
     request: int | None = typer.Option(None, "--request", help="The request row it answers."),
     chunk_mb: int = typer.Option(8, "--chunk-mb", min=1, max=64, help="Chunk size in MiB."),
     as_json: bool = typer.Option(False, "--json", help="Print the artifact as JSON."),
+    wait: bool = typer.Option(
+        True, "--wait/--no-wait", help="Wait until the server has checked the file."
+    ),
 ) -> None:
     """Upload a diagnostic file to a case (resumable; run again to continue)."""
     if not file.is_file():
@@ -230,6 +240,10 @@ def upload_command(
     if kind is None:
         fail(f"cannot tell what {file.name} is; say --kind (har, heap-profile, logs, ...)", 2)
     art = send_file(file, case, kind, request, chunk=chunk_mb << 20)
+    if wait:
+        art = wait_until_checked(ApiClient(timeout=60.0), art)
+        if art["status"] == "rejected":
+            fail(f"{file.name} was rejected: {art['analysis_error']}")
     if as_json:
         typer.echo(json.dumps(art, indent=2))
     else:
@@ -237,6 +251,28 @@ def upload_command(
             f"artifact {art['id']} on case {case}: {art['kind']}, {art['size']:,} bytes "
             f"stored ({art['status']})"
         )
+
+
+CHECKING = ("received", "preparing")
+
+
+def wait_until_checked(
+    api: ApiClient, art: dict[str, Any], timeout: float = 3600
+) -> dict[str, Any]:
+    """Poll an uploaded artifact until the server has checked it (accepted or rejected)."""
+    url = f"/cases/{art['case_id']}/artifacts/{art['id']}"
+    deadline = time.monotonic() + timeout
+    spinner = _err.status("the server is checking the file ...") if _err.is_terminal else None
+    try:
+        while art["status"] in CHECKING and time.monotonic() < deadline:
+            time.sleep(0.5)
+            art = api.get(url)
+            if spinner is not None:
+                spinner.update(f"the server is checking the file: {art.get('progress') or ''}")
+    finally:
+        if spinner is not None:
+            spinner.stop()
+    return art
 
 
 def register(app: typer.Typer) -> None:

@@ -6,7 +6,7 @@ Field names match the columns of the intake tables so adapters can build them st
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -73,6 +73,8 @@ class ArtifactRecord:
     uploaded_by: int | None
     uploaded_at: datetime
     deleted_at: datetime | None = None
+    incoming_key: str = ""
+    progress: str = ""
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,8 @@ class UploadSession:
     created_by: int
     created_at: datetime
     updated_at: datetime
+    store_upload: str = ""
+    parts: list[Any] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,9 @@ DEFAULT_WEEKLY: dict[str, list[list[str]]] = {
     day: [["09:00", "17:00"]] for day in ("mon", "tue", "wed", "thu", "fri")
 }
 FEED_HORIZON = timedelta(days=62)  # how far ahead imported busy time is kept
-FEED_MAX_AGE = timedelta(minutes=15)  # refresh a feed before a search when older than this
+FEED_MAX_AGE = timedelta(minutes=15)  # the refresh job re-imports feeds older than this
+FEED_JOB = "refresh_busy_feeds"
+FEED_EVERY = 300.0  # seconds between runs of the refresh job
 MAX_MANUAL_BLOCKS = 500
 FEED_SCHEMES = ("https://", "http://", "webcal://")
 
@@ -140,18 +142,27 @@ def import_feed(
 
 
 def refresh_feeds(
-    uow: UnitOfWork, clock: Clock, user_ids: Iterable[int], busy_feed: BusyFeed | None
-) -> None:
-    """Re-import feeds older than FEED_MAX_AGE before a search (failures keep the old blocks)."""
+    uow: UnitOfWork, clock: Clock, user_ids: Iterable[int] | None, busy_feed: BusyFeed | None
+) -> int:
+    """Re-import feeds older than FEED_MAX_AGE (the periodic ``refresh_busy_feeds`` job;
+    ``user_ids`` None means everyone with a feed). Each feed is fetched with no transaction
+    open and committed on its own; a failing feed keeps its old blocks. Returns how many."""
     if busy_feed is None:
-        return
-    now = clock.now()
-    for uid in sorted(set(user_ids)):
+        return 0
+    refreshed = 0
+    ids = uow.sessions.feed_users() if user_ids is None else sorted(set(user_ids))
+    uow.rollback()
+    for uid in ids:
+        now = clock.now()
         stored = uow.sessions.availability(uid)
+        uow.rollback()  # the fetch below may take seconds: no transaction stays open for it
         if stored is None or stored.ics_url is None:
             continue
         if stored.ics_fetched_at is None or now - stored.ics_fetched_at > FEED_MAX_AGE:
             import_feed(uow, now, stored, busy_feed, strict=False)
+            uow.commit()
+            refreshed += 1
+    return refreshed
 
 
 def people_for(
@@ -290,8 +301,11 @@ def find_starts(
     search: SlotSearch,
     busy_feed: BusyFeed | None,
 ) -> list[datetime]:
-    """Starts to offer for a session (its ``search`` already set); NoSlotsFound when none."""
-    refresh_feeds(uow, clock, everyone(record), busy_feed)
+    """Starts to offer for a session (its ``search`` already set); NoSlotsFound when none.
+
+    Calendar feeds are not fetched here: the periodic ``refresh_busy_feeds`` job keeps their
+    busy blocks in the database, and this reads what it stored (``ics_fetched_at`` says when).
+    """
     query = slot_query(
         record,
         search.window_start,

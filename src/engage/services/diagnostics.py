@@ -3,15 +3,10 @@ the case between waiting on the customer and waiting on support."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from pathlib import Path
+from datetime import datetime
 from typing import Any
-
-from jinja2 import Environment as Jinja
-from jinja2 import FileSystemLoader, StrictUndefined
 
 from engage.diagnostics.artifacts import ArtifactKind
 from engage.domain.cases import Case, CaseStatus
@@ -22,9 +17,16 @@ from engage.domain.users import Environment, Instance, User
 from engage.services.access import require_support, visible_case
 from engage.services.cases import record_event
 from engage.services.cases import system_transition as _move
+from engage.services.catalogue import BY_KIND as BY_KIND
+from engage.services.catalogue import CATALOGUE as CATALOGUE
+from engage.services.catalogue import EXPANSIONS as EXPANSIONS
+from engage.services.catalogue import KindInfo as KindInfo
+from engage.services.catalogue import allowed_catalogue as allowed_catalogue
+from engage.services.catalogue import kind_info as kind_info
 from engage.services.idempotency import remember_key, replay_key, request_hash
 from engage.services.policy import artifact_allowed
 from engage.services.ports import Clock, UnitOfWork
+from engage.services.request_targets import case_places as case_places
 
 NOTE_MAX = 5_000
 LABEL_MAX = 200
@@ -32,56 +34,6 @@ REASON_MAX = 2_000
 MAX_ROWS = 200
 OPEN = frozenset({RowStatus.REQUESTED, RowStatus.REJECTED})  # the customer still owes these
 DONE = frozenset({RowStatus.VALIDATED, RowStatus.WAIVED})
-
-
-@dataclass(frozen=True)
-class KindInfo:
-    """A catalogue entry: what support can ask for, and how it expands by default."""
-
-    kind: ArtifactKind
-    title: str
-    expand: str  # case | environment | instance
-
-
-CATALOGUE: tuple[KindInfo, ...] = (
-    KindInfo(ArtifactKind.ENGAGE_BUNDLE, "engage diagnostics bundle", "environment"),
-    KindInfo(ArtifactKind.BUG_REPORT, "Kubecost bug report", "instance"),
-    KindInfo(ArtifactKind.LOGS, "Container logs", "instance"),
-    KindInfo(ArtifactKind.HAR, "HAR file of the Kubecost UI", "case"),
-    KindInfo(ArtifactKind.HEAP_PROFILE, "Heap profile", "instance"),
-    KindInfo(ArtifactKind.AGGREGATOR_DB, "Aggregator database copy", "instance"),
-    KindInfo(ArtifactKind.HELM_VALUES, "Helm values", "instance"),
-    KindInfo(ArtifactKind.SCREENSHOT, "Screenshot", "case"),
-    KindInfo(ArtifactKind.OTHER, "Other", "case"),
-    KindInfo(
-        ArtifactKind.FINDINGS, "Analyzer findings (engage analyze --share findings)", "environment"
-    ),
-)
-BY_KIND = {k.kind: k for k in CATALOGUE}
-EXPANSIONS = ("case", "environment", "instance")
-
-
-def allowed_catalogue(
-    uow: UnitOfWork, clock: Clock, *, actor: User, case_id: int
-) -> list[KindInfo]:
-    """The kinds support may ask for on this case under its organisation's policy."""
-    case = visible_case(uow, actor, case_id)
-    org = uow.orgs.get(case.org_id)
-    assert org is not None and case.id is not None
-    return [
-        k
-        for k in CATALOGUE
-        if artifact_allowed(uow, clock, org_policy=org.policy, case_id=case.id, kind=k.kind.value)
-    ]
-
-
-def kind_info(kind: str) -> KindInfo:
-    """The catalogue entry of `kind`, or ValidationFailed naming the known kinds."""
-    try:
-        return BY_KIND[ArtifactKind(kind)]
-    except ValueError:
-        known = ", ".join(k.kind.value for k in CATALOGUE)
-        raise ValidationFailed(f"unknown artifact kind {kind!r}; choose one of: {known}") from None
 
 
 @dataclass(frozen=True)
@@ -130,22 +82,6 @@ def _check_text(label: str, note: str) -> None:
         raise ValidationFailed(f"label is longer than {LABEL_MAX} characters")
     if len(note) > NOTE_MAX:
         raise ValidationFailed(f"note is longer than {NOTE_MAX} characters")
-
-
-def case_places(uow: UnitOfWork, case: Case) -> tuple[list[Environment], list[Instance]]:
-    """The case's environments and instances (its own, else its organisation's)."""
-    assert case.id is not None
-    chosen = [i for iid in uow.cases.instances(case.id) if (i := uow.orgs.get_instance(iid))]
-    all_envs = {e.id: e for e in uow.orgs.environments(case.org_id) if e.id is not None}
-    if chosen:
-        env_ids = {i.environment_id for i in chosen}
-    elif case.environment_id is not None:
-        env_ids = {case.environment_id}
-        chosen = [i for i in uow.orgs.instances(case.org_id) if i.environment_id in env_ids]
-    else:
-        env_ids = set(all_envs)
-        chosen = uow.orgs.instances(case.org_id)
-    return [e for eid, e in all_envs.items() if eid in env_ids], chosen
 
 
 def _targets(
@@ -282,14 +218,16 @@ def view_diagnostics(uow: UnitOfWork, *, actor: User, case_id: int) -> Diagnosti
     for row in rows:
         by_request.setdefault(row.request_id, []).append(row)
     requests = [
-        RequestView(r, by_request.get(r.id, []), _title(r)) for r in uow.intake.requests(case_id)
+        RequestView(r, by_request.get(r.id, []), request_title(r))
+        for r in uow.intake.requests(case_id)
     ]
     envs = {e.id: e for e in uow.orgs.environments(case.org_id) if e.id is not None}
     insts = {i.id: i for i in uow.orgs.instances(case.org_id) if i.id is not None}
     return DiagnosticsView(case, requests, completeness(rows), envs, insts)
 
 
-def _title(req: DiagnosticRequest) -> str:
+def request_title(req: DiagnosticRequest) -> str:
+    """The catalogue title of a request, with its label."""
     base = BY_KIND[ArtifactKind(req.kind)].title
     return f"{base}: {req.label}" if req.label else base
 
@@ -450,122 +388,3 @@ def _tell_assignee(uow: UnitOfWork, clock: Clock, case: Case, progress: Complete
             message=message,
             created_at=clock.now(),
         )
-
-
-def send_reminders(uow: UnitOfWork, clock: Clock, *, every: timedelta = timedelta(hours=24)) -> int:
-    """Remind customers of overdue requests (at most once per `every`); returns how many."""
-    now = clock.now()
-    sent = 0
-    for req in uow.intake.overdue_requests(now, now - every):
-        case = uow.cases.get(req.case_id)
-        if case is None or not case.is_open:
-            uow.intake.update_request(req.id, reminded_at=now)
-            continue
-        missing = [
-            r for r in uow.intake.rows(req.case_id) if r.request_id == req.id and r.status in OPEN
-        ]
-        record_event(
-            uow,
-            clock,
-            case,
-            None,
-            "diagnostics_overdue",
-            request_id=req.id,
-            artifact_kind=req.kind,
-            missing=[r.label for r in missing],
-        )
-        message = (
-            f"Case #{case.id}: {_title(req)} was due {req.due_at:%Y-%m-%d %H:%M} UTC; "
-            f"still missing: {', '.join(r.label for r in missing)}."
-        )
-        for uid in {case.reporter_id, case.assignee_id} - {None}:
-            uow.intake.add_notification(
-                user_id=uid,
-                case_id=case.id,
-                kind="diagnostics_overdue",
-                message=message,
-                created_at=now,
-            )
-        uow.intake.update_request(req.id, reminded_at=now)
-        sent += 1
-    uow.commit()
-    return sent
-
-
-TEMPLATES = Path(__file__).parent / "templates" / "instructions"
-_EXAMPLE_FILES = {
-    ArtifactKind.ENGAGE_BUNDLE: "engage-bundle.tar.gz",
-    ArtifactKind.BUG_REPORT: "kubecost-bug-report.txt",
-    ArtifactKind.LOGS: "kubecost-logs.txt",
-    ArtifactKind.HAR: "kubecost.har",
-    ArtifactKind.HEAP_PROFILE: "heap.pb.gz",
-    ArtifactKind.AGGREGATOR_DB: "kubecost-aggregator.tar.gz",
-    ArtifactKind.HELM_VALUES: "values.yaml",
-    ArtifactKind.SCREENSHOT: "screenshot.png",
-}
-_jinja = Jinja(
-    loader=FileSystemLoader(TEMPLATES),
-    autoescape=False,
-    trim_blocks=True,
-    lstrip_blocks=True,
-    keep_trailing_newline=True,
-    undefined=StrictUndefined,
-)
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-") or "kubecost"
-
-
-def instructions(
-    uow: UnitOfWork,
-    *,
-    actor: User,
-    case_id: int,
-    kind: str,
-    server_url: str,
-    row_id: int | None = None,
-    label: str = "",
-    note: str = "",
-) -> str:
-    """ "How to provide it" for `kind`, rendered (Markdown) for this case's clusters."""
-    case = visible_case(uow, actor, case_id)
-    info = kind_info(kind)
-    envs, insts = case_places(uow, case)
-    env_names = {e.id: e.name for e in envs}
-    if row_id is not None:
-        row = case_row(uow, case, row_id)
-        insts = [
-            i
-            for i in insts
-            if row.instance_id in (None, i.id) and row.environment_id in (None, i.environment_id)
-        ]
-    context = {
-        "case_id": case.id,
-        "server_url": server_url.rstrip("/"),
-        "kind": info.kind.value,
-        "row_id": row_id,
-        "label": label,
-        "note": note,
-        "example_file": _EXAMPLE_FILES.get(info.kind, "FILE"),
-        "contexts": sorted({i.cluster for i in insts}),
-        "namespaces": sorted({i.namespace for i in insts}) or ["kubecost"],
-        "environments": [
-            {
-                "name": e.name,
-                "contexts": sorted({i.cluster for i in insts if i.environment_id == e.id}),
-            }
-            for e in envs
-            if any(i.environment_id == e.id for i in insts)
-        ],
-        "instances": [
-            {
-                "label": f"{env_names.get(i.environment_id, '')} / {i.cluster}".lstrip(" /"),
-                "context": i.cluster,
-                "namespace": i.namespace,
-                "slug": _slug(i.cluster),
-            }
-            for i in insts
-        ],
-    }
-    return _jinja.get_template(f"{info.kind.value}.md.j2").render(context)

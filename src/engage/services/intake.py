@@ -1,38 +1,30 @@
-"""Artifact intake: accept an upload, validate and sanitise it, store it under its content
-hash, record it against the request row, analyse it later; downloads and retention.
+"""Artifact intake: accept an upload quickly, prepare and analyse it in jobs; downloads.
 
-Nothing is recorded until the sanitised file is safely in the object store, and everything
-about one upload (artifact, row status, events, idempotency key) commits in one transaction,
-so an upload that fails half-way leaves no artifact and no half-written row.
+The upload request streams the bytes to the object store (``incoming/...``), makes the cheap
+checks (size cap, kind, first bytes, the organisation's quota) and answers with the artifact
+in state ``received``. Preparation (validation, unpacking, redaction, profile and database
+checks) and analysis are jobs (services/preparation.py): the artifact moves
+``received -> preparing -> analysing -> ready``, or to ``rejected`` with the reason.
+
+Nothing is recorded until the bytes are in the store, and everything about one upload
+(artifact, row status, events, idempotency key) commits in one transaction; if that commit
+fails the stored bytes are deleted, so no object is left without a row.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import re
-import shutil
-import tempfile
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timedelta
-from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
-from engage.diagnostics.analyze import AnalyzeError, analyze_path
-from engage.diagnostics.artifacts import (
-    SIZE_LIMITS,
-    ArtifactKind,
-    ArtifactRejected,
-    Prepared,
-    prepare_artifact,
-)
-from engage.diagnostics.redact import Redactor
+from engage.diagnostics.artifacts import SIZE_LIMITS, ArtifactKind
+from engage.diagnostics.sniff import sniff_upload
 from engage.domain.cases import Case
 from engage.domain.errors import Conflict, EngageError, NotFound, PermissionDenied, ValidationFailed
-from engage.domain.intake import ArtifactRecord, RequestRow, RowStatus, UploadSession
+from engage.domain.intake import ArtifactRecord, RequestRow, RowStatus
 from engage.domain.policy import policy_from_dict
 from engage.domain.users import User
 from engage.services.access import visible_case
@@ -41,6 +33,7 @@ from engage.services.diagnostics import case_row, kind_info, set_row_status
 from engage.services.idempotency import remember_key, replay_key, request_hash
 from engage.services.policy import artifact_allowed, record_audit
 from engage.services.ports import Clock, JobQueue, ObjectStore, UnitOfWork
+from engage.services.quotas import Quotas, check_upload
 from engage.services.upload_stream import Spooled, UploadTooLarge
 
 # Kinds engage cannot check beyond size and policy: a person looks before the row is done.
@@ -74,6 +67,9 @@ class Target:
     cap: int
     row: RequestRow | None
     allow_raw: bool
+
+
+PREPARE_JOB = "prepare_artifact"
 
 
 def size_cap(kind: str | None) -> int:
@@ -132,6 +128,30 @@ def _only_open_row(uow: UnitOfWork, case: Case, kind: ArtifactKind) -> int | Non
     return open_rows[0] if len(open_rows) == 1 else None
 
 
+def allows_raw(uow: UnitOfWork, clock: Clock, case: Case, kind: str) -> bool:
+    """May this case's upload of `kind` be stored unsanitised (policy, or break-glass)?"""
+    org = uow.orgs.get(case.org_id)
+    assert org is not None and case.id is not None
+    policy = policy_from_dict(org.policy)
+    if policy.allows_kind(kind):
+        return policy.stores_raw
+    return artifact_allowed(uow, clock, org_policy=org.policy, case_id=case.id, kind=kind)
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def safe_upload_name(name: str | None) -> str:
+    """A client-given file name reduced to a harmless base name (no folders, no control
+    characters, no leading dots), at most 255 characters; "" when nothing is left. A NUL byte
+    is refused outright (ValidationFailed): no file system or database keeps one."""
+    if name and "\x00" in name:
+        raise ValidationFailed("the file name contains a NUL byte; rename the file")
+    base = os.path.basename((name or "").replace("\\", "/"))
+    base = _CONTROL.sub("", base).strip().lstrip(".")
+    return base[:255]
+
+
 def accept_upload(
     uow: UnitOfWork,
     clock: Clock,
@@ -143,14 +163,10 @@ def accept_upload(
     kind: str,
     row_id: int | None,
     upload: Spooled,
-    scratch: Path,
+    quotas: Quotas | None = None,
     idempotency_key: str | None = None,
-    upload_id: str | None = None,
 ) -> ArtifactRecord:
-    """Validate, sanitise and store a spooled upload; record it and queue its analysis.
-
-    `upload_id` names the chunked upload session this completes (closed in the same commit).
-    """
+    """Check a spooled upload cheaply, put it in the store, record it and queue preparation."""
     target = upload_target(uow, clock, actor=actor, case_id=case_id, kind=kind, row_id=row_id)
     if upload.size > target.cap:
         raise UploadTooLarge(f"{target.kind.value} uploads are limited to {target.cap:,} bytes")
@@ -158,68 +174,61 @@ def accept_upload(
     existing = replay_key(uow, actor, idempotency_key, "artifact:upload", digest)
     if existing is not None and (found := uow.intake.get_artifact(existing)) is not None:
         return found
-    work = Path(tempfile.mkdtemp(prefix="intake-", dir=_mkdir(scratch)))
-    try:
-        art = _prepare_and_store(uow, clock, store, target, actor, upload, work)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    remember_key(uow, actor, idempotency_key, "artifact:upload", digest, art.id)
-    if upload_id is not None:
-        uow.intake.update_upload(
-            upload_id, status="completed", artifact_id=art.id, updated_at=clock.now()
+    check_upload(uow, clock, quotas or Quotas(), org_id=target.case.org_id, size=upload.size)
+    name = safe_upload_name(upload.name) or target.kind.value
+    reason = sniff_upload(target.kind, upload.path, allow_raw=target.allow_raw)
+    if reason is not None:
+        record_rejection(
+            uow, clock, target.case, target.row, actor, target.kind.value, name, reason
         )
-    uow.commit()
-    if art.analyzable:
-        jobs.enqueue("analyze_artifact", artifact_id=art.id)
-    return art
+        raise UploadRejected(reason)
+    uow.rollback()  # no transaction stays open while the bytes go to the store
+    # the time in the key lets the clean-up job delete bytes a killed process left unrecorded
+    incoming = f"incoming/{int(clock.now().timestamp())}-{uuid.uuid4().hex}"
+    with upload.path.open("rb") as fh:
+        store.put(incoming, fh)
+    try:
+        art = record_received(
+            uow, clock, target, actor, name=name, size=upload.size, incoming_key=incoming
+        )
+        remember_key(uow, actor, idempotency_key, "artifact:upload", digest, art.id)
+        uow.commit()
+    except BaseException:
+        uow.rollback()
+        store.delete(incoming)
+        raise
+    jobs.enqueue(PREPARE_JOB, artifact_id=art.id)
+    return art  # as committed: received (the jobs may already have moved it on)
 
 
-def _mkdir(path: Path) -> Path:
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def _prepare_and_store(
+def record_received(
     uow: UnitOfWork,
     clock: Clock,
-    store: ObjectStore,
     target: Target,
     actor: User,
-    upload: Spooled,
-    work: Path,
+    *,
+    name: str,
+    size: int,
+    incoming_key: str,
 ) -> ArtifactRecord:
-    name = upload.name or f"{target.kind.value}"
-    try:
-        prepared = prepare_artifact(
-            target.kind,
-            upload.path,
-            original_name=name,
-            scratch=work,
-            allow_raw=target.allow_raw,
-            redactor=Redactor(),
-        )
-    except ArtifactRejected as exc:
-        _record_rejection(uow, clock, target, actor, name, exc.reason)
-        raise UploadRejected(exc.reason) from None
+    """The artifact row (state received), its event and the row moving to received."""
     case = target.case
-    if target.kind == ArtifactKind.FINDINGS:
-        return _keep_findings(uow, clock, target, actor, name, prepared)
-    with Path(prepared.stored_path).open("rb") as fh:
-        stored = store.put_content(fh)
     art = uow.intake.add_artifact(
         case_id=case.id,
         row_id=target.row.id if target.row else None,
         kind=target.kind.value,
-        content_key=stored.key,
-        size=stored.size,
+        content_key="",
+        size=size,
         original_name=name[:255],
-        summary=dict(prepared.summary),
-        redaction=dict(prepared.redaction or {}),
-        status="queued" if prepared.analyzable else "stored",
+        summary={},
+        redaction={},
+        status="received",
         analysis_error="",
-        analyzable=bool(prepared.analyzable),
+        analyzable=False,
         uploaded_by=actor.id,
         uploaded_at=clock.now(),
+        incoming_key=incoming_key,
+        progress="waiting for a worker to check it",
     )
     record_event(
         uow,
@@ -233,72 +242,35 @@ def _prepare_and_store(
         size=art.size,
         row_id=art.row_id,
     )
-    if target.row is not None:
-        done = RowStatus.RECEIVED if target.kind in NEEDS_A_LOOK else RowStatus.VALIDATED
-        set_row_status(uow, clock, case, target.row, done, actor=actor)
+    if target.row is not None and target.row.status != RowStatus.RECEIVED:
+        set_row_status(uow, clock, case, target.row, RowStatus.RECEIVED, actor=actor)
     return art
 
 
-def _keep_findings(
-    uow: UnitOfWork, clock: Clock, target: Target, actor: User, name: str, prepared: Prepared
-) -> ArtifactRecord:
-    """Shared findings: keep them on the case and store no file (content_key stays empty)."""
-    case = target.case
-    doc = json.loads(Path(prepared.stored_path).read_text())
-    art = uow.intake.add_artifact(
-        case_id=case.id,
-        row_id=target.row.id if target.row else None,
-        kind=target.kind.value,
-        content_key="",
-        size=0,
-        original_name=name[:255],
-        summary=dict(prepared.summary),
-        redaction=dict(prepared.redaction or {}),
-        status="analyzed",
-        analysis_error="",
-        analyzable=False,
-        uploaded_by=actor.id,
-        uploaded_at=clock.now(),
-    )
-    findings: list[Mapping[str, Any]] = [_finding_row(f) for f in doc["findings"]]
-    uow.intake.replace_findings(art.id, art.case_id, findings)
-    record_event(
-        uow,
-        clock,
-        case,
-        actor,
-        "findings_shared",
-        artifact_id=art.id,
-        findings=len(findings),
-        row_id=art.row_id,
-    )
-    if target.row is not None:
-        set_row_status(uow, clock, case, target.row, RowStatus.VALIDATED, actor=actor)
-    return art
-
-
-def _record_rejection(
-    uow: UnitOfWork, clock: Clock, target: Target, actor: User, name: str, reason: str
+def record_rejection(
+    uow: UnitOfWork,
+    clock: Clock,
+    case: Case,
+    row: RequestRow | None,
+    actor: User | None,
+    kind: str,
+    name: str,
+    reason: str,
 ) -> None:
-    """Keep the rejection (row status and reason, or an event) even though the upload fails."""
-    if target.row is not None:
+    """Keep the rejection (row status and reason, or an event) and commit it."""
+    if row is not None:
+        fresh = uow.intake.get_row(row.id) or row
         set_row_status(
-            uow,
-            clock,
-            target.case,
-            target.row,
-            RowStatus.REJECTED,
-            actor=None,
-            reason=f"{name}: {reason}",
+            uow, clock, case, fresh, RowStatus.REJECTED, actor=None, reason=f"{name}: {reason}"
         )
     else:
         record_event(
             uow,
             clock,
-            target.case,
+            case,
             actor,
             "artifact_rejected",
-            artifact_kind=target.kind.value,
+            artifact_kind=kind,
             name=name,
             reason=reason,
         )
@@ -329,6 +301,10 @@ def open_download(
         raise ArtifactGone(
             f"artifact {artifact_id} was deleted on {art.deleted_at:%Y-%m-%d} (retention)"
         )
+    if art.status in ("received", "preparing"):
+        raise Conflict(f"artifact {artifact_id} is still being checked; try again shortly")
+    if art.status == "rejected":
+        raise ArtifactGone(f"artifact {artifact_id} was rejected: {art.analysis_error}")
     if not art.content_key:
         raise ArtifactGone(
             f"artifact {artifact_id} holds shared findings only; they are on the "
@@ -368,262 +344,3 @@ def stream_chunks(handle: BinaryIO, size: int = 1 << 20) -> Iterator[bytes]:
             yield block
     finally:
         handle.close()
-
-
-_SAFE = re.compile(r"[^A-Za-z0-9._-]+")
-
-
-def analyze_artifact(
-    uow: UnitOfWork, clock: Clock, store: ObjectStore, *, artifact_id: int, scratch: Path
-) -> None:
-    """Run the analyzer on a stored artifact and attach its findings to the case."""
-    art = uow.intake.get_artifact(artifact_id)
-    if art is None or art.deleted_at is not None or not art.analyzable:
-        return
-    case = uow.cases.get(art.case_id)
-    assert case is not None
-    work = Path(tempfile.mkdtemp(prefix="analyze-", dir=_mkdir(scratch)))
-    try:
-        path = work / (_SAFE.sub("_", art.original_name).lstrip(".") or art.kind)
-        with store.open(art.content_key) as src, path.open("wb") as dst:
-            shutil.copyfileobj(src, dst, 1 << 20)
-        report = analyze_path(path).to_dict()
-        findings: list[Mapping[str, Any]] = [_finding_row(f) for f in report["findings"]]
-    except (AnalyzeError, OSError, ValueError) as exc:
-        uow.intake.update_artifact(art.id, status="failed", analysis_error=str(exc)[:2000])
-        record_event(
-            uow,
-            clock,
-            case,
-            None,
-            "analysis_failed",
-            artifact_id=art.id,
-            internal=True,
-            error=str(exc)[:500],
-        )
-        uow.commit()
-        return
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    uow.intake.replace_findings(art.id, art.case_id, findings)
-    uow.intake.update_artifact(art.id, status="analyzed", analysis_error="")
-    worst = sorted({f["severity"] for f in findings})
-    record_event(
-        uow,
-        clock,
-        case,
-        None,
-        "analysis_finished",
-        artifact_id=art.id,
-        name=art.original_name,
-        findings=len(findings),
-        severities=worst,
-    )
-    uow.commit()
-
-
-def _finding_row(f: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "rule_id": str(f["rule_id"])[:100],
-        "category": str(f["category"])[:64],
-        "severity": str(f["severity"])[:16],
-        "title": str(f["title"])[:300],
-        "explanation": str(f.get("explanation", "")),
-        "remediation": str(f.get("remediation", "")),
-        "evidence": list(f.get("evidence", []))[:20],
-        "count": int(f.get("count", 0)),
-    }
-
-
-def apply_retention(uow: UnitOfWork, clock: Clock, store: ObjectStore) -> int:
-    """Delete artifacts older than their organisation's retention days; returns how many."""
-    now = clock.now()
-    deleted = 0
-    for org in uow.orgs.all():
-        assert org.id is not None
-        try:
-            days = policy_from_dict(org.policy).retention_days
-        except ValidationFailed:
-            days = 30
-        for art in uow.intake.expired_artifacts(org.id, now - timedelta(days=days)):
-            if art.content_key and not uow.intake.key_in_use(art.content_key, except_id=art.id):
-                store.delete(art.content_key)
-            uow.intake.update_artifact(art.id, deleted_at=now, status="deleted")
-            case = uow.cases.get(art.case_id)
-            assert case is not None
-            record_event(
-                uow,
-                clock,
-                case,
-                None,
-                "artifact_deleted",
-                artifact_id=art.id,
-                name=art.original_name,
-                reason="retention",
-                retention_days=days,
-            )
-            uow.commit()
-            deleted += 1
-    return deleted
-
-
-def file_sha256(path: Path) -> str:
-    """SHA-256 of a file, read in 1 MiB blocks."""
-    sha = hashlib.sha256()
-    with path.open("rb") as fh:
-        while block := fh.read(1 << 20):
-            sha.update(block)
-    return sha.hexdigest()
-
-
-# -- resumable chunked uploads -------------------------------------------------------------
-
-CHUNK_MAX = 64 << 20  # one PUT carries at most this many bytes
-
-
-def part_path(scratch: Path, upload_id: str) -> Path:
-    """Where the bytes of a chunked upload accumulate."""
-    return scratch / "uploads" / f"{upload_id}.part"
-
-
-def start_upload(
-    uow: UnitOfWork,
-    clock: Clock,
-    *,
-    actor: User,
-    case_id: int,
-    kind: str,
-    size: int,
-    name: str,
-    row_id: int | None,
-    scratch: Path,
-) -> UploadSession:
-    """Open a resumable upload of `size` bytes; chunks then arrive with Content-Range."""
-    target = upload_target(uow, clock, actor=actor, case_id=case_id, kind=kind, row_id=row_id)
-    if size <= 0:
-        raise ValidationFailed("size must be a positive number of bytes")
-    if size > target.cap:
-        raise UploadTooLarge(f"{target.kind.value} uploads are limited to {target.cap:,} bytes")
-    now = clock.now()
-    assert actor.id is not None
-    session = uow.intake.add_upload(
-        id=uuid.uuid4().hex,
-        case_id=case_id,
-        row_id=row_id,
-        kind=target.kind.value,
-        original_name=os.path.basename(name.replace("\\", "/"))[:255],
-        size=size,
-        received=0,
-        status="open",
-        artifact_id=None,
-        created_by=actor.id,
-        created_at=now,
-        updated_at=now,
-    )
-    path = part_path(scratch, session.id)
-    _mkdir(path.parent)
-    path.touch()
-    uow.commit()
-    return session
-
-
-def upload_session(uow: UnitOfWork, *, actor: User, case_id: int, upload_id: str) -> UploadSession:
-    """An upload session of this case that `actor` may use (its creator, or support)."""
-    case = visible_case(uow, actor, case_id)
-    session = uow.intake.get_upload(upload_id)
-    if session is None or session.case_id != case.id:
-        raise NotFound(f"upload {upload_id} not found on case {case_id}")
-    return session
-
-
-def check_chunk(
-    uow: UnitOfWork, *, actor: User, case_id: int, upload_id: str, start: int, end: int, total: int
-) -> UploadSession:
-    """Refuse a chunk that does not continue the upload (bytes start-end of total)."""
-    session = upload_session(uow, actor=actor, case_id=case_id, upload_id=upload_id)
-    if session.status != "open":
-        raise Conflict(f"upload {upload_id} is {session.status}")
-    if total != session.size or not 0 <= start <= end < total:
-        raise ValidationFailed(
-            f"Content-Range must lie within the {session.size} bytes "
-            "announced when the upload started"
-        )
-    if start > session.received:
-        raise Conflict(f"upload {upload_id} has {session.received} bytes; send from there")
-    if end - start + 1 > CHUNK_MAX:
-        raise ValidationFailed(f"a chunk may carry at most {CHUNK_MAX} bytes")
-    return session
-
-
-def record_chunk(uow: UnitOfWork, clock: Clock, *, upload_id: str, end: int) -> UploadSession:
-    """Count a fully written chunk ending at byte `end` (inclusive)."""
-    session = uow.intake.get_upload(upload_id)
-    assert session is not None
-    received = max(session.received, end + 1)
-    uow.intake.update_upload(upload_id, received=received, updated_at=clock.now())
-    uow.commit()
-    found = uow.intake.get_upload(upload_id)
-    assert found is not None
-    return found
-
-
-def complete_upload(
-    uow: UnitOfWork,
-    clock: Clock,
-    store: ObjectStore,
-    jobs: JobQueue,
-    *,
-    actor: User,
-    case_id: int,
-    upload_id: str,
-    scratch: Path,
-) -> ArtifactRecord:
-    """Turn a fully received upload into an artifact (again: the same artifact)."""
-    session = upload_session(uow, actor=actor, case_id=case_id, upload_id=upload_id)
-    if session.status == "completed" and session.artifact_id is not None:
-        art = uow.intake.get_artifact(session.artifact_id)
-        assert art is not None
-        return art
-    if session.status != "open":
-        raise Conflict(f"upload {upload_id} is {session.status}")
-    if session.received != session.size:
-        raise Conflict(
-            f"upload {upload_id} has {session.received} of {session.size} bytes; "
-            "send the rest first"
-        )
-    path = part_path(scratch, upload_id)
-    if not path.is_file() or path.stat().st_size != session.size:
-        raise Conflict(f"the bytes of upload {upload_id} are gone; start the upload again")
-    spooled = Spooled(path, session.size, file_sha256(path), session.original_name)
-    try:
-        art = accept_upload(
-            uow,
-            clock,
-            store,
-            jobs,
-            actor=actor,
-            case_id=case_id,
-            kind=session.kind,
-            row_id=session.row_id,
-            upload=spooled,
-            scratch=scratch,
-            upload_id=upload_id,
-        )
-    except UploadRejected:
-        uow.intake.update_upload(upload_id, status="rejected", updated_at=clock.now())
-        uow.commit()
-        path.unlink(missing_ok=True)
-        raise
-    path.unlink(missing_ok=True)
-    return art
-
-
-def abort_upload(
-    uow: UnitOfWork, clock: Clock, *, actor: User, case_id: int, upload_id: str, scratch: Path
-) -> None:
-    """Give up an open upload and free its scratch space."""
-    session = upload_session(uow, actor=actor, case_id=case_id, upload_id=upload_id)
-    if session.status == "open":
-        uow.intake.update_upload(upload_id, status="aborted", updated_at=clock.now())
-        uow.commit()
-    part_path(scratch, upload_id).unlink(missing_ok=True)

@@ -116,7 +116,12 @@ class ObjectStore(Protocol):
 
 
 class JobQueue(Protocol):
-    """Runs named jobs later; in-process by default, a distributed queue when configured."""
+    """Runs named jobs later, durably: rows in the database (SQLite, or ENGAGE_JOBS=database)
+    or procrastinate on PostgreSQL. Keyword arguments must be JSON-serialisable and every job
+    must be safe to run twice (a worker killed mid-job means the job runs again). Periodic
+    jobs are declared in ``bootstrap.register_jobs`` (``engage.periodic``); each tick runs once
+    however many processes schedule it.
+    """
 
     def enqueue(self, name: str, **kwargs: object) -> str:
         """Queue the named job with its arguments; the job id."""

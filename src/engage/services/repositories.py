@@ -231,6 +231,9 @@ class SessionRepository(Protocol):
     def replace_busy_blocks(self, user_id: int, source: str, blocks: Iterable[Block]) -> None:
         """Replace a user's busy time from one source."""
 
+    def feed_users(self) -> list[int]:
+        """The users who have an ICS busy feed to refresh."""
+
 
 class IntakeRepository(Protocol):
     """Diagnostic requests, rows, artifacts, upload sessions, findings, downloads, notices."""
@@ -308,6 +311,29 @@ class IntakeRepository(Protocol):
 
     def notifications(self, user_id: int) -> list[Notification]:
         """A user's notifications."""
+
+    def claim_reminder(self, request_id: int, now: datetime, remind_before: datetime) -> bool:
+        """Mark the request reminded unless another process did after `remind_before`."""
+
+    def lock_content(self, content_key: str, now: datetime) -> None:
+        """Serialise work on one stored content (retention against a new upload of it)."""
+
+    def incoming_in_use(self, incoming_key: str) -> bool:
+        """Whether an artifact still points at this incoming (unprepared) object."""
+
+    def artifacts_in(
+        self, statuses: tuple[str, ...], org_id: int | None = None
+    ) -> list[ArtifactRecord]:
+        """Artifacts in these states (of one organisation, or all)."""
+
+    def org_usage(self, org_id: int, since: datetime) -> tuple[int, int]:
+        """The organisation's stored bytes and the bytes it uploaded since `since`."""
+
+    def open_uploads(self, org_id: int) -> list[UploadSession]:
+        """The organisation's upload sessions that are still open."""
+
+    def stale_uploads(self, before: datetime) -> list[UploadSession]:
+        """Open upload sessions last touched before `before` (abandoned)."""
 
 
 class UnitOfWork(Protocol):

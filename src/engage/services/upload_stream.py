@@ -226,25 +226,6 @@ async def receive_multipart(
         raise
 
 
-async def write_chunk(chunks: AsyncIterator[bytes], path: Path, start: int, length: int) -> int:
-    """Write exactly `length` bytes of a body at offset `start` of an upload's part file.
-
-    A body that ends early raises UploadIncomplete; the bytes written stay in the file but are
-    not counted, so the client resends the chunk from `start`.
-    """
-    written = 0
-    with path.open("r+b") as fh:
-        fh.seek(start)
-        async for chunk in chunks:
-            written += len(chunk)
-            if written > length:
-                raise ValidationFailed(f"the chunk is longer than its Content-Range ({length})")
-            fh.write(chunk)
-    if written != length:
-        raise UploadIncomplete(f"received {written} of the chunk's {length} bytes")
-    return written
-
-
 def parse_content_range(value: str | None) -> tuple[int, int, int]:
     """`bytes START-END/TOTAL` as three numbers (END inclusive), or ValidationFailed."""
     unit, _, spec = (value or "").strip().partition(" ")

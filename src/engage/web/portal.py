@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import os
-import secrets
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -14,7 +12,6 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from engage.bootstrap import Engage
-from engage.config import Settings
 from engage.web.cookies import SecureCookies
 from engage.web.errors import install_error_pages, is_portal_path
 
@@ -37,34 +34,12 @@ PAGE_MODULES = [
 ]
 
 
-def session_secret(settings: Settings) -> str:
-    """The key that signs session cookies: the configured one, else one kept in the data dir.
-
-    Keeping a generated key on disk (mode 0600) means sign-ins survive a restart and every
-    worker process of one deployment agrees on it.
-    """
-    if settings.secret_key:
-        return settings.secret_key
-    path = Path(settings.data_dir) / "secret_key"
-    if path.exists():
-        return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(48)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another worker won the race; use its key
-        return path.read_text().strip()
-    with os.fdopen(fd, "w") as out:
-        out.write(key)
-    return key
-
-
 def install_portal(app: FastAPI, engage: Engage) -> None:
     """Add sessions, /static and the page routers to `app`."""
     app.state.engage = engage
     app.add_middleware(
         SessionMiddleware,
-        secret_key=session_secret(engage.settings),
+        secret_key=engage.secret_key(),
         session_cookie=SESSION_COOKIE,
         max_age=SESSION_MAX_AGE,
         same_site="lax",
@@ -109,6 +84,7 @@ class SecurityHeaders:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on, adding the headers to a portal response."""
         if scope["type"] != "http" or not is_portal_path(scope.get("path", "")):
             await self.app(scope, receive, send)
             return

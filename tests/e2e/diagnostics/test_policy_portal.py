@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 from tests.e2e.conftest import LiveServer
 
 from engage.diagnostics.analyze import analyze_path, share_findings
@@ -68,5 +69,5 @@ def test_findings_only_org_shares_findings_and_stores_no_file(
     article.locator("input[type=file]").first.set_input_files(str(shared))
     article.get_by_role("button", name="Upload").first.click()
     assert "Uploaded findings.json" in page.get_by_role("status").inner_text()
-    assert "prometheus" in page.locator("#findings").inner_text().lower()
+    expect(page.locator("#findings")).to_contain_text("prometheus", timeout=30_000)
     assert set(live_server.engage.store.keys()) == stored_before  # type: ignore[attr-defined]

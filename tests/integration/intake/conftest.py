@@ -17,7 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from engage.adapters.jobs.inprocess import InProcessJobQueue
+from engage.adapters.jobs.database import DatabaseJobQueue
 from engage.bootstrap import Engage, build
 from engage.config import Settings
 from engage.domain.clock import FixedClock
@@ -43,13 +43,14 @@ def s3_server() -> Iterator[S3Server]:
 
 
 def make_engage(engine: Engine, data_dir: Path, store: ObjectStore | None = None) -> Engage:
-    """A container on `engine` whose jobs run inline, with a movable fixed clock."""
+    """A container on `engine` whose jobs run (durably, through the jobs table) right after
+    they are queued, with a movable fixed clock."""
     settings = Settings(database_url=str(engine.url), data_dir=data_dir)
     return build(
         settings,
         engine=engine,
         clock=FixedClock(START),
-        jobs=InProcessJobQueue(eager=True),
+        jobs=DatabaseJobQueue(engine, eager=True),
         store=store,
     )
 
@@ -111,6 +112,31 @@ class CaseSetup:
 
     def artifacts(self) -> dict[str, Any]:
         return dict(self.admin.get(f"/api/v1/cases/{self.case_id}/artifacts").json())
+
+    def final(self, r: Any) -> dict[str, Any]:
+        """The artifact an upload response created, as it stands after its jobs ran."""
+        assert r.status_code == 201, r.text
+        got = self.admin.get(f"/api/v1/cases/{self.case_id}/artifacts/{r.json()['id']}")
+        assert got.status_code == 200, got.text
+        return dict(got.json())
+
+    def rejection(self, r: Any) -> str:
+        """Why an upload was refused: at once (422, cheap checks) or by its preparation job
+        (201 received, then rejected); the reason either way."""
+        if r.status_code == 422:
+            assert r.headers["content-type"].startswith("application/problem+json")
+            return str(r.json()["detail"])
+        art = self.final(r)
+        assert art["status"] == "rejected", art
+        return str(art["analysis_error"])
+
+    def kept(self) -> list[dict[str, Any]]:
+        """Artifacts that were not rejected."""
+        return [a for a in self.artifacts()["artifacts"] if a["status"] != "rejected"]
+
+    def stored(self) -> list[str]:
+        """Every key in the object store."""
+        return list(self.world.engage.store.keys())
 
 
 @pytest.fixture

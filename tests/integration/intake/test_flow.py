@@ -75,12 +75,13 @@ def test_request_upload_analyse_complete(setup: CaseSetup) -> None:
         "heap-profile", "heap.pb.gz", fixture_bytes("heap.pb.gz"), row=rows["heap-profile"][0]["id"]
     )
     assert r.status_code == 201, r.text
-    art = r.json()
-    assert art["summary"] and art["size"] > 0
+    assert r.json()["status"] == "received"  # the answer comes before the work
+    art = setup.final(r)
+    assert art["status"] == "ready" and art["summary"] and art["size"] > 0
     # HAR: sanitised before storage; the original secrets never come back.
     r = setup.upload("har", "kubecost.har", har_with_secrets(), row=rows["har"][0]["id"])
     assert r.status_code == 201, r.text
-    har = r.json()
+    har = setup.final(r)
     body = setup.engineer.get(har["download_url"])
     assert body.status_code == 200
     assert b"s3cr3t-session-7f9a2b4c8d1e" not in body.content
@@ -91,7 +92,7 @@ def test_request_upload_analyse_complete(setup: CaseSetup) -> None:
     assert r.status_code == 201, r.text
     listing = setup.artifacts()
     logs = next(a for a in listing["artifacts"] if a["kind"] == "logs")
-    assert logs["status"] == "analyzed", logs
+    assert logs["status"] == "ready", logs
     finding = next(f for f in listing["findings"] if f["rule_id"] == "prometheus-invalid-address")
     assert finding["severity"] in ("error", "critical") and finding["evidence"]
     assert finding["artifact_id"] == logs["id"]

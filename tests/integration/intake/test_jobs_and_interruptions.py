@@ -33,9 +33,9 @@ def test_retention_deletes_after_the_org_days_and_records_it(setup: CaseSetup) -
         uow.commit()
     # unique content: the database is shared by the whole run, the store is this test's own
     tag = f"{setup.case_id}-{uuid.uuid4().hex}\n".encode()
-    old = setup.upload("logs", "old.log", KUBECOST_LOG + tag).json()
+    old = setup.final(setup.upload("logs", "old.log", KUBECOST_LOG + tag))
     _clock(engage).advance(days=5)
-    new = setup.upload("logs", "new.log", KUBECOST_LOG + tag + b"x\n").json()
+    new = setup.final(setup.upload("logs", "new.log", KUBECOST_LOG + tag + b"x\n"))
     _clock(engage).advance(days=3)  # old is 8 days old, new 3
     engage.jobs.enqueue("artifact_retention")
     arts = {a["id"]: a for a in setup.artifacts()["artifacts"]}
@@ -54,9 +54,9 @@ def test_retention_deletes_after_the_org_days_and_records_it(setup: CaseSetup) -
 
 def test_shared_content_survives_until_its_last_artifact_goes(setup: CaseSetup) -> None:
     engage = setup.world.engage
-    a = setup.upload("logs", "a.log", KUBECOST_LOG).json()
+    a = setup.final(setup.upload("logs", "a.log", KUBECOST_LOG))
     _clock(engage).advance(days=20)
-    b = setup.upload("logs", "b.log", KUBECOST_LOG).json()
+    b = setup.final(setup.upload("logs", "b.log", KUBECOST_LOG))
     assert a["content_key"] == b["content_key"]  # stored once
     _clock(engage).advance(days=15)  # a is 35 days old (default 30), b 15
     engage.jobs.enqueue("artifact_retention")
@@ -150,3 +150,31 @@ def test_interrupted_upload_leaves_no_artifact_and_no_row_change(
     assert setup.diagnostics()["completeness"]["missing"][0]["status"] == "requested"
     # The same upload, complete this time, goes through.
     assert setup.upload("logs", "a.log", KUBECOST_LOG * 50, row=row).status_code == 201
+
+
+def test_a_reminder_is_claimed_by_one_run_only(setup: CaseSetup) -> None:
+    engage = setup.world.engage
+    req = setup.request("har", due_at=(START + timedelta(days=1)).isoformat())
+    now = START + timedelta(days=2)
+    with engage.uow() as first, engage.uow() as second:
+        assert first.intake.claim_reminder(req["id"], now, now - timedelta(hours=24))
+        first.commit()
+        # a concurrent run that listed the same overdue request loses the claim
+        assert not second.intake.claim_reminder(req["id"], now, now - timedelta(hours=24))
+    later = now + timedelta(hours=25)
+    with engage.uow() as third:
+        assert third.intake.claim_reminder(req["id"], later, later - timedelta(hours=24))
+
+
+def test_json_bodies_are_counted_as_they_arrive(setup: CaseSetup) -> None:
+    def chunks() -> Iterator[bytes]:
+        yield b'{"title": "'
+        for _ in range(40):
+            yield b"x" * 65536  # 2.5 MiB in all, with no Content-Length
+        yield b'"}'
+
+    r = setup.admin.post(
+        "/api/v1/cases", content=chunks(), headers={"Content-Type": "application/json"}
+    )
+    assert r.status_code == 413, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import stat
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from starlette.datastructures import FormData, QueryParams
 
-from engage.config import Settings
 from engage.domain.cases import CaseEvent, CaseStatus, ComponentArea, Severity
 from engage.domain.errors import ValidationFailed
 from engage.domain.users import Role, User
@@ -17,7 +14,6 @@ from engage.web.forms import checkbox, enum_field, int_field, int_list, text_fie
 from engage.web.pages.auth import safe_next
 from engage.web.pages.case_actions import split_parts
 from engage.web.pages.queue import QueueFilters
-from engage.web.portal import session_secret
 from engage.web.templating import duration, label, local_time
 from engage.web.timeline import describe_event
 
@@ -138,12 +134,3 @@ def test_split_parts_reads_only_ticked_rows() -> None:
     assert [(p.title, p.area) for p in parts] == [("SSO loop", ComponentArea.SSO_AUTH)]
     with pytest.raises(ValidationFailed, match="tick at least one"):
         split_parts(FormData([("part-0-title", "x")]))
-
-
-def test_session_secret_is_created_once_with_mode_0600(tmp_path: Path) -> None:
-    settings = Settings(data_dir=tmp_path / "data")
-    first = session_secret(settings)
-    path = tmp_path / "data" / "secret_key"
-    assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert len(first) >= 40 and session_secret(settings) == first
-    assert session_secret(Settings(data_dir=tmp_path, secret_key="configured")) == "configured"

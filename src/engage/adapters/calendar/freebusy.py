@@ -170,7 +170,12 @@ def fetch_pinned(
 
 
 def read_ics(
-    source: str, *, base_dir: Path | None = None, timeout: float = 10.0, public_only: bool = False
+    source: str,
+    *,
+    base_dir: Path | None = None,
+    timeout: float = 10.0,
+    public_only: bool = False,
+    max_bytes: int = MAX_ICS_BYTES,
 ) -> bytes:
     """The bytes of an ICS feed (http, https or webcal URL) or file (relative to base_dir).
 
@@ -183,7 +188,7 @@ def read_ics(
     if public_only and not source.startswith(("http://", "https://")):
         raise IcsBusyError("the server reads calendar feeds from http(s) or webcal URLs only")
     if source.startswith(("http://", "https://")):
-        return fetch_pinned(source, timeout=timeout, public_only=public_only)
+        return fetch_pinned(source, timeout=timeout, public_only=public_only, max_bytes=max_bytes)
     path = Path(source) if base_dir is None else base_dir / source
     try:
         return path.read_bytes()

@@ -10,7 +10,9 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Table, and_, delete, exists, insert, select, update
+from sqlalchemy import Table, and_, delete, exists, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from engage.adapters.db import tables as t
@@ -89,6 +91,16 @@ class SqlIntakeRepository:
         )
         return self._many(DiagnosticRequest, q)
 
+    def claim_reminder(self, request_id: int, now: datetime, remind_before: datetime) -> bool:
+        """Mark a request reminded unless someone else did since `remind_before` (one winner)."""
+        c = t.diagnostic_requests.c
+        q = (
+            update(t.diagnostic_requests)
+            .where(c.id == request_id, (c.reminded_at.is_(None)) | (c.reminded_at < remind_before))
+            .values(reminded_at=now)
+        )
+        return bool(self.s.execute(q).rowcount == 1)  # type: ignore[attr-defined]
+
     def add_row(self, **values: Any) -> RequestRow:
         """Store a request row."""
         return self._row(self._insert(t.diagnostic_rows, RequestRow, values))
@@ -159,6 +171,63 @@ class SqlIntakeRepository:
             .limit(1)
         )
         return self.s.execute(q).first() is not None
+
+    def lock_content(self, content_key: str, now: datetime) -> None:
+        """Take the lock on a content key until commit (retention and a new upload serialise)."""
+        b = t.content_blobs
+        dialect = self.s.get_bind().dialect.name
+        ins = pg_insert(b) if dialect == "postgresql" else sqlite_insert(b)
+        self.s.execute(ins.values(content_key=content_key, created_at=now).on_conflict_do_nothing())
+        self.s.execute(
+            select(b.c.content_key).where(b.c.content_key == content_key).with_for_update()
+        )
+
+    def incoming_in_use(self, incoming_key: str) -> bool:
+        """True when an artifact still waits on this raw upload."""
+        a = t.artifacts.c
+        q = select(a.id).where(a.incoming_key == incoming_key).limit(1)
+        return self.s.execute(q).first() is not None
+
+    def artifacts_in(
+        self, statuses: tuple[str, ...], org_id: int | None = None
+    ) -> list[ArtifactRecord]:
+        """Artifacts in any of these statuses (of one organisation), oldest first."""
+        a = t.artifacts.c
+        q = select(t.artifacts).where(a.status.in_(statuses)).order_by(a.id)
+        if org_id is not None:
+            q = q.join(t.cases, t.cases.c.id == a.case_id).where(t.cases.c.org_id == org_id)
+        return self._many(ArtifactRecord, q)
+
+    def org_usage(self, org_id: int, since: datetime) -> tuple[int, int]:
+        """Bytes an organisation stores now, and bytes it uploaded since `since`."""
+        a, c = t.artifacts.c, t.cases.c
+        live = (
+            select(func.coalesce(func.sum(a.size), 0))
+            .join(t.cases, c.id == a.case_id)
+            .where(c.org_id == org_id, a.deleted_at.is_(None))
+        )
+        recent = (
+            select(func.coalesce(func.sum(a.size), 0))
+            .join(t.cases, c.id == a.case_id)
+            .where(c.org_id == org_id, a.uploaded_at >= since)
+        )
+        return int(self.s.execute(live).scalar_one()), int(self.s.execute(recent).scalar_one())
+
+    def open_uploads(self, org_id: int) -> list[UploadSession]:
+        """An organisation's open resumable uploads."""
+        u, c = t.upload_sessions.c, t.cases.c
+        q = (
+            select(t.upload_sessions)
+            .join(t.cases, c.id == u.case_id)
+            .where(c.org_id == org_id, u.status == "open")
+        )
+        return self._many(UploadSession, q)
+
+    def stale_uploads(self, before: datetime) -> list[UploadSession]:
+        """Open uploads not touched since `before` (abandoned)."""
+        u = t.upload_sessions.c
+        q = select(t.upload_sessions).where(u.status == "open", u.updated_at < before)
+        return self._many(UploadSession, q)
 
     # -- findings and downloads ------------------------------------------------------------
 

@@ -251,6 +251,12 @@ class SqlSessionRepository:
             updated_at=m["updated_at"],
         )
 
+    def feed_users(self) -> list[int]:
+        """People with a calendar feed (the refresh job reads these)."""
+        c = t.user_availability.c
+        q = select(c.user_id).where(c.ics_url.is_not(None)).order_by(c.user_id)
+        return [int(uid) for uid in self.s.execute(q).scalars()]
+
     def set_availability(self, availability: Availability) -> None:
         """Insert or replace a person's working hours."""
         a = availability

@@ -1,7 +1,8 @@
-"""The default job queue: a thread pool in this process, plus a periodic scheduler.
+"""A memory-only job queue for tests and one-shot tools that have no database.
 
-A distributed queue (e.g. procrastinate on PostgreSQL) implements the same two methods;
-services only ever call `enqueue(name, **kwargs)` with JSON-serialisable arguments.
+Deployments use the durable queues (adapters/jobs/database.py on SQLite, procrastinate on
+PostgreSQL); this one keeps nothing across a restart. Finished futures are dropped and only
+the last failures are kept, so it does not grow in a long-running process.
 """
 
 from __future__ import annotations
@@ -10,11 +11,14 @@ import logging
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 
+from engage.adapters.jobs.registry import Periodic
 from engage.domain.errors import ValidationFailed
+
+__all__ = ["InProcessJobQueue", "Periodic", "Scheduler"]
 
 log = logging.getLogger("engage.jobs")
 
@@ -27,7 +31,7 @@ class InProcessJobQueue:
         self._eager = eager
         self._pool = None if eager else ThreadPoolExecutor(workers, thread_name_prefix="engage-job")
         self.futures: dict[str, Future[None]] = {}
-        self.failures: list[tuple[str, str]] = []
+        self.failures: deque[tuple[str, str]] = deque(maxlen=100)
 
     def register(self, name: str, func: Callable[..., None]) -> None:
         """Make `name` runnable."""
@@ -41,7 +45,9 @@ class InProcessJobQueue:
         if self._pool is None:
             self._run(job_id, name, kwargs)
         else:
-            self.futures[job_id] = self._pool.submit(self._run, job_id, name, kwargs)
+            fut = self._pool.submit(self._run, job_id, name, kwargs)
+            self.futures[job_id] = fut
+            fut.add_done_callback(lambda _f: self.futures.pop(job_id, None))
         return job_id
 
     def _run(self, job_id: str, name: str, kwargs: dict[str, object]) -> None:
@@ -60,15 +66,6 @@ class InProcessJobQueue:
         """Finish running jobs and stop the threads."""
         if self._pool is not None:
             self._pool.shutdown(wait=True)
-
-
-@dataclass
-class Periodic:
-    """A job to enqueue every `every` seconds."""
-
-    name: str
-    every: float
-    last: float = 0.0
 
 
 class Scheduler:

@@ -1,8 +1,9 @@
 """/api/v1 artifacts: streaming upload, resumable chunked upload, list with findings, download.
 
 Uploads never pass through FastAPI's form parsing: the body is read with ``request.stream()``
-into a scratch file, with the kind's size cap enforced as bytes arrive. Database work runs in
-the thread pool and its transaction is closed before the (possibly long) body is read.
+into a scratch file, with the kind's size cap enforced as bytes arrive, then put in the object
+store. The response comes at once with the artifact ``received``; preparation and analysis are
+jobs. Database work runs in the thread pool and no transaction is open while bytes move.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from engage.api.schemas.diagnostics import (
 from engage.bootstrap import Engage
 from engage.domain.errors import ValidationFailed
 from engage.domain.intake import ArtifactRecord, UploadSession
-from engage.services import intake
+from engage.services import chunked, intake
 from engage.services.access import visible_case
 from engage.services.upload_stream import (
     Spooled,
@@ -34,7 +35,6 @@ from engage.services.upload_stream import (
     parse_content_range,
     receive_multipart,
     receive_raw,
-    write_chunk,
 )
 
 router = APIRouter(tags=["artifacts"])
@@ -44,14 +44,18 @@ SEVERITY_ORDER = {"critical": 0, "error": 1, "warning": 2, "info": 3}
 def artifact_read(art: ArtifactRecord) -> ArtifactRead:
     """The API shape of an artifact, with its download link while it exists."""
     read = ArtifactRead.model_validate(art)
-    if art.deleted_at is None:
+    if (
+        art.deleted_at is None
+        and art.content_key
+        and art.status in ("analysing", "ready", "failed")
+    ):
         read.download_url = f"/api/v1/cases/{art.case_id}/artifacts/{art.id}/download"
     return read
 
 
 def upload_read(session: UploadSession) -> UploadRead:
     """The API shape of an upload session."""
-    return UploadRead.model_validate({**session.__dict__, "chunk_size": intake.CHUNK_MAX})
+    return UploadRead.model_validate({**session.__dict__, "chunk_size": chunked.CHUNK_MAX})
 
 
 def _scratch(engage: Engage) -> Any:
@@ -128,7 +132,7 @@ async def upload(
         if not kind:
             raise ValidationFailed("say what the file is: the kind field or ?kind=")
         row_id = row_id if row_id is not None else _row(spooled.fields.get("request"))
-        spooled.name = name or spooled.name
+        spooled.name = intake.safe_upload_name(name or spooled.name)
         art = await run_in_threadpool(
             intake.accept_upload,
             uow,
@@ -140,7 +144,7 @@ async def upload(
             kind=kind,
             row_id=row_id,
             upload=spooled,
-            scratch=_scratch(engage),
+            quotas=engage.quotas(),
             idempotency_key=key,
         )
     finally:
@@ -205,7 +209,7 @@ def start_upload(
     response: Response,
 ) -> UploadRead:
     """Start a resumable upload; then PUT chunks with Content-Range, then complete it."""
-    session = intake.start_upload(
+    session = chunked.start_upload(
         uow,
         engage.clock,
         actor=actor,
@@ -214,7 +218,7 @@ def start_upload(
         size=body.size,
         name=body.name,
         row_id=body.row_id,
-        scratch=_scratch(engage),
+        quotas=engage.quotas(),
     )
     response.headers["Location"] = f"/api/v1/cases/{case_id}/artifacts/uploads/{session.id}"
     return upload_read(session)
@@ -224,7 +228,7 @@ def start_upload(
 def upload_status(case_id: int, upload_id: str, uow: UowDep, actor: ActorDep) -> UploadRead:
     """How many bytes arrived: resume from `received`."""
     return upload_read(
-        intake.upload_session(uow, actor=actor, case_id=case_id, upload_id=upload_id)
+        chunked.upload_session(uow, actor=actor, case_id=case_id, upload_id=upload_id)
     )
 
 
@@ -238,13 +242,14 @@ async def put_chunk(
     actor: ActorDep,
     content_range: Annotated[str | None, Header()] = None,
 ) -> UploadRead:
-    """One chunk: `Content-Range: bytes START-END/TOTAL`, START at most what was received."""
+    """One chunk: `Content-Range: bytes START-END/TOTAL`, from what was received (or a repeat
+    of a stored chunk); it is stored in the object store, so any web process may take it."""
     await run_in_threadpool(
-        intake.upload_session, uow, actor=actor, case_id=case_id, upload_id=upload_id
+        chunked.upload_session, uow, actor=actor, case_id=case_id, upload_id=upload_id
     )
     start, end, total = parse_content_range(content_range)
     await run_in_threadpool(
-        intake.check_chunk,
+        chunked.check_chunk,
         uow,
         actor=actor,
         case_id=case_id,
@@ -254,15 +259,18 @@ async def put_chunk(
         total=total,
     )
     await run_in_threadpool(uow.rollback)
-    path = intake.part_path(_scratch(engage), upload_id)
+    length = end - start + 1
     try:
-        await write_chunk(request.stream(), path, start, end - start + 1)
+        spooled = await receive_raw(request.stream(), _scratch(engage), length, expected=length)
     except ClientDisconnect:
         raise UploadIncomplete("the connection closed before the chunk was complete") from None
-    except FileNotFoundError:
-        raise UploadIncomplete(f"the bytes of upload {upload_id} are gone; start again") from None
+    try:
+        with spooled.path.open("rb") as fh:
+            await run_in_threadpool(chunked.store_chunk, engage.store, upload_id, start, fh)
+    finally:
+        spooled.discard()
     session = await run_in_threadpool(
-        intake.record_chunk, uow, engage.clock, upload_id=upload_id, end=end
+        chunked.record_chunk, uow, engage.clock, upload_id=upload_id, start=start, end=end
     )
     return upload_read(session)
 
@@ -275,16 +283,15 @@ async def put_chunk(
 def complete(
     case_id: int, upload_id: str, engage: EngageDep, uow: UowDep, actor: ActorDep
 ) -> ArtifactRead:
-    """Validate, sanitise and store the assembled file (repeating it returns the same one)."""
-    art = intake.complete_upload(
+    """Hand the assembled parts to preparation (repeating it returns the same artifact)."""
+    art = chunked.complete_upload(
         uow,
         engage.clock,
-        engage.store,
         engage.jobs,
         actor=actor,
         case_id=case_id,
         upload_id=upload_id,
-        scratch=_scratch(engage),
+        quotas=engage.quotas(),
     )
     return artifact_read(art)
 
@@ -296,12 +303,7 @@ def abort(
     case_id: int, upload_id: str, engage: EngageDep, uow: UowDep, actor: ActorDep
 ) -> Response:
     """Give up an upload and free its space."""
-    intake.abort_upload(
-        uow,
-        engage.clock,
-        actor=actor,
-        case_id=case_id,
-        upload_id=upload_id,
-        scratch=_scratch(engage),
+    chunked.abort_upload(
+        uow, engage.clock, engage.store, actor=actor, case_id=case_id, upload_id=upload_id
     )
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -20,6 +20,7 @@ from engage.api.schemas.diagnostics import (
 from engage.bootstrap import Engage
 from engage.domain.users import User
 from engage.services import diagnostics as svc
+from engage.services import instructions as instructions_svc
 from engage.services.intake import size_cap
 from engage.services.ports import UnitOfWork
 
@@ -65,7 +66,7 @@ def diagnostics_read(engage: Engage, uow: UnitOfWork, actor: User, case_id: int)
             },
             title=rv.title,
             rows=[RowRead.model_validate(r) for r in rv.rows],
-            instructions=svc.instructions(
+            instructions=instructions_svc.instructions(
                 uow,
                 actor=actor,
                 case_id=case_id,
@@ -145,7 +146,7 @@ def instructions(
     row_id: int | None = None,
 ) -> PlainTextResponse:
     """How to provide `kind` for this case (Markdown), with its clusters and commands."""
-    text = svc.instructions(
+    text = instructions_svc.instructions(
         uow,
         actor=actor,
         case_id=case_id,

@@ -96,8 +96,12 @@ class ArtifactRead(Read):
     content_key: str
     summary: dict[str, Any]
     redaction: dict[str, Any]
-    status: str
+    status: str = Field(
+        description="received -> preparing -> analysing -> ready; or rejected (the reason is "
+        "in analysis_error), failed, deleted"
+    )
     analysis_error: str
+    progress: str = Field(default="", description="what is happening to it now")
     uploaded_by: int | None
     uploaded_at: datetime
     deleted_at: datetime | None

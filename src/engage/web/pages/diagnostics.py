@@ -23,6 +23,7 @@ from engage.domain.errors import EngageError, ValidationFailed
 from engage.domain.policy import policy_from_dict
 from engage.domain.users import User
 from engage.services import diagnostics as svc
+from engage.services import instructions as instructions_svc
 from engage.services import intake
 from engage.services.access import visible_case
 from engage.services.cases import CaseView
@@ -60,7 +61,7 @@ def page_context(engage: Engage, uow: UnitOfWork, actor: User, case_id: int) -> 
     """Everything diagnostics/page.html needs."""
     diag = svc.view_diagnostics(uow, actor=actor, case_id=case_id)
     guide = {
-        rv.request.id: svc.instructions(
+        rv.request.id: instructions_svc.instructions(
             uow,
             actor=actor,
             case_id=case_id,
@@ -77,6 +78,7 @@ def page_context(engage: Engage, uow: UnitOfWork, actor: User, case_id: int) -> 
     catalogue = svc.allowed_catalogue(uow, engage.clock, actor=actor, case_id=case_id)
     org = uow.orgs.get(diag.case.org_id)
     policy = policy_from_dict(org.policy if org else None)
+    artifacts = uow.intake.artifacts(case_id)
     return {
         "request_titles": {rv.request.id: rv.title for rv in diag.requests},
         "allowed_kinds": {k.kind.value for k in catalogue},
@@ -84,7 +86,8 @@ def page_context(engage: Engage, uow: UnitOfWork, actor: User, case_id: int) -> 
         "case": diag.case,
         "diag": diag,
         "guide": guide,
-        "artifacts": uow.intake.artifacts(case_id),
+        "artifacts": artifacts,
+        "in_flight": any(a.status in ("received", "preparing", "analysing") for a in artifacts),
         "findings": by_severity,
         "catalogue": catalogue,
         "environments": list(diag.environments.values()),
@@ -262,7 +265,7 @@ async def upload(
             kind=spooled.fields.get("kind", ""),
             row_id=int(row) if row.isdigit() else None,
             upload=spooled,
-            scratch=scratch,
+            quotas=engage.quotas(),
             idempotency_key=spooled.fields.get("idempotency_key") or None,
         )
 
@@ -275,7 +278,8 @@ async def upload(
             user,
             case_id,
             act,
-            f"Uploaded {spooled.name}; it is being checked and analysed.",
+            f"Uploaded {spooled.name}; it is being checked now and this page updates "
+            "when it is done.",
         )
     finally:
         spooled.discard()

@@ -28,6 +28,7 @@ from engage.adapters.db.tables.intake import (
     notifications,
     upload_sessions,
 )
+from engage.adapters.db.tables.jobs import app_secrets, content_blobs, jobs
 from engage.adapters.db.tables.security import rate_limits
 from engage.adapters.db.tables.sessions import (
     busy_blocks,
@@ -42,6 +43,7 @@ from engage.adapters.db.tables.sessions import (
 __all__ = [
     "UTCDateTime",
     "api_tokens",
+    "app_secrets",
     "artifact_downloads",
     "artifact_findings",
     "artifacts",
@@ -54,11 +56,13 @@ __all__ = [
     "case_links",
     "cases",
     "comments",
+    "content_blobs",
     "diagnostic_requests",
     "diagnostic_rows",
     "environments",
     "idempotency_keys",
     "instances",
+    "jobs",
     "metadata",
     "notifications",
     "organisations",

@@ -71,8 +71,12 @@ artifacts = Table(
     Column("original_name", String(255), nullable=False, default=""),
     Column("summary", JSON, nullable=False, default=dict),
     Column("redaction", JSON, nullable=False, default=dict),
-    Column("status", String(16), nullable=False),  # stored analyzing analyzed failed deleted
+    # received preparing analysing ready | rejected failed deleted (older rows: stored analyzed)
+    Column("status", String(16), nullable=False),
     Column("analysis_error", Text, nullable=False, default=""),
+    # the raw upload waiting for its preparation job ("" once prepared or rejected)
+    Column("incoming_key", String(200), nullable=False, default=""),
+    Column("progress", String(200), nullable=False, default=""),
     Column("analyzable", Boolean, nullable=False, default=False),
     Column("uploaded_by", ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
     ts("uploaded_at", nullable=False),
@@ -92,7 +96,10 @@ upload_sessions = Table(
     Column("original_name", String(255), nullable=False, default=""),
     Column("size", BigInteger, nullable=False),
     Column("received", BigInteger, nullable=False, default=0),
-    Column("status", String(16), nullable=False),  # open completed aborted
+    Column("status", String(16), nullable=False),  # open completed aborted rejected expired
+    # where the parts are: an S3 multipart upload id, or "" (parts under uploads/<id>/)
+    Column("store_upload", String(200), nullable=False, default=""),
+    Column("parts", JSON, nullable=False, default=list),
     Column("artifact_id", ForeignKey("artifacts.id", ondelete="SET NULL"), nullable=True),
     Column("created_by", ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
     ts("created_at", nullable=False),

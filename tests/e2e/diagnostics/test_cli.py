@@ -76,7 +76,7 @@ def test_upload_small_file_answers_a_request_row(
         env=_env(live_server, tmp_path),
     )
     assert bad.returncode == 1
-    assert bad.stderr.startswith("engage: error: cpu.pb.gz was rejected: ")
+    assert bad.stderr.startswith(f"engage: error: {CPU.name} was rejected: ")
     assert "heap profile" in bad.stderr and bad.stderr.count("\n") == 1
     assert "Traceback" not in bad.stderr
 

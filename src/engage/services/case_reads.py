@@ -5,13 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from engage.domain.cases import Case, CaseEvent, CaseLink, CaseStatus, Comment, Severity
-from engage.domain.errors import ValidationFailed
+from engage.domain.errors import CaseNotFound, ValidationFailed
 from engage.domain.policy import policy_from_dict
 from engage.domain.sla import ClockKind, ClockStatus
 from engage.domain.text import check_plain_text
 from engage.domain.users import User
 from engage.domain.workflow import Transition, allowed_transitions
-from engage.services.access import visible_case
 from engage.services.ports import CaseQuery, Clock, UnitOfWork
 from engage.services.sla import clocks_for, plan_from_dict, policy_adjust
 
@@ -34,9 +33,10 @@ class CaseView:
 
 def get_case(uow: UnitOfWork, clock: Clock, *, actor: User, case_id: int) -> CaseView:
     """A case with its timeline, filtered for the actor (no internal notes for customers)."""
-    case = visible_case(uow, actor, case_id)
-    org = uow.orgs.get(case.org_id)
-    assert org is not None
+    found = uow.cases.with_org(case_id)  # one round trip for both
+    if found is None or not actor.can_see_org(found[0].org_id):
+        raise CaseNotFound(f"case {case_id} not found")
+    case, org = found
     events = uow.cases.events(case_id, internal=actor.is_support)
     # Status events are never internal, so the history comes from the events already read.
     history = [(e.created_at, CaseStatus(str(e.data["to"]))) for e in events if e.kind == "status"]
@@ -51,14 +51,15 @@ def get_case(uow: UnitOfWork, clock: Clock, *, actor: User, case_id: int) -> Cas
     others = uow.cases.org_ids(
         [lk.to_case_id if lk.from_case_id == case_id else lk.from_case_id for lk in links]
     )
+    engineers, instances = uow.cases.engineers_and_instances(case_id)
     view = CaseView(
         sla_notes=policy_from_dict(org.policy).explain(),
         case=case,
         comments=uow.cases.comments(case_id, internal=actor.is_support),
         events=events,
         links=[lk for lk in links if _link_visible(actor, lk, case_id, others)],
-        engineers=uow.cases.engineers(case_id),
-        instances=uow.cases.instances(case_id),
+        engineers=engineers,
+        instances=instances,
         clocks=clocks,
         transitions=allowed_transitions(CaseStatus(case.status), is_support=actor.is_support),
     )

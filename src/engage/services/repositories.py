@@ -165,6 +165,12 @@ class CaseRepository(Repository[Case], Protocol):
         """The organisation of each existing case among `case_ids`, in one query."""
         ...
 
+    def with_org(self, case_id: int) -> tuple[Case, Organisation] | None:
+        """A case and its organisation in one query."""
+
+    def engineers_and_instances(self, case_id: int) -> tuple[list[int], list[int]]:
+        """The case's engineer ids and instance ids in one query."""
+
 
 class IdempotencyRepository(Protocol):
     """Remembers which resource a client's Idempotency-Key created."""

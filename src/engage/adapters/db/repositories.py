@@ -7,7 +7,18 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, delete, func, insert, or_, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    text,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from engage.adapters.db import tables as t
@@ -219,6 +230,24 @@ class SqlCaseRepository(_Repo[Case]):
         capped = select(t.cases.c.id).where(*where).limit(COUNT_CAP + 1).subquery()
         total = self.s.scalar(select(func.count()).select_from(capped)) or 0
         return rows, total
+
+    def with_org(self, case_id: int) -> tuple[Case, Organisation] | None:
+        q = (
+            select(Case, Organisation)
+            .join(Organisation, t.organisations.c.id == t.cases.c.org_id)
+            .where(t.cases.c.id == case_id)
+        )
+        row = self.s.execute(q).first()
+        return (row[0], row[1]) if row else None
+
+    def engineers_and_instances(self, case_id: int) -> tuple[list[int], list[int]]:
+        e, i = t.case_engineers.c, t.case_instances.c
+        q = union_all(
+            select(literal("e"), e.user_id).where(e.case_id == case_id),
+            select(literal("i"), i.instance_id).where(i.case_id == case_id),
+        )
+        rows = list(self.s.execute(q))
+        return sorted(v for k, v in rows if k == "e"), sorted(v for k, v in rows if k == "i")
 
     def engineers(self, case_id: int) -> list[int]:
         """User ids of the engineers assigned to a case."""

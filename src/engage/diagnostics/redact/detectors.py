@@ -57,6 +57,8 @@ class PatternRule:
     in_logs: bool = True
     kind: RuleKind = "secret"
     priority: int = 50
+    prefilter: bool = False  # triggers may use constructs hyperscan only takes as a prefilter
+    keywords: tuple[str, ...] = ()  # caseless fallback triggers if hyperscan refuses `triggers`
 
     def secret_span(self, m: re.Match[bytes]) -> tuple[int, int]:
         """Span of the part of a match to replace."""
@@ -159,6 +161,10 @@ class DetectorRegistry:
             loaded = ep.load()
             if callable(loaded):
                 loaded(self)
+
+    def rules(self) -> list[Rule]:
+        """Every rule registered so far (does not trigger loading)."""
+        return list(self._rules.values())
 
     def pattern_rules(self, kinds: Iterable[RuleKind] = ("secret",)) -> list[PatternRule]:
         """Pattern rules of the given kinds, in priority order."""

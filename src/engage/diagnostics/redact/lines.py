@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Protocol
 
 from engage.diagnostics.redact.builtin.keys import (
@@ -21,6 +21,8 @@ from engage.diagnostics.redact.pairs import NAME_RE, KeyClassifier, PairScanner,
 from engage.diagnostics.redact.scanner import KV_OWNER, NV_OWNER, STRUCT_OWNER, CompiledRules
 from engage.diagnostics.redact.tokens import Pseudonymizer, contains_token
 
+LONG_LINE = 64 << 10
+WINDOW_BEFORE, WINDOW_AFTER = 8192, 512
 _MAPPING_LINE = re.compile(rb"[ \t]*(?:-[ \t]+)?[\"']?[\w.\-]+[\"']?[ \t]*[:=]")
 PEM_RULE = "private-key"
 
@@ -106,6 +108,18 @@ class PendingValue:
         return None, self.left > 0
 
 
+def _windows(ends: list[int], size: int) -> list[tuple[int, int]]:
+    """Merged, disjoint [start, end) windows around hit end offsets (a hit ends its match)."""
+    merged: list[tuple[int, int]] = []
+    for end in sorted(ends):
+        lo, hi = max(0, end - WINDOW_BEFORE), min(size, end + WINDOW_AFTER)
+        if merged and lo <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], hi))
+        else:
+            merged.append((lo, hi))
+    return merged
+
+
 class LineRedactor:
     """Runs the precise rules whose triggers fired on a line, in priority order."""
 
@@ -141,12 +155,19 @@ class LineRedactor:
             self.counter.add(rule)
         return self.pseudonymizer.token(rule, value)
 
-    def redact_line(self, line: bytes, owners: Iterable[int]) -> tuple[bytes, LineState | None]:
-        """Redact one line; return it and a multi-line state it opened, if any."""
+    def redact_line(
+        self, line: bytes, owners: Iterable[int] | Mapping[int, list[int]]
+    ) -> tuple[bytes, LineState | None]:
+        """Redact one line; return it and a multi-line state it opened, if any.
+
+        ``owners`` may map each owner to the end offsets of its hits in the line: on a very
+        long line a rule's regex then runs only in windows around those hits.
+        """
         state: LineState | None = None
+        ends = owners if isinstance(owners, Mapping) else {}
         for owner in sorted(set(owners), key=self._priority.__getitem__):
             if owner >= 0:
-                line = self._apply(owner, line)
+                line = self._apply_windows(owner, line, ends.get(owner))
             elif owner == KV_OWNER:
                 line, hit = self.pairs.key_values(line)
                 if hit is not None:
@@ -161,6 +182,17 @@ class LineRedactor:
             if begins and PEM_END.search(line, begins[-1].end()) is None:
                 state = PemBody(self)
         return line, state
+
+    def _apply_windows(self, index: int, line: bytes, ends: list[int] | None) -> bytes:
+        """Apply a rule to a line, or to windows around its hits when the line is very long."""
+        if not ends or len(line) <= LONG_LINE:
+            return self._apply(index, line)
+        pieces, last = [], 0
+        for start, end in _windows(ends, len(line)):
+            pieces += [line[last:start], self._apply(index, line[start:end])]
+            last = end
+        pieces.append(line[last:])
+        return b"".join(pieces)
 
     def _apply(self, index: int, line: bytes) -> bytes:
         rule = self.compiled.pattern_rules[index]

@@ -118,7 +118,14 @@ def test_har_files_valid_same_entries_no_credentials(tmp_path: Path, har: str) -
             assert "«redacted:" in value, (name, value[:40])
     for old, new in zip(before["log"]["entries"], after["log"]["entries"], strict=True):
         assert new["response"]["status"] == old["response"]["status"]
-        assert new["request"]["url"].split("?")[0] == old["request"]["url"].split("?")[0]
+        new_path, old_path = (
+            new["request"]["url"].split("?")[0],
+            old["request"]["url"].split("?")[0],
+        )
+        # a path keeps its shape; only an echo of a secret value (a cookie...) may be replaced
+        assert new_path == old_path or (
+            "«redacted:" in new_path and new_path.count("/") == old_path.count("/")
+        )
         assert new.get("timings") == old.get("timings")
 
 

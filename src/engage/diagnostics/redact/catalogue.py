@@ -8,6 +8,7 @@ Each ``[[rules]]`` entry becomes a :class:`PatternRule`:
   what it matches, never narrow it). A rule whose regex hyperscan still refuses falls back to
   its ``keywords`` as caseless literal triggers, so Python ``re`` runs on keyword hits only;
   a rule with neither is left out and counted in :data:`CatalogueStats`;
+- as in gitleaks, a rule applies only where one of its keywords occurs (here: on the line);
 - ``secretGroup`` (else the first capture group) is the part replaced; ``entropy`` is a
   minimum Shannon entropy; the global and per-rule allowlists (regexes on the secret, the
   match or the line; stopwords) drop placeholders. Path-only conditions are ignored: a bundle
@@ -33,7 +34,9 @@ from engage.diagnostics.redact.errors import RulesError
 CATALOGUE_FILE = "gitleaks.toml"
 # Rules engage already handles better: multi-line PEM keys (the body, not the header), JWTs
 # (only the signature goes, header and claims stay readable), a file-name-only rule.
-SKIPPED = frozenset({"private-key", "jwt", "pkcs12-file"})
+# ``generic-api-key`` (any "key/token/auth... = value") is left to engage's key rules, which
+# know Kubernetes names: on real must-gathers it flagged ``podName:...`` and ``id=...``.
+SKIPPED = frozenset({"private-key", "jwt", "pkcs12-file", "generic-api-key"})
 # After engage's own token shapes (10-30) and key/value pairs (50, which name the finding
 # after its key); the generic key/value rule of the catalogue last of all.
 PRIORITY = 55
@@ -134,7 +137,12 @@ def _rule(entry: dict[str, Any], global_allow: list[Allow], names: set[str]) -> 
     entropy = float(entry.get("entropy", 0))
     checks = global_allow + _allow_checks(entry.get("allowlists", []))
 
+    lowered = tuple(k.lower().encode() for k in entry.get("keywords", []) if k)
+
     def check(m: re.Match[bytes]) -> bool:
+        # as in gitleaks, a rule only applies where one of its keywords occurs (here: the line)
+        if lowered and not any(k in m.string.lower() for k in lowered):
+            return False
         secret = m.group(group) or b""
         if len(secret) < 4 or (entropy and shannon_entropy(secret) < entropy):
             return False

@@ -82,7 +82,9 @@ class DocumentRedactor:
         classifier: KeyClassifier,
         key_paths: tuple[KeyPath, ...],
         changes: Callable[[], int],
+        remember: Callable[[str, bytes], None] | None = None,
     ) -> None:
+        self.remember = remember  # records dropped Secret data for the known-value pass
         self.text = text
         self.mask_bytes = mask
         self.count = count
@@ -230,10 +232,14 @@ class DocumentRedactor:
     def _secret_value(self, value: Any, is_base64: bool) -> Any:
         if not isinstance(value, str) or not value or value.startswith("«redacted:"):
             return value
-        size = len(value.encode("utf-8"))
+        plain = value.encode("utf-8")
         if is_base64:
             with contextlib.suppress(binascii.Error, ValueError):
-                size = len(base64.b64decode(value, validate=True))
+                plain = base64.b64decode(value, validate=True)
+        size = len(plain)
+        if self.remember is not None:
+            for known in {plain, plain.strip()}:
+                self.remember(SECRET_DATA_RULE, known)
         self.count(SECRET_DATA_RULE)
         return size_marker(SECRET_DATA_RULE, size)
 

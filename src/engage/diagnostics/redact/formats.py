@@ -84,7 +84,9 @@ class Pipeline:
         report: RedactionReport,
         using: Callable[[FileCounter], AbstractContextManager[None]],
         always_structured: bool,
+        text_only: bool = False,
     ) -> None:
+        self.text_only = text_only  # the known-value pass: literal replacement keeps any format
         self.text = text
         self.log_text = log_text
         self.docs = docs
@@ -154,7 +156,7 @@ class Pipeline:
             self.report.binary_files.append(name)
             return
         with self.using(counter):
-            if name.lower().endswith(_STRUCTURED):
+            if name.lower().endswith(_STRUCTURED) and not self.text_only:
                 self._structured(src, dst, name, head, counter)
             else:
                 text = self.log_text if is_log_name(name) else self.text

@@ -59,6 +59,12 @@ class PatternRule:
     priority: int = 50
     prefilter: bool = False  # triggers may use constructs hyperscan only takes as a prefilter
     keywords: tuple[str, ...] = ()  # caseless fallback triggers if hyperscan refuses `triggers`
+    token_name: str | None = None  # the rule named in tokens, when several rules share one
+
+    @property
+    def token_rule(self) -> str:
+        """The rule name written into this rule's tokens."""
+        return self.token_name or self.name
 
     def secret_span(self, m: re.Match[bytes]) -> tuple[int, int]:
         """Span of the part of a match to replace."""

@@ -39,14 +39,19 @@ class Redactor:
         key: bytes | None = None,
         workers: int = 1,
         propagate: bool = True,
+        domains: tuple[str, ...] = (),
     ) -> None:
         """``pseudonymize``: network identity kinds to replace as well (``ips``, ``macs``,
         ``hostnames``, ``domains``, ``emails`` or ``all``; a policy may make them the default).
         ``workers``: processes for folders (1: in this process). ``propagate``: replace every
         other occurrence of a value found secret anywhere in the run (known-value pass).
+        ``domains``: more domains to pseudonymise (with ``domains`` or ``all``).
         """
         base = rules if rules is not None else RuleSet.builtin()
-        self.rules = base.with_pseudonyms(sorted(pseudonymize)) if pseudonymize else base
+        if pseudonymize:
+            wanted = {"domains", "all"} & set(pseudonymize)
+            base = base.with_pseudonyms(sorted(pseudonymize), domains if wanted else ())
+        self.rules = base
         self.report = RedactionReport()
         self.workers = max(1, workers)
         self.propagate = propagate

@@ -187,10 +187,14 @@ class Pipeline:
             self._notes(name, self.text.stream(src, dst, counter, head=data))
             return
         lower = name.lower()
+        hits = self.text.lines.compiled.scan(data)
         needs = (
             self.always_structured
             or lower.endswith((".har", *_SPECIAL_NAMES))
-            or any(owner == STRUCT_OWNER for _, owner in self.text.lines.compiled.scan(data))
+            or any(owner == STRUCT_OWNER for _, owner in hits)
+            # JSON is cheap to parse: walked as a document whenever a rule fires, so a value
+            # with "\n" escapes (a private key) is one value, not pieces of a line
+            or (bool(hits) and lower.endswith(".json"))
         )
         docs = self._parse(data, lower) if needs else None
         if docs is None:

@@ -17,12 +17,22 @@ from engage.diagnostics.redact.builtin.keys import (
     looks_like_key_material,
     pem_digest_source,
 )
-from engage.diagnostics.redact.pairs import NAME_RE, KeyClassifier, PairScanner, is_placeholder
+from engage.diagnostics.redact.pairs import (
+    NAME_RE,
+    KeyClassifier,
+    PairScanner,
+    is_file_path,
+    is_placeholder,
+)
 from engage.diagnostics.redact.scanner import KV_OWNER, NV_OWNER, STRUCT_OWNER, CompiledRules
 from engage.diagnostics.redact.tokens import Pseudonymizer, contains_token
 
 LONG_LINE = 64 << 10
 WINDOW_BEFORE, WINDOW_AFTER = 8192, 512
+_NESTED_RULES = frozenset({"password", "token"})
+_NESTED_VALUE = re.compile(
+    rb"[ \t]*(?:-[ \t]+)?[\"']?[\w.\-]+[\"']?[ \t]*:[ \t]*(?P<value>[^\r\n]*)"
+)
 _MAPPING_LINE = re.compile(rb"[ \t]*(?:-[ \t]+)?[\"']?[\w.\-]+[\"']?[ \t]*[:=]")
 PEM_RULE = "private-key"
 
@@ -85,10 +95,26 @@ class Continuation:
         if indent <= self.indent:
             return None, False
         if not self.block_scalar and _MAPPING_LINE.match(line):
-            return None, False
+            return self._nested(line)
         if content[:1] in (b"#", b";") or is_placeholder(content.strip()):
             return line, True
         return line[:indent] + self.redactor.mask(self.rule, content.rstrip()) + eol, True
+
+    def _nested(self, line: bytes) -> tuple[bytes | None, bool]:
+        """``password:`` then ``  secure: <value>``: the nested values are the secret.
+
+        Only under password and token keys: ``secret:`` is also the Kubernetes volume source
+        (``secretName``, ``items``...) and ``encryptionKey:`` often a block of references.
+        """
+        if self.rule not in _NESTED_RULES:
+            return None, False
+        m = _NESTED_VALUE.match(line)
+        raw = m.group("value").strip() if m is not None else b""
+        if m is None or not raw or is_placeholder(raw) or is_file_path(raw):
+            return line, True
+        value = m.group("value").rstrip()
+        end = m.start("value") + len(value)
+        return line[: m.start("value")] + self.redactor.mask(self.rule, value) + line[end:], True
 
 
 class PendingValue:
@@ -207,6 +233,8 @@ class LineRedactor:
                 return whole
             source = rule.digest_source(secret) if rule.digest_source else secret
             offset = m.start()
-            return whole[: start - offset] + self.mask(rule.name, source) + whole[end - offset :]
+            return (
+                whole[: start - offset] + self.mask(rule.token_rule, source) + whole[end - offset :]
+            )
 
         return rule.pattern.sub(replace, line)

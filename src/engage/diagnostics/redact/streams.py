@@ -26,6 +26,10 @@ REFUSED_SUFFIXES = {
     ".rar": "RAR archive",
     ".zst": "zstd-compressed file",
     ".jar": "zip archive",
+    ".p12": "PKCS#12 key store (holds private keys)",
+    ".pfx": "PKCS#12 key store (holds private keys)",
+    ".jks": "Java key store (holds private keys)",
+    ".keystore": "key store (holds private keys)",
 }
 
 

@@ -7,7 +7,7 @@ from engage.diagnostics.redact.builtin import (  # noqa: F401  (imported for reg
     cloud,
     keys,
     keyvalue,
-    pseudonyms,
+    network,
     saas,
 )
 from engage.diagnostics.redact.builtin.gitleaks import register_catalogue

@@ -33,23 +33,23 @@ BUNDLES = ("must-gather-metal", "must-gather-azure")
 _NOT_IDENTITY = re.compile(r"\.yaml$|^[0-9]+_[0-9_]+$|^[0-9a-f-]{36}$")
 
 
-def _timed(cmd: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB, largest child) of a command."""
+def _timed(cmd: list[str]) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds (user+system, all processes) and peak RSS (MB, largest)."""
     before = time.monotonic()
     proc = subprocess.run(
-        ["/usr/bin/time", "-f", "%M", *cmd], capture_output=True, text=True, check=False
+        ["/usr/bin/time", "-f", "%U %S %M", *cmd], capture_output=True, text=True, check=False
     )
     seconds = time.monotonic() - before
     if proc.returncode != 0:
         sys.exit(f"{' '.join(cmd)} failed: {proc.stderr[-400:]}")
-    return seconds, int(proc.stderr.strip().splitlines()[-1]) / 1024
+    user, system, rss = proc.stderr.strip().splitlines()[-1].split()
+    return seconds, float(user) + float(system), int(rss) / 1024
 
 
-def _tar_pipe(src: Path, out: Path) -> float:
+def _tar_pipe(src: Path, out: Path) -> tuple[float, float]:
     out.mkdir()
-    before = time.monotonic()
-    subprocess.run(f"tar -cf - -C '{src}' . | tar -xf - -C '{out}'", shell=True, check=True)
-    return time.monotonic() - before
+    wall, cpu, _rss = _timed(["sh", "-c", f"tar -cf - -C '{src}' . | tar -xf - -C '{out}'"])
+    return wall, cpu
 
 
 def _tree(root: Path) -> tuple[int, int]:
@@ -76,7 +76,9 @@ def _recall(out: Path, originals: dict[str, int]) -> dict[str, tuple[int, int, i
     scores: dict[str, list[int]] = {}
     for original, count in originals.items():
         kind = "other" if _NOT_IDENTITY.search(original) else "identity"
-        pattern = re.compile(rb"(?<![0-9A-Za-z.])" + re.escape(original.encode()) + rb"(?![0-9A-Za-z])")
+        pattern = re.compile(
+            rb"(?<![0-9A-Za-z.])" + re.escape(original.encode()) + rb"(?![0-9A-Za-z])"
+        )
         left = len(pattern.findall(text))
         s = scores.setdefault(kind, [0, 0, 0, 0])
         s[0] += left == 0
@@ -97,17 +99,18 @@ def bench_bundle(name: str, corpus: Path, work: Path, engage: str) -> None:
     files, size = _tree(src)
     mb = size / 1e6
     print(f"\n{name}: {files} files, {mb:.0f} MB")
-    tar_s = min(_tar_pipe(src, work / f"tar{i}") for i in range(2))
+    tar_s, tar_cpu = min(_tar_pipe(src, work / f"tar{i}") for i in range(2))
     for i in range(2):
         shutil.rmtree(work / f"tar{i}")
-    print(f"  tar -cf - | tar -xf -          {tar_s:6.2f} s  {mb / tar_s:7.0f} MB/s")
+    print(f"  tar -cf - | tar -xf -               {tar_s:6.2f} s wall {tar_cpu:6.2f} s CPU")
     for label, extra in (("secrets", []), ("--pseudonymize all", ["--pseudonymize", "all"])):
         out = work / f"{name}.out"
         shutil.rmtree(out, ignore_errors=True)
-        seconds, rss = _timed([engage, "redact", str(src), "-o", str(out), "-q", *extra])
+        seconds, cpu, rss = _timed([engage, "redact", str(src), "-o", str(out), "-q", *extra])
         print(
-            f"  engage redact ({label:18s}) {seconds:6.2f} s  {mb / seconds:7.0f} MB/s  "
-            f"{seconds / tar_s:5.1f}x tar  peak RSS {rss:.0f} MB"
+            f"  engage redact ({label:18s}) {seconds:6.2f} s wall {cpu:6.2f} s CPU  "
+            f"{mb / seconds:5.0f} MB/s  {seconds / tar_s:5.1f}x tar wall  "
+            f"{cpu / max(tar_cpu, 0.01):5.1f}x tar CPU  peak RSS {rss:.0f} MB"
         )
     report = corpus / f"{name}-report.yaml"
     if report.exists():

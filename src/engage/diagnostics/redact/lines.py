@@ -31,7 +31,11 @@ LONG_LINE = 64 << 10
 WINDOW_BEFORE, WINDOW_AFTER = 8192, 512
 _NESTED_RULES = frozenset({"password", "token"})
 _NESTED_VALUE = re.compile(
-    rb"[ \t]*(?:-[ \t]+)?[\"']?[\w.\-]+[\"']?[ \t]*:[ \t]*(?P<value>[^\r\n]*)"
+    rb"[ \t]*(?:-[ \t]+)?[\"']?(?P<key>[\w.\-]+)[\"']?[ \t]*:[ \t]*(?P<value>[^\r\n]*)"
+)
+_SCHEMA_KEYS = frozenset(
+    b"type description properties items format default enum example nullable pattern "
+    b"minlength maxlength minimum maximum required name key path optional".split()
 )
 _MAPPING_LINE = re.compile(rb"[ \t]*(?:-[ \t]+)?[\"']?[\w.\-]+[\"']?[ \t]*[:=]")
 PEM_RULE = "private-key"
@@ -109,6 +113,8 @@ class Continuation:
         if self.rule not in _NESTED_RULES:
             return None, False
         m = _NESTED_VALUE.match(line)
+        if m is not None and m.group("key").lower() in _SCHEMA_KEYS:
+            return None, False  # an OpenAPI schema (CRDs): "token:" describes, not holds
         raw = m.group("value").strip() if m is not None else b""
         if m is None or not raw or is_placeholder(raw) or is_file_path(raw):
             return line, True

@@ -22,17 +22,29 @@ from engage.diagnostics.redact.detectors import PatternRule
 from engage.diagnostics.redact.scanner import CompiledRules, compile_rules
 from engage.diagnostics.redact.tokens import KNOWN_RULE, Pseudonymizer, contains_token
 
-MIN_LENGTH = 6  # shorter values ("admin", "true") are ordinary words
+MIN_LENGTH = 8  # shorter values ("admin", "true") are ordinary words
 LONG_ENOUGH = 10  # from this length a value is replaced anywhere, not only as a whole word
 _PUBLIC = (b"-----BEGIN CERTIFICATE", b"-----BEGIN PUBLIC KEY", b"ssh-rsa ", b"ssh-ed25519 ")
 _WORD = re.compile(rb"[A-Za-z0-9]")
 
 
 def propagatable(value: bytes) -> bool:
-    """Values worth looking for elsewhere: long enough, not a token, not public material."""
+    """Values worth looking for elsewhere: long enough, random-looking, one word, not public.
+
+    A false positive of the main pass (``type: string`` under a ``token:`` key) must not be
+    spread over the whole bundle: words, prose and low-variety values stay where they are.
+    """
     if len(value) < MIN_LENGTH or contains_token(value) or value.startswith(_PUBLIC):
         return False
-    return not value.isdigit() or len(value) >= LONG_ENOUGH
+    if any(c in b" \t\r\n" for c in value) or len(set(value)) < 5:
+        return False
+    classes = (
+        any(97 <= c <= 122 for c in value)
+        + any(65 <= c <= 90 for c in value)
+        + any(48 <= c <= 57 for c in value)
+        + any(not (48 <= c <= 57 or 65 <= c <= 90 or 97 <= c <= 122) for c in value)
+    )
+    return classes >= 2
 
 
 def forms(value: bytes) -> list[bytes]:

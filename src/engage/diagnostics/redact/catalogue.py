@@ -82,8 +82,27 @@ def _group_end(pattern: str, start: int) -> int:
     return len(pattern)
 
 
+# gitleaks' usual end of a secret: a quote, a blank, ";", an escaped newline or the end.
+# Inside JSON kept in a JSON string (container logs) the quote is written \\\", so any
+# backslash ends a secret too.
+_TERMINATOR = r"""(?:[\x60'"\s;]|\\[nr]|$)"""
+_TERMINATOR_ESCAPED = r"""(?:[\x60'"\s;\\]|$)"""
+
+
+# ... and between a key and its value (``key=\\"value``) escaped quotes may stand too
+_BETWEEN = {
+    r"""[\x60'"\s=]{0,5}""": r"""(?:[\x60'"\s=]|\\{1,3}(?:[nrtbfv"/]|u00[0-9a-fA-F]{2})?){0,8}""",
+    r"""[\s'"]{0,3}""": r"""(?:[\s'"]|\\{1,3}(?:[nrtbfv"/]|u00[0-9a-fA-F]{2})?){0,6}""",
+}
+
+
 def translate(pattern: str) -> str:
     """A Go RE2 pattern rewritten for Python ``re`` (same meaning on the inputs that matter)."""
+    pattern = pattern.replace(_TERMINATOR, _TERMINATOR_ESCAPED)
+    for go, wider in _BETWEEN.items():
+        pattern = pattern.replace(go, wider)
+    # a token right after an escaped newline ("\\nghp_...") starts a word too
+    pattern = pattern.replace(r"\b", r"(?:\b|(?<=\\[nrt]))")
     pattern = pattern.replace(r"\z", r"\Z")
     pattern = pattern.replace("[[:alnum:]]", "[A-Za-z0-9]").replace("[:alnum:]", "A-Za-z0-9")
     pattern = pattern.replace("[:alpha:]", "A-Za-z").replace("[:digit:]", "0-9")

@@ -70,16 +70,28 @@ def _originals(report: Path) -> dict[str, int]:
     return found
 
 
+def _left(text: bytes, original: bytes) -> int:
+    """Occurrences of ``original`` in ``text`` as a whole item (10.0.0.1 is not in 10.0.0.12)."""
+    count, pos = 0, text.find(original)
+    while pos >= 0:
+        before = text[pos - 1 : pos] if pos else b""
+        after = text[pos + len(original) : pos + len(original) + 1]
+        if not (_ITEM_CHAR.match(before) or _ITEM_CHAR.match(after)):
+            count += 1
+        pos = text.find(original, pos + 1)
+    return count
+
+
+_ITEM_CHAR = re.compile(rb"[0-9A-Za-z]")
+
+
 def _recall(out: Path, originals: dict[str, int]) -> dict[str, tuple[int, int, int, int]]:
     """kind -> (items gone, items, occurrences gone, occurrences) in the output tree."""
     text = b"\n".join(p.read_bytes() for p in out.rglob("*") if p.is_file())
     scores: dict[str, list[int]] = {}
     for original, count in originals.items():
         kind = "other" if _NOT_IDENTITY.search(original) else "identity"
-        pattern = re.compile(
-            rb"(?<![0-9A-Za-z.])" + re.escape(original.encode()) + rb"(?![0-9A-Za-z])"
-        )
-        left = len(pattern.findall(text))
+        left = _left(text, original.encode())
         s = scores.setdefault(kind, [0, 0, 0, 0])
         s[0] += left == 0
         s[1] += 1
@@ -98,11 +110,14 @@ def bench_bundle(name: str, corpus: Path, work: Path, engage: str) -> None:
         inner.rename(src)
     files, size = _tree(src)
     mb = size / 1e6
-    print(f"\n{name}: {files} files, {mb:.0f} MB")
+    print(f"\n{name}: {files} files, {mb:.0f} MB", flush=True)
     tar_s, tar_cpu = min(_tar_pipe(src, work / f"tar{i}") for i in range(2))
     for i in range(2):
         shutil.rmtree(work / f"tar{i}")
-    print(f"  tar -cf - | tar -xf -               {tar_s:6.2f} s wall {tar_cpu:6.2f} s CPU")
+    print(
+        f"  tar -cf - | tar -xf -               {tar_s:6.2f} s wall {tar_cpu:6.2f} s CPU",
+        flush=True,
+    )
     for label, extra in (("secrets", []), ("--pseudonymize all", ["--pseudonymize", "all"])):
         out = work / f"{name}.out"
         shutil.rmtree(out, ignore_errors=True)
@@ -126,13 +141,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=Path("../shared/corpus/k8s-logs"))
     parser.add_argument("--keep", type=Path, help="work folder to keep (default: a temp dir)")
+    parser.add_argument("--bundle", action="append", choices=BUNDLES, help="only these")
     args = parser.parse_args()
     engage = shutil.which("engage") or str(Path(sys.executable).with_name("engage"))
     work = args.keep or Path(tempfile.mkdtemp(prefix="engage-bench-bundles-"))
     work.mkdir(parents=True, exist_ok=True)
     print(f"cores: {len(os.sched_getaffinity(0))}")
     try:
-        for name in BUNDLES:
+        for name in args.bundle or BUNDLES:
             if (args.corpus / f"{name}.tar.xz").exists():
                 bench_bundle(name, args.corpus, work, engage)
     finally:

@@ -28,16 +28,25 @@ _PUBLIC = (b"-----BEGIN CERTIFICATE", b"-----BEGIN PUBLIC KEY", b"ssh-rsa ", b"s
 _WORD = re.compile(rb"[A-Za-z0-9]")
 
 
-def propagatable(value: bytes) -> bool:
+# where a value comes from says it is a credential whatever it looks like (a cookie of digits)
+TRUSTED_SOURCES = frozenset(
+    {"cookie", "authorization-header", "token-header", "url-token-param", "k8s-secret-data"}
+)
+
+
+def propagatable(value: bytes, rule: str = "") -> bool:
     """Values worth looking for elsewhere: long enough, random-looking, one word, not public.
 
     A false positive of the main pass (``type: string`` under a ``token:`` key) must not be
     spread over the whole bundle: words, prose and low-variety values stay where they are.
+    Values from a credential slot (a cookie, an Authorization header) only need to be long.
     """
     if len(value) < MIN_LENGTH or contains_token(value) or value.startswith(_PUBLIC):
         return False
     if any(c in b" \t\r\n" for c in value) or len(set(value)) < 5:
         return False
+    if rule in TRUSTED_SOURCES:
+        return True
     classes = (
         any(97 <= c <= 122 for c in value)
         + any(65 <= c <= 90 for c in value)
@@ -81,7 +90,7 @@ class KnownTokens(Pseudonymizer):
         super().__init__(b"known-value-pass")
         self.replacements: dict[bytes, bytes] = {}
         for value, token in known.items():
-            if not propagatable(value):
+            if not propagatable(value, _rule_of(token)):
                 continue
             for i, form in enumerate(forms(value)):
                 # a base64 form gets a base64 token, so base64 text stays valid base64
@@ -93,6 +102,11 @@ class KnownTokens(Pseudonymizer):
     def token(self, rule: str, value: bytes) -> bytes:
         """The known value's token (never a new one)."""
         return self.replacements.get(value) or super().token(rule, value)
+
+
+def _rule_of(token: bytes) -> str:
+    """``«redacted:cookie:1a2b3c»`` -> ``cookie``."""
+    return token.decode("utf-8", "replace").split(":")[1] if b":" in token else ""
 
 
 def known_rule(literals: Iterable[bytes]) -> PatternRule | None:

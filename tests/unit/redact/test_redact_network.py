@@ -79,3 +79,8 @@ def test_off_unless_asked_and_bad_kinds_refused() -> None:
     )
     with pytest.raises(RulesError, match="unknown pseudonym kind"):
         Redactor(pseudonymize=frozenset({"ipz"}))
+
+
+def test_mac_right_after_a_colon_label(everything: Redactor) -> None:
+    out = everything.redact_text("{Name:eno1 MacAddress:b4:96:91:70:19:98 Speed:10000}")
+    assert "b4:96" not in out and "MacAddress:«redacted:mac:" in out

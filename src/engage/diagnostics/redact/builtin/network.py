@@ -167,7 +167,7 @@ register(
             r"[0-9A-Fa-f]{2}([:\-])[0-9A-Fa-f]{2}[:\-][0-9A-Fa-f]{2}[:\-][0-9A-Fa-f]{2}[:\-]",
         ),
         pattern=re.compile(
-            rb"(?<![0-9A-Fa-f:\-])(?P<secret>[0-9A-Fa-f]{2}(?P<sep>[:\-])[0-9A-Fa-f]{2}"
+            rb"(?<![0-9A-Fa-f])(?<![0-9A-Fa-f][:\-])(?P<secret>[0-9A-Fa-f]{2}(?P<sep>[:\-])[0-9A-Fa-f]{2}"
             rb"(?:(?P=sep)[0-9A-Fa-f]{2}){4})(?![0-9A-Fa-f]|[:\-][0-9A-Fa-f])"
         ),
         check=_mac_ok,

@@ -12,6 +12,7 @@ planted secret is gone from the output.
 
     python benchmarks/redact.py               # about 1 GB
     python benchmarks/redact.py --size-mb 200 --keep /tmp/bench
+    python benchmarks/redact.py --size-mb 200 --bundles ../shared/corpus/k8s-logs
 """
 
 from __future__ import annotations
@@ -184,6 +185,17 @@ def _sos_clean(src: Path, work: Path, mb: float) -> str:
     )
 
 
+def _real_bundles(corpus: Path, work: Path) -> None:
+    """The real-bundle figures (benchmarks/redact_bundles.py) in the same run."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    from redact_bundles import BUNDLES, bench_bundle
+
+    engage = str(Path(sys.executable).with_name("engage"))
+    for name in BUNDLES:
+        if (corpus / f"{name}.tar.xz").exists():
+            bench_bundle(name, corpus, work, engage)
+
+
 def main() -> None:
     """Generate, time, print."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -191,6 +203,12 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="work folder to keep (default: a temp dir)")
     parser.add_argument("--no-sos", action="store_true", help="skip the sos clean baseline")
     parser.add_argument("--runs", type=int, default=3, help="runs per timing (best is kept)")
+    parser.add_argument(
+        "--bundles",
+        type=Path,
+        metavar="CORPUS",
+        help="also time the real must-gathers in CORPUS (shared/corpus/k8s-logs)",
+    )
     args = parser.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="redact-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -236,6 +254,8 @@ def main() -> None:
         print(f"planted secrets left in output: {_leaks(out, planted)}")
         if not args.no_sos:
             print(_sos_clean(src, work, mb / red_wall))
+        if args.bundles is not None:
+            _real_bundles(args.bundles, work)
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)

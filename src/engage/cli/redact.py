@@ -24,6 +24,7 @@ from engage.diagnostics.redact import (
     load_rules,
     verify_path,
 )
+from engage.diagnostics.redact.parallel import default_workers
 from engage.diagnostics.redact.rules import PSEUDONYM_RULES
 
 EXIT_VERIFY_FAILED = 3
@@ -41,7 +42,15 @@ def redact_command(
         None, "--map", help="Write token -> original here, for your own use only."
     ),
     pseudonymize: str = typer.Option(
-        "", "--pseudonymize", help="Also pseudonymise: any of ips,hostnames,emails."
+        "",
+        "--pseudonymize",
+        help="Also pseudonymise: any of ips,macs,hostnames,domains,emails, or all.",
+    ),
+    workers: int = typer.Option(
+        0, "--workers", help="Processes for folders (0: one per core).", min=0, max=256
+    ),
+    domains: str = typer.Option(
+        "", "--domains", help="Extra domains to pseudonymise (comma-separated, with domains)."
     ),
     verify: bool = typer.Option(
         False, "--verify", help="Rescan the output; exit 3 if a rule still fires."
@@ -51,15 +60,24 @@ def redact_command(
 ) -> None:
     """Redact secrets; exit 0 = done, 1 = bad input, 3 = --verify found something left."""
     kinds = frozenset(k.strip() for k in pseudonymize.split(",") if k.strip())
-    unknown = kinds - set(PSEUDONYM_RULES)
+    unknown = kinds - set(PSEUDONYM_RULES) - {"all"}
     if unknown:
-        fail(f"--pseudonymize accepts ips, hostnames, emails (not {', '.join(sorted(unknown))})")
+        fail(
+            "--pseudonymize accepts ips, macs, hostnames, domains, emails or all "
+            f"(not {', '.join(sorted(unknown))})"
+        )
+    extra_domains = tuple(d.strip().lower().strip(".") for d in domains.split(",") if d.strip())
     if force and (output.exists() or output.is_symlink()) and output.resolve() != source.resolve():
         _remove(output)
     started = time.monotonic()
     try:
         rules = load_rules(rules_file) if rules_file is not None else RuleSet.builtin()
-        redactor = Redactor(rules, pseudonymize=kinds)
+        redactor = Redactor(
+            rules,
+            pseudonymize=kinds,
+            workers=workers or default_workers(),
+            domains=extra_domains,
+        )
         report = _run(redactor, source, output, quiet)
     except RedactionError as exc:
         fail(str(exc))

@@ -121,3 +121,26 @@ def test_verify_failure_exits_3_and_names_file_and_rule(
     assert result.exit_code == 3
     assert "logs/b.log: rule password fires" in result.output
     assert "Hunter2" not in result.output
+
+
+def test_network_identities_workers_and_domains(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "node.yaml").write_text(
+        "spec:\n  nodeName: worker-7.acme.corp\n  hostIP: 10.0.3.4\n"
+        "  mac: b4:96:91:70:19:98\n  image: quay.io/openshift/origin-cli:4.8\n"
+    )
+    (src / "kubelet.log").write_text("Node ip-10-0-3-4 ready on worker-7.acme.corp\n")
+    out, report, mapping = tmp_path / "out", tmp_path / "r.json", tmp_path / "m.json"
+    run = _engage(
+        str(src), "-o", str(out), "-q", "--workers", "2", "--pseudonymize", "all",
+        "--domains", "acme.corp", "--report", str(report), "--map", str(mapping),
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    text = (out / "node.yaml").read_text() + (out / "kubelet.log").read_text()
+    for gone in ("acme.corp", "10.0.3.4", "10-0-3-4", "b4:96:91"):
+        assert gone not in text
+    assert "quay.io/openshift/origin-cli:4.8" in text
+    counts = json.loads(report.read_text())["counts_by_rule"]
+    assert {"ip", "mac"} <= set(counts)
+    assert "10.0.3.4" in json.loads(mapping.read_text()).values()

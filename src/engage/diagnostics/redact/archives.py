@@ -127,9 +127,17 @@ def _member(
 
 
 def redact_directory(
-    pipeline: Pipeline, src: Path, dst: Path | None, progress: Progress | None
+    pipeline: Pipeline,
+    src: Path,
+    dst: Path | None,
+    progress: Progress | None,
+    defer: list[tuple[Path, Path]] | None = None,
 ) -> None:
-    """Redact every file under ``src`` into the same layout under ``dst`` (None: discard)."""
+    """Redact every file under ``src`` into the same layout under ``dst`` (None: discard).
+
+    With ``defer``, regular files are listed there (path, relative path) for the caller to
+    redact (in worker processes) instead of being redacted here; folders and links are made.
+    """
     for root, dirs, files in os.walk(src, followlinks=False):
         base = Path(root)
         rel_root = base.relative_to(src)
@@ -141,7 +149,10 @@ def redact_directory(
                 (dst / rel_root / d).mkdir(parents=True, exist_ok=True)
         dirs.sort()
         for f in sorted(files):
-            _directory_file(pipeline, base / f, rel_root / f, dst, progress)
+            if defer is not None and stat.S_ISREG((base / f).lstat().st_mode):
+                defer.append((base / f, rel_root / f))
+                continue
+            redact_directory_file(pipeline, base / f, rel_root / f, dst, progress)
 
 
 def _directory_link(pipeline: Pipeline, path: Path, rel: Path, dst: Path | None) -> None:
@@ -154,9 +165,10 @@ def _directory_link(pipeline: Pipeline, path: Path, rel: Path, dst: Path | None)
         os.symlink(target, dst / rel)
 
 
-def _directory_file(
+def redact_directory_file(
     pipeline: Pipeline, path: Path, rel: Path, dst: Path | None, progress: Progress | None
 ) -> None:
+    """Redact one file of a folder into the same relative path under ``dst``."""
     display = rel.as_posix()
     mode = path.lstat().st_mode
     if stat.S_ISLNK(mode):

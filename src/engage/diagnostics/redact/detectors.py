@@ -57,6 +57,14 @@ class PatternRule:
     in_logs: bool = True
     kind: RuleKind = "secret"
     priority: int = 50
+    prefilter: bool = False  # triggers may use constructs hyperscan only takes as a prefilter
+    keywords: tuple[str, ...] = ()  # caseless fallback triggers if hyperscan refuses `triggers`
+    token_name: str | None = None  # the rule named in tokens, when several rules share one
+
+    @property
+    def token_rule(self) -> str:
+        """The rule name written into this rule's tokens."""
+        return self.token_name or self.name
 
     def secret_span(self, m: re.Match[bytes]) -> tuple[int, int]:
         """Span of the part of a match to replace."""
@@ -159,6 +167,10 @@ class DetectorRegistry:
             loaded = ep.load()
             if callable(loaded):
                 loaded(self)
+
+    def rules(self) -> list[Rule]:
+        """Every rule registered so far (does not trigger loading)."""
+        return list(self._rules.values())
 
     def pattern_rules(self, kinds: Iterable[RuleKind] = ("secret",)) -> list[PatternRule]:
         """Pattern rules of the given kinds, in priority order."""

@@ -54,6 +54,7 @@ _CLOUD_SECRET_KEYS = frozenset(
 )
 Scalar = str | int | float | bytes
 # a Secret manifest kept as a string inside another document (a test snapshot, a bug report)
+_JSON_TEXT = re.compile(r"\s*[\[{]\s*[\"{\[]")
 _EMBEDDED_SECRET = re.compile(r"^kind:\s*Secret\s*$", re.MULTILINE)
 
 
@@ -82,7 +83,9 @@ class DocumentRedactor:
         classifier: KeyClassifier,
         key_paths: tuple[KeyPath, ...],
         changes: Callable[[], int],
+        remember: Callable[[str, bytes], None] | None = None,
     ) -> None:
+        self.remember = remember  # records dropped Secret data for the known-value pass
         self.text = text
         self.mask_bytes = mask
         self.count = count
@@ -113,6 +116,8 @@ class DocumentRedactor:
         if isinstance(obj, str):
             if "\n" in obj and _EMBEDDED_SECRET.search(obj):
                 return self.nested(obj, "embedded.yaml", path)
+            if _JSON_TEXT.match(obj) and obj.rstrip()[-1:] in ("}", "]"):
+                return self.nested(obj, "embedded.json", path)  # JSON kept in a string
             return self.text(obj)
         return obj
 
@@ -143,6 +148,10 @@ class DocumentRedactor:
         return self.classifier.classify(key.encode("utf-8", "replace"))
 
     def _mask_scalar(self, rule: str, value: Scalar, *, force: bool = False) -> Any:
+        if isinstance(value, bytes):  # YAML !!binary: the token as bytes stays valid !!binary
+            if not value or contains_token(value):
+                return value
+            return self.mask(rule, value).encode("utf-8")
         raw = _scalar_bytes(value)
         if force:
             return value if not raw or contains_token(raw) else self.mask(rule, value)
@@ -230,10 +239,14 @@ class DocumentRedactor:
     def _secret_value(self, value: Any, is_base64: bool) -> Any:
         if not isinstance(value, str) or not value or value.startswith("«redacted:"):
             return value
-        size = len(value.encode("utf-8"))
+        plain = value.encode("utf-8")
         if is_base64:
             with contextlib.suppress(binascii.Error, ValueError):
-                size = len(base64.b64decode(value, validate=True))
+                plain = base64.b64decode(value, validate=True)
+        size = len(plain)
+        if self.remember is not None:
+            for known in {plain, plain.strip()}:
+                self.remember(SECRET_DATA_RULE, known)
         self.count(SECRET_DATA_RULE)
         return size_marker(SECRET_DATA_RULE, size)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -15,6 +16,8 @@ from engage.diagnostics.redact.documents import DocumentRedactor
 from engage.diagnostics.redact.errors import RedactionError, UnsupportedInput
 from engage.diagnostics.redact.formats import Pipeline, is_tarball
 from engage.diagnostics.redact.lines import LineRedactor
+from engage.diagnostics.redact.parallel import redact_directory_parallel
+from engage.diagnostics.redact.passes import propagate_path
 from engage.diagnostics.redact.report import FileCounter, Finding, RedactionReport
 from engage.diagnostics.redact.rules import RuleSet
 from engage.diagnostics.redact.scanner import compile_rules
@@ -34,10 +37,24 @@ class Redactor:
         *,
         pseudonymize: frozenset[str] = frozenset(),
         key: bytes | None = None,
+        workers: int = 1,
+        propagate: bool = True,
+        domains: tuple[str, ...] = (),
     ) -> None:
+        """``pseudonymize``: network identity kinds to replace as well (``ips``, ``macs``,
+        ``hostnames``, ``domains``, ``emails`` or ``all``; a policy may make them the default).
+        ``workers``: processes for folders (1: in this process). ``propagate``: replace every
+        other occurrence of a value found secret anywhere in the run (known-value pass).
+        ``domains``: more domains to pseudonymise (with ``domains`` or ``all``).
+        """
         base = rules if rules is not None else RuleSet.builtin()
-        self.rules = base.with_pseudonyms(sorted(pseudonymize)) if pseudonymize else base
+        if pseudonymize:
+            wanted = {"domains", "all"} & set(pseudonymize)
+            base = base.with_pseudonyms(sorted(pseudonymize), domains if wanted else ())
+        self.rules = base
         self.report = RedactionReport()
+        self.workers = max(1, workers)
+        self.propagate = propagate
         self._pseudonymizer = Pseudonymizer(key)
         rules, prefilter = self.rules, self.rules.prefilter
         compiled = compile_rules(rules.pattern_rules, rules.key_rules, prefilter=prefilter)
@@ -55,6 +72,7 @@ class Redactor:
             classifier=self._lines.classifier,
             key_paths=self.rules.key_paths,
             changes=lambda: self._counters[-1].total if self._counters else 0,
+            remember=self._pseudonymizer.remember,
         )
         self._pipeline = Pipeline(
             text=self._text,
@@ -64,6 +82,20 @@ class Redactor:
             using=self._using,
             always_structured=bool(self.rules.key_paths),
         )
+
+    @property
+    def pipeline(self) -> Pipeline:
+        """The format dispatcher every file of this run goes through."""
+        return self._pipeline
+
+    @property
+    def pseudonymizer(self) -> Pseudonymizer:
+        """This run's tokens (HMAC key, mapping, known values)."""
+        return self._pseudonymizer
+
+    def use_report(self, report: RedactionReport) -> None:
+        """Count into ``report`` from now on (a worker process counts per batch)."""
+        self.report = self._pipeline.report = report
 
     @property
     def mapping(self) -> dict[str, str]:
@@ -133,6 +165,8 @@ class Redactor:
         partial = dst.with_name(f".{dst.name}.partial-{os.getpid()}")
         try:
             self._write(src, partial, progress)
+            if self.propagate:
+                propagate_path(self, partial, dst.name)
             os.replace(partial, dst)
         except BaseException as exc:
             _remove(partial)
@@ -146,7 +180,10 @@ class Redactor:
     def _write(self, src: Path, out: Path, progress: Progress | None) -> None:
         if src.is_dir():
             out.mkdir()
-            redact_directory(self._pipeline, src, out, progress)
+            if self.workers > 1:
+                redact_directory_parallel(self, src, out, self.workers, progress)
+            else:
+                redact_directory(self._pipeline, src, out, progress)
             return
         try:
             with open(src, "rb") as raw, open(out, "wb") as sink:
@@ -206,4 +243,9 @@ def _remove(path: Path) -> None:
 def _size(path: Path) -> int:
     if path.is_file():
         return path.stat().st_size
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink())
+    total = 0
+    for root, _dirs, names in os.walk(path):
+        for name in names:
+            st = os.lstat(os.path.join(root, name))
+            total += st.st_size if stat.S_ISREG(st.st_mode) else 0
+    return total

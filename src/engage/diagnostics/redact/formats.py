@@ -84,7 +84,9 @@ class Pipeline:
         report: RedactionReport,
         using: Callable[[FileCounter], AbstractContextManager[None]],
         always_structured: bool,
+        text_only: bool = False,
     ) -> None:
+        self.text_only = text_only  # the known-value pass: literal replacement keeps any format
         self.text = text
         self.log_text = log_text
         self.docs = docs
@@ -154,7 +156,7 @@ class Pipeline:
             self.report.binary_files.append(name)
             return
         with self.using(counter):
-            if name.lower().endswith(_STRUCTURED):
+            if name.lower().endswith(_STRUCTURED) and not self.text_only:
                 self._structured(src, dst, name, head, counter)
             else:
                 text = self.log_text if is_log_name(name) else self.text
@@ -185,10 +187,14 @@ class Pipeline:
             self._notes(name, self.text.stream(src, dst, counter, head=data))
             return
         lower = name.lower()
+        hits = self.text.lines.compiled.scan(data)
         needs = (
             self.always_structured
             or lower.endswith((".har", *_SPECIAL_NAMES))
-            or any(owner == STRUCT_OWNER for _, owner in self.text.lines.compiled.scan(data))
+            or any(owner == STRUCT_OWNER for _, owner in hits)
+            # JSON is cheap to parse: walked as a document whenever a rule fires, so a value
+            # with "\n" escapes (a private key) is one value, not pieces of a line
+            or (bool(hits) and lower.endswith(".json"))
         )
         docs = self._parse(data, lower) if needs else None
         if docs is None:

@@ -12,7 +12,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from engage.diagnostics.har import is_har
-from engage.diagnostics.redact.detectors import word_set
+from engage.diagnostics.redact.detectors import key_words, word_set
 
 if TYPE_CHECKING:
     from engage.diagnostics.redact.documents import DocumentRedactor
@@ -41,8 +41,22 @@ _TEXT_MIME = re.compile(
 )
 
 
+# a parameter named with one of these words holds a credential: session_id, csrfToken,
+# X-Auth-Sig, sessid... (the class, not a list of names)
+TOKEN_WORDS = word_set(
+    """
+token tokens session sessid sessionid sid auth secret signature sig password passwd pwd csrf
+xsrf jwt ticket nonce credential credentials apikey otp saml assertion
+"""
+)
+
+
 def _param_rule(name: str, doc: DocumentRedactor) -> str | None:
-    if name.lower() in TOKEN_PARAMS:
+    lower = name.lower()
+    if lower in TOKEN_PARAMS:
+        return PARAM_RULE
+    words = key_words(name)
+    if set(words) & TOKEN_WORDS or (len(words) > 1 and words[-1] == "key"):
         return PARAM_RULE
     return doc.classifier.classify_name(name.encode("utf-8", "replace"))
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Protocol
 
 from engage.diagnostics.redact.builtin.keys import (
@@ -17,10 +17,26 @@ from engage.diagnostics.redact.builtin.keys import (
     looks_like_key_material,
     pem_digest_source,
 )
-from engage.diagnostics.redact.pairs import NAME_RE, KeyClassifier, PairScanner, is_placeholder
+from engage.diagnostics.redact.pairs import (
+    NAME_RE,
+    KeyClassifier,
+    PairScanner,
+    is_file_path,
+    is_placeholder,
+)
 from engage.diagnostics.redact.scanner import KV_OWNER, NV_OWNER, STRUCT_OWNER, CompiledRules
 from engage.diagnostics.redact.tokens import Pseudonymizer, contains_token
 
+LONG_LINE = 64 << 10
+WINDOW_BEFORE, WINDOW_AFTER = 8192, 512
+_NESTED_RULES = frozenset({"password", "token"})
+_NESTED_VALUE = re.compile(
+    rb"[ \t]*(?:-[ \t]+)?[\"']?(?P<key>[\w.\-]+)[\"']?[ \t]*:[ \t]*(?P<value>[^\r\n]*)"
+)
+_SCHEMA_KEYS = frozenset(
+    b"type description properties items format default enum example nullable pattern "
+    b"minlength maxlength minimum maximum required name key path optional".split()
+)
 _MAPPING_LINE = re.compile(rb"[ \t]*(?:-[ \t]+)?[\"']?[\w.\-]+[\"']?[ \t]*[:=]")
 PEM_RULE = "private-key"
 
@@ -83,10 +99,28 @@ class Continuation:
         if indent <= self.indent:
             return None, False
         if not self.block_scalar and _MAPPING_LINE.match(line):
-            return None, False
+            return self._nested(line)
         if content[:1] in (b"#", b";") or is_placeholder(content.strip()):
             return line, True
         return line[:indent] + self.redactor.mask(self.rule, content.rstrip()) + eol, True
+
+    def _nested(self, line: bytes) -> tuple[bytes | None, bool]:
+        """``password:`` then ``  secure: <value>``: the nested values are the secret.
+
+        Only under password and token keys: ``secret:`` is also the Kubernetes volume source
+        (``secretName``, ``items``...) and ``encryptionKey:`` often a block of references.
+        """
+        if self.rule not in _NESTED_RULES:
+            return None, False
+        m = _NESTED_VALUE.match(line)
+        if m is not None and m.group("key").lower() in _SCHEMA_KEYS:
+            return None, False  # an OpenAPI schema (CRDs): "token:" describes, not holds
+        raw = m.group("value").strip() if m is not None else b""
+        if m is None or not raw or is_placeholder(raw) or is_file_path(raw):
+            return line, True
+        value = m.group("value").rstrip()
+        end = m.start("value") + len(value)
+        return line[: m.start("value")] + self.redactor.mask(self.rule, value) + line[end:], True
 
 
 class PendingValue:
@@ -104,6 +138,18 @@ class PendingValue:
             return new, False
         self.left -= 1
         return None, self.left > 0
+
+
+def _windows(ends: list[int], size: int) -> list[tuple[int, int]]:
+    """Merged, disjoint [start, end) windows around hit end offsets (a hit ends its match)."""
+    merged: list[tuple[int, int]] = []
+    for end in sorted(ends):
+        lo, hi = max(0, end - WINDOW_BEFORE), min(size, end + WINDOW_AFTER)
+        if merged and lo <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], hi))
+        else:
+            merged.append((lo, hi))
+    return merged
 
 
 class LineRedactor:
@@ -141,12 +187,19 @@ class LineRedactor:
             self.counter.add(rule)
         return self.pseudonymizer.token(rule, value)
 
-    def redact_line(self, line: bytes, owners: Iterable[int]) -> tuple[bytes, LineState | None]:
-        """Redact one line; return it and a multi-line state it opened, if any."""
+    def redact_line(
+        self, line: bytes, owners: Iterable[int] | Mapping[int, list[int]]
+    ) -> tuple[bytes, LineState | None]:
+        """Redact one line; return it and a multi-line state it opened, if any.
+
+        ``owners`` may map each owner to the end offsets of its hits in the line: on a very
+        long line a rule's regex then runs only in windows around those hits.
+        """
         state: LineState | None = None
+        ends = owners if isinstance(owners, Mapping) else {}
         for owner in sorted(set(owners), key=self._priority.__getitem__):
             if owner >= 0:
-                line = self._apply(owner, line)
+                line = self._apply_windows(owner, line, ends.get(owner))
             elif owner == KV_OWNER:
                 line, hit = self.pairs.key_values(line)
                 if hit is not None:
@@ -162,6 +215,17 @@ class LineRedactor:
                 state = PemBody(self)
         return line, state
 
+    def _apply_windows(self, index: int, line: bytes, ends: list[int] | None) -> bytes:
+        """Apply a rule to a line, or to windows around its hits when the line is very long."""
+        if not ends or len(line) <= LONG_LINE:
+            return self._apply(index, line)
+        pieces, last = [], 0
+        for start, end in _windows(ends, len(line)):
+            pieces += [line[last:start], self._apply(index, line[start:end])]
+            last = end
+        pieces.append(line[last:])
+        return b"".join(pieces)
+
     def _apply(self, index: int, line: bytes) -> bytes:
         rule = self.compiled.pattern_rules[index]
 
@@ -175,6 +239,8 @@ class LineRedactor:
                 return whole
             source = rule.digest_source(secret) if rule.digest_source else secret
             offset = m.start()
-            return whole[: start - offset] + self.mask(rule.name, source) + whole[end - offset :]
+            return (
+                whole[: start - offset] + self.mask(rule.token_rule, source) + whole[end - offset :]
+            )
 
         return rule.pattern.sub(replace, line)

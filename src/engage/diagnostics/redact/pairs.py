@@ -7,6 +7,7 @@ JSON pairs (also escaped inside a log line: ``\\"password\\":\\"...\\"``), conne
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -19,7 +20,8 @@ KV_RE = re.compile(
     (?P<key>[A-Za-z_][\w.\-]{0,80})
     (?P<kq>\\*["']?)
     [ \t]*(?P<sep>:=|=>|[:=])[ \t]*
-    (?:(?P<dq>\\*")(?P<dqv>[^"\\\r\n]*)
+    (?:(?P<pq>")(?P<pqv>(?:[^"\\\r\n]|\\[^\r\n])*)(?=")
+      |(?P<dq>\\+")(?P<dqv>(?:[^"\\\r\n]|\\+(?!")[^"\r\n])*)
       |(?P<sq>\\*')(?P<sqv>[^'\\\r\n]*)
       |(?P<uv>[^\s"'\\,;&<>(){}\[\]`|]+))?""",
     re.X,
@@ -31,7 +33,8 @@ NAME_RE = re.compile(
 )
 VALUE_RE = re.compile(
     rb"""(?<![\w\-])\\*["']?value\\*["']?[ \t]*:[ \t]*
-    (?:(?P<dq>\\*")(?P<dqv>[^"\\\r\n]*)
+    (?:(?P<pq>")(?P<pqv>(?:[^"\\\r\n]|\\[^\r\n])*)(?=")
+      |(?P<dq>\\+")(?P<dqv>(?:[^"\\\r\n]|\\+(?!")[^"\r\n])*)
       |(?P<sq>\\*')(?P<sqv>[^'\\\r\n]*)
       |(?P<uv>[^\s"'\\,;&<>(){}\[\]`|]+))""",
     re.X,
@@ -61,6 +64,13 @@ token key secret signature auth session credential credentials apikey csrf xsrf
 )
 
 Masker = Callable[[str, bytes], bytes]
+
+
+def _b64_token(value: bytes) -> bool:
+    try:
+        return contains_token(base64.b64decode(value + b"=" * (-len(value) % 4)))
+    except ValueError:
+        return False
 
 
 def is_placeholder(value: bytes) -> bool:
@@ -158,7 +168,7 @@ class KeyClassifier:
 
 
 def _value_span(m: re.Match[bytes]) -> tuple[int, int, bool]:
-    for group, quoted in (("dqv", True), ("sqv", True), ("uv", False)):
+    for group, quoted in (("pqv", True), ("dqv", True), ("sqv", True), ("uv", False)):
         if m.group(group) is not None:
             return m.start(group), m.end(group), quoted
     return -1, -1, False
@@ -211,12 +221,18 @@ class PairScanner:
             if tag is not None:  # "key: !!binary <value>": the tag stays, the value goes
                 start = tag.end()
             value = line[start:end]
+            binary = tag is not None and tag.group(0).strip() in (b"!!binary", b"!binary")
+            if binary and _b64_token(value):
+                continue  # already redacted: the base64 of a token
             colon = m.group("sep") == b":"
             if not strict and self._not_secret(
                 rule, value, colon=colon, prose=colon and not quoted and not at_start
             ):
                 continue
-            pieces += [line[last:start], self.mask(rule, value)]
+            token = self.mask(rule, value)
+            if binary:  # still valid base64, so the YAML still loads
+                token = base64.b64encode(token)
+            pieces += [line[last:start], token]
             last = pos = end
         if not pieces:
             return line, hit

@@ -32,7 +32,13 @@ from engage.diagnostics.redact.errors import RulesError
 _NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,62}")
 _KINDS = ("literal", "literals", "regex", "key_path", "key_paths", "keys")
 _ALLOWED = {"name", "description", "group", "ignore_case", *_KINDS}
-PSEUDONYM_RULES = {"ips": "ip", "hostnames": "hostname", "emails": "email"}
+PSEUDONYM_RULES = {
+    "ips": ("ip", "ip-dashed", "ipv6"),
+    "macs": ("mac",),
+    "hostnames": ("hostname", "node-name"),
+    "domains": ("domain",),
+    "emails": ("email",),
+}
 
 
 @dataclass(frozen=True)
@@ -77,14 +83,25 @@ class RuleSet:
         """No rules at all (a base for custom-only rule files)."""
         return cls((), ())
 
-    def with_pseudonyms(self, kinds: Iterable[str]) -> RuleSet:
-        """This set plus the IP / hostname / e-mail pseudonym rules named in ``kinds``."""
-        wanted = set()
+    def with_pseudonyms(self, kinds: Iterable[str], domains: Iterable[str] = ()) -> RuleSet:
+        """This set plus the network-identity rules named in ``kinds`` (``all``: every kind).
+
+        ``domains`` are pseudonymised wherever they occur, inside host names too.
+        """
+        wanted: set[str] = set()
         for kind in kinds:
-            if kind not in PSEUDONYM_RULES:
-                raise RulesError(f"unknown pseudonym kind {kind!r} (use ips, hostnames, emails)")
-            wanted.add(PSEUDONYM_RULES[kind])
+            if kind == "all":
+                wanted.update(n for names in PSEUDONYM_RULES.values() for n in names)
+            elif kind in PSEUDONYM_RULES:
+                wanted.update(PSEUDONYM_RULES[kind])
+            else:
+                raise RulesError(
+                    f"unknown pseudonym kind {kind!r} (use {', '.join(PSEUDONYM_RULES)} or all)"
+                )
         extra = [r for r in registry.pattern_rules(("pseudonym",)) if r.name in wanted]
+        listed = sorted({d.lower().strip(".") for d in domains if d.strip(".")})
+        if listed:
+            extra.append(_domain_rule(listed))
         return replace(self, pattern_rules=_sorted((*self.pattern_rules, *extra)))
 
     def merged(self, other: RuleSet) -> RuleSet:
@@ -100,6 +117,22 @@ class RuleSet:
         """Names of every rule in the set."""
         found = {r.name for r in self.pattern_rules} | {r.name for r in self.key_rules}
         return sorted(found | {p.name for p in self.key_paths})
+
+
+def _domain_rule(domains: list[str]) -> PatternRule:
+    """The given domains, wherever they occur (``db.acme.corp`` keeps ``db.``)."""
+    alternatives = b"|".join(re.escape(d.encode()) for d in domains)
+    return PatternRule(
+        name="domain",
+        description="domains given to the run (--domains)",
+        triggers=tuple(re.escape(d) for d in domains),
+        pattern=re.compile(
+            rb"(?i)(?<![\w\-])(?:[a-z0-9\-]+\.)*?(?P<secret>" + alternatives + rb")(?![\w\-])"
+        ),
+        caseless=True,
+        kind="pseudonym",
+        priority=87,
+    )
 
 
 def _sorted(rules: Iterable[PatternRule]) -> tuple[PatternRule, ...]:

@@ -7,16 +7,22 @@ Python work then only runs on the few lines where an owner fired.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import hashlib
+import os
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from importlib.metadata import version
+from pathlib import Path
 
 import hyperscan
 
 from engage.diagnostics.redact.detectors import KeyRule, PatternRule
 from engage.diagnostics.redact.errors import RulesError
 
+_HS_VERSION = version("hyperscan")
 KV_OWNER = -1  # key: value / key=value / "key": "value" pairs
 NV_OWNER = -2  # {"name": "DB_PASSWORD", "value": "..."} pairs (env, HAR headers)
 STRUCT_OWNER = -3  # hints that a document needs structural redaction (Secret kind...)
@@ -77,6 +83,33 @@ def _expression(trigger: str, rule: PatternRule) -> tuple[bytes, int]:
     return trigger.encode("utf-8"), flags
 
 
+def _rule_expressions(
+    rule: PatternRule, prefilter: frozenset[str], *, checked: bool
+) -> list[tuple[bytes, int]]:
+    """(expression, flags) of a rule's triggers; keywords when hyperscan refuses a trigger."""
+    out = []
+    for trigger in rule.triggers:
+        expr, flag = _expression(trigger, rule)
+        if rule.name in prefilter or rule.prefilter:
+            flag |= hyperscan.HS_FLAG_PREFILTER | hyperscan.HS_FLAG_ALLOWEMPTY
+        out.append((expr, flag))
+    if not checked or not rule.keywords or all(_compiles(e, f) for e, f in out):
+        return out
+    # e.g. a catalogue regex with a construct hyperscan has no prefilter form for: its
+    # keywords find the candidate lines and Python ``re`` does the rest
+    return [(k.encode(), hyperscan.HS_FLAG_CASELESS) for k in rule.keywords]
+
+
+@functools.lru_cache(maxsize=4096)
+def _compiles(expr: bytes, flags: int) -> bool:
+    db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+    try:
+        db.compile(expressions=[expr], flags=[flags])
+    except hyperscan.error:
+        return False
+    return True
+
+
 def compile_rules(
     pattern_rules: Sequence[PatternRule],
     key_rules: Sequence[KeyRule],
@@ -88,14 +121,25 @@ def compile_rules(
     ``prefilter`` names rules (custom regexes) whose triggers may use constructs hyperscan does
     not support; they are compiled in prefilter mode, which only widens the candidate set.
     """
+    try:
+        return _compile(pattern_rules, key_rules, prefilter, checked=False)
+    except RulesError:
+        # one trigger hyperscan refuses: check them one by one, keywords for the refused ones
+        return _compile(pattern_rules, key_rules, prefilter, checked=True)
+
+
+def _compile(
+    pattern_rules: Sequence[PatternRule],
+    key_rules: Sequence[KeyRule],
+    prefilter: frozenset[str],
+    *,
+    checked: bool,
+) -> CompiledRules:
     compiled = CompiledRules(list(pattern_rules), list(key_rules))
     expressions: list[bytes] = []
     flags: list[int] = []
     for index, rule in enumerate(compiled.pattern_rules):
-        for trigger in rule.triggers:
-            expr, flag = _expression(trigger, rule)
-            if rule.name in prefilter:
-                flag |= hyperscan.HS_FLAG_PREFILTER
+        for expr, flag in _rule_expressions(rule, prefilter, checked=checked):
             expressions.append(expr)
             flags.append(flag)
             compiled.owners.append(index)
@@ -117,9 +161,21 @@ def compile_rules(
     return compiled
 
 
+def _cache_file(expressions: tuple[bytes, ...], flags: tuple[int, ...]) -> Path | None:
+    base = os.environ.get("ENGAGE_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME")
+    root = Path(base) if base else Path.home() / ".cache"
+    digest = hashlib.sha256(repr((expressions, flags, _HS_VERSION)).encode())
+    return root / "engage" / f"redact-{digest.hexdigest()[:32]}.hsdb"
+
+
 @functools.lru_cache(maxsize=32)
 def _serialized(expressions: tuple[bytes, ...], flags: tuple[int, ...]) -> bytes:
-    """Compile once per rule set; every Redactor loads its own copy (own scratch space)."""
+    """Compile once per rule set (about 2 s with the catalogue), kept in the user's cache
+    folder so the next run loads it in milliseconds; every Redactor loads its own copy."""
+    cache = _cache_file(expressions, flags)
+    with contextlib.suppress(OSError):
+        if cache is not None and cache.is_file():
+            return cache.read_bytes()
     db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
     try:
         db.compile(
@@ -130,4 +186,11 @@ def _serialized(expressions: tuple[bytes, ...], flags: tuple[int, ...]) -> bytes
         )
     except hyperscan.error as exc:
         raise RulesError(f"a rule pattern cannot be compiled for scanning: {exc}") from exc
-    return bytes(hyperscan.dumpb(db))
+    data = bytes(hyperscan.dumpb(db))
+    with contextlib.suppress(OSError):
+        if cache is not None:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            partial = cache.with_suffix(f".{os.getpid()}.partial")
+            partial.write_bytes(data)
+            os.replace(partial, cache)
+    return data

@@ -11,6 +11,8 @@ if TYPE_CHECKING:
 
 SNIFF_SIZE = 8192
 _TEXT_CONTROL = frozenset(b"\t\n\r\f\b\x1b")
+# every byte except the control bytes that do not occur in text: deleting these leaves the rest
+_NOT_CONTROL = bytes(c for c in range(256) if c >= 32 or c in _TEXT_CONTROL)
 # Containers we cannot open: refused, never passed through (they could hold secrets).
 REFUSED_MAGIC = {
     b"PK\x03\x04": "zip archive",
@@ -24,6 +26,10 @@ REFUSED_SUFFIXES = {
     ".rar": "RAR archive",
     ".zst": "zstd-compressed file",
     ".jar": "zip archive",
+    ".p12": "PKCS#12 key store (holds private keys)",
+    ".pfx": "PKCS#12 key store (holds private keys)",
+    ".jks": "Java key store (holds private keys)",
+    ".keystore": "key store (holds private keys)",
 }
 
 
@@ -34,7 +40,7 @@ def is_binary(head: bytes) -> bool:
         return False
     if b"\x00" in sample:
         return True
-    control = sum(1 for c in sample if c < 32 and c not in _TEXT_CONTROL)
+    control = len(sample.translate(None, _NOT_CONTROL))
     return control / len(sample) > 0.10
 
 

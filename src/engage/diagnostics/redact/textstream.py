@@ -147,7 +147,7 @@ class TextStreamRedactor:
             pos = line_end
         return out
 
-    def _line(self, line: bytes, owners: set[int] | None, st: StreamState) -> bytes:
+    def _line(self, line: bytes, owners: dict[int, list[int]] | None, st: StreamState) -> bytes:
         handled: bytes | None = None
         if st.state is not None:
             handled, still_open = st.state.feed(line)
@@ -162,8 +162,9 @@ class TextStreamRedactor:
             st.state = opened
         return redacted
 
-    def _flag_lines(self, buf: bytes, start: int, end: int) -> dict[int, set[int]]:
-        flagged: dict[int, set[int]] = {}
+    def _flag_lines(self, buf: bytes, start: int, end: int) -> dict[int, dict[int, list[int]]]:
+        """Line start -> {owner: end offsets of its hits, relative to the line start}."""
+        flagged: dict[int, dict[int, list[int]]] = {}
         line_start = line_end = -1
         view = memoryview(buf)[start:end] if (start, end) != (0, len(buf)) else buf
         for hit_end, owner in self.lines.compiled.scan(view):
@@ -174,5 +175,6 @@ class TextStreamRedactor:
                 line_start = max(buf.rfind(b"\n", start, last) + 1, start)
                 nl = buf.find(b"\n", last, end)
                 line_end = end if nl < 0 else nl + 1
-            flagged.setdefault(line_start, set()).add(owner)
+            hits = flagged.setdefault(line_start, {})
+            hits.setdefault(owner, []).append(start + hit_end - line_start)
         return flagged

@@ -7,6 +7,10 @@ from engage.diagnostics.redact.builtin import (  # noqa: F401  (imported for reg
     cloud,
     keys,
     keyvalue,
-    pseudonyms,
+    network,
     saas,
 )
+from engage.diagnostics.redact.builtin.gitleaks import register_catalogue
+from engage.diagnostics.redact.detectors import registry
+
+register_catalogue(registry)  # last, so engage's own rule names win

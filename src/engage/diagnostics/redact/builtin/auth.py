@@ -34,9 +34,11 @@ register(
     PatternRule(
         name="bearer-token",
         description="bearer credentials (Authorization: Bearer ...)",
-        triggers=(r"bearer[ \t]+[A-Za-z0-9._~+/\-]{8}",),
+        triggers=(r"bearer[ \t]+(token[ \t]+)?[A-Za-z0-9._~+/\-]{8}",),
         caseless=True,
-        pattern=re.compile(rb"(?i)\bbearer[ \t]+(?P<secret>[A-Za-z0-9._~+/\-]{8,}=*)"),
+        pattern=re.compile(
+            rb"(?i)\bbearer[ \t]+(?:token[ \t]+|tok[ \t]+)?(?P<secret>[A-Za-z0-9._~+/\-]{8,}=*)"
+        ),
         check=_bearer_ok,
         priority=15,
     )
@@ -60,9 +62,39 @@ register(
         description="signatures of JSON Web Tokens (header and claims stay readable)",
         triggers=(r"eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8}",),
         pattern=re.compile(
-            rb"(?:(?<![\w\-])|(?<=\\[nrt]))eyJ[A-Za-z0-9_\-]+\.eyJ[A-Za-z0-9_\-]+\.(?P<secret>[A-Za-z0-9_\-]{8,})"
+            rb"(?:(?<![A-Za-z0-9\-])|(?<=\\[nrt]))eyJ[A-Za-z0-9_\-]+\.eyJ[A-Za-z0-9_\-]+\."
+            rb"(?P<secret>[A-Za-z0-9_\-]{8,})"
         ),
         priority=30,
+    )
+)
+
+# user:password@host -- the password may hold "@" and ":" (the last "@" before a host ends
+# it) and single spaces; the host must be followed by a port, path, quote or the end.
+_URL_CREDENTIALS = re.compile(
+    rb"[A-Za-z][A-Za-z0-9+.\-]{1,20}://(?P<user>[^\s/:@\"'<>]*):"
+    rb"(?P<secret>[^\s/\"'<>@]+(?:[ @][^\s/\"'<>@]+)*?)"
+    rb"@(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9.\-]*)(?::[0-9]{1,5})?"
+    rb"(?=[/?#\"'\s;,)\]|`]|$)"
+)
+_OAUTH_PLACEHOLDERS = {b"x-oauth-basic", b"x-token-auth", b"x", b"oauth2", b""}
+
+
+def _user_token_ok(m: re.Match[bytes]) -> bool:
+    user = m.group("secret")
+    return any(c in b"0123456789" for c in user) and any(c.isalpha() for c in user.decode())
+
+
+register(
+    PatternRule(
+        name="url-user-token",
+        description="tokens in the user slot of URLs (https://<token>:x-oauth-basic@github.com)",
+        triggers=(r"://[A-Za-z0-9_\-]{20,}(:[A-Za-z0-9_\-]{0,20})?@",),
+        pattern=re.compile(
+            rb"://(?P<secret>[A-Za-z0-9_\-]{20,})(?::(?:x-oauth-basic|x-token-auth|x|oauth2)?)?@"
+        ),
+        check=_user_token_ok,
+        priority=24,
     )
 )
 
@@ -70,11 +102,13 @@ register(
     PatternRule(
         name="url-credentials",
         description="passwords in URLs and connection strings (scheme://user:password@host)",
-        triggers=(r"://[^ \t\r\n/:@\"'<>]{0,64}:[^ \t\r\n/@\"'<>]{1,96}@",),
-        pattern=re.compile(
-            rb"[A-Za-z][A-Za-z0-9+.\-]{1,20}://[^\s/:@\"'<>]*:(?P<secret>[^\s/@\"'<>]+)@"
+        triggers=(r"://[^ \t\r\n/:@\"'<>]{0,64}:[^\t\r\n/\"'<>]{1,96}@",),
+        pattern=_URL_CREDENTIALS,
+        check=lambda m: (
+            _url_password_ok(m)
+            and m.group("secret") not in _OAUTH_PLACEHOLDERS
+            and "»".encode() not in m.group("secret")  # the user slot was a token, masked
         ),
-        check=_url_password_ok,
         priority=25,
     )
 )

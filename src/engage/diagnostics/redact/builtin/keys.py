@@ -8,13 +8,14 @@ import re
 
 from engage.diagnostics.redact.detectors import PatternRule, register
 
-PEM_BEGIN = re.compile(rb"-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY( BLOCK)?-----")
-PEM_END = re.compile(rb"-----END ((?:[A-Z0-9]+ )*)PRIVATE KEY( BLOCK)?-----")
+# any number of dashes: hand-edited keys and some tools write 4 or 6
+PEM_BEGIN = re.compile(rb"-+BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY( BLOCK)?-+")
+PEM_END = re.compile(rb"-+END ((?:[A-Z0-9]+ )*)PRIVATE KEY( BLOCK)?-+")
 # Body of a PEM key written on one line, e.g. inside a JSON string with "\n" escapes.
 PEM_INLINE = re.compile(
-    rb"-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY((?: BLOCK)?)-----(?:\\[nr]|[ \t])*"
-    rb"(?P<secret>[^-\\ \t](?:(?!-----END)[A-Za-z0-9+/=:,\- \t\\])*?)"
-    rb"(?:\\[nr]|[ \t])*-----END \1PRIVATE KEY\2-----"
+    rb"-+BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY((?: BLOCK)?)-+(?:\\[nr]|[ \t])*"
+    rb"(?P<secret>[^-\\ \t](?:(?!-+END)[A-Za-z0-9+/=:,\- \t\\])*?)"
+    rb"(?:\\[nr]|[ \t])*-+END \1PRIVATE KEY\2-+"
 )
 B64_BODY = re.compile(rb"[A-Za-z0-9+/=]")
 
@@ -41,7 +42,7 @@ register(
     PatternRule(
         name="private-key",
         description="PEM private keys (RSA, EC, OpenSSH, PKCS#8, PGP), also escaped on one line",
-        triggers=(r"-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY",),
+        triggers=(r"--BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY",),
         pattern=PEM_INLINE,
         check=lambda m: looks_like_key_material(m.group("secret")),
         digest_source=pem_digest_source,

@@ -155,3 +155,37 @@ register(
         priority=60,
     )
 )
+
+
+def _prose_ok(m: re.Match[bytes]) -> bool:
+    from engage.diagnostics.redact.pairs import is_file_path, is_placeholder, looks_secret
+
+    value = m.group("secret").rstrip(b".,;:!?)")
+    return looks_secret(value) and not is_placeholder(value) and not is_file_path(value)
+
+
+register(
+    PatternRule(
+        name="prose-credential",
+        description='credentials written after a word in free text ("token X", "password is X")',
+        triggers=(
+            r"(token|password|passwd|passphrase|secret|api[ _\-]?key|apikey|credential)"
+            r"[ \t]+((is|was|of|set to|=)[ \t]+)?[\"'`]?[A-Za-z0-9+/_\-]{6}",
+        ),
+        caseless=True,
+        pattern=re.compile(
+            rb"(?i)\b(?:token|password|passwd|passphrase|secret|api[ _\-]?key|apikey|credential)"
+            rb"[ \t]+(?:(?:is|was|of|set[ \t]+to|=)[ \t]+)?[\"'`]?"
+            rb"(?P<secret>[A-Za-z0-9+/_\-.~=]{6,}[A-Za-z0-9=])"
+        ),
+        check=_prose_ok,
+        priority=45,
+    )
+)
+
+_key(
+    "aws-account-id",
+    "AWS account ids by key name",
+    9,
+    suffixes=("aws_account_id",),
+)

@@ -35,8 +35,9 @@ _token(
 _token(
     "github-token",
     "GitHub personal, OAuth, app and fine-grained tokens",
-    r"(gh[pousr]_[A-Za-z0-9]{30}|github_pat_[A-Za-z0-9_]{22})",
-    rb"(?:(?<![\w])|(?<=\\[nrt]))(?P<secret>gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})",
+    r"(gh[pousr]_[A-Za-z0-9]{30}|github_pat_[A-Za-z0-9_]{22}|ghs_[A-Za-z0-9]{1,40}_eyJ)",
+    rb"(?:(?<![\w])|(?<=\\[nrt]))(?P<secret>gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255}"
+    rb"|ghs_[A-Za-z0-9]{1,40}_eyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-.]+)",
 )
 _token(
     "gitlab-token",
@@ -80,4 +81,45 @@ _token(
     "Grafana Cloud API and service-account tokens",
     r"(glc_[A-Za-z0-9+/]{32}|glsa_[A-Za-z0-9]{32}_)",
     rb"(?P<secret>glc_[A-Za-z0-9+/]{32,}={0,2}|glsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8})",
+)
+_token(
+    "vault-token",
+    "HashiCorp Vault service, batch and recovery tokens (hvs. / hvb. / hvr.)",
+    r"hv[sbr]\.[A-Za-z0-9_\-]{20}",
+    rb"(?:(?<![\w.])|(?<=\\[nrt]))(?P<secret>hv[sbr]\.[A-Za-z0-9_\-]{20,})",
+)
+
+
+def _prefixed_ok(m: re.Match[bytes]) -> bool:
+    """Random tails only: upper, lower and digits, and not a long run of one character."""
+    tail = m.group("tail")
+    lower = any(97 <= c <= 122 for c in tail)
+    upper = any(65 <= c <= 90 for c in tail)
+    digit = any(48 <= c <= 57 for c in tail)
+    return lower and upper and digit and len(set(tail)) >= 12
+
+
+register(
+    PatternRule(
+        name="prefixed-token",
+        description="vendor tokens shaped <prefix>_<random> (shpat_, gsk_, vck_...), any vendor",
+        triggers=(r"[a-z][a-z0-9]{1,9}_([a-z0-9]{1,12}_)?[A-Za-z0-9]{24}",),
+        pattern=re.compile(
+            rb"(?:(?<![A-Za-z0-9_\-])|(?<=\\[nrt]))"
+            rb"(?P<secret>[a-z][a-z0-9]{1,9}_(?:[a-z0-9]{1,12}_)?(?P<tail>[A-Za-z0-9]{24,}))"
+            rb"(?![A-Za-z0-9_\-])"
+        ),
+        check=_prefixed_ok,
+        priority=35,
+    )
+)
+
+register(
+    PatternRule(
+        name="hex-private-key",
+        description="0x-prefixed 256-bit hex keys (secp256k1 / Ethereum private keys)",
+        triggers=(r"0x[0-9a-fA-F]{64}",),
+        pattern=re.compile(rb"(?<![\w:])0x(?P<secret>[0-9a-fA-F]{64})(?![0-9a-fA-F])"),
+        priority=36,
+    )
 )

@@ -1,0 +1,101 @@
+"""The known-value pass over a run's output (file, folder or tarball), after the main pass.
+
+Plain files are scanned in memory with the literal database and rewritten only when a known
+value occurs; compressed files and tarballs go through the pipeline in text-only mode (the
+replacement is literal, so JSON, YAML and HAR stay valid) and replace the output only when
+something was replaced. Counts go to the run's report under ``known-value``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, cast
+
+from engage.diagnostics.redact.errors import UnsupportedInput
+from engage.diagnostics.redact.formats import _COMPRESSORS, Pipeline, is_tarball
+from engage.diagnostics.redact.lines import LineRedactor
+from engage.diagnostics.redact.propagate import compile_known
+from engage.diagnostics.redact.report import RedactionReport
+from engage.diagnostics.redact.streams import is_binary
+from engage.diagnostics.redact.textstream import TextStreamRedactor
+
+if TYPE_CHECKING:
+    from engage.diagnostics.redact.engine import Redactor
+
+IN_MEMORY_MAX = 64 << 20
+
+
+class KnownValuePass:
+    """Replaces every known value in already redacted output."""
+
+    def __init__(self, redactor: Redactor) -> None:
+        compiled = compile_known(redactor.pseudonymizer.known)
+        self.active = compiled is not None
+        self.scratch = RedactionReport()
+        self.report = redactor.report
+        if compiled is None:
+            return
+        rules, tokens = compiled
+        self.compiled = rules
+        text = TextStreamRedactor(LineRedactor(rules, tokens))
+        docs = redactor.pipeline.docs
+        self.pipeline = Pipeline(
+            text=text,
+            log_text=text,
+            docs=docs,
+            report=self.scratch,
+            using=redactor.pipeline.using,
+            always_structured=False,
+            text_only=True,
+        )
+
+    def file(self, path: Path, display: str) -> None:
+        """Rewrite one output file in place if it holds a known value."""
+        lower = display.lower()
+        packed = is_tarball(lower) or lower.endswith(tuple(_COMPRESSORS))
+        if not packed and path.stat().st_size <= IN_MEMORY_MAX:
+            data = path.read_bytes()
+            if not data or is_binary(data[:8192]) or not self._hits(data):
+                return
+        partial = path.with_name(f".{path.name}.known-{os.getpid()}")
+        before = self.scratch.total
+        try:
+            with open(path, "rb") as src, open(partial, "wb") as dst:
+                self.pipeline.redact_stream(src, cast(IO[bytes], dst), display)
+        except UnsupportedInput:
+            partial.unlink(missing_ok=True)
+            return
+        if self.scratch.total != before:
+            os.replace(partial, path)
+        else:
+            partial.unlink()
+
+    def _hits(self, data: bytes) -> bool:
+        return any(owner >= 0 for _, owner in self.compiled.scan(data))
+
+    def finish(self) -> None:
+        """Add what this pass replaced to the run's report (files were counted already)."""
+        for name, counts in self.scratch.counts_by_file.items():
+            for rule, n in counts.items():
+                self.report.counts_by_rule[rule] += n
+                self.report.counts_by_file.setdefault(name, type(counts)())[rule] += n
+
+
+def propagate_path(redactor: Redactor, out: Path, name: str) -> None:
+    """Run the known-value pass over an output path (a file, a folder or a tarball).
+
+    ``name`` is the file name the output will have (``out`` may be a temporary name).
+    """
+    known = KnownValuePass(redactor)
+    if not known.active:
+        return
+    if out.is_dir():
+        for root, _dirs, names in os.walk(out):
+            for name in sorted(names):
+                path = Path(root, name)
+                if path.is_file() and not path.is_symlink():
+                    known.file(path, path.relative_to(out).as_posix())
+    elif out.is_file():
+        known.file(out, name)
+    known.finish()

@@ -1,0 +1,86 @@
+"""Network identities: every written form of one entity gets one token; k8s strings stay."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from engage.diagnostics.redact import Redactor, RulesError
+
+TOKEN = re.compile(r"«redacted:([a-z0-9-]+):([0-9a-f]{6})»")
+
+
+@pytest.fixture
+def everything() -> Redactor:
+    return Redactor(pseudonymize=frozenset({"all"}), key=b"k", domains=("acme.corp",))
+
+
+def _tokens(text: str) -> list[tuple[str, str]]:
+    return TOKEN.findall(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "peer 10.0.187.218:6443 down",
+        "listen ::ffff:10.0.187.218 ok",
+        "node ip-10-0-187-218.ec2.internal ready",
+        "pod router-10-0-187-218-x restarted",
+        '{"hostIP":"10.0.187.218"}',
+    ],
+)
+def test_every_ipv4_form_gets_the_dotted_forms_token(everything: Redactor, text: str) -> None:
+    dotted = everything.redact_text("10.0.187.218")
+    out = everything.redact_text(text)
+    assert "187" not in out
+    assert dotted in out
+
+
+def test_ipv6_and_macs(everything: Redactor) -> None:
+    out = everything.redact_text("fe80::1ff:fe23:4567:890a B4:96:91:70:19:98 b4-96-91-70-19-98")
+    kinds = [k for k, _ in _tokens(out)]
+    assert kinds == ["ip", "mac", "mac"]
+    assert len({d for _, d in _tokens(out)[1:]}) == 1  # one MAC, two spellings, one token
+
+
+@pytest.mark.parametrize(
+    "kept",
+    [
+        "image quay.io/openshift/origin-cli:4.8.0 sha256:" + "ab" * 32,
+        "container_cpu_usage_seconds_total{pod='x'} 17:58:33 v1.2.3.4",
+        "apiVersion: rbac.authorization.k8s.io/v1 oid 1.3.6.1.4.1.311",
+        "svc kube-dns.kube-system.svc.cluster.local 127.0.0.1 0.0.0.0",
+        "uid 203db13e-70c7-462b-9a3d-bf32640cb0be node: true",
+    ],
+)
+def test_kubernetes_strings_stay(everything: Redactor, kept: str) -> None:
+    assert everything.redact_text(kept) == kept
+
+
+def test_node_names_and_cluster_domains(everything: Redactor) -> None:
+    out = everything.redact_text(
+        "nodeName: ci-ln-k7vx6h2-002ac-w7gjh-master-0\n"
+        "server: https://api-int.ci-ln-x.ci.azure.devcluster.openshift.com:6443\n"
+        "db.acme.corp mail ops@acme.io api.openshift.com\n"
+    )
+    assert "w7gjh" not in out and "devcluster" not in out and "acme.corp" not in out
+    assert "ops@acme.io" not in out
+    assert "api.openshift.com" in out  # a public endpoint, not the cluster's own
+
+
+def test_off_unless_asked_and_bad_kinds_refused() -> None:
+    text = "10.2.3.4 B4:96:91:70:19:98 nodeName: worker-1"
+    assert Redactor(key=b"k").redact_text(text) == text
+    assert (
+        Redactor(pseudonymize=frozenset({"macs"}), key=b"k")
+        .redact_text(text)
+        .startswith("10.2.3.4 «redacted:mac:")
+    )
+    with pytest.raises(RulesError, match="unknown pseudonym kind"):
+        Redactor(pseudonymize=frozenset({"ipz"}))
+
+
+def test_mac_right_after_a_colon_label(everything: Redactor) -> None:
+    out = everything.redact_text("{Name:eno1 MacAddress:b4:96:91:70:19:98 Speed:10000}")
+    assert "b4:96" not in out and "MacAddress:«redacted:mac:" in out

@@ -232,6 +232,7 @@ class SqlCaseRepository(_Repo[Case]):
         return rows, total
 
     def with_org(self, case_id: int) -> tuple[Case, Organisation] | None:
+        """A case and its organisation in one query."""
         q = (
             select(Case, Organisation)
             .join(Organisation, t.organisations.c.id == t.cases.c.org_id)
@@ -241,6 +242,7 @@ class SqlCaseRepository(_Repo[Case]):
         return (row[0], row[1]) if row else None
 
     def engineers_and_instances(self, case_id: int) -> tuple[list[int], list[int]]:
+        """The case's engineer ids and instance ids in one query."""
         e, i = t.case_engineers.c, t.case_instances.c
         q = union_all(
             select(literal("e"), e.user_id).where(e.case_id == case_id),

@@ -52,7 +52,11 @@ class InputGuard:
         query = scope.get("query_string", b"").decode("latin-1")
         for name, value in parse_qsl(query, keep_blank_values=True):
             if has_control_chars(name) or has_control_chars(value):
-                return 422, "Validation failed", f"{name[:40]!r}: contains a control character"
+                return (
+                    422,
+                    "Validation failed",
+                    f"{name[:40]!r}: contains a NUL or other control character",
+                )
             is_id = name == "id" or name.endswith("_id")
             if is_id and _INT.fullmatch(value) and not 1 <= int(value) <= MAX_ID:
                 return 422, "Validation failed", f"{name}: ids are whole numbers 1-{MAX_ID}"

@@ -63,7 +63,7 @@ def test_upload_sessions_belong_to_their_creator(setup: CaseSetup) -> None:
     base = f"/api/v1/cases/{setup.case_id}/artifacts/uploads"
     bad = setup.admin.post(base, json={"kind": "logs", "size": 10, "name": "x\x00.log"})
     assert bad.status_code == 422 and "NUL" in bad.json()["detail"]
-    started = setup.admin.post(base, json={"kind": "logs", "size": 10, "name": "../\x07x.log"})
+    started = setup.admin.post(base, json={"kind": "logs", "size": 10, "name": "../x.log"})
     assert started.status_code == 201 and started.json()["original_name"] == "x.log"
     url = f"{base}/{started.json()['id']}"
     member = setup.world["member_a"].client

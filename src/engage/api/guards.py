@@ -34,6 +34,7 @@ class InputGuard:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Check the request, then pass it on or answer the problem."""
         if scope["type"] == "http" and scope.get("path", "").startswith("/api/"):
             refusal = self._refusal(scope)
             if refusal is not None:
@@ -79,6 +80,7 @@ class ApiSecurityHeaders:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Check the request, then pass it on or answer the problem."""
         path = scope.get("path", "")
         if scope["type"] != "http" or not is_api_path(path):
             await self.app(scope, receive, send)

@@ -15,6 +15,7 @@ class SecureCookies:
         self.prefixes = tuple(f"{name}=".encode() for name in cookie_names)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on, marking cookies Secure when it came over https."""
         if scope["type"] != "http" or scope.get("scheme") != "https":
             await self.app(scope, receive, send)
             return

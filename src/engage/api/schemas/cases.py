@@ -13,6 +13,8 @@ from engage.services.cases import COMMENT_MAX, DESCRIPTION_MAX, TITLE_MAX
 
 
 class CaseCreate(Body):
+    """A new case: title, description, severity and what it affects."""
+
     title: str = Field(min_length=1, max_length=TITLE_MAX)
     description: str = Field(default="", max_length=DESCRIPTION_MAX)
     severity: Severity = Severity.P3
@@ -23,6 +25,8 @@ class CaseCreate(Body):
 
 
 class CaseUpdate(Body):
+    """Changes to a case's editable fields (guarded by If-Match)."""
+
     title: str | None = Field(default=None, min_length=1, max_length=TITLE_MAX)
     description: str | None = Field(default=None, max_length=DESCRIPTION_MAX)
     severity: Severity | None = None
@@ -32,20 +36,28 @@ class CaseUpdate(Body):
 
 
 class CaseTransition(Body):
+    """A named workflow move (e.g. ask_customer, resolve)."""
+
     to: CaseStatus
 
 
 class CaseAssign(Body):
+    """The assignee and additional engineers of a case."""
+
     assignee_id: int | None
     engineer_ids: list[int] | None = Field(default=None, max_length=20)
 
 
 class CommentCreate(Body):
+    """A comment, or an internal note (support only)."""
+
     body: str = Field(min_length=1, max_length=COMMENT_MAX)
     internal: bool = False
 
 
 class SplitPartIn(Body):
+    """One part of a split: the new case's title, area and description."""
+
     title: str = Field(min_length=1, max_length=TITLE_MAX)
     description: str = Field(default="", max_length=DESCRIPTION_MAX)
     area: ComponentArea
@@ -54,25 +66,35 @@ class SplitPartIn(Body):
 
 
 class SplitRequest(Body):
+    """Split a case into the given parts."""
+
     parts: list[SplitPartIn] = Field(min_length=1, max_length=10)
 
 
 class LinkCreate(Body):
+    """Link two cases (related, duplicate of)."""
+
     other_case_id: int
     kind: Literal["related", "duplicate_of"]
 
 
 class ScopeCheckIn(Body):
+    """A case text to check for one issue or several."""
+
     title: str = Field(min_length=1, max_length=TITLE_MAX)
     description: str = Field(default="", max_length=DESCRIPTION_MAX)
 
 
 class ScopePartRead(Read):
+    """One issue found in a text: a short title and its area."""
+
     summary: str
     area: ComponentArea
 
 
 class ScopeRead(Read):
+    """The one-issue check's verdict, parts, confidence and reasons."""
+
     verdict: Literal["single", "multi"]
     parts: list[ScopePartRead]
     confidence: float
@@ -80,6 +102,8 @@ class ScopeRead(Read):
 
 
 class ClockRead(Read):
+    """One SLA clock: target, due instant, paused or met."""
+
     kind: str
     state: str
     due_at: datetime | None
@@ -90,6 +114,8 @@ class ClockRead(Read):
 
 
 class LinkRead(Read):
+    """A link from this case to another."""
+
     id: int
     from_case_id: int
     to_case_id: int
@@ -97,6 +123,8 @@ class LinkRead(Read):
 
 
 class CommentRead(Read):
+    """A comment on a case."""
+
     id: int
     case_id: int
     author_id: int
@@ -106,6 +134,8 @@ class CommentRead(Read):
 
 
 class EventRead(Read):
+    """One timeline event of a case."""
+
     id: int
     kind: str
     actor_id: int | None
@@ -115,6 +145,8 @@ class EventRead(Read):
 
 
 class CaseRead(Read):
+    """A case as the queue lists it."""
+
     id: int
     org_id: int
     title: str
@@ -135,6 +167,8 @@ class CaseRead(Read):
 
 
 class CaseDetail(CaseRead):
+    """A case with its clocks, comments, timeline and links."""
+
     engineer_ids: list[int]
     instance_ids: list[int]
     sla: list[ClockRead]
@@ -146,11 +180,15 @@ class CaseDetail(CaseRead):
 
 
 class CaseCreated(Body):
+    """A new case and, when it reads as several issues, the split offer."""
+
     case: CaseDetail
     scope: ScopeRead
 
 
 class CasePage(Body):
+    """One page of cases and the (capped) total."""
+
     items: list[CaseRead]
     total: int
     total_is_capped: bool
@@ -160,4 +198,6 @@ class CasePage(Body):
 
 
 class SplitResult(Body):
+    """The cases a split created."""
+
     created: list[CaseRead]

@@ -12,12 +12,16 @@ from engage.domain.users import Role
 
 
 class OrgCreate(Body):
+    """A new customer organisation."""
+
     slug: str = Field(min_length=2, max_length=63, pattern=r"^[a-z0-9][a-z0-9-]+$")
     name: str = Field(min_length=1, max_length=200)
     plan: dict[str, Any] | None = None
 
 
 class OrgRead(Read):
+    """An organisation."""
+
     id: int
     slug: str
     name: str
@@ -25,22 +29,30 @@ class OrgRead(Read):
 
 
 class EnvironmentCreate(Body):
+    """A new environment (e.g. prod) of an organisation."""
+
     name: str = Field(min_length=1, max_length=64)
 
 
 class EnvironmentRead(Read):
+    """An environment of an organisation."""
+
     id: int
     org_id: int
     name: str
 
 
 class InstanceCreate(Body):
+    """A new Kubecost instance in an environment."""
+
     cluster: str = Field(min_length=1, max_length=200)
     namespace: str = Field(default="kubecost", min_length=1, max_length=200)
     version: str = Field(default="", max_length=64)
 
 
 class InstanceRead(Read):
+    """A Kubecost instance."""
+
     id: int
     org_id: int
     environment_id: int
@@ -50,6 +62,8 @@ class InstanceRead(Read):
 
 
 class UserCreate(Body):
+    """A new person: e-mail, name, role and organisation."""
+
     email: str = Field(min_length=3, max_length=320)
     name: str = Field(min_length=1, max_length=200)
     role: Role
@@ -59,6 +73,8 @@ class UserCreate(Body):
 
 
 class UserRead(Read):
+    """A person."""
+
     id: int
     email: str
     name: str

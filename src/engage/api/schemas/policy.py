@@ -14,11 +14,15 @@ Restriction = Literal["findings-only", "none", "no-screen-share"]
 
 
 class AdjustmentIn(Body):
+    """How much one restriction stretches the SLA targets."""
+
     factor: float = Field(default=1.0, ge=1.0, le=10.0)
     added_hours: dict[Literal["P1", "P2", "P3", "P4"], float] = Field(default_factory=dict)
 
 
 class PolicyUpdate(Body):
+    """Changes to an organisation's security policy."""
+
     data_sharing: Literal["raw", "redacted", "findings-only", "none"] | None = None
     screen_sharing: bool | None = None
     recording: bool | None = None
@@ -31,6 +35,8 @@ class PolicyUpdate(Body):
 
 
 class PolicyRead(Read):
+    """An organisation's security policy and what it changes."""
+
     data_sharing: str
     screen_sharing: bool
     recording: bool
@@ -46,11 +52,15 @@ class PolicyRead(Read):
 
 
 class BreakGlassIn(Body):
+    """A break-glass approval: let one artifact kind through on one case."""
+
     kind: str = Field(min_length=1, max_length=32)
     reason: str = Field(min_length=10, max_length=2000)
 
 
 class BreakGlassRead(Read):
+    """A break-glass approval."""
+
     case_id: int
     kind: str
     approved_by: int | None
@@ -60,6 +70,8 @@ class BreakGlassRead(Read):
 
 
 class PolicyReportRead(Read):
+    """Open cases grouped by the restrictions that apply to them."""
+
     restrictions: str
     organisations: int
     cases: int

@@ -16,6 +16,8 @@ Hours = list[list[str]]
 
 
 class SessionCreate(Body):
+    """A new session on a case: who, how long, which tool."""
+
     topic: str = Field(min_length=1, max_length=200)
     duration_minutes: int = Field(default=60, ge=15, le=480)
     participant_ids: list[int] | None = Field(
@@ -32,6 +34,8 @@ class SessionCreate(Body):
 
 
 class SlotSearchIn(Body):
+    """Where to look for times everyone can make."""
+
     window_start: IsoDatetime
     window_end: IsoDatetime
     step_minutes: int = Field(default=30, ge=5, le=24 * 60)
@@ -46,16 +50,22 @@ class SlotSearchIn(Body):
 
 
 class BookIn(Body):
+    """The proposed time the customer picks."""
+
     start: IsoDatetime
     direct: bool = Field(default=False, description="support: book a time not proposed")
 
 
 class ParticipantAdd(Body):
+    """Bring a person into a session."""
+
     user_id: int
     required: bool = True
 
 
 class TaskCreate(Body):
+    """A new agenda task with an owner."""
+
     title: str = Field(min_length=1, max_length=500)
     owner: str | None = Field(
         default=None, max_length=320, description="e-mail of a participant; default: you"
@@ -63,18 +73,26 @@ class TaskCreate(Body):
 
 
 class TaskUpdate(Body):
+    """A task's new state (open, done, dropped)."""
+
     state: TaskState
 
 
 class NoteIn(Body):
+    """A note on a session."""
+
     note: str = Field(default="", max_length=2000)
 
 
 class NoShowIn(Body):
+    """Record that a participant did not come."""
+
     email: str = Field(min_length=3, max_length=320)
 
 
 class ParticipantRead(Read):
+    """A session participant and whether they are ready."""
+
     email: str
     name: str
     role: Role
@@ -86,6 +104,8 @@ class ParticipantRead(Read):
 
 
 class TaskRead(Read):
+    """An agenda task."""
+
     id: str
     title: str
     owner: str
@@ -94,12 +114,16 @@ class TaskRead(Read):
 
 
 class MeetingRead(Read):
+    """A session's meeting link (tool, URL, dial-in)."""
+
     tool: MeetingTool
     join_url: str
     dial_in: str
 
 
 class SessionRead(Body):
+    """A session: time, people, meeting, agenda and status."""
+
     id: int
     case_id: int
     uid: str
@@ -157,6 +181,8 @@ class SessionRead(Body):
 
 
 class AvailabilityIn(Body):
+    """A person's working hours, days off and optional ICS busy feed."""
+
     tz: str = Field(min_length=1, max_length=64, description="IANA zone, e.g. Europe/Berlin")
     weekly: dict[str, Hours] = Field(
         default_factory=dict, description='{"mon": [["09:00", "17:00"]], ...}'
@@ -169,6 +195,8 @@ class AvailabilityIn(Body):
 
 
 class AvailabilityRead(Body):
+    """A person's working hours and when their busy feed was last read."""
+
     user_id: int
     tz: str
     weekly: dict[str, Hours]

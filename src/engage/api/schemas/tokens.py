@@ -13,6 +13,8 @@ from engage.services.tokens import MAX_DAYS, PERSONAL_DAYS
 
 
 class TokenCreate(Body):
+    """A new API token: name, expiry and scopes."""
+
     name: str = Field(min_length=1, max_length=100)
     user_id: int | None = Field(default=None, description="support managers: someone else's")
     expires_in_days: int | None = Field(
@@ -24,6 +26,8 @@ class TokenCreate(Body):
 
 
 class TokenRead(Read):
+    """An API token (never its secret)."""
+
     id: int
     name: str
     prefix: str
@@ -52,6 +56,8 @@ class TokenRead(Read):
 
 
 class TokenCreated(TokenRead):
+    """A new API token with its secret, shown this once."""
+
     token: str = Field(description="the secret; shown once, store it now")
     command: str | None = Field(
         default=None, description="case upload tokens: the command to run with it"

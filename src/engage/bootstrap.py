@@ -58,12 +58,17 @@ def build(
     factory = uow_factory(engine)
     if jobs is None and settings.jobs != "inprocess":
         raise ValueError(f"unknown job queue {settings.jobs!r}; only 'inprocess' is built in")
+    queue = jobs or InProcessJobQueue()
+
+    def after_commit(name: str, kwargs: dict[str, object]) -> None:
+        queue.enqueue(name, **kwargs)  # jobs a unit of work asked for (mail, webhooks)
+
     engage = Engage(
         settings=settings,
         engine=engine,
-        uow=lambda: cast(UnitOfWork, SqlUnitOfWork(factory)),
+        uow=lambda: cast(UnitOfWork, SqlUnitOfWork(factory, on_commit=after_commit)),
         clock=clock or SystemClock(),
-        jobs=jobs or InProcessJobQueue(),
+        jobs=queue,
         store=store or build_store(settings),
     )
     register_jobs(engage)
@@ -102,6 +107,18 @@ def register_jobs(engage: Engage) -> None:
     """
     register_intake_jobs(engage)
     register_session_jobs(engage)
+    register_mail_jobs(engage)
+
+
+def register_mail_jobs(engage: Engage) -> None:
+    """Notifications: mail, webhooks, digests, SLA alerts and IMAP polling (issue 17)."""
+    from engage.bootstrap_mail import mail_tools
+    from engage.services import mail_jobs
+
+    tools = mail_tools(engage)
+    engage.extras["mail_tools"] = tools
+    for name in mail_jobs.register_jobs(engage.jobs, engage.uow, engage.clock, tools):
+        engage.periodic.append(Periodic(name, every=mail_jobs.PERIODIC.get(name, 60.0)))
 
 
 def register_session_jobs(engage: Engage) -> None:

@@ -27,6 +27,7 @@ COMMAND_MODULES: list[str] = [
     "versions",
     "scope",
     "upload",
+    "mail",
 ]
 
 

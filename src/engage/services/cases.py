@@ -21,6 +21,7 @@ from engage.domain.scope import ScopeResult, check_scope
 from engage.domain.sla import ClockKind, ClockStatus
 from engage.domain.users import User
 from engage.domain.workflow import Transition, allowed_transitions, find_transition
+from engage.services import notify
 from engage.services.access import require_support, visible_case, visible_org
 from engage.services.idempotency import remember_key, replay_key, request_hash
 from engage.services.ports import CaseQuery, Clock, UnitOfWork
@@ -212,6 +213,7 @@ def open_case(
             reasons=list(scope.reasons),
         )
     assert case.id is not None
+    notify.case_opened(uow, clock, case, actor)
     remember_key(uow, actor, idempotency_key, "case:create", digest, case.id)
     uow.commit()
     return case, scope
@@ -350,6 +352,7 @@ def _set_status(
         **_from(old.value),
         transition=transition,
     )
+    notify.status_changed(uow, clock, case, actor, old.value, target.value)
 
 
 def transition_case(
@@ -411,6 +414,7 @@ def comment_on_case(
         Comment(case_id=case.id, author_id=actor.id, body=body, internal=internal, created_at=now)
     )
     record_event(uow, clock, case, actor, "comment", internal=internal, comment_id=comment.id)
+    notify.comment_added(uow, clock, case, actor, comment)
     if actor.is_support and not internal:
         case.first_response_at = case.first_response_at or now
         case.last_support_update_at = now

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from email.message import EmailMessage
 from typing import Any, BinaryIO, Protocol, TypeVar
 
 from engage.domain.audit import AuditEntry, BreakGlassApproval
@@ -18,7 +19,12 @@ from engage.domain.intake import (
     UploadSession,
 )
 from engage.domain.meetings import Meeting, MeetingRequest
-from engage.domain.notifications import Notification
+from engage.domain.notifications import (
+    Notification,
+    OutgoingMail,
+    Webhook,
+    WebhookDelivery,
+)
 from engage.domain.session_records import Availability, Block, SessionRecord
 from engage.domain.users import ApiToken, Environment, Instance, Organisation, User
 
@@ -109,6 +115,20 @@ class Mailer(Protocol):
         text: str,
         attachments: list[tuple[str, str, bytes]] = ...,
     ) -> None: ...
+
+
+class MailTransport(Protocol):
+    """Sends one composed RFC 5322 message (SMTP with STARTTLS or implicit TLS)."""
+
+    def send_message(self, message: EmailMessage) -> None: ...
+
+
+class WebhookSender(Protocol):
+    """Posts signed webhook bodies; `check` refuses targets the deployment must not call."""
+
+    def check(self, url: str) -> None: ...
+
+    def post(self, url: str, body: bytes, headers: dict[str, str]) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -305,6 +325,70 @@ class IntakeRepository(Protocol):
     def notifications(self, user_id: int) -> list[Notification]: ...
 
 
+class NotifyRepository(Protocol):
+    """Notifications, preferences, the mail outbox, webhooks, deliveries and inbound ids."""
+
+    def after_commit(self, job: str, **kwargs: object) -> None: ...
+
+    def add_notification(self, **values: Any) -> Notification: ...
+
+    def notifications(
+        self, user_id: int, *, unread_only: bool = False, limit: int = 50, offset: int = 0
+    ) -> list[Notification]: ...
+
+    def unread_count(self, user_id: int) -> int: ...
+
+    def mark_read(self, user_id: int, ids: list[int] | None, at: datetime) -> int: ...
+
+    def prefs(self, user_id: int) -> dict[str, str]: ...
+
+    def set_prefs(self, user_id: int, modes: dict[str, str]) -> None: ...
+
+    def add_mail(self, **values: Any) -> OutgoingMail: ...
+
+    def get_mail(self, mail_id: int) -> OutgoingMail | None: ...
+
+    def claim_mail(self, mail_id: int, now: datetime, stale_before: datetime) -> bool: ...
+
+    def update_mail(self, mail_id: int, **values: Any) -> None: ...
+
+    def due_mails(self, now: datetime, stale_before: datetime, limit: int = 500) -> list[int]: ...
+
+    def digest_mails(self, before: datetime) -> list[OutgoingMail]: ...
+
+    def mails_for_case(self, case_id: int) -> list[OutgoingMail]: ...
+
+    def is_our_message(self, message_ids: list[str]) -> bool: ...
+
+    def seen_inbound(self, message_id: str) -> bool: ...
+
+    def record_inbound(self, **values: Any) -> bool: ...
+
+    def add_webhook(self, **values: Any) -> Webhook: ...
+
+    def get_webhook(self, webhook_id: int) -> Webhook | None: ...
+
+    def webhooks(self, org_id: int | None, *, include_support: bool = False) -> list[Webhook]: ...
+
+    def update_webhook(self, webhook_id: int, **values: Any) -> None: ...
+
+    def delete_webhook(self, webhook_id: int) -> None: ...
+
+    def add_delivery(self, **values: Any) -> WebhookDelivery: ...
+
+    def get_delivery(self, delivery_id: int) -> WebhookDelivery | None: ...
+
+    def claim_delivery(self, delivery_id: int, now: datetime, stale_before: datetime) -> bool: ...
+
+    def update_delivery(self, delivery_id: int, **values: Any) -> None: ...
+
+    def deliveries(self, webhook_id: int, limit: int = 100) -> list[WebhookDelivery]: ...
+
+    def due_deliveries(
+        self, now: datetime, stale_before: datetime, limit: int = 500
+    ) -> list[int]: ...
+
+
 class UnitOfWork(Protocol):
     """One atomic piece of work: commit all of it or none of it."""
 
@@ -315,6 +399,7 @@ class UnitOfWork(Protocol):
     intake: IntakeRepository
     sessions: SessionRepository
     audit: AuditRepository
+    notify: NotifyRepository
 
     def __enter__(self) -> UnitOfWork: ...
 

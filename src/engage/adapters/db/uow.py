@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import Engine
@@ -13,6 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from engage.adapters.db.audit_repo import SqlAuditRepository
 from engage.adapters.db.intake_repo import SqlIntakeRepository
 from engage.adapters.db.mapping import map_domain
+from engage.adapters.db.notify_repo import AFTER_COMMIT, SqlNotifyRepository
 from engage.adapters.db.repositories import (
     SqlCaseRepository,
     SqlIdempotencyRepository,
@@ -37,8 +39,13 @@ def translate_errors() -> Iterator[None]:
 class SqlUnitOfWork:
     """Use as `with uow:`; commit explicitly, anything uncommitted is rolled back on exit."""
 
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        on_commit: Callable[[str, dict[str, object]], None] | None = None,
+    ) -> None:
         self._factory = session_factory
+        self._on_commit = on_commit  # enqueues jobs that repositories asked for after commit
         self.session: Session | None = None
 
     def __enter__(self) -> SqlUnitOfWork:
@@ -50,11 +57,13 @@ class SqlUnitOfWork:
         self.intake = SqlIntakeRepository(self.session)
         self.sessions = SqlSessionRepository(self.session)
         self.audit = SqlAuditRepository(self.session)
+        self.notify = SqlNotifyRepository(self.session)
         return self
 
     def __exit__(self, *exc: object) -> None:
         assert self.session is not None
         self.session.rollback()
+        self.session.info.pop(AFTER_COMMIT, None)
         self.session.close()
         self.session = None
 
@@ -63,11 +72,19 @@ class SqlUnitOfWork:
         assert self.session is not None
         with translate_errors():
             self.session.commit()
+        for name, kwargs in self.session.info.pop(AFTER_COMMIT, []):
+            if self._on_commit is None:
+                continue  # no queue wired (scripts): the periodic sweep sends them
+            try:
+                self._on_commit(name, kwargs)
+            except Exception:  # the sweeper finds the row later; the commit stands
+                logging.getLogger("engage.jobs").exception("cannot enqueue %s after commit", name)
 
     def rollback(self) -> None:
         """Drop everything done since the last commit."""
         assert self.session is not None
         self.session.rollback()
+        self.session.info.pop(AFTER_COMMIT, None)
 
     def flush(self) -> None:
         """Send pending changes so ids exist, without committing."""

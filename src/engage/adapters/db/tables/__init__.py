@@ -28,6 +28,13 @@ from engage.adapters.db.tables.intake import (
     notifications,
     upload_sessions,
 )
+from engage.adapters.db.tables.mail import (
+    inbound_messages,
+    mail_outbox,
+    notification_prefs,
+    webhook_deliveries,
+    webhooks,
+)
 from engage.adapters.db.tables.sessions import (
     busy_blocks,
     session_no_shows,
@@ -57,8 +64,11 @@ __all__ = [
     "diagnostic_rows",
     "environments",
     "idempotency_keys",
+    "inbound_messages",
     "instances",
+    "mail_outbox",
     "metadata",
+    "notification_prefs",
     "notifications",
     "organisations",
     "session_no_shows",
@@ -69,4 +79,6 @@ __all__ = [
     "upload_sessions",
     "user_availability",
     "users",
+    "webhook_deliveries",
+    "webhooks",
 ]

@@ -8,7 +8,17 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from engage import __version__
 from engage.api import problems
-from engage.api.routes import artifacts, cases, diagnostics, orgs, policy, scope, sessions
+from engage.api.routes import (
+    artifacts,
+    cases,
+    diagnostics,
+    notifications,
+    orgs,
+    policy,
+    scope,
+    sessions,
+    webhooks,
+)
 from engage.bootstrap import Engage
 
 MAX_BODY = 2 * 1024 * 1024  # JSON bodies; uploads have their own streaming limits
@@ -56,6 +66,8 @@ def create_api(engage: Engage) -> FastAPI:
     v1.include_router(policy.router)
     v1.include_router(diagnostics.router)
     v1.include_router(artifacts.router)
+    v1.include_router(notifications.router)
+    v1.include_router(webhooks.router)
     sessions.install_tools(engage)
     app.include_router(v1)
 

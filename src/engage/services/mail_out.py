@@ -252,7 +252,8 @@ def _digest_message(
     message = EmailMessage()
     message["From"] = formataddr(("Kubecost support", cfg.sender))
     message["To"] = to_addr
-    message["Subject"] = f"Your engage digest: {len(entries)} update(s)"
+    plural = "" if len(entries) == 1 else "s"
+    message["Subject"] = f"Your engage digest: {len(entries)} update{plural}"
     message["Date"] = format_datetime(now)
     message["Message-ID"] = cfg.message_id(f"digest.{mails[0].message_id}")
     message["Auto-Submitted"] = "auto-generated"

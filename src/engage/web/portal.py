@@ -30,6 +30,7 @@ PAGE_MODULES = [
     "engage.web.pages.diagnostics",
     "engage.web.pages.sessions",
     "engage.web.pages.policy",
+    "engage.web.pages.notifications",
 ]
 
 

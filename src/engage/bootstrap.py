@@ -17,6 +17,7 @@ from engage.adapters.db.uow import SqlUnitOfWork, uow_factory
 from engage.adapters.jobs.inprocess import InProcessJobQueue, Periodic
 from engage.adapters.meetings import build_meeting_provider
 from engage.adapters.objectstore import build_store
+from engage.bootstrap_mail import threaded
 from engage.config import Settings
 from engage.domain.clock import SystemClock
 from engage.domain.meetings import MeetingTool
@@ -84,7 +85,7 @@ def build_session_tools(settings: Settings) -> SessionTools:
 
     def invite(session: Session, *, stamp: datetime, update: bool) -> object:
         assert mailer is not None
-        return send_invite(mailer, session, stamp=stamp, update=update)
+        return send_invite(threaded(mailer, settings, session), session, stamp=stamp, update=update)
 
     def feed(url: str, start: datetime, end: datetime, tz: str) -> list[Block]:
         raw = read_ics(url, public_only=not settings.allow_private_feeds)

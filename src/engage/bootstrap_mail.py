@@ -12,17 +12,19 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from engage.adapters.calendar.smtp import SmtpMailer
 from engage.adapters.mail.smtp import SmtpTransport
 from engage.adapters.webhooks.http import HttpWebhookSender
 from engage.config import Settings
 from engage.domain.cases import Case, Severity
 from engage.domain.errors import EngageError
+from engage.domain.sessions import Session
 from engage.domain.users import User
 from engage.services import intake, mail_in
 from engage.services.mail_jobs import MailTools
-from engage.services.mail_out import MailConfig
+from engage.services.mail_out import MailConfig, thread_headers
 from engage.services.mail_text import guess_kind
-from engage.services.ports import UnitOfWork
+from engage.services.ports import Mailer, UnitOfWork
 from engage.services.upload_stream import Spooled
 
 if TYPE_CHECKING:
@@ -54,6 +56,34 @@ def mail_config(settings: Settings) -> MailConfig:
     return MailConfig(
         sender=settings.smtp_from, secret=mail_secret(settings), base_url=settings.base_url
     )
+
+
+class _ThreadedMailer:
+    """A Mailer that puts what it sends into one case's mail thread (session invites)."""
+
+    def __init__(self, mailer: SmtpMailer, headers: dict[str, str]) -> None:
+        self.mailer, self.headers = mailer, headers
+
+    def send(
+        self,
+        *,
+        to: list[str],
+        subject: str,
+        text: str,
+        attachments: list[tuple[str, str, bytes]] | None = None,
+    ) -> None:
+        """Send with the case's thread headers."""
+        self.mailer.send(
+            to=to, subject=subject, text=text, attachments=attachments, headers=self.headers
+        )
+
+
+def threaded(mailer: SmtpMailer, settings: Settings, session: Session) -> Mailer:
+    """The mailer for a session's invite: threaded with its case when the case is known."""
+    digits = str(session.case_id).lstrip("#")
+    if not digits.isdigit():
+        return mailer
+    return _ThreadedMailer(mailer, thread_headers(mail_config(settings), int(digits)))
 
 
 def mail_tools(engage: Engage) -> MailTools:

@@ -88,6 +88,7 @@ class KindInfo:
     audience: Audience
     default: Mode
     headline: str
+    by_mail: bool = True  # False: another mail covers it (session invites carry the ICS)
 
 
 KINDS: dict[Kind, KindInfo] = {
@@ -101,9 +102,11 @@ KINDS: dict[Kind, KindInfo] = {
     Kind.UPLOAD_REJECTED: KindInfo(Audience.CUSTOMER, Mode.NOW, "An upload was rejected"),
     Kind.UPLOAD_ANALYSED: KindInfo(Audience.CUSTOMER, Mode.NOW, "An upload was analysed"),
     Kind.SESSION_PROPOSED: KindInfo(Audience.CUSTOMER, Mode.NOW, "Session times proposed"),
-    Kind.SESSION_BOOKED: KindInfo(Audience.CUSTOMER, Mode.NOW, "Session booked"),
-    Kind.SESSION_CHANGED: KindInfo(Audience.CUSTOMER, Mode.NOW, "Session changed"),
-    Kind.SESSION_CANCELLED: KindInfo(Audience.CUSTOMER, Mode.NOW, "Session cancelled"),
+    Kind.SESSION_BOOKED: KindInfo(Audience.CUSTOMER, Mode.NOW, "Session booked", by_mail=False),
+    Kind.SESSION_CHANGED: KindInfo(Audience.CUSTOMER, Mode.NOW, "Session changed", by_mail=False),
+    Kind.SESSION_CANCELLED: KindInfo(
+        Audience.CUSTOMER, Mode.NOW, "Session cancelled", by_mail=False
+    ),
     Kind.STATUS_CHANGED: KindInfo(Audience.CUSTOMER, Mode.NOW, "Case status changed"),
     Kind.CASE_SPLIT: KindInfo(Audience.CUSTOMER, Mode.NOW, "Case split into separate cases"),
     Kind.CASE_OPENED_BY_MAIL: KindInfo(Audience.CUSTOMER, Mode.NOW, "Case opened from your mail"),
@@ -120,9 +123,9 @@ KINDS: dict[Kind, KindInfo] = {
 
 
 def kinds_for(is_support: bool) -> list[Kind]:
-    """The kinds a person of this side can hear of (their settings page)."""
+    """The kinds a person of this side can choose how to hear of by mail (settings page)."""
     side = Audience.SUPPORT if is_support else Audience.CUSTOMER
-    return [k for k, info in KINDS.items() if info.audience is side]
+    return [k for k, info in KINDS.items() if info.audience is side and info.by_mail]
 
 
 class MailStatus(StrEnum):

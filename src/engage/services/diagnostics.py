@@ -19,6 +19,7 @@ from engage.domain.errors import Conflict, NotFound, ValidationFailed
 from engage.domain.intake import DiagnosticRequest, RequestRow, RowStatus
 from engage.domain.policy import policy_from_dict
 from engage.domain.users import Environment, Instance, User
+from engage.services import notify_hooks
 from engage.services.access import require_support, visible_case
 from engage.services.cases import record_event
 from engage.services.cases import system_transition as _move
@@ -268,6 +269,7 @@ def request_diagnostics(
         rows=len(targets),
         due_at=due_at.isoformat() if due_at else None,
     )
+    notify_hooks.diagnostics_requested(uow, clock, case, actor, _title(req), due_at)
     settle_case(uow, clock, case)
     remember_key(uow, actor, idempotency_key, "diagnostics:request", digest, req.id)
     uow.commit()
@@ -403,6 +405,7 @@ def set_row_status(
         label=row.label,
         reason=reason or None,
     )
+    notify_hooks.row_status(uow, clock, case, to.value, row.label, reason)
     settle_case(uow, clock, case)
     return updated
 
@@ -450,6 +453,7 @@ def _tell_assignee(uow: UnitOfWork, clock: Clock, case: Case, progress: Complete
             message=message,
             created_at=clock.now(),
         )
+    notify_hooks.diagnostics_complete(uow, clock, case, progress.text)
 
 
 def send_reminders(uow: UnitOfWork, clock: Clock, *, every: timedelta = timedelta(hours=24)) -> int:
@@ -478,6 +482,7 @@ def send_reminders(uow: UnitOfWork, clock: Clock, *, every: timedelta = timedelt
             f"Case #{case.id}: {_title(req)} was due {req.due_at:%Y-%m-%d %H:%M} UTC; "
             f"still missing: {', '.join(r.label for r in missing)}."
         )
+        notify_hooks.diagnostics_overdue(uow, clock, case, message)
         for uid in {case.reporter_id, case.assignee_id} - {None}:
             uow.intake.add_notification(
                 user_id=uid,

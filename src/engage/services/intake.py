@@ -35,6 +35,7 @@ from engage.domain.errors import Conflict, EngageError, NotFound, PermissionDeni
 from engage.domain.intake import ArtifactRecord, RequestRow, RowStatus, UploadSession
 from engage.domain.policy import policy_from_dict
 from engage.domain.users import User
+from engage.services import notify_hooks
 from engage.services.access import visible_case
 from engage.services.cases import record_event
 from engage.services.diagnostics import case_row, kind_info, set_row_status
@@ -164,6 +165,7 @@ def accept_upload(
     finally:
         shutil.rmtree(work, ignore_errors=True)
     remember_key(uow, actor, idempotency_key, "artifact:upload", digest, art.id)
+    notify_hooks.upload_arrived(uow, clock, target.case, actor, art.original_name, art.kind)
     if upload_id is not None:
         uow.intake.update_upload(
             upload_id, status="completed", artifact_id=art.id, updated_at=clock.now()
@@ -408,6 +410,7 @@ def analyze_artifact(
     uow.intake.replace_findings(art.id, art.case_id, findings)
     uow.intake.update_artifact(art.id, status="analyzed", analysis_error="")
     worst = sorted({f["severity"] for f in findings})
+    notify_hooks.upload_analysed(uow, clock, case, art.original_name, findings)
     record_event(
         uow,
         clock,

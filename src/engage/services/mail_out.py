@@ -61,6 +61,17 @@ class MailConfig:
         return f"<engage.{token}@{self.domain}>"
 
 
+def thread_headers(cfg: MailConfig, case_id: int) -> dict[str, str]:
+    """The headers that put a mail into the case's thread and make replies land on the case."""
+    root = thread_id(case_id, cfg.domain)
+    return {
+        "In-Reply-To": root,
+        "References": root,
+        "Reply-To": reply_address(cfg.sender, cfg.secret, case_id),
+        "X-Engage-Case": str(case_id),
+    }
+
+
 def subject(case: Case) -> str:
     """One subject per case, so every client threads the case's mails together."""
     return f"[Case #{case.id}] {case.title}"
@@ -90,12 +101,9 @@ def compose(uow: UnitOfWork, cfg: MailConfig, mail: OutgoingMail) -> EmailMessag
         message.set_content(str(data.get("detail", "")) + "\n")
         return message
     assert case.id is not None
-    root = thread_id(case.id, cfg.domain)
     message["Subject"] = subject(case)
-    message["In-Reply-To"] = root
-    message["References"] = root
-    message["Reply-To"] = reply_address(cfg.sender, cfg.secret, case.id)
-    message["X-Engage-Case"] = str(case.id)
+    for name, value in thread_headers(cfg, case.id).items():
+        message[name] = value
     context: dict[str, Any] = {
         "headline": KINDS[kind].headline,
         "case": case,

@@ -70,9 +70,15 @@ def emit(
     actor: User | None = None,
     to: Iterable[int] | None = None,
     detail: str = "",
+    portal: bool = True,
+    mail: bool = True,
     **data: Any,
 ) -> None:
-    """Record an event for everyone who should hear of it (no commit: the caller's unit)."""
+    """Record an event for everyone who should hear of it (no commit: the caller's unit).
+
+    ``portal=False`` skips the portal notice (the caller wrote its own), ``mail=False`` the
+    mail (the caller mails something better, e.g. a calendar invite).
+    """
     assert case.id is not None
     now = clock.now()
     message = headline(kind, case) + (f": {detail}" if detail else "")
@@ -83,10 +89,12 @@ def emit(
         user = uow.users.get(uid)
         if user is None or not user.active:
             continue
-        uow.notify.add_notification(
-            user_id=uid, case_id=case.id, kind=kind.value, message=message, created_at=now
-        )
-        _queue_mail(uow, user, kind, case.id, payload, now)
+        if portal:
+            uow.notify.add_notification(
+                user_id=uid, case_id=case.id, kind=kind.value, message=message, created_at=now
+            )
+        if mail:
+            _queue_mail(uow, user, kind, case.id, payload, now)
     _queue_webhooks(uow, case, kind, message, payload, now)
 
 

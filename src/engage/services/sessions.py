@@ -31,6 +31,7 @@ from engage.domain.sessions import AgendaTask, Participant, Role, Session, Sessi
 from engage.domain.slots import SlotQuery
 from engage.domain.users import User
 from engage.domain.workflow import BY_NAME
+from engage.services import notify_hooks
 from engage.services.access import require_support, visible_case
 from engage.services.availability import (
     BusyFeed,
@@ -218,6 +219,7 @@ def propose_slots(
         session_id=record.id,
         starts=[s.isoformat() for s in starts],
     )
+    notify_hooks.session_proposed(uow, clock, case, actor, starts)
     uow.commit()
     return record
 
@@ -366,6 +368,7 @@ def send_invite(
     update: bool = False,
 ) -> None:
     """Mail the invite (or cancellation); a mail failure is noted, never raised."""
+    notify_hooks.session_invited(uow, clock, case, record.session, update)
     if tools.send_invite is None or not record.session.participants:
         return
     try:

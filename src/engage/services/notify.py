@@ -178,9 +178,11 @@ def case_opened(uow: UnitOfWork, clock: Clock, case: Case, actor: User) -> None:
 def status_changed(
     uow: UnitOfWork, clock: Clock, case: Case, actor: User | None, old: str, new: str
 ) -> None:
-    """A status change by support or the system: the customer hears of it."""
+    """A status change by support or the system: the customer hears of it by mail and webhook
+    (the case shows its status; the bell keeps to what needs someone to look or act)."""
     if old != new and (actor is None or actor.is_support):
-        emit(uow, clock, case, Kind.STATUS_CHANGED, actor=actor, old=old, new=new)
+        lines = [f"Status: {old.replace('_', ' ')} → {new.replace('_', ' ')}"]
+        emit(uow, clock, case, Kind.STATUS_CHANGED, actor=actor, portal=False, lines=lines)
 
 
 # --- reading and settings --------------------------------------------------------------------

@@ -21,9 +21,11 @@ MAX_FINDINGS_IN_MAIL = 10
 def diagnostics_requested(
     uow: UnitOfWork, clock: Clock, case: Case, actor: User, title: str, due: datetime | None
 ) -> None:
-    """Support asked for diagnostics: the customer hears what and by when."""
+    """Support asked for diagnostics: the customer hears what and by when, by mail (the case
+    page lists what is missing; the bell keeps to reminders, as the intake has it)."""
     when = f", due {due:%Y-%m-%d %H:%M} UTC" if due else ""
-    emit(uow, clock, case, Kind.DIAGNOSTICS_REQUESTED, actor=actor, detail=f"{title}{when}")
+    detail = f"{title}{when}"
+    emit(uow, clock, case, Kind.DIAGNOSTICS_REQUESTED, actor=actor, detail=detail, portal=False)
 
 
 def diagnostics_overdue(uow: UnitOfWork, clock: Clock, case: Case, message: str) -> None:

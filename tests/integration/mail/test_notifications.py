@@ -68,9 +68,14 @@ def test_settings_choose_digest_or_off(world: World, inbox: tuple[int, Inbox]) -
     assert "status" not in text.get_content().lower().split("settings")[0]
     world.engage.jobs.enqueue(DIGEST_JOB)  # sent once only
     assert len(box.to(me)) == 1
-    # off still shows in the portal, it only stops the mail
-    kinds_seen = {n["kind"] for n in client.get("/api/v1/notifications").json()["items"]}
-    assert "status_changed" in kinds_seen
+    # off stops the mail, not the portal notice
+    client.put("/api/v1/notifications/preferences", json={"modes": {"support_reply": "off"}})
+    support_reply(world, case["id"], "third answer")
+    clock_of(world).advance(hours=24)
+    world.engage.jobs.enqueue(DIGEST_JOB)
+    assert len(box.to(me)) == 1
+    unread = client.get("/api/v1/notifications").json()["items"]
+    assert [n["kind"] for n in unread].count("support_reply") == 3
 
 
 def test_smtp_failure_is_retried_and_on_the_timeline(

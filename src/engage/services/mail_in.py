@@ -227,8 +227,17 @@ def _open(
     if user.is_support:  # support opens cases for an organisation in the portal
         return _done(uow, clock, key, user.email, Ingested(Outcome.NO_CASE))
     text = body_text(msg).strip() or "(no text)"
+    # the key makes a redelivery after a crash (before the message was recorded) find the
+    # case it opened instead of opening a second one
+    key_hash = hashlib.sha256(key.encode()).hexdigest()[:40]
     case, scope = open_case(
-        uow, clock, actor=user, title=_title(msg), description=text, severity=severity
+        uow,
+        clock,
+        actor=user,
+        title=_title(msg),
+        description=text,
+        severity=severity,
+        idempotency_key=f"mail:{key_hash}",
     )
     assert case.id is not None
     result = _done(uow, clock, key, user.email, Ingested(Outcome.OPENED, case.id))

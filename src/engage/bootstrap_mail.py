@@ -62,6 +62,7 @@ class _ThreadedMailer:
     """A Mailer that puts what it sends into one case's mail thread (session invites)."""
 
     def __init__(self, mailer: SmtpMailer, headers: dict[str, str]) -> None:
+        """Wrap `mailer`; `headers` are added to every message."""
         self.mailer, self.headers = mailer, headers
 
     def send(

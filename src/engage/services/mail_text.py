@@ -20,6 +20,7 @@ class _Text(HTMLParser):
     """Collects an HTML document's text; skips style, script and head."""
 
     def __init__(self) -> None:
+        """Start with no text."""
         super().__init__(convert_charrefs=True)
         self.out: list[str] = []
         self._skip = 0

@@ -28,6 +28,7 @@ class SqlNotifyRepository:
     """Notifications, preferences, the mail outbox, webhooks, deliveries and inbound ids."""
 
     def __init__(self, session: Session) -> None:
+        """Work inside the unit of work's session."""
         self.s = session
 
     def _insert(self, table: Table, cls: type[R], values: dict[str, Any]) -> R:

@@ -31,6 +31,7 @@ class SmtpTransport:
         timeout: float = 10.0,
         context: ssl.SSLContext | None = None,
     ) -> None:
+        """Check the security mode; nothing connects until a message is sent."""
         if security not in SECURITY:
             raise ValueError(
                 f"SMTP security must be one of {', '.join(SECURITY)}, not {security!r}"

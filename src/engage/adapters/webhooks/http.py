@@ -18,6 +18,7 @@ class HttpWebhookSender:
     """One httpx client per call; short timeouts, no redirects."""
 
     def __init__(self, *, public_only: bool = True, timeout: float = 10.0) -> None:
+        """`public_only` refuses private targets (ENGAGE_ALLOW_PRIVATE_WEBHOOKS unset)."""
         self.public_only, self.timeout = public_only, timeout
 
     def check(self, url: str) -> None:

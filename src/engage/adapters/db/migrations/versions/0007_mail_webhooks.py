@@ -17,6 +17,7 @@ depends_on = None
 
 
 def upgrade() -> None:
+    """Create the notification, outbox, inbound and webhook tables."""
     op.create_table(
         "notification_prefs",
         sa.Column("user_id", sa.Integer(), nullable=False),
@@ -144,6 +145,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    """Drop them again."""
     with op.batch_alter_table("webhook_deliveries", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_webhook_deliveries_webhook_id"))
         batch_op.drop_index("ix_webhook_deliveries_status_next")

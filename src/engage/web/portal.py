@@ -31,6 +31,7 @@ PAGE_MODULES = [
     "engage.web.pages.sessions",
     "engage.web.pages.policy",
     "engage.web.pages.notifications",
+    "engage.web.pages.webhooks",
 ]
 
 

@@ -62,3 +62,17 @@ def test_bell_list_mark_read_and_settings(client: httpx.Client, live_server: Any
     assert modes["support_reply"] == "digest" and modes["status_changed"] == "now"
     forged = client.post("/notifications/settings", data={"support_reply": "off"})
     assert forged.status_code == 403
+
+
+def test_webhooks_page_for_admins_only(client: httpx.Client, live_server: Any) -> None:
+    assert login(client, ALICE).status_code == 303
+    page = client.get("/webhooks")
+    assert page.status_code == 200 and "Add an endpoint" in page.text
+    refused = client.post(
+        "/webhooks",
+        data={"csrf_token": csrf_of(page.text), "url": "http://127.0.0.1/hook", "events": "*"},
+    )
+    assert refused.status_code == 422 and "absolute https URL" in refused.text
+    with httpx.Client(base_url=live_server.url, follow_redirects=False, timeout=10) as bob:
+        assert login(bob, "bob@acme.example").status_code == 303
+        assert bob.get("/webhooks").status_code == 403

@@ -9,6 +9,7 @@ own mails and duplicates are ignored.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ from engage.services.ports import Clock, UnitOfWork
 #: of it: (uow, user, case, filename, data, idempotency key) -> note for the comment.
 AttachFn = Callable[[UnitOfWork, User, Case, str, bytes, str], str]
 TITLE_MAX = 200
+log = logging.getLogger("engage.mail")
 _LANGUAGES = ["en", "de", "fr", "es", "it", "nl", "pl", "sv", "ja", "zh", "david"]
 
 
@@ -137,7 +139,7 @@ def ingest(
     msg = parse(raw)
     key = _message_key(msg, raw)
     sender = parseaddr(str(msg.get("From", "")))[1].lower()
-    own = _OURS.findall(" ".join(str(msg.get(h, "")) for h in ("Message-ID",)))
+    own = _OURS.findall(str(msg.get("Message-ID", "")))
     if sender == cfg.sender.lower() or (own and uow.notify.is_our_message(own)):
         return _done(uow, clock, key, sender, Ingested(Outcome.LOOP))
     if is_automatic(msg):
@@ -158,6 +160,8 @@ def ingest(
 
 
 def _done(uow: UnitOfWork, clock: Clock, key: str, sender: str, result: Ingested) -> Ingested:
+    level = logging.WARNING if result.outcome in REFUSED else logging.INFO
+    log.log(level, "mail %s from %s: %s (case %s)", key, sender, result.outcome, result.case_id)
     if not uow.notify.record_inbound(
         message_id=key,
         sender=sender[:320],

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from engage.adapters.jobs.inprocess import InProcessJobQueue
 from engage.bootstrap import Engage, build
@@ -83,6 +83,11 @@ def engage(migrated_engine: Engine, tmp_path: Path, inbox: tuple[int, Inbox]) ->
         allow_private_webhooks=True,
     )
     clock = FixedClock(datetime(2026, 3, 2, 14, 0, tzinfo=UTC))
+    # The database is shared by every integration test of the run; sweeps and digests work on
+    # the whole outbox, so leave what earlier tests queued (without a mail server) behind.
+    with migrated_engine.begin() as conn:
+        for table in ("mail_outbox", "webhook_deliveries"):
+            conn.execute(text(f"UPDATE {table} SET status = 'failed' WHERE status <> 'sent'"))
     return build(settings, engine=migrated_engine, clock=clock, jobs=InProcessJobQueue(eager=True))
 
 

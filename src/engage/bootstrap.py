@@ -20,6 +20,7 @@ from engage.adapters.jobs.registry import JobRegistry, Periodic
 from engage.adapters.meetings import build_meeting_provider
 from engage.adapters.objectstore import build_store
 from engage.adapters.throttle import build_login_throttle
+from engage.bootstrap_mail import threaded
 from engage.config import Settings
 from engage.domain.clock import SystemClock
 from engage.domain.meetings import MeetingTool
@@ -103,12 +104,17 @@ def build(
     settings = settings or Settings()
     engine = engine or make_engine(settings.database_url)
     factory = uow_factory(engine)
+    queue = jobs or build_queue(settings, engine)
+
+    def after_commit(name: str, kwargs: dict[str, object]) -> None:
+        queue.enqueue(name, **kwargs)  # jobs a unit of work asked for (mail, webhooks)
+
     engage = Engage(
         settings=settings,
         engine=engine,
-        uow=lambda: cast(UnitOfWork, SqlUnitOfWork(factory)),
+        uow=lambda: cast(UnitOfWork, SqlUnitOfWork(factory, on_commit=after_commit)),
         clock=clock or SystemClock(),
-        jobs=jobs or build_queue(settings, engine),
+        jobs=queue,
         store=store or build_store(settings),
         throttle=build_login_throttle(settings.redis_url, engine),
     )
@@ -125,7 +131,7 @@ def build_session_tools(settings: Settings) -> SessionTools:
 
     def invite(session: Session, *, stamp: datetime, update: bool) -> object:
         assert mailer is not None
-        return send_invite(mailer, session, stamp=stamp, update=update)
+        return send_invite(threaded(mailer, settings, session), session, stamp=stamp, update=update)
 
     def feed(url: str, start: datetime, end: datetime, tz: str) -> list[Block]:
         raw = read_ics(url, public_only=not settings.allow_private_feeds)
@@ -159,6 +165,18 @@ def register_jobs(engage: Engage) -> None:
     """
     register_intake_jobs(engage)
     register_session_jobs(engage)
+    register_mail_jobs(engage)
+
+
+def register_mail_jobs(engage: Engage) -> None:
+    """Notifications: mail, webhooks, digests, SLA alerts and IMAP polling (issue 17)."""
+    from engage.bootstrap_mail import mail_tools
+    from engage.services import mail_jobs
+
+    tools = mail_tools(engage)
+    engage.extras["mail_tools"] = tools
+    for name in mail_jobs.register_jobs(engage.jobs, engage.uow, engage.clock, tools):
+        engage.periodic.append(Periodic(name, every=mail_jobs.PERIODIC.get(name, 60.0)))
 
 
 def register_session_jobs(engage: Engage) -> None:

@@ -43,6 +43,23 @@ class Settings(BaseSettings):
     smtp_host: str | None = None
     smtp_port: int = 25
     smtp_from: str = "support@engage.invalid"
+    # Notifications by mail and mail in (issue 17)
+    smtp_security: str = "none"  # none | starttls | tls (implicit TLS, usually port 465)
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_timeout: float = 10.0
+    mail_secret: str = Field(
+        default="", description="signs reply addresses; when empty, a random key kept in data_dir"
+    )
+    mail_default_severity: str = "P3"  # cases opened by mail
+    imap_host: str | None = None
+    imap_port: int = 993
+    imap_security: str = "tls"  # tls | starttls | none
+    imap_username: str | None = None
+    imap_password: str | None = None
+    imap_mailbox: str = "INBOX"
+    # Webhook targets must be public addresses unless this is set (tests, closed networks).
+    allow_private_webhooks: bool = False
     google_api_base: str = "https://www.googleapis.com"
     google_token: str | None = None
     zoom_api_base: str = "https://api.zoom.us"

@@ -19,11 +19,13 @@ from engage.api.routes import (
     artifacts,
     cases,
     diagnostics,
+    notifications,
     orgs,
     policy,
     scope,
     sessions,
     tokens,
+    webhooks,
 )
 from engage.bootstrap import Engage
 
@@ -109,6 +111,8 @@ def create_api(engage: Engage) -> FastAPI:
     v1.include_router(diagnostics.router)
     v1.include_router(artifacts.router)
     v1.include_router(tokens.router)
+    v1.include_router(notifications.router)
+    v1.include_router(webhooks.router)
     sessions.install_tools(engage)
     app.include_router(v1)
 

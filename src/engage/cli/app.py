@@ -31,6 +31,7 @@ COMMAND_MODULES: list[str] = [
     "scope",
     "upload",
     "tokens",
+    "mail",
 ]
 
 
@@ -82,7 +83,7 @@ HELP_PANELS: tuple[tuple[str, frozenset[str]], ...] = (
     ),
     (
         "Run an engage server (operators)",
-        frozenset({"serve", "demo", "worker", "db", "token", "jobs"}),
+        frozenset({"serve", "demo", "worker", "db", "token", "jobs", "mail"}),
     ),
 )
 

@@ -8,6 +8,7 @@ from engage.domain.cases import OPEN_STATUSES, Case, CaseEvent, CaseStatus, Seve
 from engage.domain.errors import StaleVersion
 from engage.domain.users import User
 from engage.domain.workflow import find_transition
+from engage.services import notify
 from engage.services.ports import Clock, UnitOfWork
 from engage.services.sla import plan_from_dict, policy_adjust, refresh_sla
 
@@ -99,6 +100,7 @@ def set_status(
         **from_(old.value),
         transition=transition,
     )
+    notify.status_changed(uow, clock, case, actor, old.value, target.value)
 
 
 def system_transition(

@@ -17,6 +17,7 @@ from engage.domain.scope import ScopeResult, check_scope
 from engage.domain.text import check_plain_text
 from engage.domain.users import User
 from engage.domain.workflow import find_transition
+from engage.services import notify
 from engage.services.access import require_support, visible_case, visible_org
 from engage.services.case_reads import CaseView, get_case, list_cases
 from engage.services.case_state import (
@@ -185,6 +186,7 @@ def open_case(
             reasons=list(scope.reasons),
         )
     assert case.id is not None
+    notify.case_opened(uow, clock, case, actor)
     remember_key(uow, actor, idempotency_key, "case:create", digest, case.id)
     uow.commit()
     return case, scope
@@ -284,6 +286,7 @@ def comment_on_case(
         Comment(case_id=case.id, author_id=actor.id, body=body, internal=internal, created_at=now)
     )
     record_event(uow, clock, case, actor, "comment", internal=internal, comment_id=comment.id)
+    notify.comment_added(uow, clock, case, actor, comment)
     if internal:  # what customers see (version, ETag, updated_at, clocks) stays as it was
         assert comment.id is not None
         remember_key(uow, actor, idempotency_key, "comment:create", digest, comment.id)

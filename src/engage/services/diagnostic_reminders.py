@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from engage.services import notify_hooks
 from engage.services.cases import record_event
 from engage.services.diagnostics import OPEN, request_title
 from engage.services.ports import Clock, UnitOfWork
@@ -40,6 +41,7 @@ def send_reminders(uow: UnitOfWork, clock: Clock, *, every: timedelta = timedelt
             f"Case #{case.id}: {request_title(req)} was due {req.due_at:%Y-%m-%d %H:%M} UTC; "
             f"still missing: {', '.join(r.label for r in missing)}."
         )
+        notify_hooks.diagnostics_overdue(uow, clock, case, message)
         for uid in {case.reporter_id, case.assignee_id} - {None}:
             uow.intake.add_notification(
                 user_id=uid,

@@ -14,6 +14,7 @@ from engage.domain.errors import Conflict, NotFound, ValidationFailed
 from engage.domain.intake import DiagnosticRequest, RequestRow, RowStatus
 from engage.domain.policy import policy_from_dict
 from engage.domain.users import Environment, Instance, User
+from engage.services import notify_hooks
 from engage.services.access import require_support, visible_case
 from engage.services.cases import record_event
 from engage.services.cases import system_transition as _move
@@ -204,6 +205,7 @@ def request_diagnostics(
         rows=len(targets),
         due_at=due_at.isoformat() if due_at else None,
     )
+    notify_hooks.diagnostics_requested(uow, clock, case, actor, request_title(req), due_at)
     settle_case(uow, clock, case)
     remember_key(uow, actor, idempotency_key, "diagnostics:request", digest, req.id)
     uow.commit()
@@ -341,6 +343,7 @@ def set_row_status(
         label=row.label,
         reason=reason or None,
     )
+    notify_hooks.row_status(uow, clock, case, to.value, row.label, reason)
     settle_case(uow, clock, case)
     return updated
 
@@ -388,3 +391,4 @@ def _tell_assignee(uow: UnitOfWork, clock: Clock, case: Case, progress: Complete
             message=message,
             created_at=clock.now(),
         )
+    notify_hooks.diagnostics_complete(uow, clock, case, progress.text)

@@ -27,6 +27,7 @@ from engage.domain.errors import Conflict, EngageError, NotFound, PermissionDeni
 from engage.domain.intake import ArtifactRecord, RequestRow, RowStatus
 from engage.domain.policy import policy_from_dict
 from engage.domain.users import User
+from engage.services import notify_hooks
 from engage.services.access import visible_case
 from engage.services.cases import record_event
 from engage.services.diagnostics import case_row, kind_info, set_row_status
@@ -192,6 +193,7 @@ def accept_upload(
             uow, clock, target, actor, name=name, size=upload.size, incoming_key=incoming
         )
         remember_key(uow, actor, idempotency_key, "artifact:upload", digest, art.id)
+        notify_hooks.upload_arrived(uow, clock, target.case, actor, art.original_name, art.kind)
         uow.commit()
     except BaseException:
         uow.rollback()

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from email.message import EmailMessage
 from typing import BinaryIO, Protocol
 
 from engage.domain.errors import EngageError, NotFound
@@ -20,6 +21,7 @@ from engage.services.repositories import (
     CaseRepository,
     IdempotencyRepository,
     IntakeRepository,
+    NotifyRepository,
     OrgRepository,
     Repository,
     SessionRepository,
@@ -37,8 +39,10 @@ __all__ = [
     "IntakeRepository",
     "JobQueue",
     "LoginThrottle",
+    "MailTransport",
     "Mailer",
     "MeetingProvider",
+    "NotifyRepository",
     "ObjectNotFound",
     "ObjectStore",
     "ObjectStoreError",
@@ -48,6 +52,7 @@ __all__ = [
     "StoredObject",
     "UnitOfWork",
     "UserRepository",
+    "WebhookSender",
     "content_key",
 ]
 
@@ -155,6 +160,23 @@ class Mailer(Protocol):
         attachments: list[tuple[str, str, bytes]] = ...,
     ) -> None:
         """Send one message; attachments are (file name, media type, bytes)."""
+
+
+class MailTransport(Protocol):
+    """Sends one composed RFC 5322 message (SMTP with STARTTLS or implicit TLS)."""
+
+    def send_message(self, message: EmailMessage) -> None:
+        """Hand the message to the mail server."""
+
+
+class WebhookSender(Protocol):
+    """Posts signed webhook bodies; `check` refuses targets the deployment must not call."""
+
+    def check(self, url: str) -> None:
+        """Refuse a target URL this deployment must not call (private addresses)."""
+
+    def post(self, url: str, body: bytes, headers: dict[str, str]) -> int:
+        """POST the body with the headers; the HTTP status."""
 
 
 class CalendarFiles(Protocol):

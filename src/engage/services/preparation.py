@@ -24,6 +24,7 @@ from engage.diagnostics.artifacts import ArtifactKind, ArtifactRejected, Prepare
 from engage.diagnostics.redact import Redactor
 from engage.domain.cases import Case
 from engage.domain.intake import ArtifactRecord, RowStatus
+from engage.services import notify_hooks
 from engage.services.cases import record_event
 from engage.services.diagnostics import set_row_status
 from engage.services.intake import NEEDS_A_LOOK, allows_raw, record_rejection
@@ -265,6 +266,7 @@ def analyze_stored(
         shutil.rmtree(work, ignore_errors=True)
     uow.intake.replace_findings(art.id, art.case_id, findings)
     uow.intake.update_artifact(art.id, status="ready", analysis_error="", progress="")
+    notify_hooks.upload_analysed(uow, clock, case, art.original_name, findings)
     record_event(
         uow,
         clock,

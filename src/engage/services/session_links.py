@@ -13,6 +13,7 @@ from engage.domain.cases import Case
 from engage.domain.errors import EngageError
 from engage.domain.meetings import MeetingRequest
 from engage.domain.session_records import SessionRecord
+from engage.services import notify_hooks
 from engage.services.cases import record_event
 from engage.services.ports import Clock, MeetingProvider, UnitOfWork
 from engage.services.session_common import SessionTools, save_session
@@ -96,6 +97,7 @@ def send_invite(
     update: bool = False,
 ) -> None:
     """Mail the invite (or cancellation); a mail failure is noted, never raised."""
+    notify_hooks.session_invited(uow, clock, case, record.session, update)
     if tools.send_invite is None or not record.session.participants:
         return
     try:

@@ -29,6 +29,7 @@ from engage.domain.sessions import Participant, Role, Session, SessionStatus
 from engage.domain.slots import SlotQuery
 from engage.domain.users import User
 from engage.domain.workflow import BY_NAME
+from engage.services import notify_hooks
 from engage.services.access import require_support, visible_case
 from engage.services.availability import (
     SlotSearch,
@@ -164,6 +165,7 @@ def propose_slots(
         session_id=record.id,
         starts=[s.isoformat() for s in starts],
     )
+    notify_hooks.session_proposed(uow, clock, case, actor, starts)
     uow.commit()
     return record
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from engage.domain.cases import Case, CaseLink, CaseStatus, ComponentArea, LinkKind, Severity
 from engage.domain.errors import Conflict, PermissionDenied, ValidationFailed
 from engage.domain.users import User
+from engage.services import notify_hooks
 from engage.services.access import visible_case
 from engage.services.case_state import bump_version
 from engage.services.cases import new_case, record_event, touch
@@ -97,6 +98,7 @@ def split_case(
         record_event(uow, clock, original, actor, "split_into", case_id=case.id, title=case.title)
         created.append(case)
     close_as_split(uow, clock, original, actor, [c.id for c in created if c.id is not None])
+    notify_hooks.case_split(uow, clock, original, actor, [c.id for c in created if c.id])
     assert created[0].id is not None
     remember_key(uow, actor, idempotency_key, "case:split", digest, created[0].id)
     uow.commit()

@@ -32,6 +32,7 @@ class Viewer:
     role: Role
     tz: str
     org_id: int | None
+    unread: int = 0  # unread notifications, for the bell on every page
 
     @property
     def is_support(self) -> bool:
@@ -39,9 +40,16 @@ class Viewer:
         return Role(self.role).is_support
 
     @classmethod
-    def of(cls, user: User) -> Viewer:
+    def of(cls, user: User, unread: int = 0) -> Viewer:
         """Copy the fields pages show."""
-        return cls(id=user.id, name=user.name, role=Role(user.role), tz=user.tz, org_id=user.org_id)
+        return cls(
+            id=user.id,
+            name=user.name,
+            role=Role(user.role),
+            tz=user.tz,
+            org_id=user.org_id,
+            unread=unread,
+        )
 
 
 class SignInRequired(Exception):
@@ -80,7 +88,8 @@ def optional_user(request: Request, uow: Annotated[UnitOfWork, Depends(get_uow)]
     ):
         request.session.pop(SESSION_USER, None)
         user = None
-    request.state.viewer = Viewer.of(user) if user else None
+    unread = uow.notify.unread_count(user.id) if user and user.id else 0
+    request.state.viewer = Viewer.of(user, unread) if user else None
     return user
 
 

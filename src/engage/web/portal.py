@@ -31,6 +31,8 @@ PAGE_MODULES = [
     "engage.web.pages.session_actions",
     "engage.web.pages.policy",
     "engage.web.pages.tokens",
+    "engage.web.pages.notifications",
+    "engage.web.pages.webhooks",
 ]
 
 

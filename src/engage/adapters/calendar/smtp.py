@@ -8,12 +8,12 @@ parameter, which is what makes Outlook and Gmail show Accept/Decline) and once a
 
 from __future__ import annotations
 
-import smtplib
-import ssl
 from email.message import EmailMessage, Message
 from email.utils import formatdate, make_msgid
 
+from engage.adapters.mail.smtp import SmtpTransport
 from engage.config import Settings
+from engage.domain.notifications import MailSendError
 
 
 class MailError(Exception):
@@ -57,7 +57,8 @@ def compose(
 
 
 class SmtpMailer:
-    """Sends mail through one SMTP server; STARTTLS and login when configured."""
+    """Sends mail through one SMTP server (engage.adapters.mail.smtp: STARTTLS, implicit TLS
+    and login when configured); ``headers`` adds e.g. a case's thread headers."""
 
     def __init__(
         self,
@@ -69,16 +70,32 @@ class SmtpMailer:
         starttls: bool = False,
         username: str | None = None,
         password: str | None = None,
+        security: str | None = None,
     ) -> None:
-        self.host, self.port, self.sender, self.timeout = host, port, sender, timeout
-        self.starttls, self.username, self.password = starttls, username, password
+        self.sender = sender
+        self.transport = SmtpTransport(
+            host,
+            port,
+            security=security or ("starttls" if starttls else "none"),
+            username=username,
+            password=password,
+            timeout=timeout,
+        )
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SmtpMailer:
-        """A mailer for ENGAGE_SMTP_HOST / ENGAGE_SMTP_PORT / ENGAGE_SMTP_FROM."""
+        """A mailer for ENGAGE_SMTP_HOST / _PORT / _FROM / _SECURITY / _USERNAME / _PASSWORD."""
         if not settings.smtp_host:
             raise MailError("ENGAGE_SMTP_HOST is not set")
-        return cls(settings.smtp_host, settings.smtp_port, sender=settings.smtp_from)
+        return cls(
+            settings.smtp_host,
+            settings.smtp_port,
+            sender=settings.smtp_from,
+            timeout=settings.smtp_timeout,
+            security=settings.smtp_security,
+            username=settings.smtp_username,
+            password=settings.smtp_password,
+        )
 
     def send(
         self,
@@ -87,6 +104,7 @@ class SmtpMailer:
         subject: str,
         text: str,
         attachments: list[tuple[str, str, bytes]] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         """Send one message to every address in ``to``."""
         if not to:
@@ -94,14 +112,10 @@ class SmtpMailer:
         message = compose(
             sender=self.sender, to=to, subject=subject, text=text, attachments=attachments or []
         )
+        for name, value in (headers or {}).items():
+            del message[name]
+            message[name] = value
         try:
-            with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
-                if self.starttls:
-                    smtp.starttls(context=ssl.create_default_context())
-                if self.username:
-                    smtp.login(self.username, self.password or "")
-                refused = smtp.send_message(message)
-        except (smtplib.SMTPException, OSError) as exc:
-            raise MailError(f"cannot send mail via {self.host}:{self.port}: {exc}") from exc
-        if refused:
-            raise MailError(f"the server refused: {', '.join(sorted(refused))}")
+            self.transport.send_message(message)
+        except MailSendError as exc:
+            raise MailError(str(exc)) from exc

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
@@ -14,6 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from engage.adapters.db.audit_repo import SqlAuditRepository
 from engage.adapters.db.intake_repo import SqlIntakeRepository
 from engage.adapters.db.mapping import map_domain
+from engage.adapters.db.notify_repo import AFTER_COMMIT, SqlNotifyRepository
 from engage.adapters.db.repositories import (
     SqlCaseRepository,
     SqlIdempotencyRepository,
@@ -41,8 +43,13 @@ def translate_errors() -> Iterator[None]:
 class SqlUnitOfWork:
     """Use as `with uow:`; commit explicitly, anything uncommitted is rolled back on exit."""
 
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        on_commit: Callable[[str, dict[str, object]], None] | None = None,
+    ) -> None:
         self._factory = session_factory
+        self._on_commit = on_commit  # enqueues jobs that repositories asked for after commit
         self.session: Session | None = None
 
     def __enter__(self) -> SqlUnitOfWork:
@@ -54,11 +61,13 @@ class SqlUnitOfWork:
         self.intake = SqlIntakeRepository(self.session)
         self.sessions = SqlSessionRepository(self.session)
         self.audit = SqlAuditRepository(self.session)
+        self.notify = SqlNotifyRepository(self.session)
         return self
 
     def __exit__(self, *exc: object) -> None:
         assert self.session is not None
         self.session.rollback()
+        self.session.info.pop(AFTER_COMMIT, None)
         self.session.close()
         self.session = None
 
@@ -67,11 +76,19 @@ class SqlUnitOfWork:
         assert self.session is not None
         with translate_errors():
             self.session.commit()
+        for name, kwargs in self.session.info.pop(AFTER_COMMIT, []):
+            if self._on_commit is None:
+                continue  # no queue wired (scripts): the periodic sweep sends them
+            try:
+                self._on_commit(name, kwargs)
+            except Exception:  # the sweeper finds the row later; the commit stands
+                logging.getLogger("engage.jobs").exception("cannot enqueue %s after commit", name)
 
     def rollback(self) -> None:
         """Drop everything done since the last commit."""
         assert self.session is not None
         self.session.rollback()
+        self.session.info.pop(AFTER_COMMIT, None)
 
     def retry(self, fn: Callable[[], T]) -> T:
         """Run `fn` (which commits); roll back and rerun it when it lost a race (bounded)."""

@@ -29,6 +29,13 @@ from engage.adapters.db.tables.intake import (
     upload_sessions,
 )
 from engage.adapters.db.tables.jobs import app_secrets, content_blobs, jobs
+from engage.adapters.db.tables.mail import (
+    inbound_messages,
+    mail_outbox,
+    notification_prefs,
+    webhook_deliveries,
+    webhooks,
+)
 from engage.adapters.db.tables.security import rate_limits
 from engage.adapters.db.tables.sessions import (
     busy_blocks,
@@ -61,9 +68,12 @@ __all__ = [
     "diagnostic_rows",
     "environments",
     "idempotency_keys",
+    "inbound_messages",
     "instances",
     "jobs",
+    "mail_outbox",
     "metadata",
+    "notification_prefs",
     "notifications",
     "organisations",
     "rate_limits",
@@ -75,4 +85,6 @@ __all__ = [
     "upload_sessions",
     "user_availability",
     "users",
+    "webhook_deliveries",
+    "webhooks",
 ]

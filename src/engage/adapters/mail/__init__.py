@@ -1,0 +1,1 @@
+"""Mail adapters: SMTP out (STARTTLS, implicit TLS, authentication) and IMAP polling in."""

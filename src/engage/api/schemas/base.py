@@ -31,6 +31,15 @@ def _scalar_kinds(annotation: Any) -> set[type]:
     return {annotation} & {bool, int, str}
 
 
+def _item_kinds(annotation: Any) -> set[type]:
+    """The scalar types of a list field's items (list[int] -> {int}), looking through Optional."""
+    if get_origin(annotation) in (Union, types.UnionType):
+        return set().union(*(_item_kinds(a) for a in get_args(annotation)))
+    if get_origin(annotation) in (list, tuple, set, frozenset):
+        return set().union(*(_scalar_kinds(a) for a in get_args(annotation) if a is not Ellipsis))
+    return set()
+
+
 def _strict_scalar(name: str, kinds: set[type], raw: Any) -> None:
     """JSON true is not 1 and "1" is not 1: refuse what lax coercion would quietly accept."""
     if raw is None or not kinds:
@@ -68,8 +77,12 @@ class Body(BaseModel):
     def _strict_scalars(cls, data: Any) -> Any:
         if isinstance(data, dict):
             for name, info in cls.model_fields.items():
-                if name in data:
-                    _strict_scalar(name, _scalar_kinds(info.annotation), data[name])
+                if name not in data:
+                    continue
+                _strict_scalar(name, _scalar_kinds(info.annotation), data[name])
+                if isinstance(data[name], list):  # [false] is not [0]
+                    for item in data[name]:
+                        _strict_scalar(name, _item_kinds(info.annotation), item)
         return data
 
     @model_validator(mode="after")

@@ -15,13 +15,13 @@ from typing import BinaryIO, Protocol
 from engage.domain.errors import EngageError, NotFound
 from engage.domain.meetings import Meeting, MeetingRequest
 from engage.domain.sessions import Session
+from engage.services.notify_repository import NotifyRepository
 from engage.services.repositories import (
     AuditRepository,
     CaseQuery,
     CaseRepository,
     IdempotencyRepository,
     IntakeRepository,
-    NotifyRepository,
     OrgRepository,
     Repository,
     SessionRepository,

@@ -19,10 +19,13 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import Engine, text
 
+from engage.adapters.db.engine import make_engine
+from engage.adapters.db.migrate import upgrade
 from engage.adapters.jobs.inprocess import InProcessJobQueue
 from engage.bootstrap import Engage, build
 from engage.config import Settings
 from engage.domain.clock import FixedClock
+from tests.integration.conftest import BACKENDS, _drop_pg_schema, _pg_engine
 
 MAIL_FIXTURES = Path(__file__).parents[2] / "fixtures" / "mail"
 SUPPORT = "support@engage.test"
@@ -57,6 +60,27 @@ class Inbox:
                 assert isinstance(msg, EmailMessage)
                 found.append(msg)
         return found
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def migrated_engine(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Engine]:
+    """A database of their own for each mail test module: the sweeps, digests and SLA alert
+    scans work on the whole database, and on the run's shared one they would act on every
+    case and mail earlier tests left behind (minutes of work, and not what is under test)."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('maildb') / 'engage.db'}")
+        upgrade(engine)
+        yield engine
+        engine.dispose()
+    else:
+        schema = f"engage_mail_{uuid.uuid4().hex[:10]}"
+        engine = _pg_engine(schema)
+        upgrade(engine)
+        yield engine
+        engine.dispose()
+        _drop_pg_schema(schema)
 
 
 @pytest.fixture

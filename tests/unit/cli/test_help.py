@@ -76,3 +76,33 @@ def test_slots_errors_state_the_whole_shape(tmp_path: Path) -> None:
         assert result.stderr.count("\n") == 1
         for key in ('"window"', '"people"', '"tz"', '"weekly"', '"required"', "--example"):
             assert key in result.stderr, key
+
+
+def test_each_quick_verb_is_registered_by_the_module_named_for_it() -> None:
+    import importlib
+
+    import typer
+
+    from engage.cli.app import COMMAND_MODULES, VERB_MODULES
+
+    for verb, module in VERB_MODULES.items():
+        assert module in COMMAND_MODULES, module
+        alone = typer.Typer()
+        importlib.import_module(f"engage.cli.{module}").register(alone)
+        names = {c.name for c in alone.registered_commands} | {
+            g.name for g in alone.registered_groups
+        }
+        assert verb in names, (verb, module, names)
+
+
+def test_redact_starts_without_the_kubernetes_client_or_the_web_stack() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from engage.cli.app import main; sys.argv=['engage','redact','--help'];\n"
+        "try: main()\nexcept SystemExit: pass\n"
+        "print(sorted(m for m in ('kubernetes', 'fastapi', 'sqlalchemy') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"

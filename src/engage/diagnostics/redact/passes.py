@@ -14,11 +14,11 @@ from typing import IO, TYPE_CHECKING, cast
 
 from engage.diagnostics.redact.errors import UnsupportedInput
 from engage.diagnostics.redact.formats import _COMPRESSORS, Pipeline, is_tarball
-from engage.diagnostics.redact.lines import LineRedactor
 from engage.diagnostics.redact.propagate import compile_known
 from engage.diagnostics.redact.report import RedactionReport
 from engage.diagnostics.redact.streams import is_binary
 from engage.diagnostics.redact.textstream import TextStreamRedactor
+from engage.diagnostics.redact.tokens import KNOWN_RULE
 
 if TYPE_CHECKING:
     from engage.diagnostics.redact.engine import Redactor
@@ -36,9 +36,8 @@ class KnownValuePass:
         self.report = redactor.report
         if compiled is None:
             return
-        rules, tokens = compiled
-        self.compiled = rules
-        text = TextStreamRedactor(LineRedactor(rules, tokens))
+        _rules, lines, self.replacer = compiled
+        text = TextStreamRedactor(lines)
         docs = redactor.pipeline.docs
         self.pipeline = Pipeline(
             text=text,
@@ -56,8 +55,17 @@ class KnownValuePass:
         packed = is_tarball(lower) or lower.endswith(tuple(_COMPRESSORS))
         if not packed and path.stat().st_size <= IN_MEMORY_MAX:
             data = path.read_bytes()
-            if not data or is_binary(data[:8192]) or not self._hits(data):
+            if not data or is_binary(data[:8192]):
                 return
+            new, count = self.replacer.replace(data)
+            if count:
+                counter = self.scratch.counter(display)
+                for _ in range(count):
+                    counter.add(KNOWN_RULE)
+                partial = path.with_name(f".{path.name}.known-{os.getpid()}")
+                partial.write_bytes(new)
+                os.replace(partial, path)
+            return
         partial = path.with_name(f".{path.name}.known-{os.getpid()}")
         before = self.scratch.total
         try:
@@ -70,9 +78,6 @@ class KnownValuePass:
             os.replace(partial, path)
         else:
             partial.unlink()
-
-    def _hits(self, data: bytes) -> bool:
-        return any(owner >= 0 for _, owner in self.compiled.scan(data))
 
     def finish(self) -> None:
         """Add what this pass replaced to the run's report (files were counted already)."""

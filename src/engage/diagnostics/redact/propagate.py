@@ -137,7 +137,7 @@ class LiteralReplacer:
         def on_match(index: int, start: int, end: int, flags: int, ctx: object) -> None:
             found.append((start, -end, index))
 
-        self.db.scan(data, match_event_handler=on_match, scratch=self._scratch)  # type: ignore[type-var]
+        self.db.scan(data, match_event_handler=on_match, scratch=self._scratch)
         found.sort()
         chosen: list[tuple[int, int, int]] = []
         pos = 0

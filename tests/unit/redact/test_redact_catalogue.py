@@ -92,7 +92,7 @@ def _catalogue_secret(rule: PatternRule) -> st.SearchStrategy[tuple[str, str]]:
         m = rule.pattern.search(text.encode())
         if m is None or (rule.check is not None and not rule.check(m)):
             return None
-        secret = m.group(rule.group or 0).decode()
+        secret = m.group(rule.group or 0).decode("utf-8", "replace")  # may end mid-character
         return (text, secret) if len(secret) >= 10 and "\n" not in text else None
 
     return st.from_regex(pattern, fullmatch=True).map(accepted).filter(lambda x: x is not None)  # type: ignore[return-value]

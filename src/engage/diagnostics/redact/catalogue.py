@@ -179,6 +179,7 @@ def _rule(entry: dict[str, Any], global_allow: list[Allow], names: set[str]) -> 
         multiline=True,
         prefilter=True,
         keywords=keywords,
+        keyword_gated=bool(keywords),
         priority=GENERIC_PRIORITY if entry["id"].startswith("generic") else PRIORITY,
     )
 

@@ -59,6 +59,7 @@ class PatternRule:
     priority: int = 50
     prefilter: bool = False  # triggers may use constructs hyperscan only takes as a prefilter
     keywords: tuple[str, ...] = ()  # caseless fallback triggers if hyperscan refuses `triggers`
+    keyword_gated: bool = False  # applies only on lines where one of ``keywords`` occurs
     token_name: str | None = None  # the rule named in tokens, when several rules share one
 
     @property

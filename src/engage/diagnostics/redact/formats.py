@@ -187,7 +187,8 @@ class Pipeline:
             self._notes(name, self.text.stream(src, dst, counter, head=data))
             return
         lower = name.lower()
-        hits = self.text.lines.compiled.scan(data)
+        compiled = self.text.lines.compiled
+        hits = compiled.gate(compiled.scan(data))
         needs = (
             self.always_structured
             or lower.endswith((".har", *_SPECIAL_NAMES))

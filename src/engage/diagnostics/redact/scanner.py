@@ -26,6 +26,7 @@ _HS_VERSION = version("hyperscan")
 KV_OWNER = -1  # key: value / key=value / "key": "value" pairs
 NV_OWNER = -2  # {"name": "DB_PASSWORD", "value": "..."} pairs (env, HAR headers)
 STRUCT_OWNER = -3  # hints that a document needs structural redaction (Secret kind...)
+KEYWORD_BASE = 1 << 24  # KEYWORD_BASE + i: a keyword of pattern rule i (gitleaks' keywords)
 
 _SEP = r"[\"'\\]{0,3}[ \t]{0,4}(:=|=>|[:=])"
 NV_TRIGGER = (
@@ -47,6 +48,21 @@ class CompiledRules:
     key_rules: list[KeyRule]
     owners: list[int] = field(default_factory=list)
     db: hyperscan.Database | None = None
+    # rule index -> its keyword owner: as in gitleaks, such a rule only applies where one of
+    # its keywords occurs too (a 40-hex commit id is no Sourcegraph token without "sgp_")
+    gated: dict[int, int] = field(default_factory=dict)
+
+    def gate(self, found: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """``found`` without keyword hits, and without hits of rules whose keyword is absent."""
+        if not self.gated:
+            return found
+        present = {owner for _, owner in found if owner >= KEYWORD_BASE}
+        gated = self.gated
+        return [
+            (end, owner)
+            for end, owner in found
+            if owner < KEYWORD_BASE and (owner not in gated or gated[owner] in present)
+        ]
 
     def scan(self, data: bytes | memoryview) -> list[tuple[int, int]]:
         """(end offset, owner) of every trigger match in ``data``, in scan order."""
@@ -139,10 +155,18 @@ def _compile(
     expressions: list[bytes] = []
     flags: list[int] = []
     for index, rule in enumerate(compiled.pattern_rules):
-        for expr, flag in _rule_expressions(rule, prefilter, checked=checked):
+        triggers = _rule_expressions(rule, prefilter, checked=checked)
+        for expr, flag in triggers:
             expressions.append(expr)
             flags.append(flag)
             compiled.owners.append(index)
+        keywords = [k.encode() for k in rule.keywords]
+        if rule.keyword_gated and keywords and [e for e, _ in triggers] != keywords:
+            compiled.gated[index] = KEYWORD_BASE + index
+            for keyword in keywords:
+                expressions.append(keyword)
+                flags.append(hyperscan.HS_FLAG_CASELESS)
+                compiled.owners.append(KEYWORD_BASE + index)
     if compiled.key_rules:
         fragments = sorted({f for r in compiled.key_rules for f in r.trigger_fragments()})
         kv = "(" + "|".join(fragments) + r")[A-Za-z0-9_.\-]{0,24}" + _SEP

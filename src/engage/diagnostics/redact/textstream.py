@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import IO
 
 from engage.diagnostics.redact.lines import Counter, LineRedactor, LineState
-from engage.diagnostics.redact.scanner import STRUCT_OWNER
+from engage.diagnostics.redact.scanner import KEYWORD_BASE, STRUCT_OWNER
 
 BLOCK_SIZE = 4 << 20
 MAX_LINE = 8 << 20
@@ -177,4 +177,14 @@ class TextStreamRedactor:
                 line_end = end if nl < 0 else nl + 1
             hits = flagged.setdefault(line_start, {})
             hits.setdefault(owner, []).append(start + hit_end - line_start)
+        gated = self.lines.compiled.gated
+        if gated:
+            for line_start, hits in list(flagged.items()):
+                drop = [
+                    o for o in hits if o >= KEYWORD_BASE or (o in gated and gated[o] not in hits)
+                ]
+                for owner in drop:
+                    del hits[owner]
+                if not hits:
+                    del flagged[line_start]
         return flagged

@@ -18,6 +18,7 @@ metric names are kept, so that support can still read manifests and image refere
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 
@@ -79,6 +80,7 @@ _DASHED = _OCTET + rb"(?:-" + _OCTET + rb"){3}"
 _IPV6 = rb"(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}"
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def canonical_ip(raw: bytes) -> bytes:
     """The dotted (IPv4) or compressed lower-case (IPv6) form every written form maps to."""
     text = raw.decode("ascii", "replace")
@@ -93,7 +95,12 @@ def canonical_ip(raw: bytes) -> bytes:
 
 
 def _ip_ok(m: re.Match[bytes]) -> bool:
-    text = canonical_ip(m.group("secret")).decode()
+    return _ip_value_ok(m.group("secret"))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _ip_value_ok(raw: bytes) -> bool:
+    text = canonical_ip(raw).decode()
     if text in _KEEP_IPS:
         return False
     try:
@@ -106,7 +113,12 @@ def _ip_ok(m: re.Match[bytes]) -> bool:
 
 
 def _host_ok(m: re.Match[bytes]) -> bool:
-    host = m.group("secret").decode().lower().rstrip(".")
+    return _host_value_ok(m.group("secret"))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _host_value_ok(raw: bytes) -> bool:
+    host = raw.decode().lower().rstrip(".")
     return not any(host == d or host.endswith("." + d) for d in KEEP_DOMAINS)
 
 
@@ -116,6 +128,7 @@ def _ip_rule(name: str, description: str, trigger: str, pattern: bytes) -> None:
             name=name,
             description=description,
             triggers=(trigger,),
+            multiline=True,
             pattern=re.compile(pattern),
             check=_ip_ok,
             digest_source=canonical_ip,
@@ -131,7 +144,8 @@ def _ip_rule(name: str, description: str, trigger: str, pattern: bytes) -> None:
 _ip_rule(
     "ip",
     "IPv4 addresses, also with a port and inside ::ffff: (with --pseudonymize ips)",
-    r"[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}",
+    # with what ends an address: one report per address, not one per digit of its last part
+    r"[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}([^0-9.]|\.[^0-9]|\.?$)",
     rb"(?<![0-9.vV])(?=[0-9]{1,3}\.[0-9]{1,3}\.)(?P<secret>" + _DOTTED + rb")(?![0-9]|\.[0-9])",
 )
 _ip_rule(
@@ -143,7 +157,9 @@ _ip_rule(
 _ip_rule(
     "ipv6",
     "IPv6 addresses (with --pseudonymize ips)",
-    r"[0-9A-Fa-f]{0,4}::?[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{0,4}",
+    # every address that parses has eight groups or a "::" beside a digit ("::" and "::1"
+    # are kept): clock times (12:34:56) and Go/C++ names (std::map) are not flagged
+    r"[0-9A-Fa-f]{1,4}(:[0-9A-Fa-f]{1,4}){7}|[0-9A-Fa-f]::|::[0-9A-Fa-f]",
     rb"(?<![\w.:])(?=[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:)(?P<secret>" + _IPV6 + rb")"
     rb"(?![\w:]|\.[0-9])",
 )
@@ -194,7 +210,10 @@ register(
     PatternRule(
         name="hostname",
         description="host names under common TLDs (with --pseudonymize hostnames)",
-        triggers=(rf"[A-Za-z0-9\-]\.({_TLDS})",),
+        # the trigger includes what ends a host name, so "kubernetes.io.x" or ".com-foo"
+        # flag nothing (multi-line mode: "$" is also the end of a line)
+        triggers=(rf"[A-Za-z0-9\-]\.({_TLDS})([^A-Za-z0-9_\-.]|\.[^A-Za-z0-9]|\.?$)",),
+        multiline=True,
         caseless=True,
         pattern=re.compile(
             rb"(?i)(?<![\w.@\-])(?P<secret>(?:[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?\.)+(?:"

@@ -87,12 +87,15 @@ def test_pool_and_single_process_write_the_same(tmp_path: Path) -> None:
     _tree(tmp_path / "in", secret, cookie)
     for i in range(30):
         (tmp_path / "in" / f"f{i}.log").write_text(f"line {i} token={_rand(24)}\n" * 5)
-    outs = []
+    outs, reports = [], []
     for workers in (1, 2):
         out = tmp_path / f"out{workers}"
-        Redactor(key=b"same", workers=workers).redact_path(tmp_path / "in", out)
+        report = Redactor(key=b"same", workers=workers).redact_path(tmp_path / "in", out)
         outs.append({p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()})
+        reports.append(report.to_dict())
     assert outs[0] == outs[1]
+    assert reports[0] == reports[1]  # the known-value pass counts the same in the pool
+    assert reports[0]["counts_by_rule"]["known-value"] > 0
 
 
 def test_propagation_reaches_inside_tarballs(tmp_path: Path) -> None:

@@ -16,7 +16,10 @@ from engage.diagnostics.redact.documents import DocumentRedactor
 from engage.diagnostics.redact.errors import RedactionError, UnsupportedInput
 from engage.diagnostics.redact.formats import Pipeline, is_tarball
 from engage.diagnostics.redact.lines import LineRedactor
-from engage.diagnostics.redact.parallel import redact_directory_parallel
+from engage.diagnostics.redact.parallel import (
+    propagate_directory_parallel,
+    redact_directory_parallel,
+)
 from engage.diagnostics.redact.passes import propagate_path
 from engage.diagnostics.redact.report import FileCounter, Finding, RedactionReport
 from engage.diagnostics.redact.rules import RuleSet
@@ -165,7 +168,9 @@ class Redactor:
         partial = dst.with_name(f".{dst.name}.partial-{os.getpid()}")
         try:
             self._write(src, partial, progress)
-            if self.propagate:
+            if self.propagate and partial.is_dir() and self.workers > 1:
+                propagate_directory_parallel(self, partial, self.workers)
+            elif self.propagate:
                 propagate_path(self, partial, dst.name)
             os.replace(partial, dst)
         except BaseException as exc:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -19,14 +20,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from engage.diagnostics.redact.archives import redact_directory, redact_directory_file
+from engage.diagnostics.redact.passes import KnownValuePass, output_files
 from engage.diagnostics.redact.report import Problem, RedactionReport
 
 if TYPE_CHECKING:
     from engage.diagnostics.redact.engine import Redactor
 
-BATCH_BYTES = 8 << 20
-BATCH_FILES = 256
+# Small enough that two workers finish together (a must-gather is ~3,500 files, a few large
+# logs among them), large enough that per-task overhead stays negligible.
+BATCH_BYTES = 2 << 20
+BATCH_FILES = 64
 _WORKER: Redactor | None = None  # set in the parent just before the pool forks
+_KNOWN: KnownValuePass | None = None  # likewise, for the known-value pass
 
 
 @dataclass
@@ -51,15 +56,20 @@ def default_workers() -> int:
 
 
 def _batches(files: list[tuple[Path, Path]]) -> Iterator[list[tuple[Path, Path, int]]]:
-    batch: list[tuple[Path, Path, int]] = []
-    size = 0
+    """Batches of files, largest files first so the last batches are short ones."""
+    sized = []
     for path, rel in files:
         try:
             n = path.lstat().st_size
         except OSError:
             n = 0
-        batch.append((path, rel, n))
-        size += n
+        sized.append((path, rel, n))
+    sized.sort(key=lambda item: -item[2])
+    batch: list[tuple[Path, Path, int]] = []
+    size = 0
+    for item in sized:
+        batch.append(item)
+        size += item[2]
         if size >= BATCH_BYTES or len(batch) >= BATCH_FILES:
             yield batch
             batch, size = [], 0
@@ -109,6 +119,39 @@ def redact_directory_parallel(
                     progress(future.result().bytes_read)
     finally:
         _WORKER = None
+
+
+def _known_batch(batch: list[tuple[Path, str]]) -> dict[str, dict[str, int]]:
+    known = _KNOWN
+    assert known is not None, "worker started without a known-value pass"
+    known.scratch.counts_by_file.clear()  # what this batch replaced, nothing before it
+    known.scratch.counts_by_rule.clear()
+    for path, display in batch:
+        known.file(path, display)
+    return {f: dict(c) for f, c in known.scratch.counts_by_file.items()}
+
+
+def propagate_directory_parallel(redactor: Redactor, out: Path, workers: int) -> None:
+    """The known-value pass over an output folder, with ``workers`` processes."""
+    global _KNOWN
+    known = KnownValuePass(redactor)
+    if not known.active:
+        return
+    files = output_files(out)
+    batches = [files[i : i + BATCH_FILES] for i in range(0, len(files), BATCH_FILES)]
+    _KNOWN = known
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            for counts in pool.map(_known_batch, batches):
+                for name, rules in counts.items():
+                    for rule, n in rules.items():
+                        known.scratch.counts_by_rule[rule] += n
+                        file_counts = known.scratch.counts_by_file.setdefault(name, Counter())
+                        file_counts[rule] += n
+    finally:
+        _KNOWN = None
+    known.finish()
 
 
 def _merge(redactor: Redactor, result: BatchResult) -> None:

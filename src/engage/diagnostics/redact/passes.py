@@ -87,6 +87,17 @@ class KnownValuePass:
                 self.report.counts_by_file.setdefault(name, type(counts)())[rule] += n
 
 
+def output_files(out: Path) -> list[tuple[Path, str]]:
+    """(path, name shown in the report) of every regular file under an output folder."""
+    files = []
+    for root, _dirs, names in os.walk(out):
+        for name in sorted(names):
+            path = Path(root, name)
+            if path.is_file() and not path.is_symlink():
+                files.append((path, path.relative_to(out).as_posix()))
+    return files
+
+
 def propagate_path(redactor: Redactor, out: Path, name: str) -> None:
     """Run the known-value pass over an output path (a file, a folder or a tarball).
 
@@ -96,11 +107,8 @@ def propagate_path(redactor: Redactor, out: Path, name: str) -> None:
     if not known.active:
         return
     if out.is_dir():
-        for root, _dirs, names in os.walk(out):
-            for name in sorted(names):
-                path = Path(root, name)
-                if path.is_file() and not path.is_symlink():
-                    known.file(path, path.relative_to(out).as_posix())
+        for path, display in output_files(out):
+            known.file(path, display)
     elif out.is_file():
         known.file(out, name)
     known.finish()

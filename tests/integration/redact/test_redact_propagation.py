@@ -118,3 +118,24 @@ def test_words_found_by_mistake_are_not_spread(tmp_path: Path) -> None:
     (tmp_path / "in" / "b.txt").write_text("more information here\n")
     Redactor(key=b"k").redact_path(tmp_path / "in", tmp_path / "out")
     assert (tmp_path / "out" / "b.txt").read_text() == "more information here\n"
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_folder_layout_and_byte_counts_match_the_output(tmp_path: Path, workers: int) -> None:
+    secret = _rand(24)
+    src = tmp_path / "in"
+    (src / "empty" / "deeper").mkdir(parents=True)  # no file needs them: still made
+    (src / "a" / "b").mkdir(parents=True)
+    (src / "a" / "b" / "x.log").write_text(f"token={secret}\n")
+    (src / "a" / "y.log").write_text(f"echo {secret}\n" * 3)  # grows in the known-value pass
+    (src / "a" / "link").symlink_to("y.log")
+    out = tmp_path / "out"
+    report = Redactor(key=b"k", workers=workers).redact_path(src, out)
+    assert (out / "empty" / "deeper").is_dir()
+    assert (out / "a" / "link").is_symlink()
+    files = [p for p in out.rglob("*") if p.is_file() and not p.is_symlink()]
+    assert report.bytes_out == sum(p.stat().st_size for p in files)
+    assert report.bytes_in == sum(
+        p.stat().st_size for p in src.rglob("*") if p.is_file() and not p.is_symlink()
+    )
+    assert secret.encode() not in b"".join(p.read_bytes() for p in files)

@@ -126,17 +126,32 @@ def _member(
             tout.addfile(info, cast(IO[bytes], spool))
 
 
+def _create(target: Path) -> IO[bytes]:
+    """Open an output file, making its folder first if it is not there yet.
+
+    Folders are made where the first file needs them (by whichever worker writes it), so the
+    parent process does not make thousands of folders one by one before any work starts.
+    """
+    try:
+        return open(target, "wb")
+    except FileNotFoundError:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return open(target, "wb")
+
+
 def redact_directory(
     pipeline: Pipeline,
     src: Path,
     dst: Path | None,
     progress: Progress | None,
     defer: list[tuple[Path, Path]] | None = None,
+    folders: list[Path] | None = None,
 ) -> None:
     """Redact every file under ``src`` into the same layout under ``dst`` (None: discard).
 
     With ``defer``, regular files are listed there (path, relative path) for the caller to
-    redact (in worker processes) instead of being redacted here; folders and links are made.
+    redact (in worker processes) instead of being redacted here; links are made, and the
+    output folders are listed in ``folders`` for the caller to make (empty ones included).
     """
     for root, dirs, files in os.walk(src, followlinks=False):
         base = Path(root)
@@ -145,6 +160,8 @@ def redact_directory(
             if (base / d).is_symlink():
                 _directory_link(pipeline, base / d, rel_root / d, dst)
                 dirs.remove(d)
+            elif dst is not None and folders is not None:
+                folders.append(dst / rel_root / d)
             elif dst is not None:
                 (dst / rel_root / d).mkdir(parents=True, exist_ok=True)
         dirs.sort()
@@ -162,6 +179,7 @@ def _directory_link(pipeline: Pipeline, path: Path, rel: Path, dst: Path | None)
         pipeline.report.problem(rel.as_posix(), msg, skipped=True)
         return
     if dst is not None:
+        (dst / rel).parent.mkdir(parents=True, exist_ok=True)
         os.symlink(target, dst / rel)
 
 
@@ -170,7 +188,8 @@ def redact_directory_file(
 ) -> None:
     """Redact one file of a folder into the same relative path under ``dst``."""
     display = rel.as_posix()
-    mode = path.lstat().st_mode
+    info = path.lstat()
+    mode, size = info.st_mode, info.st_size
     if stat.S_ISLNK(mode):
         _directory_link(pipeline, path, rel, dst)
         return
@@ -186,9 +205,12 @@ def redact_directory_file(
             if target is None:
                 pipeline.redact_stream(src, cast(IO[bytes], NullSink()), display)
                 return
-            with open(target, "wb") as out:
+            with _create(target) as out:
                 pipeline.redact_stream(src, out, display)
+                written = out.tell()
         shutil.copymode(path, target)
+        pipeline.report.bytes_in += size
+        pipeline.report.bytes_out += written
     except PermissionError:
         pipeline.report.problem(display, "permission denied; refused", skipped=True)
     except UnsupportedInput as exc:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import stat
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -178,8 +177,9 @@ class Redactor:
             if isinstance(exc, OSError):
                 raise RedactionError(f"cannot write {dst}: {exc.strerror or exc}") from exc
             raise
-        self.report.bytes_in += _size(src)
-        self.report.bytes_out += _size(dst)
+        if not src.is_dir():  # a folder's files were counted as they were written
+            self.report.bytes_in += _size(src)
+            self.report.bytes_out += _size(dst)
         return self.report
 
     def _write(self, src: Path, out: Path, progress: Progress | None) -> None:
@@ -246,11 +246,4 @@ def _remove(path: Path) -> None:
 
 
 def _size(path: Path) -> int:
-    if path.is_file():
-        return path.stat().st_size
-    total = 0
-    for root, _dirs, names in os.walk(path):
-        for name in names:
-            st = os.lstat(os.path.join(root, name))
-            total += st.st_size if stat.S_ISREG(st.st_mode) else 0
-    return total
+    return path.stat().st_size if path.is_file() else 0

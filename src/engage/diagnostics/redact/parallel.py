@@ -39,6 +39,8 @@ class BatchResult:
     """What one batch of files produced in a worker."""
 
     bytes_read: int = 0
+    bytes_in: int = 0
+    bytes_out: int = 0
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     files: int = 0
     binary_files: list[str] = field(default_factory=list)
@@ -91,6 +93,8 @@ def _run_batch(batch: list[tuple[Path, Path, int]], dst: Path) -> BatchResult:
         counts={f: dict(c) for f, c in report.counts_by_file.items()},
         files=report.files,
         binary_files=report.binary_files,
+        bytes_in=report.bytes_in,
+        bytes_out=report.bytes_out,
         problems=report.problems,
         mapping=dict(list(tokens.mapping.items())[seen_map:]),
         known=dict(list(tokens.known.items())[seen_known:]),
@@ -107,7 +111,8 @@ def redact_directory_parallel(
     """Redact the folder ``src`` into ``dst`` with ``workers`` processes."""
     global _WORKER
     files: list[tuple[Path, Path]] = []
-    redact_directory(redactor.pipeline, src, dst, None, defer=files)
+    folders: list[Path] = []
+    redact_directory(redactor.pipeline, src, dst, None, defer=files, folders=folders)
     _WORKER = redactor
     try:
         context = multiprocessing.get_context("fork")
@@ -119,16 +124,20 @@ def redact_directory_parallel(
                     progress(future.result().bytes_read)
     finally:
         _WORKER = None
+    for folder in folders:  # the ones no file needed: empty folders stay in the output
+        folder.mkdir(parents=True, exist_ok=True)
 
 
-def _known_batch(batch: list[tuple[Path, str]]) -> dict[str, dict[str, int]]:
+def _known_batch(batch: list[tuple[Path, str]]) -> tuple[dict[str, dict[str, int]], int]:
     known = _KNOWN
     assert known is not None, "worker started without a known-value pass"
     known.scratch.counts_by_file.clear()  # what this batch replaced, nothing before it
     known.scratch.counts_by_rule.clear()
+    known.scratch.bytes_out = 0
     for path, display in batch:
         known.file(path, display)
-    return {f: dict(c) for f, c in known.scratch.counts_by_file.items()}
+    counts = {f: dict(c) for f, c in known.scratch.counts_by_file.items()}
+    return counts, known.scratch.bytes_out
 
 
 def propagate_directory_parallel(redactor: Redactor, out: Path, workers: int) -> None:
@@ -143,7 +152,8 @@ def propagate_directory_parallel(redactor: Redactor, out: Path, workers: int) ->
     try:
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            for counts in pool.map(_known_batch, batches):
+            for counts, grown in pool.map(_known_batch, batches):
+                known.scratch.bytes_out += grown
                 for name, rules in counts.items():
                     for rule, n in rules.items():
                         known.scratch.counts_by_rule[rule] += n
@@ -162,5 +172,7 @@ def _merge(redactor: Redactor, result: BatchResult) -> None:
             report.counts_by_rule[rule] += n
             report.counts_by_file.setdefault(name, type(report.counts_by_rule)())[rule] += n
     report.binary_files += result.binary_files
+    report.bytes_in += result.bytes_in
+    report.bytes_out += result.bytes_out
     report.problems += result.problems
     redactor.pseudonymizer.merge(result.mapping, result.known)

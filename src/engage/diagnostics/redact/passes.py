@@ -65,6 +65,7 @@ class KnownValuePass:
                 partial = path.with_name(f".{path.name}.known-{os.getpid()}")
                 partial.write_bytes(new)
                 os.replace(partial, path)
+                self.scratch.bytes_out += len(new) - len(data)
             return
         partial = path.with_name(f".{path.name}.known-{os.getpid()}")
         before = self.scratch.total
@@ -75,12 +76,14 @@ class KnownValuePass:
             partial.unlink(missing_ok=True)
             return
         if self.scratch.total != before:
+            self.scratch.bytes_out += partial.stat().st_size - path.stat().st_size
             os.replace(partial, path)
         else:
             partial.unlink()
 
     def finish(self) -> None:
         """Add what this pass replaced to the run's report (files were counted already)."""
+        self.report.bytes_out += self.scratch.bytes_out
         for name, counts in self.scratch.counts_by_file.items():
             for rule, n in counts.items():
                 self.report.counts_by_rule[rule] += n

@@ -67,6 +67,7 @@ class Redactor:
         self._log_lines = LineRedactor(compiled_logs, self._pseudonymizer, self._lines.classifier)
         self._log_text = TextStreamRedactor(self._log_lines)
         self._local = threading.local()  # per-thread stack of files being redacted
+        self._written: list[tuple[Path, str]] | None = None  # output files of a pool run
         self._docs = DocumentRedactor(
             text=self._redact_value,
             mask=self._mask,
@@ -165,10 +166,11 @@ class Redactor:
         src, dst = Path(src), Path(dst)
         _check_paths(src, dst)
         partial = dst.with_name(f".{dst.name}.partial-{os.getpid()}")
+        self._written = None
         try:
             self._write(src, partial, progress)
             if self.propagate and partial.is_dir() and self.workers > 1:
-                propagate_directory_parallel(self, partial, self.workers)
+                propagate_directory_parallel(self, partial, self.workers, self._written)
             elif self.propagate:
                 propagate_path(self, partial, dst.name)
             os.replace(partial, dst)
@@ -186,7 +188,7 @@ class Redactor:
         if src.is_dir():
             out.mkdir()
             if self.workers > 1:
-                redact_directory_parallel(self, src, out, self.workers, progress)
+                self._written = redact_directory_parallel(self, src, out, self.workers, progress)
             else:
                 redact_directory(self._pipeline, src, out, progress)
             return

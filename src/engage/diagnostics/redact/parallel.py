@@ -107,8 +107,11 @@ def redact_directory_parallel(
     dst: Path,
     workers: int,
     progress: Callable[[int], None] | None,
-) -> None:
-    """Redact the folder ``src`` into ``dst`` with ``workers`` processes."""
+) -> list[tuple[Path, str]]:
+    """Redact the folder ``src`` into ``dst`` with ``workers`` processes.
+
+    Returns the regular files handed to the workers: (output path, name in the report).
+    """
     global _WORKER
     files: list[tuple[Path, Path]] = []
     folders: list[Path] = []
@@ -126,6 +129,7 @@ def redact_directory_parallel(
         _WORKER = None
     for folder in folders:  # the ones no file needed: empty folders stay in the output
         folder.mkdir(parents=True, exist_ok=True)
+    return [(dst / rel, rel.as_posix()) for _path, rel in files]
 
 
 def _known_batch(batch: list[tuple[Path, str]]) -> tuple[dict[str, dict[str, int]], int]:
@@ -140,13 +144,18 @@ def _known_batch(batch: list[tuple[Path, str]]) -> tuple[dict[str, dict[str, int
     return counts, known.scratch.bytes_out
 
 
-def propagate_directory_parallel(redactor: Redactor, out: Path, workers: int) -> None:
-    """The known-value pass over an output folder, with ``workers`` processes."""
+def propagate_directory_parallel(
+    redactor: Redactor, out: Path, workers: int, files: list[tuple[Path, str]] | None = None
+) -> None:
+    """The known-value pass over an output folder, with ``workers`` processes.
+
+    ``files``: the output files, when the caller knows them (else the folder is walked).
+    """
     global _KNOWN
     known = KnownValuePass(redactor)
     if not known.active:
         return
-    files = output_files(out)
+    files = output_files(out) if files is None else files
     batches = [files[i : i + BATCH_FILES] for i in range(0, len(files), BATCH_FILES)]
     _KNOWN = known
     try:

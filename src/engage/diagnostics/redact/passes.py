@@ -53,7 +53,11 @@ class KnownValuePass:
         """Rewrite one output file in place if it holds a known value."""
         lower = display.lower()
         packed = is_tarball(lower) or lower.endswith(tuple(_COMPRESSORS))
-        if not packed and path.stat().st_size <= IN_MEMORY_MAX:
+        try:
+            size = path.stat().st_size
+        except FileNotFoundError:
+            return  # refused by the main pass: not in the output
+        if not packed and size <= IN_MEMORY_MAX:
             data = path.read_bytes()
             if not data or is_binary(data[:8192]):
                 return

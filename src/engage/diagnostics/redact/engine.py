@@ -28,6 +28,8 @@ from engage.diagnostics.redact.textstream import TextStreamRedactor
 from engage.diagnostics.redact.tokens import Pseudonymizer
 
 Progress = Callable[[int], None]
+CLEAN_VALUE_MAX = 256
+CLEAN_VALUES_MAX = 100_000
 
 
 class Redactor:
@@ -68,6 +70,7 @@ class Redactor:
         self._log_text = TextStreamRedactor(self._log_lines)
         self._local = threading.local()  # per-thread stack of files being redacted
         self._written: list[tuple[Path, str]] | None = None  # output files of a pool run
+        self._clean: set[str] = set()  # document string values no trigger fires on
         self._docs = DocumentRedactor(
             text=self._redact_value,
             mask=self._mask,
@@ -131,9 +134,15 @@ class Redactor:
             self._lines.counter.add(rule)
 
     def _redact_value(self, value: str) -> str:
-        raw = value.encode("utf-8", "surrogateescape")
         counter = self._lines.counter
-        if counter is None:
+        if counter is None or value in self._clean:
+            return value
+        raw = value.encode("utf-8", "surrogateescape")
+        if not self._lines.compiled.scan(raw):
+            # no trigger at all: the text rules cannot change it (document walks meet the
+            # same names, labels and timestamps thousands of times)
+            if len(value) <= CLEAN_VALUE_MAX and len(self._clean) < CLEAN_VALUES_MAX:
+                self._clean.add(value)
             return value
         out = self._text.redact_bytes(raw, counter)
         return value if out == raw else out.decode("utf-8", "surrogateescape")

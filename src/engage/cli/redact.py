@@ -44,7 +44,7 @@ def redact_command(
     pseudonymize: str = typer.Option(
         "",
         "--pseudonymize",
-        help="Also pseudonymise: any of ips,macs,hostnames,domains,emails, or all.",
+        help="Also pseudonymise: any of ips,macs,hostnames,domains,emails,accounts, or all.",
     ),
     workers: int = typer.Option(
         0, "--workers", help="Processes for folders (0: one per core).", min=0, max=256
@@ -63,7 +63,7 @@ def redact_command(
     unknown = kinds - set(PSEUDONYM_RULES) - {"all"}
     if unknown:
         fail(
-            "--pseudonymize accepts ips, macs, hostnames, domains, emails or all "
+            "--pseudonymize accepts ips, macs, hostnames, domains, emails, accounts or all "
             f"(not {', '.join(sorted(unknown))})"
         )
     extra_domains = tuple(d.strip().lower().strip(".") for d in domains.split(",") if d.strip())

@@ -84,3 +84,42 @@ def test_off_unless_asked_and_bad_kinds_refused() -> None:
 def test_mac_right_after_a_colon_label(everything: Redactor) -> None:
     out = everything.redact_text("{Name:eno1 MacAddress:b4:96:91:70:19:98 Speed:10000}")
     assert "b4:96" not in out and "MacAddress:«redacted:mac:" in out
+
+
+# lines as they stand in the Azure must-gather of the shared corpus (k8s-logs/SOURCES.md)
+AZURE_LINES = [
+    "      id: /subscriptions/d38f1e38-4bed-438e-b227-833f997adf6a/resourceGroups/os4-common/"
+    "providers/Microsoft.Network/dnszones/example.org\n",
+    "          baseDomainResourceGroupName: os4-common\n",
+    '{"dnsZone":{"id":"/subscriptions/d38f1e38-4bed-438e-b227-833f997adf6a/resourceGroups/'
+    'ci-ln-k7vx6h2-002ac-w7gjh-rg/providers/Microsoft.Network/privateDnsZones/x"}}\n',
+]
+
+
+def test_azure_subscriptions_and_resource_groups_get_tokens() -> None:
+    accounts = Redactor(pseudonymize=frozenset({"accounts"}), key=b"k")
+    out = "".join(accounts.redact_text(line) for line in AZURE_LINES)
+    for original in ("d38f1e38-4bed-438e-b227-833f997adf6a", "os4-common", "w7gjh-rg"):
+        assert original not in out, original
+    rules = {rule for rule, _ in _tokens(out)}
+    assert rules == {"azure-subscription", "azure-resource-group"}
+    assert "/providers/Microsoft.Network/dnszones/" in out  # the path itself stays readable
+    # one resource group, one token, in the id and in the field
+    groups = re.findall(r"«redacted:azure-resource-group:([0-9a-f]{6})»", out)
+    assert groups[0] == groups[1]
+
+
+def test_aws_account_ids_in_arns_and_fields() -> None:
+    accounts = Redactor(pseudonymize=frozenset({"accounts"}), key=b"k")
+    out = accounts.redact_text(
+        "role arn:aws:iam::123456789012:role/kubecost-s3 assumed; accountId: 123456789012\n"
+        "bucket arn:aws:s3:::kubecost-cur and build 9876543210987\n"
+    )
+    assert "123456789012" not in out
+    assert "arn:aws:s3:::kubecost-cur" in out and "9876543210987" in out
+    assert len(set(_tokens(out))) == 1
+
+
+def test_accounts_stay_without_the_option() -> None:
+    out = Redactor(key=b"k").redact_text(AZURE_LINES[0])
+    assert "os4-common" in out and "d38f1e38-4bed-438e-b227-833f997adf6a" in out

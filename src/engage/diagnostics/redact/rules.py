@@ -38,6 +38,7 @@ PSEUDONYM_RULES = {
     "hostnames": ("hostname", "node-name"),
     "domains": ("domain",),
     "emails": ("email",),
+    "accounts": ("azure-subscription", "azure-resource-group", "aws-account"),
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from engage.diagnostics.redact.builtin import (  # noqa: F401  (imported for registration)
+    accounts,
     auth,
     cloud,
     keys,

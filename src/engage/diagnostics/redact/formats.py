@@ -188,7 +188,8 @@ class Pipeline:
             return
         lower = name.lower()
         compiled = self.text.lines.compiled
-        hits = compiled.gate(compiled.scan(data))
+        raw_hits = compiled.scan(data)
+        hits = compiled.gate(raw_hits)
         needs = (
             self.always_structured
             or lower.endswith((".har", *_SPECIAL_NAMES))
@@ -201,7 +202,7 @@ class Pipeline:
         if docs is None:
             if needs:
                 self.report.problem(name, "not valid JSON/YAML; redacted as text")
-            self._notes(name, self.text.stream(io.BytesIO(data), dst, counter))
+            self._notes(name, self.text.redact_scanned(data, dst, counter, raw_hits))
             return
         before = counter.total
         redacted = [self.docs.redact(doc, name) for doc in docs]

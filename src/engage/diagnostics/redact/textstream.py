@@ -8,6 +8,7 @@ memory stays flat even for a 2 GB single-line file; the file gets a note in the 
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO
@@ -107,25 +108,49 @@ class TextStreamRedactor:
             self._emit(dst, bytes(pending[:cut]), 0, cut, state)
             del pending[:cut]
 
-    def _emit(self, dst: IO[bytes], buf: bytes, start: int, end: int, state: StreamState) -> None:
+    @staticmethod
+    def _check_utf8(buf: bytes, start: int, end: int, state: StreamState) -> None:
         if state.invalid_utf8_at < 0 and not buf.isascii():
             try:
                 buf[start:end].decode("utf-8")
             except UnicodeDecodeError as exc:
                 state.invalid_utf8_at = state.offset + exc.start
         state.offset += end - start
+
+    def _emit(self, dst: IO[bytes], buf: bytes, start: int, end: int, state: StreamState) -> None:
+        self._check_utf8(buf, start, end, state)
         view = memoryview(buf)
         for piece in self.process_block(buf, start, end, state):
             dst.write(view[piece[0] : piece[1]] if isinstance(piece, tuple) else piece)
 
+    def redact_scanned(
+        self, data: bytes, dst: IO[bytes], counter: Counter, hits: list[tuple[int, int]]
+    ) -> StreamState:
+        """Redact a whole text already in memory whose trigger hits are known (no rescan)."""
+        if len(data) > self.max_line:  # may hold a line long enough to need windows
+            return self.stream(io.BytesIO(data), dst, counter)
+        state = StreamState()
+        self.lines.counter = counter
+        self._check_utf8(data, 0, len(data), state)
+        view = memoryview(data)
+        for piece in self.process_block(data, 0, len(data), state, hits):
+            dst.write(view[piece[0] : piece[1]] if isinstance(piece, tuple) else piece)
+        return state
+
     def process_block(
-        self, buf: bytes, start: int, end: int, st: StreamState
+        self,
+        buf: bytes,
+        start: int,
+        end: int,
+        st: StreamState,
+        hits: list[tuple[int, int]] | None = None,
     ) -> list[bytes | tuple[int, int]]:
         """Redact ``buf[start:end]`` (whole lines); return output pieces.
 
         A piece is either replacement bytes or a (start, end) span of ``buf`` to copy as is.
+        ``hits``: the trigger hits of ``buf`` when the caller scanned it already.
         """
-        flagged = self._flag_lines(buf, start, end)
+        flagged = self._flag_lines(buf, start, end, hits)
         if not flagged and st.state is None:
             return [(start, end)]
         starts = sorted(flagged)
@@ -162,12 +187,16 @@ class TextStreamRedactor:
             st.state = opened
         return redacted
 
-    def _flag_lines(self, buf: bytes, start: int, end: int) -> dict[int, dict[int, list[int]]]:
+    def _flag_lines(
+        self, buf: bytes, start: int, end: int, hits: list[tuple[int, int]] | None = None
+    ) -> dict[int, dict[int, list[int]]]:
         """Line start -> {owner: end offsets of its hits, relative to the line start}."""
         flagged: dict[int, dict[int, list[int]]] = {}
         line_start = line_end = -1
-        view = memoryview(buf)[start:end] if (start, end) != (0, len(buf)) else buf
-        for hit_end, owner in self.lines.compiled.scan(view):
+        if hits is None:
+            view = memoryview(buf)[start:end] if (start, end) != (0, len(buf)) else buf
+            hits = self.lines.compiled.scan(view)
+        for hit_end, owner in hits:
             if owner == STRUCT_OWNER:
                 continue
             last = start + (hit_end - 1 if hit_end > 0 else 0)

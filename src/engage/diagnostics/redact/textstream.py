@@ -188,15 +188,15 @@ class TextStreamRedactor:
         return redacted
 
     def _flag_lines(
-        self, buf: bytes, start: int, end: int, hits: list[tuple[int, int]] | None = None
+        self, buf: bytes, start: int, end: int, found: list[tuple[int, int]] | None = None
     ) -> dict[int, dict[int, list[int]]]:
         """Line start -> {owner: end offsets of its hits, relative to the line start}."""
         flagged: dict[int, dict[int, list[int]]] = {}
         line_start = line_end = -1
-        if hits is None:
+        if found is None:
             view = memoryview(buf)[start:end] if (start, end) != (0, len(buf)) else buf
-            hits = self.lines.compiled.scan(view)
-        for hit_end, owner in hits:
+            found = self.lines.compiled.scan(view)
+        for hit_end, owner in found:
             if owner == STRUCT_OWNER:
                 continue
             last = start + (hit_end - 1 if hit_end > 0 else 0)

@@ -140,19 +140,9 @@ def _create(target: Path) -> IO[bytes]:
 
 
 def redact_directory(
-    pipeline: Pipeline,
-    src: Path,
-    dst: Path | None,
-    progress: Progress | None,
-    defer: list[tuple[Path, Path]] | None = None,
-    folders: list[Path] | None = None,
+    pipeline: Pipeline, src: Path, dst: Path | None, progress: Progress | None
 ) -> None:
-    """Redact every file under ``src`` into the same layout under ``dst`` (None: discard).
-
-    With ``defer``, regular files are listed there (path, relative path) for the caller to
-    redact (in worker processes) instead of being redacted here; links are made, and the
-    output folders are listed in ``folders`` for the caller to make (empty ones included).
-    """
+    """Redact every file under ``src`` into the same layout under ``dst`` (None: discard)."""
     for root, dirs, files in os.walk(src, followlinks=False):
         base = Path(root)
         rel_root = base.relative_to(src)
@@ -160,15 +150,10 @@ def redact_directory(
             if (base / d).is_symlink():
                 _directory_link(pipeline, base / d, rel_root / d, dst)
                 dirs.remove(d)
-            elif dst is not None and folders is not None:
-                folders.append(dst / rel_root / d)
             elif dst is not None:
                 (dst / rel_root / d).mkdir(parents=True, exist_ok=True)
         dirs.sort()
         for f in sorted(files):
-            if defer is not None and stat.S_ISREG((base / f).lstat().st_mode):
-                defer.append((base / f, rel_root / f))
-                continue
             redact_directory_file(pipeline, base / f, rel_root / f, dst, progress)
 
 

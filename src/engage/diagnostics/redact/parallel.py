@@ -19,12 +19,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from engage.diagnostics.redact.archives import redact_directory, redact_directory_file
+from engage.diagnostics.redact.archives import redact_directory_file
 from engage.diagnostics.redact.passes import KnownValuePass, output_files
 from engage.diagnostics.redact.report import Problem, RedactionReport
 
 if TYPE_CHECKING:
     from engage.diagnostics.redact.engine import Redactor
+    from engage.diagnostics.redact.formats import Pipeline
 
 # Small enough that two workers finish together (a must-gather is ~3,500 files, a few large
 # logs among them), large enough that per-task overhead stays negligible.
@@ -57,19 +58,44 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
-def _batches(files: list[tuple[Path, Path]]) -> Iterator[list[tuple[Path, Path, int]]]:
-    """Batches of files, largest files first so the last batches are short ones."""
-    sized = []
-    for path, rel in files:
+def _walk(
+    pipeline: Pipeline, src: Path, dst: Path, folders: list[Path]
+) -> Iterator[tuple[Path, Path, int]]:
+    """Regular files under ``src`` as (path, relative path, size), as the folders are read.
+
+    Links and special files are dealt with here (a link is kept if it stays inside the input,
+    a device or FIFO is refused); every folder is listed in ``folders``.
+    """
+    stack = [""]
+    while stack:
+        rel_dir = stack.pop()
         try:
-            n = path.lstat().st_size
-        except OSError:
-            n = 0
-        sized.append((path, rel, n))
-    sized.sort(key=lambda item: -item[2])
+            with os.scandir(os.path.join(src, rel_dir)) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            pipeline.report.problem(rel_dir or ".", f"unreadable folder ({exc.strerror}); skipped")
+            continue
+        for entry in entries:
+            rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+            if entry.is_symlink():
+                redact_directory_file(pipeline, Path(entry.path), Path(rel), dst, None)
+            elif entry.is_dir():
+                folders.append(dst / rel)
+                stack.append(rel)
+            elif entry.is_file():
+                yield Path(entry.path), Path(rel), entry.stat(follow_symlinks=False).st_size
+            else:
+                redact_directory_file(pipeline, Path(entry.path), Path(rel), dst, None)
+
+
+def _batches(
+    files: Iterator[tuple[Path, Path, int]], seen: list[tuple[Path, Path, int]]
+) -> Iterator[list[tuple[Path, Path, int]]]:
+    """Batches of about BATCH_BYTES or BATCH_FILES, each file also appended to ``seen``."""
     batch: list[tuple[Path, Path, int]] = []
     size = 0
-    for item in sized:
+    for item in files:
+        seen.append(item)
         batch.append(item)
         size += item[2]
         if size >= BATCH_BYTES or len(batch) >= BATCH_FILES:
@@ -113,14 +139,15 @@ def redact_directory_parallel(
     Returns the regular files handed to the workers: (output path, name in the report).
     """
     global _WORKER
-    files: list[tuple[Path, Path]] = []
+    files: list[tuple[Path, Path, int]] = []
     folders: list[Path] = []
-    redact_directory(redactor.pipeline, src, dst, None, defer=files, folders=folders)
     _WORKER = redactor
     try:
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            futures = [pool.submit(_run_batch, b, dst) for b in _batches(files)]
+            # batches go out while the folders are still being read: the workers start at once
+            walk = _walk(redactor.pipeline, src, dst, folders)
+            futures = [pool.submit(_run_batch, b, dst) for b in _batches(walk, files)]
             for future in futures:
                 _merge(redactor, future.result())
                 if progress is not None:
@@ -129,7 +156,7 @@ def redact_directory_parallel(
         _WORKER = None
     for folder in folders:  # the ones no file needed: empty folders stay in the output
         folder.mkdir(parents=True, exist_ok=True)
-    return [(dst / rel, rel.as_posix()) for _path, rel in files]
+    return [(dst / rel, rel.as_posix()) for _path, rel, _size in files]
 
 
 def _known_batch(batch: list[tuple[Path, str]]) -> tuple[dict[str, dict[str, int]], int]:

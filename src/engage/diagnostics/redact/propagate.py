@@ -22,7 +22,7 @@ import hyperscan
 
 from engage.diagnostics.redact.detectors import PatternRule
 from engage.diagnostics.redact.lines import LineRedactor, LineState
-from engage.diagnostics.redact.scanner import CompiledRules, compile_rules
+from engage.diagnostics.redact.scanner import CompiledRules
 from engage.diagnostics.redact.tokens import KNOWN_RULE, Pseudonymizer, contains_token
 
 MIN_LENGTH = 8  # shorter values ("admin", "true") are ordinary words
@@ -125,8 +125,9 @@ class LiteralReplacer:
                 flags=hyperscan.HS_FLAG_SOM_LEFTMOST,
                 literal=True,
             )
+            db.scratch = hyperscan.Scratch(db)
             self.db = db
-            self._scratch = hyperscan.Scratch(db)
+            self._scratch = db.scratch
 
     def spans(self, data: bytes) -> list[tuple[int, int, int]]:
         """(start, end, literal index) of the replacements, left to right, not overlapping."""
@@ -187,15 +188,11 @@ def known_rule(literals: Iterable[bytes]) -> PatternRule | None:
     return PatternRule(
         name=KNOWN_RULE,
         description="every other occurrence of a value found secret elsewhere in the run",
-        triggers=tuple(_hs_literal(v) for v in ordered),
+        triggers=(),  # LiteralReplacer's database does the finding
         pattern=re.compile(b"(?!)"),  # never used: LiteralReplacer has the exact spans
         group=0,
         priority=1,
     )
-
-
-def _hs_literal(value: bytes) -> str:
-    return "".join(f"\\x{c:02x}" for c in value)
 
 
 def compile_known(
@@ -206,6 +203,8 @@ def compile_known(
     rule = known_rule(replacements)
     if rule is None:
         return None
-    compiled = compile_rules([rule], [])
     replacer = LiteralReplacer(replacements)
+    # the line flagging of compressed members uses the replacer's own database (owner 0 for
+    # every literal): no second compile, and nothing of a run's values goes to the disk cache
+    compiled = CompiledRules([rule], [], owners=[0] * len(replacer.literals), db=replacer.db)
     return compiled, KnownLines(compiled, replacer), replacer

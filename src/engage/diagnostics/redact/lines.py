@@ -28,6 +28,8 @@ from engage.diagnostics.redact.scanner import KV_OWNER, NV_OWNER, STRUCT_OWNER, 
 from engage.diagnostics.redact.tokens import Pseudonymizer, contains_token
 
 LONG_LINE = 64 << 10
+LINE_CACHE_LINE = 1024  # lines up to this long are remembered...
+LINE_CACHE_SIZE = 50_000  # ...this many of them per process (a few MB)
 WINDOW_BEFORE, WINDOW_AFTER = 8192, 512
 _NESTED_RULES = frozenset({"password", "token"})
 _NESTED_VALUE = re.compile(
@@ -140,6 +142,20 @@ class PendingValue:
         return None, self.left > 0
 
 
+class _Recorder:
+    """Forwards counts to the file's counter and remembers which rules counted."""
+
+    def __init__(self, counter: Counter | None) -> None:
+        self.counter = counter
+        self.rules: list[str] = []
+
+    def add(self, rule: str) -> None:
+        """Count one replacement by ``rule``."""
+        self.rules.append(rule)
+        if self.counter is not None:
+            self.counter.add(rule)
+
+
 def _windows(ends: list[int], size: int) -> list[tuple[int, int]]:
     """Merged, disjoint [start, end) windows around hit end offsets (a hit ends its match)."""
     merged: list[tuple[int, int]] = []
@@ -171,6 +187,7 @@ class LineRedactor:
         self._pem = next(
             (i for i, r in enumerate(compiled.pattern_rules) if r.name == PEM_RULE), None
         )
+        self._line_cache: dict[tuple[bytes, frozenset[int]], tuple[bytes, tuple[str, ...]]] = {}
 
     @property
     def counter(self) -> Counter | None:
@@ -194,7 +211,35 @@ class LineRedactor:
 
         ``owners`` may map each owner to the end offsets of its hits in the line: on a very
         long line a rule's regex then runs only in windows around those hits.
+
+        Bundles repeat lines (the same ``hostIP:`` in every pod, the same log line in every
+        replica): a short line that opened no state is remembered with the rules it counted,
+        and a repeat is answered from memory, counted again (tokens depend only on the value).
         """
+        if len(line) > LINE_CACHE_LINE:
+            return self._redact_line(line, owners)
+        key = (line, frozenset(owners))
+        cache = self._line_cache
+        cached = cache.get(key)
+        counter = self.counter
+        if cached is not None:
+            if counter is not None:
+                for rule in cached[1]:
+                    counter.add(rule)
+            return cached[0], None
+        recorder = _Recorder(counter)
+        self.counter = recorder
+        try:
+            out, state = self._redact_line(line, owners)
+        finally:
+            self.counter = counter
+        if state is None and len(cache) < LINE_CACHE_SIZE:
+            cache[key] = (out, tuple(recorder.rules))
+        return out, state
+
+    def _redact_line(
+        self, line: bytes, owners: Iterable[int] | Mapping[int, list[int]]
+    ) -> tuple[bytes, LineState | None]:
         state: LineState | None = None
         ends = owners if isinstance(owners, Mapping) else {}
         for owner in sorted(set(owners), key=self._priority.__getitem__):

@@ -205,7 +205,7 @@ class LineRedactor:
         return self.pseudonymizer.token(rule, value)
 
     def redact_line(
-        self, line: bytes, owners: Iterable[int] | Mapping[int, list[int]]
+        self, line: bytes, owners: Iterable[int] | Mapping[int, list[int] | None]
     ) -> tuple[bytes, LineState | None]:
         """Redact one line; return it and a multi-line state it opened, if any.
 
@@ -238,7 +238,7 @@ class LineRedactor:
         return out, state
 
     def _redact_line(
-        self, line: bytes, owners: Iterable[int] | Mapping[int, list[int]]
+        self, line: bytes, owners: Iterable[int] | Mapping[int, list[int] | None]
     ) -> tuple[bytes, LineState | None]:
         state: LineState | None = None
         ends = owners if isinstance(owners, Mapping) else {}

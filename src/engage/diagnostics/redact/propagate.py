@@ -170,7 +170,7 @@ class KnownLines(LineRedactor):
         self.replacer = replacer
 
     def redact_line(
-        self, line: bytes, owners: Iterable[int] | Mapping[int, list[int]]
+        self, line: bytes, owners: Iterable[int] | Mapping[int, list[int] | None]
     ) -> tuple[bytes, LineState | None]:
         """Replace the known forms of a flagged line."""
         new, count = self.replacer.replace(line)

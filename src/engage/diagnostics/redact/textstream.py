@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO
 
-from engage.diagnostics.redact.lines import Counter, LineRedactor, LineState
+from engage.diagnostics.redact.lines import LONG_LINE, Counter, LineRedactor, LineState
 from engage.diagnostics.redact.scanner import KEYWORD_BASE, STRUCT_OWNER
 
 BLOCK_SIZE = 4 << 20
@@ -172,7 +172,9 @@ class TextStreamRedactor:
             pos = line_end
         return out
 
-    def _line(self, line: bytes, owners: dict[int, list[int]] | None, st: StreamState) -> bytes:
+    def _line(
+        self, line: bytes, owners: dict[int, list[int] | None] | None, st: StreamState
+    ) -> bytes:
         handled: bytes | None = None
         if st.state is not None:
             handled, still_open = st.state.feed(line)
@@ -189,10 +191,16 @@ class TextStreamRedactor:
 
     def _flag_lines(
         self, buf: bytes, start: int, end: int, found: list[tuple[int, int]] | None = None
-    ) -> dict[int, dict[int, list[int]]]:
-        """Line start -> {owner: end offsets of its hits, relative to the line start}."""
-        flagged: dict[int, dict[int, list[int]]] = {}
+    ) -> dict[int, dict[int, list[int] | None]]:
+        """Line start -> {owner: end offsets of its hits relative to the line start}.
+
+        The offsets are kept for very long lines only (the rules run in windows around them);
+        on other lines the owner alone is recorded (None), which is most of the work saved.
+        """
+        flagged: dict[int, dict[int, list[int] | None]] = {}
         line_start = line_end = -1
+        long_line = False
+        hits: dict[int, list[int] | None] = {}
         if found is None:
             view = memoryview(buf)[start:end] if (start, end) != (0, len(buf)) else buf
             found = self.lines.compiled.scan(view)
@@ -204,8 +212,15 @@ class TextStreamRedactor:
                 line_start = max(buf.rfind(b"\n", start, last) + 1, start)
                 nl = buf.find(b"\n", last, end)
                 line_end = end if nl < 0 else nl + 1
-            hits = flagged.setdefault(line_start, {})
-            hits.setdefault(owner, []).append(start + hit_end - line_start)
+                long_line = line_end - line_start > LONG_LINE
+                hits = flagged.setdefault(line_start, {})
+            if long_line:
+                ends = hits.get(owner)
+                if ends is None:
+                    ends = hits[owner] = []
+                ends.append(start + hit_end - line_start)
+            else:
+                hits[owner] = None
         gated = self.lines.compiled.gated
         if gated:
             for line_start, hits in list(flagged.items()):

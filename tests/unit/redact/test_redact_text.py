@@ -105,3 +105,18 @@ def test_redact_bytes_matches_stream(redactor: Redactor) -> None:
 
     counter = RedactionReport().counter("x")
     assert text.redact_bytes(data, counter) == _stream(Redactor(key=b"unit-test-key"), data)
+
+
+def test_a_long_single_line_document_is_redacted_around_each_hit() -> None:
+    # one 300 KB JSON line (a managedFields dump, a HAR body): the rules run in windows around
+    # the hits, so secrets and identities far apart on the line all go
+    everything = Redactor(pseudonymize=frozenset({"all"}), key=b"k")
+    parts = []
+    for i in range(40):
+        parts.append('"f%d":"%s"' % (i, "y" * 7000))
+        parts.append('"password":"Hunter2-x9-%d","hostIP":"10.0.%d.7"' % (i, i))
+    line = "{" + ",".join(parts) + "}"
+    out = everything.redact_text(line + "\n")
+    assert "Hunter2" not in out and "10.0." not in out
+    assert out.count("«redacted:ip:") == 40
+    assert out.endswith("}\n") and out.count("\n") == 1

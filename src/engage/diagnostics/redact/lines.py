@@ -242,7 +242,11 @@ class LineRedactor:
     ) -> tuple[bytes, LineState | None]:
         state: LineState | None = None
         ends = owners if isinstance(owners, Mapping) else {}
+        before = line
         for owner in sorted(set(owners), key=self._priority.__getitem__):
+            if line is not before and len(line) > LONG_LINE:
+                # an earlier rule changed the line: the hit offsets moved with it
+                ends, before = self._hit_ends(line), line
             if owner >= 0:
                 line = self._apply_windows(owner, line, ends.get(owner))
             elif owner == KV_OWNER:
@@ -259,6 +263,16 @@ class LineRedactor:
             if begins and PEM_END.search(line, begins[-1].end()) is None:
                 state = PemBody(self)
         return line, state
+
+    def _hit_ends(self, line: bytes) -> dict[int, list[int] | None]:
+        """Owner -> end offsets of its trigger hits in ``line``."""
+        found: dict[int, list[int] | None] = {}
+        for end, owner in self.compiled.scan(line):
+            ends = found.get(owner)
+            if ends is None:
+                ends = found[owner] = []
+            ends.append(end)
+        return found
 
     def _apply_windows(self, index: int, line: bytes, ends: list[int] | None) -> bytes:
         """Apply a rule to a line, or to windows around its hits when the line is very long."""

@@ -5,12 +5,13 @@ from __future__ import annotations
 import functools
 import json
 import re
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from engage.diagnostics.redact import Redactor
+from engage.diagnostics.redact import Redactor, RulesError
 from engage.diagnostics.redact.builtin.gitleaks import STATS
 from engage.diagnostics.redact.catalogue import load_catalogue, parse_catalogue, translate
 from engage.diagnostics.redact.detectors import PatternRule, registry
@@ -122,3 +123,21 @@ def test_catalogue_shaped_secrets_never_survive(plant: tuple[str, str], place: s
     doc = PLACES[place](text)
     out = REDACTOR.redact_text(doc)
     assert secret not in out, (place, text)
+
+
+def test_the_packaged_catalogue_compiles_whole_and_counts_groups_right() -> None:
+    # the packaged rules compile on first use (start-up time); every one must compile, and
+    # the group count taken without compiling must be the compiler's
+    from engage.diagnostics.redact.catalogue import capture_groups
+
+    rules, _ = load_catalogue()
+    for rule in rules:
+        compiled = re.compile(rule.pattern.pattern)
+        assert capture_groups(compiled.pattern.decode()) == compiled.groups, rule.name
+
+
+def test_a_bad_regex_in_a_catalogue_file_fails_at_load(tmp_path: Path) -> None:
+    bad = tmp_path / "rules.toml"
+    bad.write_text('[[rules]]\nid = "broken"\nregex = "abc(def"\n')
+    with pytest.raises(RulesError, match="broken"):
+        load_catalogue(bad)

@@ -113,8 +113,8 @@ def test_a_long_single_line_document_is_redacted_around_each_hit() -> None:
     everything = Redactor(pseudonymize=frozenset({"all"}), key=b"k")
     parts = []
     for i in range(40):
-        parts.append('"f%d":"%s"' % (i, "y" * 7000))
-        parts.append('"password":"Hunter2-x9-%d","hostIP":"10.0.%d.7"' % (i, i))
+        parts.append(f'"f{i}":"{"y" * 7000}"')
+        parts.append(f'"password":"Hunter2-x9-{i}","hostIP":"10.0.{i}.7"')
     line = "{" + ",".join(parts) + "}"
     out = everything.redact_text(line + "\n")
     assert "Hunter2" not in out and "10.0." not in out

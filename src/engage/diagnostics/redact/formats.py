@@ -26,6 +26,7 @@ from engage.diagnostics.redact.documents import DocumentRedactor
 from engage.diagnostics.redact.errors import UnsupportedInput
 from engage.diagnostics.redact.report import FileCounter, RedactionReport
 from engage.diagnostics.redact.scanner import STRUCT_OWNER
+from engage.diagnostics.redact.secretlines import SecretLines
 from engage.diagnostics.redact.streams import (
     REFUSED_SUFFIXES,
     SNIFF_SIZE,
@@ -197,6 +198,8 @@ class Pipeline:
             # with "\n" escapes (a private key) is one value, not pieces of a line
             or (bool(hits) and lower.endswith(".json"))
         )
+        if needs and self._secret_lines(data, dst, name, lower, counter):
+            return
         docs = self._parse(data, lower) if needs else None
         if docs is None:
             if needs:
@@ -206,6 +209,23 @@ class Pipeline:
         before = counter.total
         redacted = [self.docs.redact(doc, name) for doc in docs]
         dst.write(data if counter.total == before else self._dump(redacted, data, lower))
+
+    def _secret_lines(
+        self, data: bytes, dst: IO[bytes], name: str, lower: str, counter: FileCounter
+    ) -> bool:
+        """Kubernetes Secrets in block YAML, redacted line by line (True: done, no parse)."""
+        if (
+            self.always_structured
+            or not lower.endswith((".yaml", ".yml"))
+            or lower.endswith(_SPECIAL_NAMES)
+        ):
+            return False
+        edited = SecretLines(counter.add, self.docs.remember).redact(data)
+        if edited is None:
+            return False
+        compiled = self.text.lines.compiled
+        self._notes(name, self.text.redact_scanned(edited, dst, counter, compiled.scan(edited)))
+        return True
 
     @staticmethod
     def _parse(data: bytes, lower: str) -> list[Any] | None:

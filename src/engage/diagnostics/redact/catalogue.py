@@ -22,7 +22,7 @@ import math
 import re
 import tomllib
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
@@ -58,9 +58,10 @@ def shannon_entropy(value: bytes) -> float:
     return -sum(c / n * math.log2(c / n) for c in Counter(value).values()) if n else 0.0
 
 
-def _group_end(pattern: str, start: int) -> int:
-    """Index of the ``)`` closing the group that contains ``start`` (or len(pattern))."""
-    depth, i, in_class = 0, start, False
+def _structure(pattern: str, start: int = 0) -> Iterator[tuple[int, str]]:
+    """(index, character) of a regex's structural characters from ``start``: escapes and
+    character classes (``[]a]``, ``[^]a]`` included) are skipped."""
+    i, in_class = start, False
     while i < len(pattern):
         c = pattern[i]
         if c == "\\":
@@ -70,15 +71,25 @@ def _group_end(pattern: str, start: int) -> int:
             in_class = c != "]"
         elif c == "[":
             in_class = True
-            if pattern[i + 1 : i + 2] == "]":
+            i += 2 if pattern[i + 1 : i + 3] == "^]" else 1
+            if pattern[i : i + 1] == "]":
                 i += 1
-        elif c == "(":
+            continue
+        else:
+            yield i, c
+        i += 1
+
+
+def _group_end(pattern: str, start: int) -> int:
+    """Index of the ``)`` closing the group that contains ``start`` (or len(pattern))."""
+    depth = 0
+    for i, c in _structure(pattern, start):
+        if c == "(":
             depth += 1
         elif c == ")":
             if depth == 0:
                 return i
             depth -= 1
-        i += 1
     return len(pattern)
 
 
@@ -146,24 +157,11 @@ def _allow_checks(entries: Sequence[dict[str, Any]]) -> list[Allow]:
 
 def capture_groups(pattern: str) -> int:
     """How many capturing groups a regular expression has (``re.compile(p).groups``)."""
-    count, i, in_class = 0, 0, False
-    while i < len(pattern):
-        c = pattern[i]
-        if c == "\\":
-            i += 2
-            continue
-        if in_class:
-            in_class = c != "]"
-        elif c == "[":
-            in_class = True
-            i += 2 if pattern[i + 1 : i + 3] == "^]" else 1
-            if pattern[i : i + 1] == "]":
-                i += 1
-            continue
-        elif c == "(" and (pattern[i + 1 : i + 2] != "?" or pattern[i + 1 : i + 4] == "?P<"):
-            count += 1
-        i += 1
-    return count
+    return sum(
+        1
+        for i, c in _structure(pattern)
+        if c == "(" and (pattern[i + 1 : i + 2] != "?" or pattern[i + 1 : i + 4] == "?P<")
+    )
 
 
 class LazyPattern:

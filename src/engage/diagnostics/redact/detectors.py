@@ -60,6 +60,9 @@ class PatternRule:
     prefilter: bool = False  # triggers may use constructs hyperscan only takes as a prefilter
     keywords: tuple[str, ...] = ()  # caseless fallback triggers if hyperscan refuses `triggers`
     keyword_gated: bool = False  # applies only on lines where one of ``keywords`` occurs
+    # hyperscan expressions for what the rule's ``check`` always rejects (a kept public domain):
+    # a trigger hit ending where one of these ends is dropped before any line is flagged
+    unless: tuple[str, ...] = ()
     token_name: str | None = None  # the rule named in tokens, when several rules share one
 
     @property

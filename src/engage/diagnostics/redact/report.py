@@ -44,8 +44,12 @@ class FileCounter:
     def add(self, rule: str) -> None:
         """Count one replacement by ``rule`` in this file."""
         self.total += 1
-        self.report.counts_by_rule[rule] += 1
-        self.report.counts_by_file.setdefault(self.name, Counter())[rule] += 1
+        report = self.report
+        report.counts_by_rule[rule] += 1
+        counts = report.counts_by_file.get(self.name)
+        if counts is None:
+            counts = report.counts_by_file[self.name] = Counter()
+        counts[rule] += 1
 
 
 @dataclass

@@ -27,6 +27,7 @@ KV_OWNER = -1  # key: value / key=value / "key": "value" pairs
 NV_OWNER = -2  # {"name": "DB_PASSWORD", "value": "..."} pairs (env, HAR headers)
 STRUCT_OWNER = -3  # hints that a document needs structural redaction (Secret kind...)
 KEYWORD_BASE = 1 << 24  # KEYWORD_BASE + i: a keyword of pattern rule i (gitleaks' keywords)
+UNLESS_BASE = 1 << 25  # UNLESS_BASE + i: cancels rule i's hits that end at the same offset
 
 _SEP = r"[\"'\\]{0,3}[ \t]{0,4}(:=|=>|[:=])"
 NV_TRIGGER = (
@@ -51,6 +52,7 @@ class CompiledRules:
     # rule index -> its keyword owner: as in gitleaks, such a rule only applies where one of
     # its keywords occurs too (a 40-hex commit id is no Sourcegraph token without "sgp_")
     gated: dict[int, int] = field(default_factory=dict)
+    has_unless: bool = False  # some rule has ``unless`` expressions (see PatternRule)
 
     def gate(self, found: list[tuple[int, int]]) -> list[tuple[int, int]]:
         """``found`` without keyword hits, and without hits of rules whose keyword is absent."""
@@ -79,6 +81,9 @@ class CompiledRules:
             match_event_handler=on_match,  # type: ignore[type-var]
             scratch=self._scratch(),
         )
+        if self.has_unless:
+            cancelled = {(end, owner - UNLESS_BASE) for end, owner in found if owner >= UNLESS_BASE}
+            found = [hit for hit in found if hit[1] < UNLESS_BASE and hit not in cancelled]
         return found
 
     def _scratch(self) -> hyperscan.Scratch:
@@ -160,6 +165,11 @@ def _compile(
             expressions.append(expr)
             flags.append(flag)
             compiled.owners.append(index)
+        for unless in rule.unless:
+            expressions.append(unless.encode())
+            flags.append(_expression(unless, rule)[1])
+            compiled.owners.append(UNLESS_BASE + index)
+            compiled.has_unless = True
         keywords = [k.encode() for k in rule.keywords]
         if rule.keyword_gated and keywords and [e for e, _ in triggers] != keywords:
             compiled.gated[index] = KEYWORD_BASE + index

@@ -74,6 +74,8 @@ KEEP_DOMAINS = (
 )
 
 
+_HOST_END = r"([^A-Za-z0-9_\-.]|\.[^A-Za-z0-9]|\.?$)"  # what ends a host name
+_KEEP_PATTERN = "|".join(re.escape(d) for d in sorted(KEEP_DOMAINS, key=len, reverse=True))
 _OCTET = rb"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
 _DOTTED = _OCTET + rb"(?:\." + _OCTET + rb"){3}"
 _DASHED = _OCTET + rb"(?:-" + _OCTET + rb"){3}"
@@ -212,7 +214,10 @@ register(
         description="host names under common TLDs (with --pseudonymize hostnames)",
         # the trigger includes what ends a host name, so "kubernetes.io.x" or ".com-foo"
         # flag nothing (multi-line mode: "$" is also the end of a line)
-        triggers=(rf"[A-Za-z0-9\-]\.({_TLDS})([^A-Za-z0-9_\-.]|\.[^A-Za-z0-9]|\.?$)",),
+        triggers=(rf"[A-Za-z0-9\-]\.({_TLDS}){_HOST_END}",),
+        # most host names in a must-gather are API groups and labels (node-role.kubernetes.io):
+        # those end where a kept domain ends, so their lines are not even flagged
+        unless=(rf"(^|[^A-Za-z0-9\-])({_KEEP_PATTERN}){_HOST_END}",),
         multiline=True,
         caseless=True,
         pattern=re.compile(

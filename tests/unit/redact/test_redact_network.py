@@ -123,3 +123,17 @@ def test_aws_account_ids_in_arns_and_fields() -> None:
 def test_accounts_stay_without_the_option() -> None:
     out = Redactor(key=b"k").redact_text(AZURE_LINES[0])
     assert "os4-common" in out and "d38f1e38-4bed-438e-b227-833f997adf6a" in out
+
+
+def test_kept_domains_do_not_flag_lines_but_hosts_beside_them_still_go(
+    everything: Redactor,
+) -> None:
+    compiled = everything._lines.compiled
+    host = next(i for i, r in enumerate(compiled.pattern_rules) if r.name == "hostname")
+    kept = b"  node-role.kubernetes.io/master: ''\n  image: quay.io/openshift/x\n"
+    assert all(owner != host for _, owner in compiled.scan(kept))
+    assert everything.redact_text(kept.decode()) == kept.decode()
+    mixed = "see db.acme.io and rbac.authorization.k8s.io and xkubernetes.io\n"
+    out = everything.redact_text(mixed)
+    assert "db.acme.io" not in out and "xkubernetes.io" not in out
+    assert "rbac.authorization.k8s.io" in out

@@ -101,7 +101,7 @@ def _recall(out: Path, originals: dict[str, int]) -> dict[str, tuple[int, int, i
     return {k: (v[0], v[1], v[2], v[3]) for k, v in scores.items()}
 
 
-def bench_bundle(name: str, corpus: Path, work: Path, engage: str) -> None:
+def bench_bundle(name: str, corpus: Path, work: Path, engage: str, runs: int = 3) -> None:
     """Print the figures for one bundle."""
     src = work / name
     if not src.exists():
@@ -112,8 +112,8 @@ def bench_bundle(name: str, corpus: Path, work: Path, engage: str) -> None:
     files, size = _tree(src)
     mb = size / 1e6
     print(f"\n{name}: {files} files, {mb:.0f} MB", flush=True)
-    tar_s, tar_cpu = min(_tar_pipe(src, work / f"tar{i}") for i in range(2))
-    for i in range(2):
+    tar_s, tar_cpu = min(_tar_pipe(src, work / f"tar{i}") for i in range(runs))
+    for i in range(runs):
         shutil.rmtree(work / f"tar{i}")
     print(
         f"  tar -cf - | tar -xf -               {tar_s:6.2f} s wall {tar_cpu:6.2f} s CPU",
@@ -121,8 +121,13 @@ def bench_bundle(name: str, corpus: Path, work: Path, engage: str) -> None:
     )
     for label, extra in (("secrets", []), ("--pseudonymize all", ["--pseudonymize", "all"])):
         out = work / f"{name}.out"
-        shutil.rmtree(out, ignore_errors=True)
-        seconds, cpu, rss = _timed([engage, "redact", str(src), "-o", str(out), "-q", *extra])
+        best: tuple[float, float, float] | None = None
+        for _ in range(runs):  # best wall of a few runs: the machine's other work only adds
+            shutil.rmtree(out, ignore_errors=True)
+            timed = _timed([engage, "redact", str(src), "-o", str(out), "-q", *extra])
+            best = timed if best is None or timed[0] < best[0] else best
+        assert best is not None
+        seconds, cpu, rss = best
         print(
             f"  engage redact ({label:18s}) {seconds:6.2f} s wall {cpu:6.2f} s CPU  "
             f"{mb / seconds:5.0f} MB/s  {seconds / tar_s:5.1f}x tar wall  "
@@ -143,6 +148,7 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, default=Path("../shared/corpus/k8s-logs"))
     parser.add_argument("--keep", type=Path, help="work folder to keep (default: a temp dir)")
     parser.add_argument("--bundle", action="append", choices=BUNDLES, help="only these")
+    parser.add_argument("--runs", type=int, default=3, help="runs per timing (best is kept)")
     args = parser.parse_args()
     engage = shutil.which("engage") or str(Path(sys.executable).with_name("engage"))
     work = args.keep or Path(tempfile.mkdtemp(prefix="engage-bench-bundles-"))
@@ -151,7 +157,7 @@ def main() -> None:
     try:
         for name in args.bundle or BUNDLES:
             if (args.corpus / f"{name}.tar.xz").exists():
-                bench_bundle(name, args.corpus, work, engage)
+                bench_bundle(name, args.corpus, work, engage, args.runs)
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)

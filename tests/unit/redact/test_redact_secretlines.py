@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import io
 from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from engage.diagnostics.redact import Redactor
 from engage.diagnostics.redact.secretlines import SecretLines
@@ -136,3 +139,62 @@ def test_base64_that_is_not_valid_counts_its_text_size() -> None:
     counted: list[str] = []
     out = SecretLines(counted.append, None).redact(data)
     assert out is not None and b"size=10" in out and counted == ["k8s-secret-data"]
+
+
+_KEY = st.from_regex(r"[a-z][a-z0-9_.\-]{0,12}", fullmatch=True)
+_VALUE = st.binary(min_size=1, max_size=40).map(lambda b: base64.b64encode(b).decode())
+_QUOTE = st.sampled_from(["{}", '"{}"', "'{}'"])
+
+
+@st.composite
+def _secret(draw: st.DrawFn, indent: str, first: str) -> str:
+    """One Secret as kubectl or a person would write it, keys in a drawn order."""
+    data = draw(st.dictionaries(_KEY, _VALUE, min_size=1, max_size=4))
+    string_data = draw(st.dictionaries(_KEY, _KEY, max_size=2))
+    parts = {
+        "apiVersion": ["apiVersion: v1"],
+        "kind": [draw(_QUOTE).format("Secret").join(["kind: ", ""])],
+        "data": ["data:"] + [f"  {k}: {draw(_QUOTE).format(v)}" for k, v in data.items()],
+        "metadata": ["metadata:", f"  name: {draw(_KEY)}"]
+        + (
+            [
+                "  annotations:",
+                "    kubectl.kubernetes.io/last-applied-configuration: |",
+                '      {"kind":"Secret","data":{"x":"' + next(iter(data.values())) + '"}}',
+            ]
+            + (["    team: a"] if draw(st.booleans()) else [])
+            if draw(st.booleans())
+            else []
+        ),
+        "type": ["type: Opaque"],
+    }
+    if string_data:
+        parts["stringData"] = ["stringData:"] + [f"  {k}: {v}x9" for k, v in string_data.items()]
+    order = draw(st.permutations(sorted(parts)))
+    lines = [line for key in order for line in parts[key]]
+    out = [first + lines[0]] + [indent + line for line in lines[1:]]
+    return "\n".join(out) + "\n"
+
+
+@st.composite
+def _manifest(draw: st.DrawFn) -> str:
+    if draw(st.booleans()):  # a List, items at column 0 or 2
+        pad = draw(st.sampled_from(["", "  "]))
+        items = draw(st.lists(_secret(pad + "  ", pad + "- "), min_size=1, max_size=3))
+        return "apiVersion: v1\nitems:\n" + "".join(items) + "kind: SecretList\n"
+    docs = draw(st.lists(_secret("", ""), min_size=1, max_size=2))
+    return "---\n".join(docs)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(_manifest())
+def test_generated_secret_manifests_match_the_parse_and_leave_no_value(text: str) -> None:
+    data = text.encode()
+    assert SecretLines(lambda rule: None, None).redact(data) is not None, text
+    line, parsed, line_counts, parsed_counts = _both(data)
+    assert list(yaml.safe_load_all(line)) == list(yaml.safe_load_all(parsed)), text
+    assert line_counts == parsed_counts
+    for doc in yaml.safe_load_all(data):
+        for obj in doc.get("items", [doc]):
+            for value in list((obj.get("data") or {}).values()):
+                assert str(value).encode() not in line, (value, text)

@@ -149,8 +149,6 @@ class SecretLines:
         objects = _objects(lines)
         if objects is None:
             return None
-        if not self._every_secret_is_an_object(lines, data, objects):
-            return None
         edits: dict[int, bytes | None] = {}  # line index -> new line (None: drop it)
         for obj in objects:
             if obj.indent < 0 or not self._is_secret(lines, obj):
@@ -164,8 +162,10 @@ class SecretLines:
                 lines, obj.keys[b"metadata"], obj.indent, edits
             ):
                 return None
-        dropped = sum(1 for i, v in edits.items() if v is None and LAST_APPLIED_KEY in lines[i])
-        if data.count(LAST_APPLIED_KEY) != dropped:
+        gone = {i for i, v in edits.items() if v is None}  # a Secret's own last-applied copy
+        if not self._every_secret_is_an_object(lines, data, objects, gone):
+            return None
+        if data.count(LAST_APPLIED_KEY) != sum(1 for i in gone if LAST_APPLIED_KEY in lines[i]):
             return None  # on another object: that one is parsed and redacted as a document
         if not edits:
             return data
@@ -174,9 +174,10 @@ class SecretLines:
         )
 
     def _every_secret_is_an_object(
-        self, lines: list[bytes], data: bytes, objects: list[_Object]
+        self, lines: list[bytes], data: bytes, objects: list[_Object], gone: set[int]
     ) -> bool:
-        """Each ``kind: Secret`` is the kind of an object read here, or of an owner reference.
+        """Each ``kind: Secret`` is the kind of an object read here, or of an owner reference,
+        or inside lines this pass drops anyway (``gone``).
 
         A Secret anywhere else (in a Template's ``objects``, inside a block scalar or an
         escaped string, in a flow mapping) is the document walker's job.
@@ -188,6 +189,8 @@ class SecretLines:
         text_lines = _block_scalar_lines(lines)
         for m in _KIND_SECRET.finditer(data):
             i = bisect.bisect_right(starts, m.start()) - 1
+            if i in gone:
+                continue
             if i in text_lines or _KIND_LINE.fullmatch(lines[i]) is None:
                 return False
             if i not in kinds and _parent_key(lines, i) != b"ownerReferences":

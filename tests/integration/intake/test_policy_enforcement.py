@@ -107,7 +107,16 @@ def _uploaded_log(setup: CaseSetup) -> bytes:
     return body.content
 
 
+def _guide(setup: CaseSetup, kind: str) -> str:
+    r = setup.admin.get(f"/api/v1/cases/{setup.case_id}/instructions", params={"kind": kind})
+    assert r.status_code == 200, r.text
+    return r.text
+
+
 def test_policy_pseudonymises_ips_in_uploads_the_server_redacts(setup: CaseSetup) -> None:
+    _policy(setup, pseudonymize=["emails", "ips"])
+    assert "--pseudonymize ips,emails" in _guide(setup, "logs")
+    assert "--pseudonymize" not in _guide(setup, "heap-profile")  # not redacted: nothing to say
     _policy(setup, pseudonymize=["ips"])
     text = _uploaded_log(setup)
     for address in (b"10.0.0.7", b"10.0.1.2", b"10-0-1-2"):
@@ -118,6 +127,7 @@ def test_policy_pseudonymises_ips_in_uploads_the_server_redacts(setup: CaseSetup
 
 
 def test_without_the_policy_uploads_keep_their_ips(setup: CaseSetup) -> None:
+    assert "--pseudonymize" not in _guide(setup, "logs")
     text = _uploaded_log(setup)
     assert b"10.0.0.7" in text and b"10.0.1.2" in text
     assert b"redacted:ip:" not in text

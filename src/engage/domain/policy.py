@@ -40,6 +40,11 @@ BINARY_KINDS = frozenset({"heap-profile", "aggregator-db", "screenshot"})
 RAW_ONLY_KINDS = frozenset({"other"})
 ALL_KINDS = TEXT_KINDS | BINARY_KINDS | RAW_ONLY_KINDS | {FINDINGS_KIND}
 
+# Network identities the server's redaction may replace by pseudonyms, in display order: the
+# redaction engine's `--pseudonymize` kinds (a unit test keeps the two lists the same; the
+# domain does not import diagnostics).
+PSEUDONYM_KINDS = ("ips", "macs", "hostnames", "domains", "emails", "accounts")
+
 
 @dataclass(frozen=True)
 class Adjustment:
@@ -77,8 +82,15 @@ class SecurityPolicy:
         default_factory=lambda: dict(DEFAULT_ADJUSTMENTS)
     )
     custom_meeting_url: str = ""
+    pseudonymize: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
+        unknown = self.pseudonymize - set(PSEUDONYM_KINDS)
+        if unknown:
+            raise ValidationFailed(
+                f"pseudonymize takes {', '.join(PSEUDONYM_KINDS)} "
+                f"(not {', '.join(sorted(unknown))})"
+            )
         if not 1 <= self.retention_days <= 3650:
             raise ValidationFailed("retention_days must be between 1 and 3650")
         if not self.meeting_tools:
@@ -188,9 +200,19 @@ def policy_from_dict(raw: Mapping[str, Any] | None) -> SecurityPolicy:
             break_glass_contacts=tuple(str(e).lower() for e in raw.get("break_glass_contacts", [])),
             adjustments=adjustments,
             custom_meeting_url=str(raw.get("custom_meeting_url", "")),
+            pseudonymize=_pseudonym_kinds(raw.get("pseudonymize", [])),
         )
     except (TypeError, ValueError, AttributeError) as exc:
         raise ValidationFailed(f"invalid security policy: {exc}") from exc
+
+
+def _pseudonym_kinds(value: Any) -> frozenset[str]:
+    """The stored list of kinds (a bare string is refused, not read letter by letter)."""
+    if not isinstance(value, list | tuple) or not all(isinstance(k, str) for k in value):
+        raise ValidationFailed(
+            f"pseudonymize must be a list of kinds ({', '.join(PSEUDONYM_KINDS)})"
+        )
+    return frozenset(value)
 
 
 def policy_to_dict(p: SecurityPolicy) -> dict[str, Any]:
@@ -211,6 +233,7 @@ def policy_to_dict(p: SecurityPolicy) -> dict[str, Any]:
             for r, a in p.adjustments.items()
         },
         "custom_meeting_url": p.custom_meeting_url,
+        "pseudonymize": [k for k in PSEUDONYM_KINDS if k in p.pseudonymize],
     }
 
 

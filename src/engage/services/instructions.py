@@ -9,6 +9,7 @@ from jinja2 import Environment as Jinja
 from jinja2 import FileSystemLoader, StrictUndefined
 
 from engage.diagnostics.artifacts import ArtifactKind
+from engage.domain.policy import PSEUDONYM_KINDS, policy_from_dict
 from engage.domain.users import User
 from engage.services.access import visible_case
 from engage.services.diagnostics import case_places, case_row, kind_info
@@ -37,6 +38,13 @@ _jinja = Jinja(
 
 def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-") or "kubecost"
+
+
+def _pseudonymized(uow: UnitOfWork, org_id: int) -> list[str]:
+    """The `--pseudonymize` kinds the organisation's policy asks for, in display order."""
+    org = uow.orgs.get(org_id)
+    kinds = policy_from_dict(org.policy if org else None).pseudonymize
+    return [k for k in PSEUDONYM_KINDS if k in kinds]
 
 
 def instructions(
@@ -72,6 +80,7 @@ def instructions(
         "example_file": _EXAMPLE_FILES.get(info.kind, "FILE"),
         "contexts": sorted({i.cluster for i in insts}),
         "namespaces": sorted({i.namespace for i in insts}) or ["kubecost"],
+        "pseudonymize": _pseudonymized(uow, case.org_id),
         "environments": [
             {
                 "name": e.name,

@@ -35,6 +35,7 @@ EDITABLE = {
     "break_glass_contacts",
     "adjustments",
     "custom_meeting_url",
+    "pseudonymize",
 }
 
 

@@ -24,6 +24,7 @@ from engage.diagnostics.artifacts import ArtifactKind, ArtifactRejected, Prepare
 from engage.diagnostics.redact import Redactor
 from engage.domain.cases import Case
 from engage.domain.intake import ArtifactRecord, RowStatus
+from engage.domain.policy import policy_from_dict
 from engage.services import notify_hooks
 from engage.services.cases import record_event
 from engage.services.diagnostics import set_row_status
@@ -88,6 +89,7 @@ def prepare_received(
     case = uow.cases.get(art.case_id)
     assert case is not None
     raw = allows_raw(uow, clock, case, art.kind)
+    pseudonymize = _pseudonymized(uow, case)
     uow.rollback()
     work = _work(scratch, "prepare-")
     try:
@@ -100,7 +102,7 @@ def prepare_received(
                 original_name=art.original_name,
                 scratch=work / "prep",
                 allow_raw=raw,
-                redactor=Redactor(),
+                redactor=Redactor(pseudonymize=pseudonymize),
                 max_expanded=max_expanded,
             )
         except ArtifactRejected as exc:
@@ -116,6 +118,12 @@ def prepare_received(
     fresh = uow.intake.get_artifact(art.id)
     if fresh is not None and fresh.status == "analysing":
         jobs.enqueue(ANALYZE_JOB, artifact_id=art.id)
+
+
+def _pseudonymized(uow: UnitOfWork, case: Case) -> frozenset[str]:
+    """The network-identity kinds the case's organisation has redaction pseudonymise."""
+    org = uow.orgs.get(case.org_id)
+    return policy_from_dict(org.policy if org else None).pseudonymize
 
 
 def _sha256(path: Path) -> str:

@@ -66,6 +66,17 @@ SHARING_WORDS = {
     "none": "Nothing leaves the customer: support works from what is read out in sessions",
 }
 
+#: Network identities a policy may have pseudonymised: kind -> (name, what it covers). Names
+#: read well inside a sentence; the portal capitalises the first letter where one starts.
+PSEUDONYM_WORDS = {
+    "ips": ("IP addresses", "IPv4 and IPv6, also where they are written into node names"),
+    "macs": ("MAC addresses", "hardware addresses of network interfaces"),
+    "hostnames": ("host and node names", "machine names and Kubernetes node names"),
+    "domains": ("your domains", "your clusters' domains, found from their API and app addresses"),
+    "emails": ("e-mail addresses", "anyone's address that appears in a file"),
+    "accounts": ("cloud account ids", "AWS account ids, Azure subscriptions and resource groups"),
+}
+
 
 def label(value: object) -> str:
     """A human label for an enum value: `waiting_on_customer` -> `Waiting on customer`."""
@@ -128,6 +139,7 @@ def make_templates() -> Jinja2Templates:
     templates.env.globals["nav"] = NAV
     templates.env.globals["sharing_words"] = SHARING_WORDS
     templates.env.globals["restriction_words"] = RESTRICTION_WORDS
+    templates.env.globals["pseudonym_words"] = PSEUDONYM_WORDS
     templates.env.globals["new_key"] = lambda: secrets.token_urlsafe(16)
     templates.env.trim_blocks = True
     templates.env.lstrip_blocks = True

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from engage.domain.policy import PSEUDONYM_KINDS
 from engage.services import policy as policy_svc
 
 pytestmark = pytest.mark.browser
@@ -50,6 +51,46 @@ def test_admin_sets_policy_and_case_shows_adjusted_targets(
     page.locator("table a").first.click()
     notes = page.locator("ul.sla-notes").inner_text()
     assert "next-update and resolution targets are adjusted" in notes
+
+
+def test_admin_chooses_pseudonyms_one_checkbox_per_kind(
+    page: Any, sign_in: Any, live_server: Any, restore_globex: int
+) -> None:
+    org_id = restore_globex
+    sign_in(page, "gina@globex.example")
+    page.goto(f"/orgs/{org_id}/policy")
+    group = page.get_by_role("group", name="Pseudonyms in uploads")
+    boxes = group.get_by_role("checkbox")
+    assert boxes.count() == len(PSEUDONYM_KINDS)
+    assert all(not boxes.nth(i).is_checked() for i in range(boxes.count()))
+    ips = group.get_by_role("checkbox", name="IP addresses")
+    assert "IPv4 and IPv6" in ips.evaluate(
+        "e => document.getElementById(e.getAttribute('aria-describedby')).textContent"
+    )
+    assert "Kept" in page.locator("dl.policy-effects").inner_text()
+    ips.check()
+    group.get_by_role("checkbox", name="Host and node names").check()
+    page.get_by_role("button", name="Save policy").click()
+    assert "Security policy saved" in page.get_by_role("status").inner_text()
+    effects = page.locator("dl.policy-effects").inner_text()
+    assert (
+        "Replaced by pseudonyms when engage redacts a file: IP addresses, host and node names"
+        in (effects)
+    )
+    group = page.get_by_role("group", name="Pseudonyms in uploads")
+    assert group.get_by_role("checkbox", name="IP addresses").is_checked()
+    assert not group.get_by_role("checkbox", name="E-mail addresses").is_checked()
+    with live_server.engage.uow() as uow:
+        stored = uow.orgs.get(org_id).policy
+        audit = [e.data for e in uow.audit.entries(org_id) if e.kind == "policy_changed"]
+    assert stored["pseudonymize"] == ["ips", "hostnames"]
+    assert audit[-1]["changes"] == {"pseudonymize": {"from": [], "to": ["ips", "hostnames"]}}
+    group.get_by_role("checkbox", name="IP addresses").uncheck()
+    group.get_by_role("checkbox", name="Host and node names").uncheck()
+    page.get_by_role("button", name="Save policy").click()
+    assert "Kept" in page.locator("dl.policy-effects").inner_text()
+    with live_server.engage.uow() as uow:
+        assert uow.orgs.get(org_id).policy["pseudonymize"] == []
 
 
 def test_support_report_and_manager_export(page: Any, sign_in: Any, live_server: Any) -> None:

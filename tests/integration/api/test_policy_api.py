@@ -103,3 +103,23 @@ def test_policy_report_groups_cases_by_restrictions(world: World) -> None:
     keys = {row["restrictions"]: row for row in report}
     assert keys["no-screen-share"]["cases"] >= 1 and keys["none"]["cases"] >= 1
     assert world["admin_a"].client.get("/api/v1/reports/policy").status_code == 404
+
+
+def test_pseudonymize_set_by_the_admin_read_by_support(world: World) -> None:
+    url = f"/api/v1/orgs/{world.org_a}/policy"
+    assert world["admin_a"].client.get(url).json()["pseudonymize"] == []
+    r = world["admin_a"].client.patch(url, json={"pseudonymize": ["emails", "ips"]})
+    assert r.status_code == 200, r.text
+    assert r.json()["pseudonymize"] == ["ips", "emails"]
+    assert world["engineer"].client.get(url).json()["pseudonymize"] == ["ips", "emails"]
+    assert world["engineer"].client.patch(url, json={"pseudonymize": []}).status_code == 403
+    assert world["member_a"].client.patch(url, json={"pseudonymize": []}).status_code == 403
+    for bad in (["ips", "phone-numbers"], ["all"], "ips", [True], None):
+        r = world["admin_a"].client.patch(url, json={"pseudonymize": bad})
+        assert r.status_code == 422, (bad, r.text)
+        assert r.headers["content-type"].startswith("application/problem+json")
+        if isinstance(bad, list) and isinstance(bad[-1], str):  # an unknown kind: say which are
+            assert "'ips', 'macs', 'hostnames', 'domains', 'emails' or 'accounts'" in r.text
+    assert world["admin_a"].client.get(url).json()["pseudonymize"] == ["ips", "emails"]
+    audit = world["manager"].client.get(f"/api/v1/orgs/{world.org_a}/audit").json()
+    assert audit[-1]["data"]["changes"] == {"pseudonymize": {"from": [], "to": ["ips", "emails"]}}

@@ -91,3 +91,43 @@ def test_downloads_follow_policy_and_reach_the_audit_trail(setup: CaseSetup) -> 
     audit = setup.world["manager"].client.get(f"/api/v1/orgs/{setup.world.org_a}/audit").json()
     kinds = [e["kind"] for e in audit]
     assert kinds.count("artifact_downloaded") == 2 and "policy_changed" in kinds
+
+
+NETWORK_LOG = LOG + (
+    b"2026-03-01T02:02:00Z WRN node ip-10-0-1-2.ec2.internal (10.0.1.2) not ready; "
+    b"mail ops@acme.example\n"
+)
+
+
+def _uploaded_log(setup: CaseSetup) -> bytes:
+    art = setup.final(setup.upload("logs", "cost-model.log", NETWORK_LOG))
+    assert art["status"] in ("analysing", "ready"), art
+    body = setup.engineer.get(art["download_url"])
+    assert body.status_code == 200, body.text
+    return body.content
+
+
+def _guide(setup: CaseSetup, kind: str) -> str:
+    r = setup.admin.get(f"/api/v1/cases/{setup.case_id}/instructions", params={"kind": kind})
+    assert r.status_code == 200, r.text
+    return r.text
+
+
+def test_policy_pseudonymises_ips_in_uploads_the_server_redacts(setup: CaseSetup) -> None:
+    _policy(setup, pseudonymize=["emails", "ips"])
+    assert "--pseudonymize ips,emails" in _guide(setup, "logs")
+    assert "--pseudonymize" not in _guide(setup, "heap-profile")  # not redacted: nothing to say
+    _policy(setup, pseudonymize=["ips"])
+    text = _uploaded_log(setup)
+    for address in (b"10.0.0.7", b"10.0.1.2", b"10-0-1-2"):
+        assert address not in text
+    assert text.count(b"\xc2\xabredacted:ip:") >= 3  # «redacted:ip:…», one per written form
+    assert b"ops@acme.example" in text  # only the kinds the policy names
+    assert b"connection refused" in text and text.count(b"\n") == NETWORK_LOG.count(b"\n")
+
+
+def test_without_the_policy_uploads_keep_their_ips(setup: CaseSetup) -> None:
+    assert "--pseudonymize" not in _guide(setup, "logs")
+    text = _uploaded_log(setup)
+    assert b"10.0.0.7" in text and b"10.0.1.2" in text
+    assert b"redacted:ip:" not in text

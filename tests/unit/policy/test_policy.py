@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from engage.diagnostics.redact.rules import PSEUDONYM_RULES
 from engage.domain.cases import Severity
 from engage.domain.errors import ValidationFailed
 from engage.domain.meetings import MeetingTool
 from engage.domain.policy import (
     ALL_KINDS,
+    PSEUDONYM_KINDS,
     DataSharing,
     Restriction,
     SecurityPolicy,
@@ -72,3 +74,34 @@ def test_round_trip_and_validation() -> None:
         policy_from_dict({"meeting_tools": []})
     with pytest.raises(ValidationFailed, match="only lengthen"):
         policy_from_dict({"adjustments": {"none": {"factor": 0.5}}})
+
+
+def test_pseudonym_kinds_are_the_redaction_engines() -> None:
+    assert set(PSEUDONYM_KINDS) == set(PSEUDONYM_RULES)
+    assert len(PSEUDONYM_KINDS) == len(set(PSEUDONYM_KINDS))
+
+
+def test_pseudonymize_defaults_to_nothing_and_round_trips() -> None:
+    assert policy_from_dict({}).pseudonymize == frozenset()
+    assert policy_from_dict(None).pseudonymize == frozenset()
+    p = policy_from_dict({"pseudonymize": ["hostnames", "ips"]})
+    assert p.pseudonymize == frozenset({"ips", "hostnames"})
+    assert policy_to_dict(p)["pseudonymize"] == ["ips", "hostnames"]  # display order
+    assert policy_from_dict(policy_to_dict(p)) == p
+    every = policy_from_dict({"pseudonymize": list(PSEUDONYM_KINDS)})
+    assert policy_to_dict(every)["pseudonymize"] == list(PSEUDONYM_KINDS)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [["ips", "phone-numbers"], ["all"], "ips", None, [1], {"ips": True}],
+)
+def test_pseudonymize_refuses_what_is_not_a_list_of_known_kinds(value: object) -> None:
+    with pytest.raises(ValidationFailed) as err:
+        policy_from_dict({"pseudonymize": value})
+    assert "ips, macs, hostnames, domains, emails, accounts" in str(err.value)
+
+
+def test_unknown_pseudonym_kind_is_named() -> None:
+    with pytest.raises(ValidationFailed, match=r"\(not phone-numbers\)"):
+        SecurityPolicy(pseudonymize=frozenset({"ips", "phone-numbers"}))

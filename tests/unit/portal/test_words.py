@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from engage.domain.cases import CaseEvent
-from engage.web.templating import due_words, label
+from engage.domain.policy import PSEUDONYM_KINDS
+from engage.web.templating import PSEUDONYM_WORDS, due_words, label
 from engage.web.timeline import describe_event
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
@@ -48,3 +49,8 @@ def test_timeline_lines_carry_their_detail() -> None:
     assert _line("status", transition="split", into=[7, 8], to="closed") == (
         "closed the case as split into #7, #8"
     )
+
+
+def test_every_pseudonym_kind_has_words() -> None:
+    assert tuple(PSEUDONYM_WORDS) == PSEUDONYM_KINDS
+    assert all(name and what for name, what in PSEUDONYM_WORDS.values())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import Field
 
@@ -11,6 +11,8 @@ from engage.api.schemas.base import Body, Read
 from engage.domain.meetings import MeetingTool
 
 Restriction = Literal["findings-only", "none", "no-screen-share"]
+#: Network identities a policy has the server pseudonymise (engage.domain.policy.PSEUDONYM_KINDS).
+PseudonymKind = Literal["ips", "macs", "hostnames", "domains", "emails", "accounts"]
 
 
 class AdjustmentIn(Body):
@@ -32,6 +34,9 @@ class PolicyUpdate(Body):
     break_glass_contacts: list[str] | None = Field(default=None, max_length=20)
     adjustments: dict[Restriction, AdjustmentIn] | None = None
     custom_meeting_url: str | None = Field(default=None, max_length=500)
+    pseudonymize: list[PseudonymKind] | None = Field(
+        default=None, max_length=len(get_args(PseudonymKind))
+    )
 
 
 class PolicyRead(Read):
@@ -46,6 +51,7 @@ class PolicyRead(Read):
     break_glass_contacts: list[str]
     adjustments: dict[str, Any]
     custom_meeting_url: str
+    pseudonymize: list[str]
     allowed_kinds: list[str]
     restrictions: list[str]
     turnaround_notes: list[str]

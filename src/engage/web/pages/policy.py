@@ -8,7 +8,7 @@ from starlette.responses import RedirectResponse, Response
 
 from engage.domain.errors import EngageError, NotFound
 from engage.domain.meetings import MeetingTool
-from engage.domain.policy import DataSharing, policy_to_dict
+from engage.domain.policy import PSEUDONYM_KINDS, DataSharing, policy_to_dict
 from engage.services import policy as svc
 from engage.services.access import visible_org
 from engage.services.orgs import list_orgs
@@ -49,6 +49,7 @@ def _page(
             "can_edit": can_edit,
             "sharing_choices": [d.value for d in DataSharing],
             "tool_choices": [t.value for t in MeetingTool],
+            "pseudonym_choices": PSEUDONYM_KINDS,
             "can_export": user.role == "support_manager",
             "error": error,
         },
@@ -80,6 +81,7 @@ def update_policy(
         "retention_days": int(retention) if retention.isdigit() else -1,
         "break_glass_contacts": contacts,
         "custom_meeting_url": str(form.get("custom_meeting_url", ""))[:500],
+        "pseudonymize": [str(k) for k in form.getlist("pseudonymize")],
     }
     try:
         svc.set_policy(uow, engage.clock, actor=user, org_id=org_id, changes=changes)

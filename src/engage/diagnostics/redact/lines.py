@@ -29,7 +29,7 @@ from engage.diagnostics.redact.tokens import Pseudonymizer, contains_token
 
 LONG_LINE = 64 << 10
 LINE_CACHE_LINE = 1024  # lines up to this long are remembered...
-LINE_CACHE_SIZE = 50_000  # ...this many of them per process (a few MB)
+LINE_CACHE_BYTES = 8 << 20  # ...up to this many bytes of lines and results per process
 WINDOW_BEFORE, WINDOW_AFTER = 8192, 512
 _NESTED_RULES = frozenset({"password", "token"})
 _NESTED_VALUE = re.compile(
@@ -188,6 +188,7 @@ class LineRedactor:
             (i for i, r in enumerate(compiled.pattern_rules) if r.name == PEM_RULE), None
         )
         self._line_cache: dict[tuple[bytes, frozenset[int]], tuple[bytes, tuple[str, ...]]] = {}
+        self._line_cache_bytes = 0
 
     @property
     def counter(self) -> Counter | None:
@@ -233,8 +234,9 @@ class LineRedactor:
             out, state = self._redact_line(line, owners)
         finally:
             self.counter = counter
-        if state is None and len(cache) < LINE_CACHE_SIZE:
+        if state is None and self._line_cache_bytes < LINE_CACHE_BYTES:
             cache[key] = (out, tuple(recorder.rules))
+            self._line_cache_bytes += len(line) + len(out) + 200  # with the tuple and key set
         return out, state
 
     def _redact_line(

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Engine, inspect, make_url, text
 
 from engage.adapters.db.engine import make_engine
 from engage.adapters.db.migrate import upgrade
@@ -33,7 +33,10 @@ def _pg_engine(schema: str) -> Engine:
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     admin.dispose()
-    return make_engine(PG_URL, connect_args={"options": f"-csearch_path={schema}"})
+    # in the URL, not connect_args: containers built from Settings(database_url=str(engine.url))
+    # (procrastinate's pool, a served copy of the app) then use the test's schema too
+    url = make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+    return make_engine(url.render_as_string(hide_password=False))
 
 
 def _drop_pg_schema(schema: str) -> None:

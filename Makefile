@@ -6,6 +6,8 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 UV     ?= $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+# pytest-xdist processes for `make test`: one per core (auto); 0 runs the suite in this process
+TEST_WORKERS ?= auto
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 # Byte-compile on install, as pip does: without .pyc files (PYTHONDONTWRITEBYTECODE is set on
 # some machines) every `engage` command re-compiles its imports, about 1.5 s per start.
@@ -40,7 +42,7 @@ test: install-dev
 	bash scripts/ensure-chromium.sh
 	bash scripts/ensure-axe.sh
 	$(MAKE) --no-print-directory lint
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 ## lint: formatting, lint rules, layering contracts, strict typing
 lint: install-dev

@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, inspect, make_url, text
 
 from engage.adapters.db.engine import make_engine
 from engage.adapters.db.migrate import upgrade
+from engage.adapters.db.tables import metadata
 from engage.api.app import create_api
 from engage.bootstrap import Engage, build
 from engage.config import Settings
@@ -32,7 +33,10 @@ def _pg_engine(schema: str) -> Engine:
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     admin.dispose()
-    return make_engine(PG_URL, connect_args={"options": f"-csearch_path={schema}"})
+    # in the URL, not connect_args: containers built from Settings(database_url=str(engine.url))
+    # (procrastinate's pool, a served copy of the app) then use the test's schema too
+    url = make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+    return make_engine(url.render_as_string(hide_password=False))
 
 
 def _drop_pg_schema(schema: str) -> None:
@@ -43,24 +47,55 @@ def _drop_pg_schema(schema: str) -> None:
     admin.dispose()
 
 
+def _tables_to_empty(engine: Engine) -> list[str]:
+    """Every table a test can write (engage's and, on PostgreSQL, procrastinate's), children
+    before parents. alembic_version stays; on SQLite the full-text index follows the cases
+    table through its triggers."""
+    ordered = [name for name, _ in inspect(engine).get_sorted_table_and_fkc_names() if name]
+    ours = [n for n in ordered if n in metadata.tables or n.startswith("procrastinate_")]
+    return list(reversed(ours))
+
+
+def empty_database(engine: Engine, tables: list[str]) -> None:
+    """Delete every row of `tables`: the database is then as a fresh migration left it.
+
+    DELETE, not TRUNCATE: on tables of a few rows it takes milliseconds where TRUNCATE takes
+    about 60 ms on PostgreSQL (it replaces each table's files)."""
+    with engine.begin() as conn:
+        for name in tables:
+            conn.execute(text(f'DELETE FROM "{name}"'))
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
-def migrated_engine(
+def migrated_database(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Engine]:
-    """One migrated database per backend per test run (its own schema on PostgreSQL)."""
+) -> Iterator[tuple[Engine, list[str]]]:
+    """One migrated database per backend per test process (its own schema on PostgreSQL, its
+    own file on SQLite; with pytest-xdist each worker has its own), and its tables."""
     if request.param == "sqlite":
         path = tmp_path_factory.mktemp("db") / "engage.db"
         engine = make_engine(f"sqlite:///{path}")
         upgrade(engine)
-        yield engine
+        yield engine, _tables_to_empty(engine)
         engine.dispose()
     else:
         schema = f"engage_test_{uuid.uuid4().hex[:10]}"
         engine = _pg_engine(schema)
         upgrade(engine)
-        yield engine
+        yield engine, _tables_to_empty(engine)
         engine.dispose()
         _drop_pg_schema(schema)
+
+
+@pytest.fixture
+def migrated_engine(migrated_database: tuple[Engine, list[str]]) -> Engine:
+    """The migrated database, emptied before each test: every test starts as on a freshly
+    migrated database (migrating once and deleting rows is what makes that cheap). Tests that
+    shared one growing database got slower as it grew: opening a case notifies every support
+    user, and each test adds two."""
+    engine, tables = migrated_database
+    empty_database(engine, tables)
+    return engine
 
 
 @pytest.fixture

@@ -149,10 +149,12 @@ def install_docs(app: FastAPI) -> None:
     """Serve /docs (Swagger UI) entirely from engage: no CDN, no validator, local favicon."""
     app.mount(SWAGGER_ASSETS, StaticFiles(directory=SWAGGER_DIR), name="swagger-ui")
 
+    # request.app, not a closure over `app`: FastAPI keeps endpoint callables in module-level
+    # caches, and an endpoint holding its app kept every app ever made alive (tests make many).
     @app.get("/docs", include_in_schema=False)
-    def docs() -> HTMLResponse:
+    def docs(request: Request) -> HTMLResponse:
         return get_swagger_ui_html(
-            openapi_url=app.openapi_url or "/api/v1/openapi.json",
+            openapi_url=request.app.openapi_url or "/api/v1/openapi.json",
             title="engage API",
             swagger_js_url=f"{SWAGGER_ASSETS}/swagger-ui-bundle.js",
             swagger_css_url=f"{SWAGGER_ASSETS}/swagger-ui.css",

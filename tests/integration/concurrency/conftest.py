@@ -39,3 +39,7 @@ def live_url(world: World) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(10)
+    # procrastinate's pool on PostgreSQL (not served.close(): the engine is the test's)
+    close = getattr(served.jobs, "close", None)
+    if callable(close):
+        close()

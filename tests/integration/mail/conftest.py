@@ -17,15 +17,12 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
-from engage.adapters.db.engine import make_engine
-from engage.adapters.db.migrate import upgrade
 from engage.adapters.jobs.inprocess import InProcessJobQueue
 from engage.bootstrap import Engage, build
 from engage.config import Settings
 from engage.domain.clock import FixedClock
-from tests.integration.conftest import BACKENDS, _drop_pg_schema, _pg_engine
 
 MAIL_FIXTURES = Path(__file__).parents[2] / "fixtures" / "mail"
 SUPPORT = "support@engage.test"
@@ -62,27 +59,6 @@ class Inbox:
         return found
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
-def migrated_engine(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Engine]:
-    """A database of their own for each mail test module: the sweeps, digests and SLA alert
-    scans work on the whole database, and on the run's shared one they would act on every
-    case and mail earlier tests left behind (minutes of work, and not what is under test)."""
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('maildb') / 'engage.db'}")
-        upgrade(engine)
-        yield engine
-        engine.dispose()
-    else:
-        schema = f"engage_mail_{uuid.uuid4().hex[:10]}"
-        engine = _pg_engine(schema)
-        upgrade(engine)
-        yield engine
-        engine.dispose()
-        _drop_pg_schema(schema)
-
-
 @pytest.fixture
 def inbox() -> Iterator[tuple[int, Inbox]]:
     box = Inbox()
@@ -107,11 +83,6 @@ def engage(migrated_engine: Engine, tmp_path: Path, inbox: tuple[int, Inbox]) ->
         allow_private_webhooks=True,
     )
     clock = FixedClock(datetime(2026, 3, 2, 14, 0, tzinfo=UTC))
-    # The database is shared by every integration test of the run; sweeps and digests work on
-    # the whole outbox, so leave what earlier tests queued (without a mail server) behind.
-    with migrated_engine.begin() as conn:
-        for table in ("mail_outbox", "webhook_deliveries"):
-            conn.execute(text(f"UPDATE {table} SET status = 'failed' WHERE status <> 'sent'"))
     return build(settings, engine=migrated_engine, clock=clock, jobs=InProcessJobQueue(eager=True))
 
 

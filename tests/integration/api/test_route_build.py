@@ -61,8 +61,7 @@ def test_an_app_no_longer_used_is_freed(
     """FastAPI keeps endpoint callables in module-level caches (4096 entries each); an endpoint
     that closed over its app kept the whole app alive, about 5 MB and 27,000 objects. The test
     run makes an app per test: the leak made it slower and minutes slower to exit."""
-    app = factory(engage)
-    assert TestClient(app).get("/docs").status_code == 200
+    app = factory(engage)  # FastAPI fills its caches while it builds the routes
     gone = weakref.ref(app)
     del app
     gc.collect()

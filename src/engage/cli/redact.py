@@ -29,6 +29,7 @@ from engage.diagnostics.redact.rules import PSEUDONYM_RULES
 
 EXIT_VERIFY_FAILED = 3
 PROGRESS_MIN_BYTES = 16 << 20
+NOTES_PER_MESSAGE = 5  # files named per note message; the rest are counted
 
 
 def redact_command(
@@ -131,9 +132,24 @@ def _summary(report: RedactionReport, seconds: float) -> None:
         err.print(table)
     if report.binary_files:
         err.print(f"{len(report.binary_files)} binary file(s) passed through unchanged")
+    if report.empty_files:
+        err.print(f"{len(report.empty_files)} empty file(s) copied as they are")
+    _problems(report)
+
+
+def _problems(report: RedactionReport) -> None:
+    """One line per file that needs attention; a message shared by many files is printed for
+    a few of them and counted for the rest (``--report`` lists every one)."""
+    by_message: dict[tuple[bool, str], list[str]] = {}
     for problem in report.problems:
-        verb = "left out" if problem.skipped else "note"
-        print(f"engage: {verb}: {problem.file}: {problem.message}", file=sys.stderr)
+        by_message.setdefault((problem.skipped, problem.message), []).append(problem.file)
+    for (skipped, message), files in by_message.items():
+        verb = "left out" if skipped else "note"
+        for file in files[:NOTES_PER_MESSAGE]:
+            print(f"engage: {verb}: {file}: {message}", file=sys.stderr)
+        if len(files) > NOTES_PER_MESSAGE:
+            more = len(files) - NOTES_PER_MESSAGE
+            print(f"engage: {verb}: {more} more file(s): {message}", file=sys.stderr)
 
 
 def _verify(output: Path, rules: RuleSet) -> None:

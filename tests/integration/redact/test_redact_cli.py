@@ -144,3 +144,23 @@ def test_network_identities_workers_and_domains(tmp_path: Path) -> None:
     counts = json.loads(report.read_text())["counts_by_rule"]
     assert {"ip", "mac"} <= set(counts)
     assert "10.0.3.4" in json.loads(mapping.read_text()).values()
+
+
+def test_many_files_with_one_note_are_counted_not_listed(tmp_path: Path) -> None:
+    """A must-gather has ~1,500 empty logs: they are counted, and a note shared by many files
+    names a few of them and counts the rest (the report lists every one)."""
+    src = _input(tmp_path)
+    for i in range(12):
+        (src / "logs" / f"previous-{i}.log").write_bytes(b"")
+        (src / "logs" / f"archive-{i}.zip").write_bytes(b"PK\x03\x04" + bytes(40))
+    out, report = tmp_path / "out", tmp_path / "r.json"
+    run = _engage(str(src), "-o", str(out), "--report", str(report))
+    assert run.returncode == 0, run.stderr
+    assert "12 empty file(s) copied as they are" in run.stderr
+    assert "previous-3.log" not in run.stderr
+    zip_lines = [line for line in run.stderr.splitlines() if "archive-" in line]
+    assert len(zip_lines) == 5, run.stderr
+    assert "7 more file(s)" in run.stderr
+    data = json.loads(report.read_text())
+    assert len(data["empty_files"]) == 12 and len(data["problems"]) == 12
+    assert (out / "logs" / "previous-3.log").read_bytes() == b""

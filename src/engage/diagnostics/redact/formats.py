@@ -145,7 +145,7 @@ class Pipeline:
         head = src.read(SNIFF_SIZE)
         counter = self.report.counter(name)
         if not head:
-            self.report.problem(name, "empty file (copied as is)")
+            self.report.empty_files.append(name)
             return
         kind = refused_kind(head)
         if kind is not None:

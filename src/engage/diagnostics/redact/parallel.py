@@ -45,6 +45,7 @@ class BatchResult:
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     files: int = 0
     binary_files: list[str] = field(default_factory=list)
+    empty_files: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     mapping: dict[str, str] = field(default_factory=dict)
     known: dict[bytes, bytes] = field(default_factory=dict)
@@ -119,6 +120,7 @@ def _run_batch(batch: list[tuple[Path, Path, int]], dst: Path) -> BatchResult:
         counts={f: dict(c) for f, c in report.counts_by_file.items()},
         files=report.files,
         binary_files=report.binary_files,
+        empty_files=report.empty_files,
         bytes_in=report.bytes_in,
         bytes_out=report.bytes_out,
         problems=report.problems,
@@ -208,6 +210,7 @@ def _merge(redactor: Redactor, result: BatchResult) -> None:
             report.counts_by_rule[rule] += n
             report.counts_by_file.setdefault(name, type(report.counts_by_rule)())[rule] += n
     report.binary_files += result.binary_files
+    report.empty_files += result.empty_files
     report.bytes_in += result.bytes_in
     report.bytes_out += result.bytes_out
     report.problems += result.problems

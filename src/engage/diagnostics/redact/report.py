@@ -62,6 +62,7 @@ class RedactionReport:
     counts_by_rule: Counter[str] = field(default_factory=Counter)
     counts_by_file: dict[str, Counter[str]] = field(default_factory=dict)
     binary_files: list[str] = field(default_factory=list)
+    empty_files: list[str] = field(default_factory=list)  # copied as is: nothing to redact
     problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -98,5 +99,6 @@ class RedactionReport:
                 f: dict(sorted(c.items())) for f, c in sorted(self.counts_by_file.items())
             },
             "binary_files": sorted(self.binary_files),
+            "empty_files": sorted(self.empty_files),
             "problems": [p.to_dict() for p in self.problems],
         }

@@ -204,8 +204,14 @@ class TextStreamRedactor:
         if found is None:
             view = memoryview(buf)[start:end] if (start, end) != (0, len(buf)) else buf
             found = self.lines.compiled.scan(view)
+        gated = self.lines.compiled.gated
+        # keywords present in this block: a gated rule's hits count only where one is (its
+        # ``check`` then wants one on the line itself)
+        present = {o for _, o in found if o >= KEYWORD_BASE} if gated else set()
         for hit_end, owner in found:
-            if owner == STRUCT_OWNER:
+            if owner == STRUCT_OWNER or owner >= KEYWORD_BASE:
+                continue
+            if owner in gated and gated[owner] not in present:
                 continue
             last = start + (hit_end - 1 if hit_end > 0 else 0)
             if not line_start <= last < line_end:
@@ -221,14 +227,4 @@ class TextStreamRedactor:
                 ends.append(start + hit_end - line_start)
             else:
                 hits[owner] = None
-        gated = self.lines.compiled.gated
-        if gated:
-            for line_start, hits in list(flagged.items()):
-                drop = [
-                    o for o in hits if o >= KEYWORD_BASE or (o in gated and gated[o] not in hits)
-                ]
-                for owner in drop:
-                    del hits[owner]
-                if not hits:
-                    del flagged[line_start]
         return flagged

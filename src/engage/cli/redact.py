@@ -92,9 +92,11 @@ def redact_command(
 
 
 def _run(redactor: Redactor, source: Path, output: Path, quiet: bool) -> RedactionReport:
+    if quiet:
+        return redactor.redact_path(source, output)
     err = Console(stderr=True)
     total = _input_size(source)
-    if quiet or total < PROGRESS_MIN_BYTES:
+    if total < PROGRESS_MIN_BYTES:
         return redactor.redact_path(source, output)
     columns = (TextColumn("redacting"), BarColumn(), DownloadColumn(), TransferSpeedColumn())
     with Progress(*columns, console=err, transient=True) as progress:

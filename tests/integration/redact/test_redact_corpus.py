@@ -9,9 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from engage.diagnostics.har import load_har
-from engage.diagnostics.redact import Redactor, verify_path
+from engage.diagnostics.redact import Redactor, load_rules, verify_path
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "redact"
 SHARED = Path(__file__).parents[2] / "fixtures" / "shared"
@@ -241,3 +242,60 @@ def test_har_echo_fixtures_have_credentials() -> None:
     # guard: the echo test above checks something real
     total = sum(len(_credential_values(load_har(p))) for p in (FIXTURES / "har").glob("*.har"))
     assert total >= 20
+
+
+def _ground_truth(report: Path) -> dict[str, int]:
+    """original -> occurrences, from a must-gather-clean obfuscation report."""
+    data = yaml.safe_load(report.read_text())
+    found: dict[str, int] = {}
+    for group in data["replacements"]:
+        for item in group or []:
+            for occurrence in item["occurrences"]:
+                original = str(occurrence["original"])
+                found[original] = found.get(original, 0) + int(occurrence["count"])
+    return found
+
+
+def _left_in(out: Path, originals: dict[str, int]) -> set[str]:
+    """Originals still present in the tar output as whole items (10.0.0.1 is not 10.0.0.12)."""
+    text = b"\n".join(_tar_files(out).values())
+    left = set()
+    for original in originals:
+        pattern = rb"(?<![0-9A-Za-z])" + re.escape(original.encode()) + rb"(?![0-9A-Za-z])"
+        if re.search(pattern, text):
+            left.add(original)
+    return left
+
+
+def test_azure_ci_job_identities_against_must_gather_cleans_report(tmp_path: Path) -> None:
+    """Held-out Azure data (not used to build the rules): must-gather-clean's report lists 461
+    items (IPs, resource ids, deployment operation ids, resource names). Kept on purpose: the
+    word ``cluster`` and ``np-1`` (resource names that are also ordinary words) and the public
+    ``Microsoft.Authorization`` namespace."""
+    src = SHARED / "k8s-logs" / "azure-ci-job.tar.xz"
+    originals = _ground_truth(SHARED / "k8s-logs" / "azure-ci-job-report.yaml")
+    assert len(originals) == 461
+    out = tmp_path / "job.tar.xz"
+    Redactor(pseudonymize=frozenset({"all"})).redact_path(src, out)
+    assert _left_in(out, originals) <= {"cluster", "np-1", "Microsoft.Authorization"}
+    for name, data in _tar_files(out).items():
+        if name.endswith(".yaml"):
+            yaml.safe_load(data)  # still valid
+
+
+def test_customer_listed_values_go_everywhere(tmp_path: Path) -> None:
+    """The customer's own list (a rules file of literals, as must-gather-clean's replacement
+    map): every listed value goes, the word ``cluster`` too."""
+    src = SHARED / "k8s-logs" / "azure-ci-job.tar.xz"
+    report = SHARED / "k8s-logs" / "azure-ci-job-report.yaml"
+    originals = _ground_truth(report)
+    listed = [
+        value
+        for entry in yaml.safe_load(report.read_text())["config"]["obfuscate"]
+        for value in (entry.get("replacement") or {})
+    ]
+    rules_file = tmp_path / "rules.yaml"
+    rules_file.write_text(yaml.safe_dump({"rules": [{"name": "customer", "literals": listed}]}))
+    out = tmp_path / "job.tar.xz"
+    Redactor(load_rules(rules_file)).redact_path(src, out)
+    assert _left_in(out, originals) == set()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -102,8 +103,9 @@ def test_azure_subscriptions_and_resource_groups_get_tokens() -> None:
     for original in ("d38f1e38-4bed-438e-b227-833f997adf6a", "os4-common", "w7gjh-rg"):
         assert original not in out, original
     rules = {rule for rule, _ in _tokens(out)}
-    assert rules == {"azure-subscription", "azure-resource-group"}
-    assert "/providers/Microsoft.Network/dnszones/" in out  # the path itself stays readable
+    assert rules == {"azure-subscription", "azure-resource-group", "azure-resource"}
+    assert "/providers/Microsoft.Network/dnszones/«redacted:azure-resource:" in out
+    assert "example.org" not in out  # the zone named in the id
     # one resource group, one token, in the id and in the field
     groups = re.findall(r"«redacted:azure-resource-group:([0-9a-f]{6})»", out)
     assert groups[0] == groups[1]
@@ -137,3 +139,38 @@ def test_kept_domains_do_not_flag_lines_but_hosts_beside_them_still_go(
     out = everything.redact_text(mixed)
     assert "db.acme.io" not in out and "xkubernetes.io" not in out
     assert "rbac.authorization.k8s.io" in out
+
+
+def test_every_resource_name_in_a_nested_azure_id_goes_types_stay() -> None:
+    accounts = Redactor(pseudonymize=frozenset({"accounts"}), key=b"k")
+    line = (
+        "id: /subscriptions/64f0619f-ebc2-4156-9d91-c4c781de7e54/resourceGroups/rg-1/providers/"
+        "Microsoft.Network/virtualNetworks/customer-vnet/subnets/customer-subnet-1/providers/"
+        "Microsoft.Authorization/roleAssignments/0e670519-7c31-5ad8-ab3b-a5e09973a9fd\n"
+    )
+    out = accounts.redact_text(line)
+    for name in ("customer-vnet", "customer-subnet-1", "0e670519-7c31"):
+        assert name not in out, name
+    for kept in (
+        "/providers/Microsoft.Network/virtualNetworks/",
+        "/subnets/",
+        "/providers/Microsoft.Authorization/roleAssignments/",
+    ):
+        assert kept in out, kept
+    assert [rule for rule, _ in _tokens(out)].count("azure-resource") == 3
+
+
+def test_azure_operation_numbers_reach_their_other_fields(tmp_path: Path) -> None:
+    """A deployment operation's number is in its id and in ``operationId``: both go."""
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "ops.yaml").write_text(
+        "- id: /subscriptions/64f0619f-ebc2-4156-9d91-c4c781de7e54/resourceGroups/rg-1/providers/"
+        "Microsoft.Resources/deployments/node-pool/operations/08584453795354504228\n"
+        '  operationId: "08584453795354504228"\n'
+        "  duration: 1234567\n"
+    )
+    Redactor(pseudonymize=frozenset({"accounts"}), key=b"k").redact_path(src, tmp_path / "out")
+    out = (tmp_path / "out" / "ops.yaml").read_text()
+    assert "08584453795354504228" not in out and "node-pool" not in out
+    assert "duration: 1234567" in out  # short numbers are counts, not ids

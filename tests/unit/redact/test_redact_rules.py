@@ -39,6 +39,14 @@ rules:
     assert "Pw-123456" not in out  # built-ins stay on by default
 
 
+def test_a_longer_literal_goes_whole_when_a_shorter_one_is_its_prefix(tmp_path: Path) -> None:
+    rules = load_rules(
+        _rules(tmp_path, "rules:\n  - {name: acme, literals: [acme, acme-prod-7731]}\n")
+    )
+    out = Redactor(rules, key=b"k").redact_text("host acme-prod-7731 and acme\n")
+    assert "prod" not in out and out.count("«redacted:acme:") == 2
+
+
 def test_builtin_false_keeps_only_custom_rules(tmp_path: Path) -> None:
     rules = load_rules(
         _rules(tmp_path, "builtin: false\nrules:\n  - {name: x, literal: abc-secret}\n")

@@ -64,11 +64,18 @@ class PatternRule:
     # a trigger hit ending where one of these ends is dropped before any line is flagged
     unless: tuple[str, ...] = ()
     token_name: str | None = None  # the rule named in tokens, when several rules share one
+    # several secret spans in one match (every resource name in an Azure resource id); None:
+    # the one span of ``group``
+    spans: Callable[[re.Match[bytes]], list[tuple[int, int]]] | None = None
 
     @property
     def token_rule(self) -> str:
         """The rule name written into this rule's tokens."""
         return self.token_name or self.name
+
+    def secret_spans(self, m: re.Match[bytes]) -> list[tuple[int, int]]:
+        """Spans of the parts of a match to replace, in order."""
+        return self.spans(m) if self.spans is not None else [self.secret_span(m)]
 
     def secret_span(self, m: re.Match[bytes]) -> tuple[int, int]:
         """Span of the part of a match to replace."""

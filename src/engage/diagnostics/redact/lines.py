@@ -292,16 +292,22 @@ class LineRedactor:
 
         def replace(m: re.Match[bytes]) -> bytes:
             whole = m.group(0)
-            start, end = rule.secret_span(m)
-            if start < 0 or start == end:
+            spans = [
+                (start, end)
+                for start, end in rule.secret_spans(m)
+                if 0 <= start < end and not contains_token(m.string[start:end])
+            ]
+            if not spans or (rule.check is not None and not rule.check(m)):
                 return whole
-            secret = m.string[start:end]
-            if contains_token(secret) or (rule.check is not None and not rule.check(m)):
+            pieces, last, offset = [], 0, m.start()
+            for start, end in spans:
+                secret = m.string[start:end]
+                source = rule.digest_source(secret) if rule.digest_source else secret
+                pieces += [whole[last : start - offset], self.mask(rule.token_rule, source)]
+                last = end - offset
+            if not pieces:
                 return whole
-            source = rule.digest_source(secret) if rule.digest_source else secret
-            offset = m.start()
-            return (
-                whole[: start - offset] + self.mask(rule.token_rule, source) + whole[end - offset :]
-            )
+            pieces.append(whole[last:])
+            return b"".join(pieces)
 
         return rule.pattern.sub(replace, line)

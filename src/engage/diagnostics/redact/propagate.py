@@ -36,6 +36,11 @@ TRUSTED_SOURCES = frozenset(
     {"cookie", "authorization-header", "token-header", "url-token-param", "k8s-secret-data"}
 )
 
+# rules whose long numbers are identities (Azure deployment operations, AWS accounts): a number
+# that long elsewhere in the run is the same id, not a count
+NUMERIC_ID_SOURCES = frozenset({"azure-resource", "aws-account"})
+NUMERIC_ID_LENGTH = 12
+
 
 def propagatable(value: bytes, rule: str = "") -> bool:
     """Values worth looking for elsewhere: long enough, random-looking, one word, not public.
@@ -50,6 +55,8 @@ def propagatable(value: bytes, rule: str = "") -> bool:
         return False
     if rule in TRUSTED_SOURCES:
         return True
+    if rule in NUMERIC_ID_SOURCES and value.isdigit() and len(value) >= NUMERIC_ID_LENGTH:
+        return True  # an operation or account number: in an "operationId" field it is the same
     classes = (
         any(97 <= c <= 122 for c in value)
         + any(65 <= c <= 90 for c in value)

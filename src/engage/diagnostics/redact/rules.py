@@ -38,7 +38,7 @@ PSEUDONYM_RULES = {
     "hostnames": ("hostname", "node-name"),
     "domains": ("domain",),
     "emails": ("email",),
-    "accounts": ("azure-subscription", "azure-resource-group", "aws-account"),
+    "accounts": ("azure-subscription", "azure-resource-group", "azure-resource", "aws-account"),
 }
 
 
@@ -149,7 +149,9 @@ def _literal_rule(name: str, literals: list[str], caseless: bool) -> PatternRule
     if not all(encoded):
         raise RulesError(f"rule {name!r}: literal values must not be empty")
     flags = re.IGNORECASE if caseless else 0
-    pattern = re.compile(b"|".join(re.escape(e) for e in encoded), flags)
+    # longest first: with ``acme`` and ``acme-prod-7731`` listed, the longer one goes whole
+    longest = sorted(set(encoded), key=len, reverse=True)
+    pattern = re.compile(b"|".join(re.escape(e) for e in longest), flags)
     return PatternRule(
         name=name,
         description=f"custom literal rule {name}",

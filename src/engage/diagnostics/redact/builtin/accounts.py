@@ -68,3 +68,39 @@ register(
         priority=86,
     )
 )
+
+# an ARM resource id after its provider namespace: /<type>/<name> pairs, nested ones included
+# (.../virtualNetworks/vnet-1/subnets/subnet-1/providers/Microsoft.Authorization/...)
+_NAME_CHARS = rb"[^/\s\"'\\,;{}\[\]<>()*|`]"
+_PROVIDER_TAIL = re.compile(rb"/([A-Za-z][A-Za-z0-9]*)/(" + _NAME_CHARS + rb"{1,260})")
+_NAMESPACE = re.compile(rb"[A-Za-z][A-Za-z0-9]*(?:\.[A-Za-z][A-Za-z0-9]*)+")
+
+
+def _resource_names(m: re.Match[bytes]) -> list[tuple[int, int]]:
+    """Spans of every resource name in the id's tail; types and namespaces stay."""
+    spans = []
+    for part in _PROVIDER_TAIL.finditer(m.string, m.start("tail"), m.end("tail")):
+        kind, name = part.group(1), part.group(2)
+        if kind.lower() == b"providers" and _NAMESPACE.fullmatch(name):
+            continue  # a nested provider: the namespace is public, names follow it
+        if len(name) >= 2 and not name.startswith((b"$", b"%")):
+            spans.append(part.span(2))
+    return spans
+
+
+register(
+    PatternRule(
+        name="azure-resource",
+        description="Azure resource names in resource ids (/providers/Microsoft.X/type/name...) "
+        "(with --pseudonymize accounts)",
+        triggers=(r"/providers/[A-Za-z][A-Za-z0-9]*\.[A-Za-z]",),
+        pattern=re.compile(
+            rb"(?i)/providers/[a-z][a-z0-9]*(?:\.[a-z][a-z0-9]*)+"
+            rb"(?P<tail>(?:/[a-z][a-z0-9]*/" + _NAME_CHARS + rb"{1,260})+)"
+        ),
+        spans=_resource_names,
+        caseless=True,
+        kind="pseudonym",
+        priority=86,
+    )
+)

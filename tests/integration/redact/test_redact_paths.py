@@ -187,3 +187,15 @@ def test_two_gigabyte_style_single_line_stays_in_windows(tmp_path: Path) -> None
     data = (tmp_path / "out.log").read_bytes()
     assert b"Hunter2-x9" not in data and b"\n" not in data
     assert any("longer than" in p.message for p in report.problems)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_folder_files_keep_their_modes(tmp_path: Path, workers: int) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    for name, mode in (("run.sh", 0o755), ("private.env", 0o600), ("plain.log", 0o644)):
+        (src / name).write_text("password=Hunter2-x9\n")
+        (src / name).chmod(mode)
+    Redactor(key=b"k", workers=workers).redact_path(src, tmp_path / "out")
+    for name, mode in (("run.sh", 0o755), ("private.env", 0o600), ("plain.log", 0o644)):
+        assert (tmp_path / "out" / name).stat().st_mode & 0o777 == mode, name

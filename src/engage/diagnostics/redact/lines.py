@@ -289,24 +289,35 @@ class LineRedactor:
 
     def _apply(self, index: int, line: bytes) -> bytes:
         rule = self.compiled.pattern_rules[index]
+        check, digest, token_rule = rule.check, rule.digest_source, rule.token_rule
 
         def replace(m: re.Match[bytes]) -> bytes:
             whole = m.group(0)
+            if rule.spans is None:  # one secret span: the common case, kept lean
+                start, end = rule.secret_span(m)
+                if start < 0 or start == end:
+                    return whole
+                secret = m.string[start:end]
+                if contains_token(secret) or (check is not None and not check(m)):
+                    return whole
+                offset = m.start()
+                token = self.mask(token_rule, digest(secret) if digest else secret)
+                return whole[: start - offset] + token + whole[end - offset :]
             spans = [
                 (start, end)
-                for start, end in rule.secret_spans(m)
+                for start, end in rule.spans(m)
                 if 0 <= start < end and not contains_token(m.string[start:end])
             ]
-            if not spans or (rule.check is not None and not rule.check(m)):
+            if not spans or (check is not None and not check(m)):
                 return whole
             pieces, last, offset = [], 0, m.start()
             for start, end in spans:
                 secret = m.string[start:end]
-                source = rule.digest_source(secret) if rule.digest_source else secret
-                pieces += [whole[last : start - offset], self.mask(rule.token_rule, source)]
+                pieces += [
+                    whole[last : start - offset],
+                    self.mask(token_rule, digest(secret) if digest else secret),
+                ]
                 last = end - offset
-            if not pieces:
-                return whole
             pieces.append(whole[last:])
             return b"".join(pieces)
 

@@ -84,8 +84,10 @@ class CompiledRules:
             scratch=self._scratch(),
         )
         if self.has_unless:
-            cancelled = {(end, owner - UNLESS_BASE) for end, owner in found if owner >= UNLESS_BASE}
-            found = [hit for hit in found if hit[1] < UNLESS_BASE and hit not in cancelled]
+            unless = [hit for hit in found if hit[1] >= UNLESS_BASE]
+            if unless:
+                cancelled = {(end, owner - UNLESS_BASE) for end, owner in unless}
+                found = [hit for hit in found if hit[1] < UNLESS_BASE and hit not in cancelled]
         return found
 
     def _scratch(self) -> hyperscan.Scratch:

@@ -10,7 +10,6 @@ so the output tar header can carry the new size.
 from __future__ import annotations
 
 import os
-import shutil
 import stat
 import tarfile
 import tempfile

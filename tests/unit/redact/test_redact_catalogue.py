@@ -141,3 +141,30 @@ def test_a_bad_regex_in_a_catalogue_file_fails_at_load(tmp_path: Path) -> None:
     bad.write_text('[[rules]]\nid = "broken"\nregex = "abc(def"\n')
     with pytest.raises(RulesError, match="broken"):
         load_catalogue(bad)
+
+
+def test_rules_held_back_for_rare_keywords_give_the_same_hits(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Gated rules with rare keywords scan in a second database, only where a keyword occurs:
+    after the keyword gate the hits are those of one database holding everything."""
+    from engage.diagnostics.redact import scanner
+
+    rules = REDACTOR.rules
+    split = compile_rules(rules.pattern_rules, rules.key_rules, prefilter=rules.prefilter)
+    assert split.deferred_db is not None and len(split.deferred_keys) > 100
+    monkeypatch.setattr(scanner, "_deferrable", lambda rule: False)
+    whole = compile_rules(rules.pattern_rules, rules.key_rules, prefilter=rules.prefilter)
+    assert whole.deferred_db is None
+    commit = "3f786850e387550fdab836ed7e6dc881de23001b"
+    texts = [
+        f"git commit {commit} of the chart\n",  # 40 hex: Sourcegraph's shape, no keyword
+        f"sourcegraph token {commit}\nnext line {commit}\n",  # keyword in the block
+        "sentry sntrys_" + "a" * 60 + " and facebook 123456789012345|" + "b" * 30 + "\n",
+        (SHARED_TEXT := Path(__file__).read_text()),
+    ]
+    assert SHARED_TEXT
+    for text in texts:
+        data = text.encode()
+        # what the scan leaves for the rules after the keyword gate is the same
+        assert sorted(split.gate(split.scan(data))) == sorted(whole.gate(whole.scan(data)))

@@ -11,6 +11,7 @@ import contextlib
 import functools
 import hashlib
 import os
+import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -55,6 +56,13 @@ class CompiledRules:
     # ``check`` per line.
     gated: dict[int, int] = field(default_factory=dict)
     has_unless: bool = False  # some rule has ``unless`` expressions (see PatternRule)
+    # triggers of gated rules whose keywords are rare words (provider names: "sourcegraph",
+    # "facebook"): a second database, scanned only over blocks where one of those keywords
+    # occurs. The hits are the same as from one database; the common scan is cheaper (a 40-hex
+    # trigger with no literal in it costs as much as dozens of rules with one).
+    deferred_db: hyperscan.Database | None = None
+    deferred_owners: list[int] = field(default_factory=list)
+    deferred_keys: frozenset[int] = frozenset()  # keyword owners that call for that scan
 
     def gate(self, found: list[tuple[int, int]]) -> list[tuple[int, int]]:
         """``found`` without keyword hits, and without hits of rules whose keyword is absent."""
@@ -81,8 +89,20 @@ class CompiledRules:
         self.db.scan(
             data,
             match_event_handler=on_match,  # type: ignore[type-var]
-            scratch=self._scratch(),
+            scratch=self._scratch(self.db, "scratch"),
         )
+        keys = self.deferred_keys
+        if keys and self.deferred_db is not None and any(o in keys for _, o in found):
+            deferred = self.deferred_owners
+
+            def on_deferred(expr: int, start: int, end: int, flags: int, ctx: object) -> None:
+                found.append((end, deferred[expr]))
+
+            self.deferred_db.scan(
+                data,
+                match_event_handler=on_deferred,  # type: ignore[type-var]
+                scratch=self._scratch(self.deferred_db, "deferred_scratch"),
+            )
         if self.has_unless:
             unless = [hit for hit in found if hit[1] >= UNLESS_BASE]
             if unless:
@@ -90,14 +110,14 @@ class CompiledRules:
                 found = [hit for hit in found if hit[1] < UNLESS_BASE and hit not in cancelled]
         return found
 
-    def _scratch(self) -> hyperscan.Scratch:
-        """This thread's scratch space: hyperscan scratch must never be shared by two scans
-        running at once, and one Redactor serves every thread of a collection run."""
+    def _scratch(self, db: hyperscan.Database, name: str) -> hyperscan.Scratch:
+        """This thread's scratch space for ``db``: hyperscan scratch must never be shared by
+        two scans running at once, and one Redactor serves every thread of a collection run."""
         local = self.__dict__.setdefault("_local", threading.local())
-        scratch = getattr(local, "scratch", None)
+        scratch = getattr(local, name, None)
         if scratch is None:
-            assert self.db is not None
-            scratch = local.scratch = self.db.scratch.clone()
+            scratch = db.scratch.clone()
+            setattr(local, name, scratch)
         return scratch
 
 
@@ -163,12 +183,24 @@ def _compile(
     compiled = CompiledRules(list(pattern_rules), list(key_rules))
     expressions: list[bytes] = []
     flags: list[int] = []
+    deferred: tuple[list[bytes], list[int]] = ([], [])
+    deferred_keys: set[int] = set()
     for index, rule in enumerate(compiled.pattern_rules):
         triggers = _rule_expressions(rule, prefilter, checked=checked)
+        defer = _deferrable(rule) and [e for e, _ in triggers] != [
+            k.encode() for k in rule.keywords
+        ]
         for expr, flag in triggers:
+            if defer:
+                deferred[0].append(expr)
+                deferred[1].append(flag)
+                compiled.deferred_owners.append(index)
+                continue
             expressions.append(expr)
             flags.append(flag)
             compiled.owners.append(index)
+        if defer:
+            deferred_keys.add(KEYWORD_BASE + index)
         for unless in rule.unless:
             expressions.append(unless.encode())
             flags.append(_expression(unless, rule)[1])
@@ -194,11 +226,34 @@ def _compile(
         expressions.append(trigger.encode())
         flags.append(0)
         compiled.owners.append(STRUCT_OWNER)
-    serialized = _serialized(tuple(expressions), tuple(flags))
-    db = hyperscan.loadb(serialized, hyperscan.HS_MODE_BLOCK)
-    db.scratch = hyperscan.Scratch(db)
-    compiled.db = db
+    compiled.db = _load(expressions, flags)
+    if deferred[0]:
+        compiled.deferred_db = _load(*deferred)
+        compiled.deferred_keys = frozenset(deferred_keys)
     return compiled
+
+
+def _load(expressions: list[bytes], flags: list[int]) -> hyperscan.Database:
+    db = hyperscan.loadb(_serialized(tuple(expressions), tuple(flags)), hyperscan.HS_MODE_BLOCK)
+    db.scratch = hyperscan.Scratch(db)
+    return db
+
+
+# keywords too common in support bundles to hold a rule's trigger back (see deferred_db): words,
+# and catalogue keywords found in most files of the real must-gathers ("api-" in
+# "kube-api-access", "dapi" in "readapi"...). Only speed depends on this list, never a result.
+_COMMON_KEYWORDS = frozenset(
+    {"secret", "password", "passwd", "token", "client", "access", "private", "bearer", "curl"}
+    | {"api-", "dapi", "eaaa", "eaam", "eaac"}
+)
+
+
+def _deferrable(rule: PatternRule) -> bool:
+    """A gated rule whose keywords are all rare words: its triggers can wait for them."""
+    if not rule.keyword_gated or not rule.keywords:
+        return False
+    words = [re.sub(r"\\(.)", r"\1", k).lower() for k in rule.keywords]
+    return all(len(w) >= 4 and w not in _COMMON_KEYWORDS for w in words)
 
 
 def _cache_file(expressions: tuple[bytes, ...], flags: tuple[int, ...]) -> Path | None:

@@ -120,3 +120,25 @@ def test_a_long_single_line_document_is_redacted_around_each_hit() -> None:
     assert "Hunter2" not in out and "10.0." not in out
     assert out.count("«redacted:ip:") == 40
     assert out.endswith("}\n") and out.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # the secret word far from the separator (the trigger used to look 24 characters on)
+        "database_password_for_primary_replica_cluster: S3cr3t-v4lue-123\n",
+        '{"secretName": "db", "database_password_for_primary_replica_cluster": "S3cr3t-v4lue-123"}\n',
+        # a key the pair check skips ("secretName") beside one it must not skip
+        "secretName: db password_for_the_primary_database_of_kubecost=S3cr3t-v4lue-123\n",
+        'volumes: [{"secret": {"secretName": "db"}}] env DB_PASSWORD=S3cr3t-v4lue-123\n',
+        # an earlier rule changes the line first: the pair offsets no longer hold
+        "ghp_" + "A1b2C3d4" * 4 + "E5f6 secretName: dbcreds and more, password=S3cr3t-v4lue-123\n",
+    ],
+)
+def test_secret_keys_beside_keys_that_only_look_secret(redactor: Redactor, line: str) -> None:
+    assert "S3cr3t-v4lue-123" not in redactor.redact_text(line)
+
+
+def test_keys_that_only_look_secret_are_left_alone(redactor: Redactor) -> None:
+    line = 'secretName: db-creds tokenFile: /var/run/token {"secretRef": {"name": "x"}}\n'
+    assert redactor.redact_text(line) == line

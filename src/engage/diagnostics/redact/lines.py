@@ -41,6 +41,8 @@ _SCHEMA_KEYS = frozenset(
 )
 _MAPPING_LINE = re.compile(rb"[ \t]*(?:-[ \t]+)?[\"']?[\w.\-]+[\"']?[ \t]*[:=]")
 PEM_RULE = "private-key"
+KEY_BEFORE_MAX = 256
+_KEY_RUN = re.compile(rb"[A-Za-z0-9_.\-]+")  # key characters (matched on reversed text)
 
 
 class Counter(Protocol):
@@ -252,6 +254,9 @@ class LineRedactor:
             if owner >= 0:
                 line = self._apply_windows(owner, line, ends.get(owner))
             elif owner == KV_OWNER:
+                # the offsets hold until an earlier rule changes the line
+                if line is before and not self._secret_key_hit(line, ends.get(KV_OWNER)):
+                    continue
                 line, hit = self.pairs.key_values(line)
                 if hit is not None:
                     indent = len(line) - len(line.lstrip(b" \t"))
@@ -265,6 +270,27 @@ class LineRedactor:
             if begins and PEM_END.search(line, begins[-1].end()) is None:
                 state = PemBody(self)
         return line, state
+
+    def _secret_key_hit(self, line: bytes, ends: list[int] | None) -> bool:
+        """Whether a key the key/value trigger ended at names a secret (True when unsure).
+
+        The trigger fires on every key holding a fragment such as ``secret`` or ``token``;
+        ``secretName:`` and ``tokenFile:`` are most of them, and the pair scan of the whole
+        line is the costly part. The key right before each hit's separator is classified first.
+        """
+        if not ends or len(line) > LONG_LINE:
+            return True
+        classify = self.classifier.classify
+        for end in ends:
+            lo = max(0, end - KEY_BEFORE_MAX)
+            # back over the separator, blanks and quotes, then the key's characters
+            head = line[lo:end].rstrip(b":=>").rstrip(b" \t").rstrip(b"\"'\\")
+            m = _KEY_RUN.match(head[::-1])
+            if m is None or (m.end() == len(head) and lo > 0):
+                return True
+            if classify(m.group(0)[::-1]) is not None:
+                return True
+        return False
 
     def _hit_ends(self, line: bytes) -> dict[int, list[int] | None]:
         """Owner -> end offsets of its trigger hits in ``line``."""

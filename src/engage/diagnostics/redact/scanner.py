@@ -217,7 +217,7 @@ def _compile(
                 compiled.owners.append(KEYWORD_BASE + index)
     if compiled.key_rules:
         fragments = sorted({f for r in compiled.key_rules for f in r.trigger_fragments()})
-        kv = "(" + "|".join(fragments) + r")[A-Za-z0-9_.\-]{0,24}" + _SEP
+        kv = "(" + "|".join(fragments) + r")[A-Za-z0-9_.\-]{0,80}" + _SEP
         for expr_text, owner in ((kv, KV_OWNER), (NV_TRIGGER, NV_OWNER)):
             expressions.append(expr_text.encode())
             flags.append(hyperscan.HS_FLAG_CASELESS)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import IO
 
 from engage.diagnostics.redact.lines import LONG_LINE, Counter, LineRedactor, LineState
-from engage.diagnostics.redact.scanner import KEYWORD_BASE, STRUCT_OWNER
+from engage.diagnostics.redact.scanner import KEYWORD_BASE, KV_OWNER, STRUCT_OWNER
 
 BLOCK_SIZE = 4 << 20
 MAX_LINE = 8 << 20
@@ -220,7 +220,9 @@ class TextStreamRedactor:
                 line_end = end if nl < 0 else nl + 1
                 long_line = line_end - line_start > LONG_LINE
                 hits = flagged.setdefault(line_start, {})
-            if long_line:
+            if long_line or owner == KV_OWNER:
+                # key/value hits keep their offsets on every line: the keys they end at tell
+                # whether the line holds a secret key at all (most hits are "secretName:")
                 ends = hits.get(owner)
                 if ends is None:
                     ends = hits[owner] = []

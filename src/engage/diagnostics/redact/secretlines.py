@@ -32,10 +32,12 @@ _KIND_SECRET = re.compile(rb"kind[\"']?[ \t]*:[ \t]*[\"']?Secret(?![\w-])")
 _KIND_LINE = re.compile(rb" *(?:- +)?kind: +(?:Secret|\"Secret\"|'Secret') *\r?\n?")
 _BLOCK_SCALAR = re.compile(rb"[|>][0-9+-]*[ \t]*(?:#.*)?")
 # one mapping entry on a line: indent, optional "- " of a sequence item, key, rest
+# (greedy repeats: with fullmatch they accept the same lines and capture the same groups as
+# lazy ones, without stepping through a 5 kB base64 value one character at a time)
 _ENTRY = re.compile(
-    rb"( *)(- +)?([^\s:#'\"{}\[\],&*!|>%@`][^:#]*?|\"[^\"\\]*\"|'[^']*'):(?: +(.*))?"
+    rb"( *)(- +)?([^\s:#'\"{}\[\],&*!|>%@`][^:#]*|\"[^\"\\]*\"|'[^']*'):(?: +(.*))?"
 )
-_PLAIN_VALUE = re.compile(rb"[^\s\"'{}\[\]&*!|>%@`#][^#]*?|\"[^\"\\]*\"|'(?:[^']|'')*'|")
+_PLAIN_VALUE = re.compile(rb"[^\s\"'{}\[\]&*!|>%@`#][^#]*|\"[^\"\\]*\"|'(?:[^']|'')*'|")
 
 
 @dataclass

@@ -126,10 +126,15 @@ class KeyRule:
     strict: bool = False  # always mask (custom key names): no prose or placeholder heuristics
     _norm_suffixes: tuple[str, ...] = field(init=False, repr=False, compare=False)
     _norm_exact: frozenset[str] = field(init=False, repr=False, compare=False)
+    _word_set: frozenset[str] = field(init=False, repr=False, compare=False)
+    _word_ends: tuple[str, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_norm_suffixes", tuple(normalize_key(s) for s in self.suffixes))
         object.__setattr__(self, "_norm_exact", frozenset(normalize_key(s) for s in self.exact))
+        object.__setattr__(self, "_word_set", frozenset(self.words))
+        # a word of 5+ letters also counts at the end of a longer one ("dbpassword")
+        object.__setattr__(self, "_word_ends", tuple(w for w in self.words if len(w) >= 5))
 
     def matches(self, words: list[str]) -> bool:
         """True when a key (given as its words) names this kind of secret."""
@@ -142,7 +147,7 @@ class KeyRule:
         return False
 
     def _word_hit(self, word: str) -> bool:
-        return any(word == w or (len(w) >= 5 and word.endswith(w)) for w in self.words)
+        return word in self._word_set or (bool(self._word_ends) and word.endswith(self._word_ends))
 
     def trigger_fragments(self) -> list[str]:
         """Hyperscan fragments (case-insensitive) that find these key names in text."""

@@ -168,3 +168,32 @@ def test_rules_held_back_for_rare_keywords_give_the_same_hits(
         data = text.encode()
         # what the scan leaves for the rules after the keyword gate is the same
         assert sorted(split.gate(split.scan(data))) == sorted(whole.gate(whole.scan(data)))
+
+
+@pytest.mark.parametrize("name", ["kubernetes-secret-yaml", "prefixed-token"])
+def test_cheaper_triggers_fire_wherever_the_rule_matches(name: str) -> None:
+    """A rule whose trigger is only a part of its regex (for scan speed) still has every line
+    its regex matches as a candidate, with the hit ending inside that line."""
+    (rule,) = [r for r in REDACTOR.rules.pattern_rules if r.name == name]
+    compiled = compile_rules([rule], [])
+    source = rule.pattern.pattern.decode()
+    source = source.replace("(?:(?<![A-Za-z0-9_\\-])|(?<=\\\\[nrt]))", "")  # no look-behinds
+
+    tried: list[int] = []
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.from_regex(re.compile(source, re.ASCII), fullmatch=False))
+    def check(text: str) -> None:
+        data = text.encode()
+        ends = [end for end, owner in compiled.scan(data) if owner == 0]  # not its keywords
+        for m in rule.pattern.finditer(data):
+            if b"\n" in m.group(0):
+                continue  # rules run per line: a match across lines is never tried
+            tried.append(1)
+            start = data.rfind(b"\n", 0, m.start()) + 1
+            stop = data.find(b"\n", m.end())
+            stop = len(data) if stop < 0 else stop
+            assert any(start < end <= stop for end in ends), text  # a hit on the match's line
+
+    check()
+    assert len(tried) > 20

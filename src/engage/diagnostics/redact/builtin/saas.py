@@ -103,7 +103,9 @@ register(
     PatternRule(
         name="prefixed-token",
         description="vendor tokens shaped <prefix>_<random> (shpat_, gsk_, vck_...), any vendor",
-        triggers=(r"[a-z][a-z0-9]{1,9}_([a-z0-9]{1,12}_)?[A-Za-z0-9]{24}",),
+        # every match holds "<letter or digit>_<24 alphanumerics>", ending where it ends; the
+        # whole shape as a trigger cost 7x more scan time (snake_case is everywhere)
+        triggers=(r"[a-z0-9]_[A-Za-z0-9]{24}",),
         pattern=re.compile(
             rb"(?:(?<![A-Za-z0-9_\-])|(?<=\\[nrt]))"
             rb"(?P<secret>[a-z][a-z0-9]{1,9}_(?:[a-z0-9]{1,12}_)?(?P<tail>[A-Za-z0-9]{24,}))"

@@ -55,7 +55,6 @@ class CompiledRules:
     # Keywords are reported once per scan: the scan gates per block (file), the rule's own
     # ``check`` per line.
     gated: dict[int, int] = field(default_factory=dict)
-    has_unless: bool = False  # some rule has ``unless`` expressions (see PatternRule)
     # triggers of gated rules whose keywords are rare words (provider names: "sourcegraph",
     # "facebook"): a second database, scanned only over blocks where one of those keywords
     # occurs. The hits are the same as from one database; the common scan is cheaper (a 40-hex
@@ -82,17 +81,21 @@ class CompiledRules:
         if self.db is None or not len(data):
             return found
         owners = self.owners
+        special: list[tuple[int, int]] = []  # keyword and unless hits: few, kept apart
 
         def on_match(expr: int, start: int, end: int, flags: int, ctx: object) -> None:
-            found.append((end, owners[expr]))
+            owner = owners[expr]
+            (found if owner < KEYWORD_BASE else special).append((end, owner))
 
         self.db.scan(
             data,
             match_event_handler=on_match,  # type: ignore[type-var]
             scratch=self._scratch(self.db, "scratch"),
         )
+        if not special:
+            return found
         keys = self.deferred_keys
-        if keys and self.deferred_db is not None and any(o in keys for _, o in found):
+        if keys and self.deferred_db is not None and any(o in keys for _, o in special):
             deferred = self.deferred_owners
 
             def on_deferred(expr: int, start: int, end: int, flags: int, ctx: object) -> None:
@@ -103,11 +106,10 @@ class CompiledRules:
                 match_event_handler=on_deferred,  # type: ignore[type-var]
                 scratch=self._scratch(self.deferred_db, "deferred_scratch"),
             )
-        if self.has_unless:
-            unless = [hit for hit in found if hit[1] >= UNLESS_BASE]
-            if unless:
-                cancelled = {(end, owner - UNLESS_BASE) for end, owner in unless}
-                found = [hit for hit in found if hit[1] < UNLESS_BASE and hit not in cancelled]
+        cancelled = {(end, owner - UNLESS_BASE) for end, owner in special if owner >= UNLESS_BASE}
+        if cancelled:
+            found = [hit for hit in found if hit not in cancelled]
+        found += [hit for hit in special if hit[1] < UNLESS_BASE]  # keywords: for the gate
         return found
 
     def _scratch(self, db: hyperscan.Database, name: str) -> hyperscan.Scratch:
@@ -205,7 +207,6 @@ def _compile(
             expressions.append(unless.encode())
             flags.append(_expression(unless, rule)[1])
             compiled.owners.append(UNLESS_BASE + index)
-            compiled.has_unless = True
         keywords = [k.encode() for k in rule.keywords]
         if rule.keyword_gated and keywords and [e for e, _ in triggers] != keywords:
             compiled.gated[index] = KEYWORD_BASE + index

@@ -92,6 +92,24 @@ def _analyze(bundle: Path) -> dict[str, Any] | None:
     return summary
 
 
+def _redactor(pseudonymize: str) -> Any:
+    """The run's Redactor: built-in rules, plus the pseudonym kinds asked for (None: default)."""
+    kinds = frozenset(k.strip() for k in pseudonymize.split(",") if k.strip())
+    if not kinds:
+        return None
+    from engage.diagnostics.redact import Redactor
+    from engage.diagnostics.redact.rules import PSEUDONYM_RULES
+
+    unknown = kinds - set(PSEUDONYM_RULES) - {"all"}
+    if unknown:
+        fail(
+            "--pseudonymize accepts ips, macs, hostnames, domains, emails, accounts or all "
+            f"(not {', '.join(sorted(unknown))})",
+            2,
+        )
+    return Redactor(pseudonymize=kinds)
+
+
 def collect_command(
     output: Path | None = typer.Option(None, "-o", "--output", help="Bundle file to write."),
     kubeconfig: str | None = typer.Option(
@@ -117,6 +135,12 @@ def collect_command(
     max_db_size_gb: float = typer.Option(2.0, "--max-db-size-gb", help="Ask above this DB size."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Answer yes to size questions."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    pseudonymize: str = typer.Option(
+        "",
+        "--pseudonymize",
+        help="Also pseudonymise: any of ips,macs,hostnames,domains,emails,accounts, or all "
+        "(your organisation's policy may ask for it).",
+    ),
 ) -> None:
     """Collect logs, resources, Kubecost diagnostics (and optionally heap and DB) into a bundle."""
     # The Kubernetes client takes a quarter of a second to import: only this command pays it.
@@ -125,6 +149,7 @@ def collect_command(
 
     if upload and not case:
         fail("--upload needs --case ID", 2)
+    redactor = _redactor(pseudonymize)
     try:
         options = CollectOptions(
             output=output,
@@ -142,6 +167,7 @@ def collect_command(
             log_limit_bytes=log_limit_mb << 20,
             max_db_bytes=int(max_db_size_gb * 2**30),
             confirm=_confirm(yes),
+            redactor=redactor,
         )
     except ValueError as exc:
         fail(str(exc), 2)

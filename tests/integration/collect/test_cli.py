@@ -218,3 +218,24 @@ def test_analyze_runs_on_the_bundle(fleet: Fleet, prod: FakeCluster, tmp_path: P
     assert res.exit_code == 0, res.output
     analysis = json.loads(res.stdout)["analysis"]
     assert isinstance(analysis, dict) and analysis
+
+
+def _member(bundle: Path, name: str) -> bytes:
+    with tarfile.open(bundle) as tar:
+        (member,) = [m for m in tar.getmembers() if m.name.endswith(name)]
+        data = tar.extractfile(member)
+        assert data is not None
+        return data.read()
+
+
+def test_collect_pseudonymizes_when_asked(fleet: Fleet, prod: FakeCluster, tmp_path: Path) -> None:
+    plain, pseudo = tmp_path / "plain.tar.gz", tmp_path / "pseudo.tar.gz"
+    args = ["collect", "--kubeconfig", fleet.kubeconfig(), "--request-timeout", "5s"]
+    assert runner.invoke(app, [*args, "-o", str(plain)]).exit_code == 0
+    res = runner.invoke(app, [*args, "-o", str(pseudo), "--pseudonymize", "ips"])
+    assert res.exit_code == 0, res.output
+    assert b"10.42.1.1 " in _member(plain, "cost-analyzer-frontend.log")
+    log = _member(pseudo, "cost-analyzer-frontend.log")
+    assert b"10.42.1.1" not in log and "«redacted:ip:".encode() in log
+    res = runner.invoke(app, [*args, "-o", str(tmp_path / "x.tar.gz"), "--pseudonymize", "ipz"])
+    assert res.exit_code == 2 and "ipz" in res.output

@@ -15,6 +15,7 @@ import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from importlib.metadata import version
 from pathlib import Path
 
 import hyperscan
@@ -22,7 +23,7 @@ import hyperscan
 from engage.diagnostics.redact.detectors import KeyRule, PatternRule
 from engage.diagnostics.redact.errors import RulesError
 
-_HS_VERSION = hyperscan.__version__
+_HS_VERSION = version("hyperscan")
 KV_OWNER = -1  # key: value / key=value / "key": "value" pairs
 NV_OWNER = -2  # {"name": "DB_PASSWORD", "value": "..."} pairs (env, HAR headers)
 STRUCT_OWNER = -3  # hints that a document needs structural redaction (Secret kind...)

@@ -142,3 +142,30 @@ def test_secret_keys_beside_keys_that_only_look_secret(redactor: Redactor, line:
 def test_keys_that_only_look_secret_are_left_alone(redactor: Redactor) -> None:
     line = 'secretName: db-creds tokenFile: /var/run/token {"secretRef": {"name": "x"}}\n'
     assert redactor.redact_text(line) == line
+
+
+@pytest.mark.parametrize(
+    ("line", "secret"),
+    [
+        ("/usr/bin/exporter --db-password=Kq8miz9eGh5f --listen :9100\n", "Kq8miz9eGh5f"),
+        ('FLAG: --storage-driver-password="root"\n', '"root"'),
+        ("java -Djavax.net.ssl.keyStorePassword=Ch4ng3d-it -jar app.jar\n", "Ch4ng3d-it"),
+        ("<config><password>nZHZ5oofTXLF</password><user>kc</user></config>\n", "nZHZ5oofTXLF"),
+        ('<s:clientSecret id="1"> Xk9-secret-77 </s:clientSecret>\n', "Xk9-secret-77"),
+    ],
+)
+def test_command_line_flags_and_xml_elements(redactor: Redactor, line: str, secret: str) -> None:
+    assert secret not in redactor.redact_text(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "      - --secrets=etcd-all-certs,etcd-peer-certs\n",  # Secret object names
+        'FLAG: --docker-tls-key="key.pem"\n',  # a file name
+        '<input type="password" name="pw"><passwordPolicy>strict</passwordPolicy>\n',
+        "<token></token> <key>${KEY}</key>\n",
+    ],
+)
+def test_flags_and_elements_that_hold_no_secret_stay(redactor: Redactor, line: str) -> None:
+    assert redactor.redact_text(line) == line

@@ -16,7 +16,7 @@ from engage.diagnostics.redact.detectors import KeyRule, key_words, word_set
 from engage.diagnostics.redact.tokens import contains_token
 
 KV_RE = re.compile(
-    rb"""(?<![\w.\-])(?<!redacted:)
+    rb"""(?:(?<![\w.\-])|(?<=[\s"'=]--)|(?<=[\s"'=]-)|(?<=^--)|(?<=^-))(?<!redacted:)
     (?P<key>[A-Za-z_][\w.\-]{0,80})
     (?P<kq>\\*["']?)
     [ \t]*(?P<sep>:=|=>|[:=])[ \t]*
@@ -25,6 +25,11 @@ KV_RE = re.compile(
       |(?P<sq>\\*')(?P<sqv>[^'\\\r\n]*)
       |(?P<uv>[^\s"'\\,;&<>(){}\[\]`|]+))?""",
     re.X,
+)
+# an XML element on one line: <password>value</password>, <ns:secretKey a="b">value</ns:secretKey>
+XML_RE = re.compile(
+    rb"<(?P<tag>[A-Za-z_][\w.\-]{0,80}(?::[A-Za-z_][\w.\-]{0,80})?)(?:[ \t][^<>]{0,400})?>"
+    rb"(?P<value>[^<>\r\n]{1,4096})</(?P=tag)[ \t]*>"
 )
 NAME_RE = re.compile(
     rb"""(?<![\w\-])(?P<nq>\\*["']?)name\\*["']?[ \t]*[:=][ \t]*\\*["']?
@@ -48,6 +53,10 @@ _PLACEHOLDERS = frozenset(
 _K8S_NAME = re.compile(rb"[a-z0-9](?:[-a-z0-9.]{0,251}[a-z0-9])?")
 _NAME_LIST = re.compile(rb"[a-z0-9.,\- ]+")
 _FILE_PATH = re.compile(rb"(?:/[\w.@\-]{1,40})+/?")
+# a bare file name with the extension of a key, certificate or config file (--tls-key=key.pem)
+_FILE_NAME = re.compile(
+    rb"[a-z][\w\-]{0,40}\.(?:pem|crt|cer|key|pub|csr|der|p12|pfx|jks|json|ya?ml|conf|cfg|ini|toml)"
+)
 _YAML_TAG = re.compile(rb"!!?[\w/:.\-]*[ \t]+")
 _HEX_NUMBER = re.compile(rb"0x[0-9a-fA-F]+")
 _FILLER = frozenset(b"*xX.-_#?")
@@ -93,7 +102,9 @@ def names_objects(value: bytes) -> bool:
 
 
 def is_file_path(value: bytes) -> bool:
-    """``/etc/secrets/tls.key``: a path to a secret, not the secret itself."""
+    """``/etc/secrets/tls.key``, ``key.pem``: a path to a secret, not the secret itself."""
+    if _FILE_NAME.fullmatch(value):
+        return True
     if not _FILE_PATH.fullmatch(value) or value.count(b"/") < 2:
         return False
     upper = sum(1 for c in value if 65 <= c <= 90)
@@ -225,8 +236,10 @@ class PairScanner:
             if binary and _b64_token(value):
                 continue  # already redacted: the base64 of a token
             colon = m.group("sep") == b":"
+            # a command-line flag (--secrets=a-b,c-d) names objects as a "key:" line does
+            flag = line[max(0, m.start("key") - 1) : m.start("key")] == b"-"
             if not strict and self._not_secret(
-                rule, value, colon=colon, prose=colon and not quoted and not at_start
+                rule, value, colon=colon or flag, prose=colon and not quoted and not at_start
             ):
                 continue
             token = self.mask(rule, value)
@@ -235,9 +248,31 @@ class PairScanner:
             pieces += [line[last:start], token]
             last = pos = end
         if not pieces:
-            return line, hit
+            return self._xml_elements(line), hit
         pieces.append(line[last:])
-        return b"".join(pieces), hit
+        return self._xml_elements(b"".join(pieces)), hit
+
+    def _xml_elements(self, line: bytes) -> bytes:
+        """Mask the text of one-line XML elements named like secrets (``<password>x</...>``)."""
+        if b"</" not in line:
+            return line
+
+        def replace(m: re.Match[bytes]) -> bytes:
+            rule = self.classifier.classify(m.group("tag").rsplit(b":", 1)[-1])
+            value = m.group("value").strip()
+            if rule is None or contains_token(value):
+                return m.group(0)
+            strict = rule in self.classifier.strict
+            if not strict and self._not_secret(rule, value, colon=False, prose=False):
+                return m.group(0)
+            raw = m.group("value")
+            start = m.start("value") + len(raw) - len(raw.lstrip())
+            end = m.end("value") - (len(raw) - len(raw.rstrip()))
+            offset = m.start()
+            whole = m.group(0)
+            return whole[: start - offset] + self.mask(rule, value) + whole[end - offset :]
+
+        return XML_RE.sub(replace, line)
 
     @staticmethod
     def _not_secret(rule: str, value: bytes, *, colon: bool, prose: bool) -> bool:

@@ -30,7 +30,7 @@ STRUCT_OWNER = -3  # hints that a document needs structural redaction (Secret ki
 KEYWORD_BASE = 1 << 24  # KEYWORD_BASE + i: a keyword of pattern rule i (gitleaks' keywords)
 UNLESS_BASE = 1 << 25  # UNLESS_BASE + i: cancels rule i's hits that end at the same offset
 
-_SEP = r"[\"'\\]{0,3}[ \t]{0,4}(:=|=>|[:=])"
+_SEP = r"[\"'\\]{0,3}[ \t]{0,4}(:=|=>|[:=>])"  # ">": an XML element (<password>...)
 NV_TRIGGER = (
     r"name[\"'\\]{0,3}[ \t]{0,3}[:=][ \t]{0,3}[\"'\\]{0,3}[A-Za-z0-9_.\-]{0,60}"
     r"(pass|pwd|secret|token|key|credential|auth|cookie|session|signature)"

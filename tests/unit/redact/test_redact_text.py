@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 
@@ -169,3 +170,41 @@ def test_command_line_flags_and_xml_elements(redactor: Redactor, line: str, secr
 )
 def test_flags_and_elements_that_hold_no_secret_stay(redactor: Redactor, line: str) -> None:
     assert redactor.redact_text(line) == line
+
+
+@pytest.mark.parametrize(
+    ("text", "secrets"),
+    [
+        (
+            "> Cookie: session=3KSudSYDtmpA; csrftoken=Zx81hhQ0aa\n"
+            "< Set-Cookie: sid=2y1TMlay4aY4; Path=/; HttpOnly\n",
+            ["3KSudSYDtmpA", "Zx81hhQ0aa", "2y1TMlay4aY4"],
+        ),
+        ("root 1 mysql -uroot -pFSTOjlWfTveFn0 -h db kubecost\n", ["FSTOjlWfTveFn0"]),
+        (
+            "redis-cli -h redis -a Rd1s-p4ss ping\nsshpass -p Ssh-p4ss ssh kc@host\n",
+            ["Rd1s-p4ss", "Ssh-p4ss"],
+        ),
+    ],
+)
+def test_cookie_headers_and_tool_passwords_in_text(
+    redactor: Redactor, text: str, secrets: list[str]
+) -> None:
+    out = redactor.redact_text(text)
+    for secret in secrets:
+        assert secret not in out, secret
+    assert "Path=/; HttpOnly" in out or "Set-Cookie" not in text
+
+
+def test_pgpass_lines_in_a_config_file(redactor: Redactor, tmp_path: Path) -> None:
+    src = tmp_path / "pgpass.conf"
+    src.write_text("db.internal:5432:kubecost:kc:CEx9i8J2kFsn\n*:*:*:ro:R0-pass\n")
+    redactor.redact_path(src, tmp_path / "out.conf")
+    out = (tmp_path / "out.conf").read_text()
+    assert "CEx9i8J2kFsn" not in out and "R0-pass" not in out
+    assert out.startswith("db.internal:5432:kubecost:kc:")
+
+
+def test_cookie_and_tool_words_alone_change_nothing(redactor: Redactor) -> None:
+    text = "cookie_secret_file: /etc/proxy/cookie\nmysql -h db -u kc kubecost\nredis-cli ping\n"
+    assert redactor.redact_text(text) == text

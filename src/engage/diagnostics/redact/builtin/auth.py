@@ -112,3 +112,83 @@ register(
         priority=25,
     )
 )
+
+
+# Cookie and Set-Cookie headers written as text (proxy and access logs, curl -v): every
+# cookie's value goes; in Set-Cookie only the first pair is the cookie, the rest attributes
+_COOKIE_PAIR = re.compile(rb"[ \t]*([!#$%&'*+\-.^_`|~0-9A-Za-z]{1,128})=(\"?)([^;\s\"]{1,4096})\2")
+_COOKIE_ATTRS = frozenset(
+    b"path domain expires max-age secure httponly samesite priority partitioned version".split()
+)
+
+
+def _cookie_values(m: re.Match[bytes]) -> list[tuple[int, int]]:
+    spans = []
+    first_only = m.group("set") is not None
+    pos, end = m.start("pairs"), m.end("pairs")
+    while pos < end:
+        pair = _COOKIE_PAIR.match(m.string, pos, end)
+        if pair is None:
+            break
+        if pair.group(1).lower() not in _COOKIE_ATTRS and len(pair.group(3)) >= 4:
+            spans.append(pair.span(3))
+        if first_only:
+            break
+        pos = pair.end()
+        while pos < end and m.string[pos : pos + 1] in (b";", b" ", b"\t"):
+            pos += 1
+    return spans
+
+
+register(
+    PatternRule(
+        name="cookie",
+        description="cookie values in Cookie and Set-Cookie headers written as text",
+        triggers=(
+            r"(^|[^A-Za-z0-9_\-])(set-)?cookie[\"']?[ \t]*:[ \t]*[\"']?[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,128}=",
+        ),
+        caseless=True,
+        multiline=True,
+        pattern=re.compile(
+            rb"(?i)(?<![\w\-])(?P<set>set-)?cookie[\"']?[ \t]*:[ \t]*[\"']?(?P<pairs>[^\r\n\"']+)"
+        ),
+        spans=_cookie_values,
+        priority=16,
+    )
+)
+
+# passwords passed on a command line in a tool's own short form (process lists, shell history,
+# job logs): mysql -pSECRET, redis-cli -a SECRET, sshpass -p SECRET
+register(
+    PatternRule(
+        name="cli-password",
+        description="passwords in mysql -p..., redis-cli -a ..., sshpass -p ... command lines",
+        triggers=(
+            r"(mysql|mysqldump|mysqladmin|mariadb|mariadb-dump|redis-cli|sshpass)[^\r\n]{0,300}[ \t]-[pa]",
+        ),
+        caseless=True,
+        pattern=re.compile(
+            rb"(?i)\b(?:(?:mysql|mysqldump|mysqladmin|mariadb|mariadb-dump)\b[^\r\n]{0,300}?[ \t]-p"
+            rb"|redis-cli\b[^\r\n]{0,300}?[ \t]-a[ \t]+|sshpass[ \t]+-p[ \t]*)"
+            rb"(?P<secret>[^\s'\"]{3,})"
+        ),
+        check=lambda m: not _PLACEHOLDER.match(m.group("secret")),
+        priority=16,
+    )
+)
+
+# a ~/.pgpass line: host:port:database:user:password (port may be *)
+register(
+    PatternRule(
+        name="pgpass",
+        description="passwords in PostgreSQL password-file lines (host:port:db:user:password)",
+        triggers=(r"^[^:\s]{1,253}:([0-9]{1,5}|\*):[^:\s]{1,63}:[^:\s]{1,63}:[^\s]",),
+        multiline=True,
+        pattern=re.compile(
+            rb"(?m)^[^:\s]{1,253}:(?:[0-9]{1,5}|\*):[^:\s]{1,63}:[^:\s]{1,63}:(?P<secret>\S+)[ \t]*$"
+        ),
+        check=lambda m: not _PLACEHOLDER.match(m.group("secret")),
+        priority=16,
+        in_logs=False,
+    )
+)

@@ -145,7 +145,8 @@ register(
         name="cookie",
         description="cookie values in Cookie and Set-Cookie headers written as text",
         triggers=(
-            r"(^|[^A-Za-z0-9_\-])(set-)?cookie[\"']?[ \t]*:[ \t]*[\"']?[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,128}=",
+            r"(^|[^A-Za-z0-9_\-])(set-)?cookie[\"']?[ \t]*:[ \t]*[\"']?"
+            r"[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,128}=",
         ),
         caseless=True,
         multiline=True,
@@ -164,7 +165,8 @@ register(
         name="cli-password",
         description="passwords in mysql -p..., redis-cli -a ..., sshpass -p ... command lines",
         triggers=(
-            r"(mysql|mysqldump|mysqladmin|mariadb|mariadb-dump|redis-cli|sshpass)[^\r\n]{0,300}[ \t]-[pa]",
+            r"(mysql|mysqldump|mysqladmin|mariadb|mariadb-dump|redis-cli|sshpass)"
+            r"[^\r\n]{0,300}[ \t]-[pa]",
         ),
         caseless=True,
         pattern=re.compile(
@@ -185,7 +187,8 @@ register(
         triggers=(r"^[^:\s]{1,253}:([0-9]{1,5}|\*):[^:\s]{1,63}:[^:\s]{1,63}:[^\s]",),
         multiline=True,
         pattern=re.compile(
-            rb"(?m)^[^:\s]{1,253}:(?:[0-9]{1,5}|\*):[^:\s]{1,63}:[^:\s]{1,63}:(?P<secret>\S+)[ \t]*$"
+            rb"(?m)^[^:\s]{1,253}:(?:[0-9]{1,5}|\*):[^:\s]{1,63}:[^:\s]{1,63}:"
+            rb"(?P<secret>\S+)[ \t]*$"
         ),
         check=lambda m: not _PLACEHOLDER.match(m.group("secret")),
         priority=16,

@@ -208,3 +208,25 @@ def test_pgpass_lines_in_a_config_file(redactor: Redactor, tmp_path: Path) -> No
 def test_cookie_and_tool_words_alone_change_nothing(redactor: Redactor) -> None:
     text = "cookie_secret_file: /etc/proxy/cookie\nmysql -h db -u kc kubecost\nredis-cli ping\n"
     assert redactor.redact_text(text) == text
+
+
+def test_alert_webhook_urls_go_whole(redactor: Redactor) -> None:
+    text = (
+        "      globalMsTeamsWebhookUrl: https://acme.webhook.office.com/webhookb2/0eYOweu1evrz\n"
+        '{"slackWebhookUrl": "https://hooks.slack.com/services/T000/B000/XyZ123abc"}\n'
+    )
+    out = redactor.redact_text(text)
+    assert "0eYOweu1evrz" not in out and "XyZ123abc" not in out
+    assert "globalMsTeamsWebhookUrl: «redacted:webhook-url:" in out
+
+
+def test_the_product_key_file_is_one_secret(redactor: Redactor, tmp_path: Path) -> None:
+    """Kubecost mounts its product key as /var/configs/productkey, the key alone."""
+    src = tmp_path / "configs"
+    src.mkdir()
+    (src / "productkey").write_text("ADEWkzR0xzvsuGiNlpehF71ITIAX0Xcd\n")
+    (src / "notes.txt").write_text("productkey rotated\n")
+    redactor.redact_path(src, tmp_path / "out")
+    out = (tmp_path / "out" / "productkey").read_text()
+    assert out.startswith("«redacted:kubecost-product-key:") and out.endswith("»\n")
+    assert (tmp_path / "out" / "notes.txt").read_text() == "productkey rotated\n"

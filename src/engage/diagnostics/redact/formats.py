@@ -41,6 +41,9 @@ STRUCTURED_MAX = 128 << 20
 TAR_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.xz", ".txz", ".tar.bz2", ".tbz2")
 _STRUCTURED = (".har", ".json", ".yaml", ".yml")
 _SPECIAL_NAMES = ("cloud-integration.json", "values.yaml", "values.yml")
+# files whose whole content is one credential: Kubecost mounts its product key as a file
+# holding only the key (/var/configs/productkey)
+WHOLE_FILE_SECRETS = {"productkey": "kubecost-product-key"}
 Opener = Callable[[IO[bytes], str], Any]
 _COMPRESSORS: dict[str, tuple[Opener, Callable[[], Any], str]] = {
     ".gz": (
@@ -154,6 +157,14 @@ class Pipeline:
             dst.write(head)
             shutil.copyfileobj(src, dst, 1 << 20)
             self.report.binary_files.append(name)
+            return
+        whole = WHOLE_FILE_SECRETS.get(name.rsplit("/", 1)[-1].lower())
+        value = head.strip()
+        if whole is not None and len(head) < SNIFF_SIZE and value and b"\n" not in value:
+            with self.using(counter):
+                start = head.index(value)
+                token = self.text.lines.mask(whole, value)
+                dst.write(head[:start] + token + head[start + len(value) :])
             return
         with self.using(counter):
             if name.lower().endswith(_STRUCTURED) and not self.text_only:

@@ -53,6 +53,12 @@ _key(
     suffixes=("product_key", "license_key", "licence_key"),
 )
 _key(
+    "webhook-url",
+    "incoming-webhook URLs in alert settings (anyone holding one can post to the channel)",
+    17,
+    suffixes=("webhook_url", "webhook_uri"),
+)
+_key(
     "client-secret",
     "OAuth/OIDC/SAML client secrets (Helm values, configs)",
     16,

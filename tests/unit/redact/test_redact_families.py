@@ -1,0 +1,176 @@
+"""Fresh secrets planted where real configs, logs and command lines keep them.
+
+Each run draws new values (so no rule can fit an example); every case names the file it is
+written to, since the file name picks the format. The three families left whole when these were
+first tried (2026-12-08, nine of 44) are marked; the rest held from the start.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+import string
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from engage.diagnostics.redact import Redactor
+
+_ALNUM = string.ascii_letters + string.digits
+_UPPER = string.ascii_uppercase + string.digits
+_HEX = "0123456789abcdef"
+
+
+def fresh(n: int = 20, alphabet: str = _ALNUM) -> str:
+    """A new random value; alphanumeric ones always mix cases and digits, as real ones do."""
+    body = "".join(secrets.choice(alphabet) for _ in range(n))
+    return "Aa1" + body[3:] if alphabet == _ALNUM else body
+
+
+def _b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+# name -> (file name, builder of (text, planted secrets))
+Case = Callable[[], tuple[str, list[str]]]
+
+
+def _docker() -> tuple[str, list[str]]:
+    pw = fresh()
+    return json.dumps({"auths": {"registry.acme.io": {"auth": _b64(f"bot:{pw}")}}}), [pw]
+
+
+def _aws_credentials() -> tuple[str, list[str]]:
+    key_id, secret = "AKIA" + fresh(16, _UPPER), fresh(40)
+    text = f"[default]\naws_access_key_id = {key_id}\naws_secret_access_key = {secret}\n"
+    return text, [key_id, secret]
+
+
+def _gcp_json() -> tuple[str, list[str]]:
+    key_id, body = fresh(40, _HEX), fresh(64)
+    doc = {
+        "type": "service_account",
+        "private_key_id": key_id,
+        "private_key": f"-----BEGIN PRIVATE KEY-----\n{body}\n-----END PRIVATE KEY-----\n",
+    }
+    return json.dumps(doc, indent=2), [key_id, body]
+
+
+def _helm_values() -> tuple[str, list[str]]:
+    token, key, teams, smtp = fresh(32), fresh(32), fresh(36), fresh()
+    smtp_config = json.dumps({"host": "smtp.acme.io", "username": "kc", "password": smtp})
+    text = (
+        f"kubecostToken: {token}\nkubecostProductConfigs:\n  productKey:\n    key: {key}\n"
+        "global:\n  notifications:\n    alertConfigs:\n"
+        f"      globalMsTeamsWebhookUrl: https://acme.webhook.office.com/webhookb2/{teams}\n"
+        f"  smtp:\n    config: '{smtp_config}'\n"
+    )
+    return text, [token, key, teams, smtp]
+
+
+def _single(template: str, n: int = 20, alphabet: str = _ALNUM) -> Case:
+    def build() -> tuple[str, list[str]]:
+        value = fresh(n, alphabet)
+        return template.format(value), [value]
+
+    return build
+
+
+CASES: dict[str, tuple[str, Case]] = {
+    "docker config": ("config.json", _docker),
+    "npmrc": (".npmrc", _single("//registry.npmjs.org/:_authToken={}\n", 36)),
+    "aws credentials": ("credentials", _aws_credentials),
+    "azure connection string": (
+        "azure.env",
+        _single("CONN=DefaultEndpointsProtocol=https;AccountName=a;AccountKey={}==;\n", 86),
+    ),
+    "jdbc url": ("app.log", _single("jdbc:postgresql://db:5432/kc?user=kc&password={}&ssl=1\n")),
+    "redis url": ("app.log", _single("connecting to redis://:{}@redis-master:6379/0\n")),
+    "mongodb url": ("db.yaml", _single("uri: mongodb+srv://kc:{}@cluster0.mongodb.net/db\n")),
+    "clickhouse url": ("app.log", _single("clickhouse://default:{}@clickhouse:9000/kc\n")),
+    "curl -u": ("run.sh", _single("curl -u admin:{} https://kc.acme.io/model/allocation\n")),
+    "flag --x-password= (was left)": (
+        "ps.txt",
+        _single("/usr/bin/exporter --db-password={} --listen :9100\n"),
+    ),
+    "mysql -p (was left)": ("ps.txt", _single("root 1 mysql -uroot -p{} -h db kubecost\n")),
+    "redis-cli -a (was left)": ("history", _single("redis-cli -h redis -a {} ping\n")),
+    "export PGPASSWORD": ("env.sh", _single("export PGPASSWORD='{}'\n")),
+    "pgpass line (was left)": ("pgpass.conf", _single("db.internal:5432:kubecost:kc:{}\n")),
+    "container env": (
+        "deploy.yaml",
+        _single('env:\n- name: DB_PASSWORD\n  value: "{}"\n- name: LOG\n  value: info\n'),
+    ),
+    "helm values (Teams webhook was left)": ("values.yaml", _helm_values),
+    "kubeconfig token": ("kubeconfig", _single("users:\n- name: a\n  user:\n    token: {}\n", 40)),
+    "gcp service account": ("sa.json", _gcp_json),
+    "ini": ("app.ini", _single("[database]\nhost = db\npassword = {}\n")),
+    "xml element (was left)": (
+        "settings.xml",
+        _single("<server><password>{}</password></server>\n"),
+    ),
+    "sql": ("db.log", _single("ALTER USER kubecost WITH PASSWORD '{}';\n")),
+    "api key header": ("http.log", _single("GET /api HTTP/1.1\nX-Api-Key: {}\n", 32)),
+    "query token": ("access.log", _single("GET /model/x?window=7d&access_token={}&agg=ns\n", 30)),
+    "yaml flow": ("c.yaml", _single("credentials: {{username: kc, password: {}}}\n")),
+    "dotenv": (".env", _single("SECRET_KEY={}\nDEBUG=false\n", 40)),
+    "git url token": (
+        "build.log",
+        _single("git clone https://x-access-token:ghs_{}@github.com/a/b\n", 36),
+    ),
+    "prometheus basic_auth": (
+        "prometheus.yml",
+        _single(
+            "remote_write:\n- url: https://p/w\n  basic_auth:\n    username: kc\n    password: {}\n"
+        ),
+    ),
+    "grafana ini": ("grafana.ini", _single("[security]\nadmin_password = {}\n")),
+    "netrc": (".netrc", _single("machine api.github.com login kc password {}\n")),
+    "helm --set": (
+        "helm.log",
+        _single("helm upgrade kc kubecost/cost-analyzer --set kubecostToken={}\n"),
+    ),
+    "url userinfo": ("git.log", _single("fetching https://kc:{}@git.acme.io/repo.git\n")),
+    "api key in json": ("api.json", _single('{{"apiKey": "{}", "n": 1}}', 32)),
+    "cookie header (was left)": ("curl.log", _single("> Cookie: session={}; theme=dark\n")),
+    "set-cookie header (was left)": (
+        "curl.log",
+        _single("< Set-Cookie: sid={}; Path=/; HttpOnly\n"),
+    ),
+    "go struct dump": ("app.log", _single("loaded &Config{{User:kc, Password:{}, Port:5432}}\n")),
+    "python repr": ("app.log", _single("settings: {{'user': 'kc', 'password': '{}'}}\n")),
+    "toml": ("conf.toml", _single('[db]\npassword = "{}"\n')),
+    "tfvars": ("main.tfvars", _single('client_secret = "{}"\n', 34)),
+    "docker inspect env": (
+        "inspect.json",
+        _single('[{{"Config": {{"Env": ["DB_PASSWORD={}"]}}}}]'),
+    ),
+    "federated store": (
+        "federated-store.yaml",
+        _single("type: S3\nconfig:\n  bucket: kc\n  secret_key: {}\n", 40),
+    ),
+    "oidc": ("values.yaml", _single("oidc:\n  clientID: kc\n  clientSecret: {}\n", 30)),
+    "logfmt": ("app.log", _single('level=info msg="ok" user=kc api_key={} took=3ms\n', 32)),
+    "json in a container log": (
+        "c.log",
+        _single(
+            '{{"log":"{{\\"msg\\":\\"cfg\\",\\"clientSecret\\":\\"{}\\"}}\\n","stream":"x"}}\n'
+        ),
+    ),
+    "product key file (was left)": ("productkey", _single("{}\n", 32)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_fresh_secrets_in_common_places_never_survive(case: str, tmp_path: Path) -> None:
+    name, build = CASES[case]
+    text, planted = build()
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / name).write_text(text)
+    Redactor().redact_path(src, tmp_path / "out")
+    out = (tmp_path / "out" / name).read_text()
+    for value in planted:
+        assert value not in out, (case, out)

@@ -1,7 +1,7 @@
 """Fresh secrets planted where real configs, logs and command lines keep them.
 
 Each run draws new values (so no rule can fit an example); every case names the file it is
-written to, since the file name picks the format. The three families left whole when these were
+written to, since the file name picks the format. The cases left whole when these were
 first tried (2026-12-08, nine of 44) are marked; the rest held from the start.
 """
 

@@ -2,7 +2,7 @@
 
 Each run draws new values (so no rule can fit an example); every case names the file it is
 written to, since the file name picks the format. The cases left whole when these were
-first tried (2026-12-08, nine of 44) are marked; the rest held from the start.
+first tried (2026-12-08, ten of 48) are marked; the rest held from the start.
 """
 
 from __future__ import annotations
@@ -68,6 +68,11 @@ def _helm_values() -> tuple[str, list[str]]:
         f"  smtp:\n    config: '{smtp_config}'\n"
     )
     return text, [token, key, teams, smtp]
+
+
+def _basic_json() -> tuple[str, list[str]]:
+    credential = _b64(f"kc:{fresh()}")
+    return json.dumps({"headers": {"authorization": f"Basic {credential}"}}) + "\n", [credential]
 
 
 def _single(template: str, n: int = 20, alphabet: str = _ALNUM) -> Case:
@@ -160,6 +165,24 @@ CASES: dict[str, tuple[str, Case]] = {
         ),
     ),
     "product key file (was left)": ("productkey", _single("{}\n", 32)),
+    "aws sigv4 header (was left)": (
+        "proxy.log",
+        _single(
+            "Authorization: AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20240101/us-east-1/"
+            "s3/aws4_request, SignedHeaders=host;x-amz-date, Signature={}\n",
+            64,
+            _HEX,
+        ),
+    ),
+    "spring properties in a ConfigMap": (
+        "cm.yaml",
+        _single(
+            "kind: ConfigMap\ndata:\n  application.properties: |\n"
+            "    spring.datasource.password={}\n    server.port=9090\n"
+        ),
+    ),
+    "url-encoded password in a dsn": ("app.log", _single("dsn=postgres://kc:p%40ss%3A{}@db/kc\n")),
+    "basic auth in a json log": ("app.log", _basic_json),
 }
 
 

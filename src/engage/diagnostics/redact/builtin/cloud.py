@@ -37,11 +37,16 @@ register(
     PatternRule(
         name="presigned-url-signature",
         description="signatures and session tokens of pre-signed S3/GCS URLs",
-        triggers=(r"[?&](x-amz-signature|x-amz-security-token|x-goog-signature|signature)=",),
+        # also the Signature of an AWS4-HMAC-SHA256 Authorization header (", Signature=<hex>")
+        triggers=(
+            r"[?&](x-amz-signature|x-amz-security-token|x-goog-signature|signature)=",
+            r"[, ][ \t]*signature=[0-9a-f]{16}",
+        ),
         caseless=True,
         pattern=re.compile(
-            rb"(?i)[?&](?:x-amz-signature|x-amz-security-token|x-goog-signature|signature)="
-            rb"(?P<secret>[^&#\s\"'\\<>]{8,})"
+            rb"(?i)(?:[?&](?:x-amz-signature|x-amz-security-token|x-goog-signature|signature)="
+            rb"|(?<=[, ])[ \t]*signature=(?=[0-9a-f]{16}))"
+            rb"(?P<secret>[^&#\s\"'\\<>,]{8,})"
         ),
         priority=20,
     )

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import yaml
 
 from engage.diagnostics.redact import Redactor
 
@@ -197,3 +198,7 @@ def test_fresh_secrets_in_common_places_never_survive(case: str, tmp_path: Path)
     out = (tmp_path / "out" / name).read_text()
     for value in planted:
         assert value not in out, (case, out)
+    if name.endswith(".json"):  # what was valid stays valid
+        json.loads(out)
+    elif name.endswith((".yaml", ".yml")):
+        list(yaml.safe_load_all(out))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -75,6 +77,12 @@ class Engage:
     def secret_key(self) -> str:
         """The portal's signing key: ENGAGE_SECRET_KEY, else one made once in the database."""
         return self.settings.secret_key or shared_secret(self.engine, "portal_session")
+
+    def redaction_key(self, case_id: str) -> bytes:
+        """The HMAC key the server redacts a case's uploads with: the same for every upload of
+        the case (one value, one token), different between cases, never stored or shown."""
+        secret = self.settings.secret_key or shared_secret(self.engine, "redaction")
+        return hmac.new(secret.encode(), f"case:{case_id}".encode(), hashlib.sha256).digest()
 
 
 def build_queue(settings: Settings, engine: Engine) -> JobQueue:
@@ -220,6 +228,7 @@ def register_intake_jobs(engage: Engage) -> None:
                 artifact_id=artifact_id,
                 scratch=scratch,
                 max_expanded=settings.quota_expanded_bytes,
+                case_key=engage.redaction_key,
             )
 
     def analyze_artifact(artifact_id: int) -> None:

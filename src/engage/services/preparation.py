@@ -15,7 +15,7 @@ import json
 import re
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -75,8 +75,13 @@ def prepare_received(
     artifact_id: int,
     scratch: Path,
     max_expanded: int = 0,
+    case_key: Callable[[str], bytes] | None = None,
 ) -> None:
-    """Validate and sanitise a received upload (the ``prepare_artifact`` job)."""
+    """Validate and sanitise a received upload (the ``prepare_artifact`` job).
+
+    ``case_key``: the redaction key of a case, so one value gets one token in every upload of
+    the case (support can tell two bundles name the same node); None: a fresh key per upload.
+    """
     current = uow.intake.get_artifact(artifact_id)
     if current is not None and current.status == "analysing" and current.deleted_at is None:
         # prepared already, but the run that did it may have died before queueing analysis
@@ -102,7 +107,10 @@ def prepare_received(
                 original_name=art.original_name,
                 scratch=work / "prep",
                 allow_raw=raw,
-                redactor=Redactor(pseudonymize=pseudonymize),
+                redactor=Redactor(
+                    pseudonymize=pseudonymize,
+                    key=case_key(str(art.case_id)) if case_key is not None else None,
+                ),
                 max_expanded=max_expanded,
             )
         except ArtifactRejected as exc:

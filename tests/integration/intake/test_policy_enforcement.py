@@ -4,6 +4,7 @@ break-glass, support downloads, and downloads on the organisation's audit trail.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from engage.bootstrap import Engage
@@ -117,6 +118,7 @@ def test_policy_pseudonymises_ips_in_uploads_the_server_redacts(setup: CaseSetup
     _policy(setup, pseudonymize=["emails", "ips"])
     assert "--pseudonymize ips,emails" in _guide(setup, "logs")
     assert "--pseudonymize" not in _guide(setup, "heap-profile")  # not redacted: nothing to say
+    assert "--pseudonymize ips,emails --upload" in _guide(setup, "engage-bundle")
     _policy(setup, pseudonymize=["ips"])
     text = _uploaded_log(setup)
     for address in (b"10.0.0.7", b"10.0.1.2", b"10-0-1-2"):
@@ -131,3 +133,12 @@ def test_without_the_policy_uploads_keep_their_ips(setup: CaseSetup) -> None:
     text = _uploaded_log(setup)
     assert b"10.0.0.7" in text and b"10.0.1.2" in text
     assert b"redacted:ip:" not in text
+
+
+def test_one_address_gets_one_token_in_every_upload_of_a_case(setup: CaseSetup) -> None:
+    """The server redacts a case's uploads with the case's own key: support can see that two
+    bundles name the same node, without seeing it."""
+    _policy(setup, pseudonymize=["ips"])
+    first, second = _uploaded_log(setup), _uploaded_log(setup)
+    tokens = re.compile(rb"\xc2\xabredacted:ip:[0-9a-f]{6}\xc2\xbb")
+    assert tokens.findall(first) and sorted(tokens.findall(first)) == sorted(tokens.findall(second))

@@ -11,9 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
-from rich.table import Table
 
 from engage.cli.errors import fail
 from engage.diagnostics.redact import (
@@ -94,6 +91,10 @@ def redact_command(
 def _run(redactor: Redactor, source: Path, output: Path, quiet: bool) -> RedactionReport:
     if quiet:
         return redactor.redact_path(source, output)
+    # rich loads only when something is shown: a quiet run (scripts, the benchmark) starts faster
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
+
     err = Console(stderr=True)
     total = _input_size(source)
     if total < PROGRESS_MIN_BYTES:
@@ -120,6 +121,9 @@ def _input_size(path: Path) -> int:
 
 
 def _summary(report: RedactionReport, seconds: float) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
     err = Console(stderr=True, highlight=False)
     mb = report.bytes_in / 1e6
     rate = f", {mb / seconds:.0f} MB/s" if seconds > 0 and mb >= 1 else ""

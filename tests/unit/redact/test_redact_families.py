@@ -2,7 +2,7 @@
 
 Each run draws new values (so no rule can fit an example); every case names the file it is
 written to, since the file name picks the format. The cases left whole when these were
-first tried (2026-12-08, ten of 48) are marked; the rest held from the start.
+first tried (2026-12-08, eleven of 54) are marked; the rest held from the start.
 """
 
 from __future__ import annotations
@@ -184,6 +184,28 @@ CASES: dict[str, tuple[str, Case]] = {
     ),
     "url-encoded password in a dsn": ("app.log", _single("dsn=postgres://kc:p%40ss%3A{}@db/kc\n")),
     "basic auth in a json log": ("app.log", _basic_json),
+    "negotiate header (was left)": ("proxy.log", _single("Authorization: Negotiate {}\n", 60)),
+    "ntlm proxy header": ("proxy.log", _single("Proxy-Authorization: NTLM {}==\n", 40)),
+    "kubeadm join token": (
+        "kubeadm.log",
+        _single(
+            "kubeadm join 10.0.0.1:6443 --token abcdef.{} --discovery-token-ca-cert-hash x\n",
+            16,
+            "abcdefghijklmnopqrstuvwxyz0123456789",
+        ),
+    ),
+    "oauth form body": (
+        "app.log",
+        _single("body: grant_type=refresh_token&refresh_token={}&client_id=kc\n", 40),
+    ),
+    "terraform state": (
+        "terraform.tfstate.json",
+        _single('{{"resources": [{{"instances": [{{"attributes": {{"password": "{}"}}}}]}}]}}'),
+    ),
+    "python call in a traceback": (
+        "app.log",
+        _single("    db.connect(host='db', password='{}')\n"),
+    ),
 }
 
 

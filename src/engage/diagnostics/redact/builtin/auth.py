@@ -195,3 +195,30 @@ register(
         in_logs=False,
     )
 )
+
+# Authorization headers of other schemes (Negotiate, NTLM, Token, SSWS, ApiKey...): the credential
+# after the scheme word. Bearer and Basic have their own rules above; AWS SigV4 and Digest carry
+# name=value lists, handled by the presigned-signature rule and the key/value pairs.
+_LIST_SCHEMES = frozenset({b"aws4-hmac-sha256", b"digest", b"bearer", b"basic"})
+
+register(
+    PatternRule(
+        name="authorization-header",
+        description="credentials after the scheme of an Authorization header (Negotiate, NTLM...)",
+        triggers=(
+            r"authorization[\"']?[ \t]*[:=][ \t]*[\"']?[A-Za-z][A-Za-z0-9_\-]{1,30}[ \t]+\S{8}",
+        ),
+        caseless=True,
+        pattern=re.compile(
+            rb"(?i)\b(?:proxy-)?authorization[\"']?[ \t]*[:=][ \t]*[\"']?"
+            rb"(?P<scheme>[A-Za-z][A-Za-z0-9_\-]{1,30})[ \t]+"
+            rb"(?P<secret>[A-Za-z0-9._~+/\-]{8,}={0,2})"
+            rb"(?![A-Za-z0-9._~+/\-=])"
+        ),
+        check=lambda m: (
+            m.group("scheme").lower() not in _LIST_SCHEMES
+            and not _PLACEHOLDER.match(m.group("secret"))
+        ),
+        priority=16,
+    )
+)

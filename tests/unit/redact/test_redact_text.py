@@ -198,11 +198,12 @@ def test_cookie_headers_and_tool_passwords_in_text(
 
 def test_pgpass_lines_in_a_config_file(redactor: Redactor, tmp_path: Path) -> None:
     src = tmp_path / "pgpass.conf"
-    src.write_text("db.internal:5432:kubecost:kc:CEx9i8J2kFsn\n*:*:*:ro:R0-pass\n")
+    src.write_text("db.internal:5432:kubecost:kc:CEx9i8J2kFsn\n*:*:*:ro:R0-pass\nh:1:d:ro:ro\n")
     redactor.redact_path(src, tmp_path / "out.conf")
     out = (tmp_path / "out.conf").read_text()
     assert "CEx9i8J2kFsn" not in out and "R0-pass" not in out
     assert out.startswith("db.internal:5432:kubecost:kc:")
+    assert "\nh:1:d:ro:«redacted:pgpass:" in out  # the fifth field, even when it repeats one
 
 
 def test_cookie_and_tool_words_alone_change_nothing(redactor: Redactor) -> None:

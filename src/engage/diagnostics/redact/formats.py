@@ -11,6 +11,7 @@ from __future__ import annotations
 import bz2
 import codecs
 import gzip
+import io
 import json
 import lzma
 import re
@@ -44,6 +45,13 @@ _SPECIAL_NAMES = ("cloud-integration.json", "values.yaml", "values.yml")
 # files whose whole content is one credential: Kubecost mounts its product key as a file
 # holding only the key (/var/configs/productkey)
 WHOLE_FILE_SECRETS = {"productkey": "kubecost-product-key"}
+# PostgreSQL password files: host:port:database:user:password lines. By name only: as a pattern
+# for every line of every file the format cost 18 % of the scan, and it occurs nowhere else
+PGPASS_NAMES = frozenset({"pgpass", ".pgpass", "pgpass.conf"})
+_PGPASS_LINE = re.compile(
+    rb"(?m)^(?:[^:\s\\]|\\.){1,253}:(?:[0-9]{1,5}|\*):(?:[^:\s\\]|\\.){1,63}:"
+    rb"(?:[^:\s\\]|\\.){1,63}:(?P<secret>\S+?)[ \t]*\r?$"
+)
 Opener = Callable[[IO[bytes], str], Any]
 _COMPRESSORS: dict[str, tuple[Opener, Callable[[], Any], str]] = {
     ".gz": (
@@ -158,7 +166,20 @@ class Pipeline:
             shutil.copyfileobj(src, dst, 1 << 20)
             self.report.binary_files.append(name)
             return
-        whole = WHOLE_FILE_SECRETS.get(name.rsplit("/", 1)[-1].lower())
+        base = name.rsplit("/", 1)[-1].lower()
+        if base in PGPASS_NAMES and len(head) < SNIFF_SIZE:
+            with self.using(counter):
+                data = _PGPASS_LINE.sub(
+                    lambda m: (
+                        head[m.start() : m.start("secret")]
+                        + self.text.lines.mask("pgpass", m.group("secret"))
+                        + head[m.end("secret") : m.end()]
+                    ),
+                    head,
+                )
+                self._notes(name, self.text.stream(io.BytesIO(data), dst, counter))
+            return
+        whole = WHOLE_FILE_SECRETS.get(base)
         value = head.strip()
         if whole is not None and len(head) < SNIFF_SIZE and value and b"\n" not in value:
             with self.using(counter):

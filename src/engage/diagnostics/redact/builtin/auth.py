@@ -179,23 +179,6 @@ register(
     )
 )
 
-# a ~/.pgpass line: host:port:database:user:password (port may be *)
-register(
-    PatternRule(
-        name="pgpass",
-        description="passwords in PostgreSQL password-file lines (host:port:db:user:password)",
-        triggers=(r"^[^:\s]{1,253}:([0-9]{1,5}|\*):[^:\s]{1,63}:[^:\s]{1,63}:[^\s]",),
-        multiline=True,
-        pattern=re.compile(
-            rb"(?m)^[^:\s]{1,253}:(?:[0-9]{1,5}|\*):[^:\s]{1,63}:[^:\s]{1,63}:"
-            rb"(?P<secret>\S+)[ \t]*$"
-        ),
-        check=lambda m: not _PLACEHOLDER.match(m.group("secret")),
-        priority=16,
-        in_logs=False,
-    )
-)
-
 # Authorization headers of other schemes (Negotiate, NTLM, Token, SSWS, ApiKey...): the credential
 # after the scheme word. Bearer and Basic have their own rules above; AWS SigV4 and Digest carry
 # name=value lists, handled by the presigned-signature rule and the key/value pairs.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from pathlib import Path
 from typing import Any
 
 from engage.diagnostics.redact import Redactor
@@ -101,3 +102,95 @@ def test_har_secrets_removed_and_support_fields_kept(redactor: Redactor) -> None
 def test_har_is_idempotent(redactor: Redactor) -> None:
     once = redactor.redact_document(_har(), name="capture.har")
     assert redactor.redact_document(once, name="capture.har") == once
+
+
+def test_fresh_secrets_in_every_har_place_go_and_base64_bodies_stay_base64(
+    redactor: Redactor, tmp_path: Path
+) -> None:
+    """Query, headers, cookies, JSON and form bodies, a base64 body of a login response, a
+    WebSocket frame, a JavaScript echo and a Referer: all go; every body still decodes."""
+    import base64
+    import secrets
+
+    def fresh() -> str:
+        return "Aa1" + secrets.token_urlsafe(18).replace("-", "x").replace("_", "y")
+
+    v = {
+        k: fresh()
+        for k in [
+            "api",
+            "sig",
+            "code",
+            "bearer",
+            "cookie",
+            "kc",
+            "pw",
+            "access",
+            "refresh",
+            "form",
+            "ws",
+            "b64",
+        ]
+    }
+    login_body = base64.b64encode(json.dumps({"access_token": v["b64"]}).encode()).decode()
+
+    def entry(url: str, **kw: Any) -> dict[str, Any]:
+        request = {"method": "GET", "url": url, "headers": kw.get("headers", []), "cookies": []}
+        if "post" in kw:
+            request["postData"] = kw["post"]
+        content = {"mimeType": "application/json", "text": kw.get("body", "")}
+        content.update(kw.get("content", {}))
+        item = {"request": request, "response": {"status": 200, "headers": [], "content": content}}
+        item.update(kw.get("extra", {}))
+        return item
+
+    har = {
+        "log": {
+            "version": "1.2",
+            "entries": [
+                entry(
+                    f"https://kc/model/x?api_key={v['api']}&signature={v['sig']}&code={v['code']}",
+                    headers=[
+                        {"name": "Authorization", "value": f"Bearer {v['bearer']}"},
+                        {"name": "Cookie", "value": f"kc_session={v['cookie']}; theme=dark"},
+                        {"name": "X-Kubecost-Token", "value": v["kc"]},
+                    ],
+                    post={
+                        "mimeType": "application/json",
+                        "text": json.dumps({"password": v["pw"]}),
+                    },
+                    body=json.dumps({"access_token": v["access"], "refresh_token": v["refresh"]}),
+                ),
+                entry(
+                    "https://kc/login",
+                    post={
+                        "mimeType": "application/x-www-form-urlencoded",
+                        "text": f"user=kc&password={v['form']}",
+                    },
+                    content={"encoding": "base64", "text": login_body},
+                    extra={
+                        "_webSocketMessages": [
+                            {"type": "send", "data": json.dumps({"token": v["ws"]})}
+                        ]
+                    },
+                ),
+                entry(
+                    "https://kc/app.js",
+                    headers=[{"name": "Referer", "value": f"https://kc/cb?code={v['code']}"}],
+                    content={"mimeType": "application/javascript"},
+                    body=f"window.T = '{v['access']}'; var s = '{v['cookie']}';",
+                ),
+            ],
+        }
+    }
+    (tmp_path / "session.har").write_text(json.dumps(har))
+    redactor.redact_path(tmp_path / "session.har", tmp_path / "out.har")
+    out = (tmp_path / "out.har").read_text()
+    doc = json.loads(out)
+    bodies = "".join(
+        base64.b64decode(e["response"]["content"]["text"], validate=True).decode()
+        for e in doc["log"]["entries"]
+        if e["response"]["content"].get("encoding") == "base64"
+    )
+    for name, value in v.items():
+        assert value not in out and value not in bodies, name

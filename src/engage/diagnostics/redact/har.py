@@ -139,7 +139,10 @@ def _content(content: Any, doc: DocumentRedactor, auth: bool) -> None:
     if not text or "«redacted:" in text:
         return
     if auth:
-        content["text"] = doc.mask(AUTH_BODY_RULE, text)
+        masked = doc.mask(AUTH_BODY_RULE, text)
+        if content.get("encoding") == "base64":  # still base64, so a HAR reader can decode it
+            masked = base64.b64encode(masked.encode("utf-8")).decode("ascii")
+        content["text"] = masked
         return
     if content.get("encoding") == "base64" and _TEXT_MIME.match(str(content.get("mimeType", ""))):
         try:

@@ -231,3 +231,12 @@ def test_the_product_key_file_is_one_secret(redactor: Redactor, tmp_path: Path) 
     out = (tmp_path / "out" / "productkey").read_text()
     assert out.startswith("«redacted:kubecost-product-key:") and out.endswith("»\n")
     assert (tmp_path / "out" / "notes.txt").read_text() == "productkey rotated\n"
+
+
+def test_a_list_under_a_secret_key_stays_a_list(redactor: Redactor) -> None:
+    import yaml
+
+    text = "tokens:\n  - Tkn-1z2x3c4v5b\n  - Tkn-9a8s7d6f5g\nother: 1\n"
+    doc = yaml.safe_load(redactor.redact_text(text))
+    assert len(doc["tokens"]) == 2 and all("«redacted:token:" in t for t in doc["tokens"])
+    assert doc["other"] == 1

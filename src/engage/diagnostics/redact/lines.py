@@ -106,6 +106,13 @@ class Continuation:
             return self._nested(line)
         if content[:1] in (b"#", b";") or is_placeholder(content.strip()):
             return line, True
+        if not self.block_scalar and content[:2] == b"- ":
+            # an item of a YAML list under the key: the item goes, the list stays a list
+            value = content[2:].strip()
+            if not value or is_placeholder(value):
+                return line, True
+            start = indent + len(content) - len(content[2:].lstrip())
+            return line[:start] + self.redactor.mask(self.rule, value) + eol, True
         return line[:indent] + self.redactor.mask(self.rule, content.rstrip()) + eol, True
 
     def _nested(self, line: bytes) -> tuple[bytes | None, bool]:

@@ -178,3 +178,16 @@ def test_document_redaction_is_idempotent(redactor: Redactor) -> None:
     before = redactor.report.total
     assert redactor.redact_document(once, name="s.yaml") == once
     assert redactor.report.total == before
+
+
+def test_a_list_of_strings_under_a_secret_key_loses_each_string(redactor: Redactor) -> None:
+    doc = {
+        "tokens": ["Tkn-1z2x3c4v5b", "Tkn-9a8s7d6f5g"],
+        "secrets": ["etcd-all-certs", "etcd-peer-certs"],  # Secret object names stay
+        "ports": [8080, 9090],
+        "sa": {"secrets": [{"name": "builder-token-x"}]},
+    }
+    out = redactor.redact_document(doc, name="x.json")
+    assert all(t.startswith("«redacted:token:") for t in out["tokens"])
+    assert out["secrets"] == doc["secrets"] and out["ports"] == [8080, 9090]
+    assert out["sa"] == doc["sa"]

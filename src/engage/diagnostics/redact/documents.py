@@ -62,6 +62,11 @@ def _is_scalar(value: Any) -> bool:
     return isinstance(value, str | int | float | bytes) and not isinstance(value, bool)
 
 
+def _scalar_list(value: Any) -> bool:
+    """A non-empty list of strings (not of numbers: ports, counts)."""
+    return isinstance(value, list) and bool(value) and all(isinstance(v, str) for v in value)
+
+
 def _scalar_bytes(value: Scalar) -> bytes:
     return value if isinstance(value, bytes) else str(value).encode("utf-8", "surrogateescape")
 
@@ -136,6 +141,9 @@ class DocumentRedactor:
                 out[key] = self._pair_value(pair_rule, obj.get("name"), value)
             elif isinstance(key, str) and _is_scalar(value) and self._secret_key(key, parent):
                 out[key] = self._mask_scalar(self._secret_key(key, parent) or "", value)
+            elif isinstance(key, str) and _scalar_list(value) and self._secret_key(key, parent):
+                rule = self._secret_key(key, parent) or ""  # "tokens": ["...", "..."]
+                out[key] = [self._mask_scalar(rule, v) for v in value]
             elif isinstance(key, str) and isinstance(value, str) and self._nested_kind(key):
                 out[key] = self.nested(value, key, kp)
             else:

@@ -2,7 +2,7 @@
 
 Each run draws new values (so no rule can fit an example); every case names the file it is
 written to, since the file name picks the format. The cases left whole when these were
-first tried (2026-12-08, eleven of 54) are marked; the rest held from the start.
+first tried (2026-12-08, twelve of 55) are marked; the rest held from the start.
 """
 
 from __future__ import annotations
@@ -74,6 +74,12 @@ def _helm_values() -> tuple[str, list[str]]:
 def _basic_json() -> tuple[str, list[str]]:
     credential = _b64(f"kc:{fresh()}")
     return json.dumps({"headers": {"authorization": f"Basic {credential}"}}) + "\n", [credential]
+
+
+def _audit_line() -> tuple[str, list[str]]:
+    value = _b64(fresh())
+    event = {"kind": "Event", "requestObject": {"kind": "Secret", "data": {"config": value}}}
+    return json.dumps(event, separators=(",", ":")) + "\n", [value]
 
 
 def _single(template: str, n: int = 20, alphabet: str = _ALNUM) -> Case:
@@ -201,6 +207,10 @@ CASES: dict[str, tuple[str, Case]] = {
     "terraform state": (
         "terraform.tfstate.json",
         _single('{{"resources": [{{"instances": [{{"attributes": {{"password": "{}"}}}}]}}]}}'),
+    ),
+    "secret in an audit log line (was left)": (
+        "audit.log",
+        _audit_line,
     ),
     "python call in a traceback": (
         "app.log",

@@ -155,3 +155,25 @@ def test_vendor_prefixed_tokens_of_unknown_vendors(redactor: Redactor, prefix: s
 def test_prefixed_identifiers_stay(redactor: Redactor) -> None:
     text = "metric kube_pod_container_status_restarts_total sha256_" + "a" * 64
     assert redactor.redact_text(text) == text
+
+
+def test_secrets_in_json_log_lines_lose_their_data(redactor: Redactor) -> None:
+    """Audit logs and 'applied' messages carry whole Secret objects on one line: their data
+    goes whatever the keys are called, and the rest of the line stays as written."""
+    value = base64.b64encode(b"Pl41n-Data-v4lue-xyz").decode()
+    audit = {
+        "kind": "Event",
+        "verb": "create",
+        "requestObject": {"kind": "Secret", "metadata": {"name": "app"}, "data": {"config": value}},
+    }
+    compact = json.dumps(audit, separators=(",", ":"))
+    docker = json.dumps({"log": json.dumps({"kind": "Secret", "data": {"blob": value}}) + "\n"})
+    text = f"{compact}\n2024 INFO applied {json.dumps(audit)} ok\n{docker}\nkind: Secret\n"
+    out = redactor.redact_text(text)
+    assert value not in out
+    lines = out.splitlines()
+    assert json.loads(lines[0])["requestObject"]["data"]["config"].startswith("«redacted:")
+    assert '"verb":"create"' in lines[0]  # compact stays compact
+    assert lines[1].startswith('2024 INFO applied {"kind": "Event", "verb": "create"')
+    assert lines[1].endswith("} ok") and lines[3] == "kind: Secret"
+    assert json.loads(json.loads(lines[2])["log"])["data"]["blob"].startswith("«redacted:")

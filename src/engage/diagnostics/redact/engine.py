@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import threading
@@ -30,6 +31,7 @@ from engage.diagnostics.redact.tokens import Pseudonymizer
 Progress = Callable[[int], None]
 CLEAN_VALUE_MAX = 256
 CLEAN_VALUES_MAX = 100_000
+JSON_IN_LINE_TRIES = 64  # "{" positions tried per line (a long line of broken JSON stays linear)
 
 
 class Redactor:
@@ -80,6 +82,7 @@ class Redactor:
             changes=lambda: self._counters[-1].total if self._counters else 0,
             remember=self._pseudonymizer.remember,
         )
+        self._lines.structured = self._log_lines.structured = self._json_in_line
         self._pipeline = Pipeline(
             text=self._text,
             log_text=self._log_text,
@@ -146,6 +149,36 @@ class Redactor:
             return value
         out = self._text.redact_bytes(raw, counter)
         return value if out == raw else out.decode("utf-8", "surrogateescape")
+
+    def _json_in_line(self, line: bytes) -> bytes:
+        """A text line holding a JSON object with a Kubernetes Secret, a last-applied
+        annotation or HELM_VALUES (audit logs, "applied ..." log lines): each such object is
+        walked as a document, as a JSON file would be, and written back in the same style."""
+        text = line.decode("utf-8", "surrogateescape")
+        decoder = json.JSONDecoder()
+        pieces: list[str] = []
+        last, start, tries = 0, text.find("{"), 0
+        while start >= 0 and tries < JSON_IN_LINE_TRIES:
+            tries += 1
+            try:
+                obj, end = decoder.raw_decode(text, start)
+            except ValueError:
+                start = text.find("{", start + 1)
+                continue
+            if isinstance(obj, dict):
+                redacted = self._docs.redact(obj, "line.json")
+                if redacted != obj:
+                    original = text[start:end]
+                    compact = '": ' not in original and '", ' not in original
+                    separators = (",", ":") if compact else (", ", ": ")
+                    new = json.dumps(redacted, ensure_ascii=False, separators=separators)
+                    pieces += [text[last:start], new]
+                    last = end
+            start = text.find("{", end)
+        if not pieces:
+            return line
+        pieces.append(text[last:])
+        return "".join(pieces).encode("utf-8", "surrogateescape")
 
     def redact_text(self, text: str, *, name: str = "<text>") -> str:
         """Redact a string, e.g. a log excerpt."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Protocol
 
 from engage.diagnostics.redact.builtin.keys import (
@@ -192,7 +192,10 @@ class LineRedactor:
         self.pairs = PairScanner(self.classifier, self.mask)
         self._local = threading.local()  # the file being redacted, per thread
         self._priority = {i: r.priority for i, r in enumerate(compiled.pattern_rules)}
-        self._priority.update({KV_OWNER: 50, NV_OWNER: 51, STRUCT_OWNER: 1000})
+        # JSON objects holding a Secret (audit logs, applied objects) first, while they parse
+        self._priority.update({KV_OWNER: 50, NV_OWNER: 51, STRUCT_OWNER: -1})
+        # walks the JSON objects of a line as documents (set by the Redactor); None: not done
+        self.structured: Callable[[bytes], bytes] | None = None
         self._pem = next(
             (i for i, r in enumerate(compiled.pattern_rules) if r.name == PEM_RULE), None
         )
@@ -272,6 +275,8 @@ class LineRedactor:
                 line, pending = self.pairs.name_values(line)
                 if pending is not None:
                     state = PendingValue(self, pending)
+            elif owner == STRUCT_OWNER and self.structured is not None:
+                line = self.structured(line)
         if self._pem is not None and self._pem in owners:
             begins = list(PEM_BEGIN.finditer(line))
             if begins and PEM_END.search(line, begins[-1].end()) is None:

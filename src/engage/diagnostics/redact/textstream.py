@@ -208,8 +208,9 @@ class TextStreamRedactor:
         # keywords present in this block: a gated rule's hits count only where one is (its
         # ``check`` then wants one on the line itself)
         present = {o for _, o in found if o >= KEYWORD_BASE} if gated else set()
+        structured = self.lines.structured is not None
         for hit_end, owner in found:
-            if owner == STRUCT_OWNER or owner >= KEYWORD_BASE:
+            if owner >= KEYWORD_BASE or (owner == STRUCT_OWNER and not structured):
                 continue
             if owner in gated and gated[owner] not in present:
                 continue

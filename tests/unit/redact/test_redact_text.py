@@ -240,3 +240,18 @@ def test_a_list_under_a_secret_key_stays_a_list(redactor: Redactor) -> None:
     doc = yaml.safe_load(redactor.redact_text(text))
     assert len(doc["tokens"]) == 2 and all("«redacted:token:" in t for t in doc["tokens"])
     assert doc["other"] == 1
+
+
+def test_flow_lists_under_secret_keys(redactor: Redactor) -> None:
+    import yaml
+
+    text = (
+        'tokens: [Tkn-1z2x3c4v5b, "Tkn-9a8s7d6f5g"]\n'
+        "secrets: [etcd-all-certs, etcd-peer-certs]\n"
+        'passwords: [${A}, "{{ .B }}"]\n'
+    )
+    out = redactor.redact_text(text)
+    doc = yaml.safe_load(out)
+    assert all(t.startswith("«redacted:token:") for t in doc["tokens"])
+    assert doc["secrets"] == ["etcd-all-certs", "etcd-peer-certs"]
+    assert doc["passwords"] == ["${A}", "{{ .B }}"]

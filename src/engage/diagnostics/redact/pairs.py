@@ -52,6 +52,9 @@ _PLACEHOLDERS = frozenset(
 )
 _K8S_NAME = re.compile(rb"[a-z0-9](?:[-a-z0-9.]{0,251}[a-z0-9])?")
 _NAME_LIST = re.compile(rb"[a-z0-9.,\- ]+")
+# a flow sequence as a pair's value (tokens: [a, "b"]) and its items
+_FLOW_LIST = re.compile(rb"[ \t]*\[([^\[\]{}\r\n]{1,4096})\]")
+_FLOW_ITEM = re.compile(rb"[ \t]*([\"']?)([^,\"'\[\]]*?)\1[ \t]*(?:,|$)")
 _FILE_PATH = re.compile(rb"(?:/[\w.@\-]{1,40})+/?")
 # a bare file name with the extension of a key, certificate or config file (--tls-key=key.pem)
 _FILE_NAME = re.compile(
@@ -99,6 +102,12 @@ def names_objects(value: bytes) -> bool:
     prefix = _NAME_LIST.match(value)
     names = [n.strip() for n in (prefix.group(0) if prefix else b"").split(b",")]
     return any(names) and all(b"-" in n and _K8S_NAME.fullmatch(n) for n in names if n)
+
+
+def strict_list_of_names(items: bytes) -> bool:
+    """``[etcd-all-certs, etcd-peer-certs]``: Secret object names, not secret values."""
+    names = [i.strip().strip(b"\"'") for i in items.split(b",")]
+    return bool(names) and all(n and b"-" in n and _K8S_NAME.fullmatch(n) for n in names)
 
 
 def is_file_path(value: bytes) -> bool:
@@ -224,6 +233,14 @@ class PairScanner:
                 if at_start and _BLOCK_REST.fullmatch(line, m.end()):
                     rest = line[m.end() :].strip()
                     hit = PairHit(rule, True, rest[:1] in (b"|", b">"))
+                flow = _FLOW_LIST.match(line, m.end())
+                if flow is not None and not strict_list_of_names(flow.group(1)):
+                    for item in _FLOW_ITEM.finditer(line, flow.start(1), flow.end(1)):
+                        value = item.group(2)
+                        if value and not is_placeholder(value) and not is_file_path(value):
+                            pieces += [line[last : item.start(2)], self.mask(rule, value)]
+                            last = item.end(2)
+                    pos = max(pos, flow.end())
                 continue
             spaced = any(c in b" \t" for c in line[m.end("key") : start])
             if not quoted and at_start and not m.group("kq") and (m.group("sep") == b":" or spaced):

@@ -115,6 +115,9 @@ PLACES = {
 def test_catalogue_shaped_secrets_never_survive(plant: tuple[str, str], place: str) -> None:
     text, secret = plant
     assume(re.fullmatch(r"[\x21-\x7e]+", secret) and '"' not in text and "\\" not in text)
+    # the generated key part may spell the secret again ("000...0netlify=000...0"): that copy is
+    # a name, not the value the rule finds (in a file run the known-value pass takes it too)
+    assume(text.count(secret) == 1)
     # known limit: a tab or line break *inside* the key part of a context rule ("kucoin\t0="),
     # once JSON-escaped, is not recognised; real key names do not hold them
     assume(

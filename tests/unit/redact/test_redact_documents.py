@@ -191,3 +191,10 @@ def test_a_list_of_strings_under_a_secret_key_loses_each_string(redactor: Redact
     assert all(t.startswith("«redacted:token:") for t in out["tokens"])
     assert out["secrets"] == doc["secrets"] and out["ports"] == [8080, 9090]
     assert out["sa"] == doc["sa"]
+
+
+def test_secret_values_that_yaml_reads_as_numbers_go_too(redactor: Redactor) -> None:
+    doc = {"kind": "Secret", "data": {"a": 7100}, "stringData": {"pin": 123456, "on": True}}
+    out = redactor.redact_document(doc, name="s.yaml")
+    assert out["data"]["a"].startswith("«redacted:k8s-secret-data:size=3»")
+    assert out["stringData"]["pin"] == "«redacted:k8s-secret-data:size=6»"

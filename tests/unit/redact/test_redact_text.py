@@ -248,7 +248,7 @@ def test_flow_lists_under_secret_keys(redactor: Redactor) -> None:
     text = (
         'tokens: [Tkn-1z2x3c4v5b, "Tkn-9a8s7d6f5g"]\n'
         "secrets: [etcd-all-certs, etcd-peer-certs]\n"
-        'passwords: [${A}, "{{ .B }}"]\n'
+        'passwords: ["${A}", "{{ .B }}"]\n'
     )
     out = redactor.redact_text(text)
     doc = yaml.safe_load(out)

@@ -245,6 +245,8 @@ class DocumentRedactor:
         return obj
 
     def _secret_value(self, value: Any, is_base64: bool) -> Any:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            value = str(value)  # stringData: {pin: 123456}: YAML reads a number, still a secret
         if not isinstance(value, str) or not value or value.startswith("«redacted:"):
             return value
         plain = value.encode("utf-8")

@@ -81,8 +81,10 @@ class Engage:
     def redaction_key(self, case_id: str) -> bytes:
         """The HMAC key the server redacts a case's uploads with: the same for every upload of
         the case (one value, one token), different between cases, never stored or shown."""
-        secret = self.settings.secret_key or shared_secret(self.engine, "redaction")
-        return hmac.new(secret.encode(), f"case:{case_id}".encode(), hashlib.sha256).digest()
+        # derived from the portal's key (made when the app starts), so a job never has to write
+        # a new secret into the database while requests hold it
+        label = f"engage-redaction-case:{case_id}".encode()
+        return hmac.new(self.secret_key().encode(), label, hashlib.sha256).digest()
 
 
 def build_queue(settings: Settings, engine: Engine) -> JobQueue:

@@ -32,6 +32,8 @@ install: $(VENV)/.runtime
 install-dev: $(VENV)/.dev
 
 ## serve: set up, migrate the SQLite database, load the demo and serve the portal
+# links in mail and the demo's sign-in line point where this server listens (unless set)
+serve: export ENGAGE_BASE_URL ?= http://$(HOST):$(PORT)
 serve: install
 	$(BIN)/engage db upgrade
 	$(BIN)/engage demo

@@ -255,3 +255,15 @@ def test_flow_lists_under_secret_keys(redactor: Redactor) -> None:
     assert all(t.startswith("«redacted:token:") for t in doc["tokens"])
     assert doc["secrets"] == ["etcd-all-certs", "etcd-peer-certs"]
     assert doc["passwords"] == ["${A}", "{{ .B }}"]
+
+
+def test_a_templates_literal_default_is_a_value(redactor: Redactor) -> None:
+    text = (
+        'password: {{ .Values.password | default "Tpl-7h6g5f4d3s" }}\n'
+        "token: {{ .Values.token }}\n"
+        'apiKey: "{{ .Values.k | default (randAlphaNum 32) }}"\n'
+    )
+    out = redactor.redact_text(text)
+    assert "Tpl-7h6g5f4d3s" not in out
+    assert 'password: {{ .Values.password | default "«redacted:password:' in out
+    assert out.splitlines()[1:] == text.splitlines()[1:]

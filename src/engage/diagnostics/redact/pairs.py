@@ -52,6 +52,9 @@ _PLACEHOLDERS = frozenset(
 )
 _K8S_NAME = re.compile(rb"[a-z0-9](?:[-a-z0-9.]{0,251}[a-z0-9])?")
 _NAME_LIST = re.compile(rb"[a-z0-9.,\- ]+")
+# password: {{ .Values.password | default "s3cret" }}: the default is a real value
+_TEMPLATE_DEFAULT = re.compile(rb"\|[ \t]*default[ \t]+([\"'])(?P<lit>[^\"'\r\n{}]{4,200})\1")
+_TEMPLATE_OPEN = re.compile(rb"[ \t]*[\"']?\{\{")
 # a flow sequence as a pair's value (tokens: [a, "b"]) and its items
 _FLOW_LIST = re.compile(rb"[ \t]*\[([^\[\]{}\r\n]{1,4096})\]")
 _FLOW_ITEM = re.compile(rb"[ \t]*([\"']?)([^,\"'\[\]]*?)\1[ \t]*(?:,|$)")
@@ -241,6 +244,10 @@ class PairScanner:
                             pieces += [line[last : item.start(2)], self.mask(rule, value)]
                             last = item.end(2)
                     pos = max(pos, flow.end())
+                fallback = self._template_default(line, m.end())
+                if fallback is not None and fallback.start("lit") >= last:
+                    pieces += [line[last : fallback.start("lit")], self.mask(rule, fallback["lit"])]
+                    last = pos = fallback.end("lit")
                 continue
             spaced = any(c in b" \t" for c in line[m.end("key") : start])
             if not quoted and at_start and not m.group("kq") and (m.group("sep") == b":" or spaced):
@@ -290,6 +297,18 @@ class PairScanner:
             return whole[: start - offset] + self.mask(rule, value) + whole[end - offset :]
 
         return XML_RE.sub(replace, line)
+
+    @staticmethod
+    def _template_default(line: bytes, at: int) -> re.Match[bytes] | None:
+        """``{{ .Values.password | default "s3cret" }}`` after a secret key: the literal."""
+        opening = _TEMPLATE_OPEN.match(line, at)
+        if opening is None:
+            return None
+        close = line.find(b"}}", opening.end())
+        if close < 0:
+            return None
+        found = _TEMPLATE_DEFAULT.search(line, opening.end(), close)
+        return found if found is not None and not is_placeholder(found["lit"]) else None
 
     @staticmethod
     def _not_secret(rule: str, value: bytes, *, colon: bool, prose: bool) -> bool:

@@ -166,26 +166,7 @@ class Pipeline:
             shutil.copyfileobj(src, dst, 1 << 20)
             self.report.binary_files.append(name)
             return
-        base = name.rsplit("/", 1)[-1].lower()
-        if base in PGPASS_NAMES and len(head) < SNIFF_SIZE:
-            with self.using(counter):
-                data = _PGPASS_LINE.sub(
-                    lambda m: (
-                        head[m.start() : m.start("secret")]
-                        + self.text.lines.mask("pgpass", m.group("secret"))
-                        + head[m.end("secret") : m.end()]
-                    ),
-                    head,
-                )
-                self._notes(name, self.text.stream(io.BytesIO(data), dst, counter))
-            return
-        whole = WHOLE_FILE_SECRETS.get(base)
-        value = head.strip()
-        if whole is not None and len(head) < SNIFF_SIZE and value and b"\n" not in value:
-            with self.using(counter):
-                start = head.index(value)
-                token = self.text.lines.mask(whole, value)
-                dst.write(head[:start] + token + head[start + len(value) :])
+        if len(head) < SNIFF_SIZE and self._named_secret_file(head, dst, name, counter):
             return
         with self.using(counter):
             if name.lower().endswith(_STRUCTURED) and not self.text_only:
@@ -193,6 +174,35 @@ class Pipeline:
             else:
                 text = self.log_text if is_log_name(name) else self.text
                 self._notes(name, text.stream(src, dst, counter, head=head))
+
+    def _named_secret_file(
+        self, head: bytes, dst: IO[bytes], name: str, counter: FileCounter
+    ) -> bool:
+        """Small files whose name says how their secrets are laid out (True: written).
+
+        ``productkey`` holds one credential and nothing else; a PostgreSQL password file holds
+        ``host:port:database:user:password`` lines (its other lines go through the text rules).
+        """
+        base = name.rsplit("/", 1)[-1].lower()
+        mask = self.text.lines.mask
+        with self.using(counter):
+            if base in PGPASS_NAMES:
+                data = _PGPASS_LINE.sub(
+                    lambda m: (
+                        head[m.start() : m.start("secret")]
+                        + mask("pgpass", m.group("secret"))
+                        + head[m.end("secret") : m.end()]
+                    ),
+                    head,
+                )
+                self._notes(name, self.text.stream(io.BytesIO(data), dst, counter))
+                return True
+            rule, value = WHOLE_FILE_SECRETS.get(base), head.strip()
+            if rule is not None and value and b"\n" not in value:
+                start = head.index(value)
+                dst.write(head[:start] + mask(rule, value) + head[start + len(value) :])
+                return True
+        return False
 
     def _notes(self, name: str, state: StreamState) -> None:
         if state.long_lines:

@@ -93,8 +93,9 @@ def test_request_upload_findings_waive(
     first_row.locator("input[type=file]").set_input_files(str(heap_file))
     first_row.get_by_role("button", name="Upload").click()
     assert "Uploaded heap.pb.gz" in page.get_by_role("status").inner_text()
-    # the answer comes before the checks; the page polls until the row is validated
-    expect(page.locator("#artifacts")).to_contain_text("updates by itself")
+    # the answer comes before the checks; the page polls until the row is validated (a fast
+    # worker may have finished before the answer was rendered: then it already says Ready)
+    expect(page.locator("#artifacts")).to_contain_text(re.compile("updates by itself|Ready"))
     expect(heap.locator("tbody tr").first).to_contain_text("Validated", timeout=30_000)
 
     logs_file = tmp_path / "cost-model.log"

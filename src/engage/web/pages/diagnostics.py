@@ -58,7 +58,15 @@ if not any(t == "diagnostics/panel.html" for t, _ in CASE_PANELS):
 
 
 def page_context(engage: Engage, uow: UnitOfWork, actor: User, case_id: int) -> dict[str, Any]:
-    """Everything diagnostics/page.html needs."""
+    """Everything diagnostics/page.html needs.
+
+    The artifacts are read first. Reads here are not one snapshot (pysqlite starts no
+    transaction before a write; PostgreSQL reads committed data per statement), and a job moves
+    an artifact and its row in one commit: an artifact read as finished means its row, read
+    after it, is finished too, and one read as in flight keeps the page polling. Read the other
+    way round, a page could show a row as received beside its rejected artifact and stop polling.
+    """
+    artifacts = uow.intake.artifacts(case_id)
     diag = svc.view_diagnostics(uow, actor=actor, case_id=case_id)
     guide = {
         rv.request.id: instructions_svc.instructions(
@@ -78,7 +86,6 @@ def page_context(engage: Engage, uow: UnitOfWork, actor: User, case_id: int) -> 
     catalogue = svc.allowed_catalogue(uow, engage.clock, actor=actor, case_id=case_id)
     org = uow.orgs.get(diag.case.org_id)
     policy = policy_from_dict(org.policy if org else None)
-    artifacts = uow.intake.artifacts(case_id)
     return {
         "request_titles": {rv.request.id: rv.title for rv in diag.requests},
         "allowed_kinds": {k.kind.value for k in catalogue},

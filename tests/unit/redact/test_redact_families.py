@@ -2,7 +2,9 @@
 
 Each run draws new values (so no rule can fit an example); every case names the file it is
 written to, since the file name picks the format. The cases left whole when these were
-first tried (2026-12-08, twelve of 55) are marked; the rest held from the start.
+first tried are marked "(was left)": twelve of 55 on 2026-12-08 at first, then thirteen of
+the 24 added later that day (Go header dumps, Digest, SMTP AUTH, password hashes, registry
+logins, XML appSettings, flags and values as separate list items, PagerDuty, New Relic).
 """
 
 from __future__ import annotations
@@ -219,6 +221,96 @@ CASES: dict[str, tuple[str, Case]] = {
 }
 
 
+def _smtp_plain() -> tuple[str, list[str]]:
+    credential = _b64(f"\0kc\0{fresh()}")
+    return f"C: AUTH PLAIN {credential}\nS: 235 2.7.0 Authentication successful\n", [credential]
+
+
+def _pods_json() -> tuple[str, list[str]]:
+    pw = fresh()
+    pod = {"kind": "Pod", "spec": {"containers": [{"name": "x", "args": ["--password", pw]}]}}
+    return json.dumps({"kind": "List", "items": [pod]}, indent=2), [pw]
+
+
+CASES.update(
+    {
+        "go header dump with a cookie (was left)": (
+            "app.log",
+            _single("request headers map[Accept:[*/*] Cookie:[kc_session={}; theme=dark]]\n", 32),
+        ),
+        "go header dump with a bearer token": (
+            "app.log",
+            _single("headers: map[Authorization:[Bearer {}] User-Agent:[kc]]\n", 40),
+        ),
+        "digest authorization response (was left)": (
+            "proxy.log",
+            _single(
+                'Authorization: Digest username="kc", realm="kc", nonce="9f8e7d", uri="/", '
+                'response="{}", qop=auth\n',
+                32,
+                _HEX,
+            ),
+        ),
+        "smtp auth plain (was left)": ("smtp.log", _smtp_plain),
+        "htpasswd bcrypt (was left)": ("auth", _single("admin:$2y$10${}\n", 53, _ALNUM + "./")),
+        "shadow sha512-crypt (was left)": (
+            "shadow",
+            _single("kc:$6$Xy7pQ2rS${}:19700:0:99999:7:::\n", 86, _ALNUM + "./"),
+        ),
+        "az login -p (was left)": (
+            "history",
+            _single("az login --service-principal -u app-id -p {} --tenant t\n", 34),
+        ),
+        "docker login -p (was left)": ("build.log", _single("docker login -u kc -p {} r.io\n")),
+        "docker login --password": ("build.log", _single("docker login --password {} r.io\n")),
+        "xml appSettings (was left)": (
+            "web.config",
+            _single('<appSettings>\n  <add key="DbPassword" value="{}" />\n</appSettings>\n'),
+        ),
+        "container args as list items (was left)": (
+            "deploy.yaml",
+            _single("containers:\n- name: x\n  args:\n  - --password\n  - {}\n  - --v=2\n"),
+        ),
+        "container args as a flow list (was left)": (
+            "deploy.yaml",
+            _single('containers:\n- name: x\n  args: ["--db-password", "{}", "--v=2"]\n'),
+        ),
+        "container args in pods json (was left)": ("pods.json", _pods_json),
+        "pagerduty routing key (was left)": (
+            "values.yaml",
+            _single("alerts:\n  pagerDutyRoutingKey: {}\n", 32, _HEX),
+        ),
+        "new relic key (was left)": ("app.log", _single("newrelic: using NRAK-{}\n", 27, _UPPER)),
+        "kubectl --from-literal": (
+            "history",
+            _single("kubectl create secret generic db --from-literal=password={}\n"),
+        ),
+        "java keystore password": (
+            "ps.txt",
+            _single("java -Djavax.net.ssl.keyStorePassword={} -jar app.jar\n"),
+        ),
+        "dotnet connection string": ("app.log", _single("Server=db;User Id=sa;Password={};\n")),
+        "thanos objstore": (
+            "objstore.yml",
+            _single("type: s3\nconfig:\n  bucket: b\n  secret_key: {}\n", 40),
+        ),
+        "password in a chat line": ("chat.txt", _single("user: admin password: {}\n")),
+        "slack webhook in a log": (
+            "app.log",
+            _single("posting to https://hooks.slack.com/services/T0123/B0456/{}\n", 24),
+        ),
+        "ini value with a comment": ("app.ini", _single("password={} ; changed 2024\n")),
+        "yaml password with spaces": ("v.yaml", _single("db:\n  password: correct {} staple\n")),
+        "private key with CRLF": (
+            "key.pem",
+            _single(
+                "-----BEGIN RSA PRIVATE KEY-----\r\n{}\r\n-----END RSA PRIVATE KEY-----\r\n", 64
+            ),
+        ),
+    }
+)
+
+
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_fresh_secrets_in_common_places_never_survive(case: str, tmp_path: Path) -> None:
     name, build = CASES[case]
@@ -234,3 +326,32 @@ def test_fresh_secrets_in_common_places_never_survive(case: str, tmp_path: Path)
         json.loads(out)
     elif name.endswith((".yaml", ".yml")):
         list(yaml.safe_load_all(out))
+
+
+KEPT = {  # ordinary text near the new rules: nothing in it changes
+    "flags naming objects and files": (
+        "deploy.yaml",
+        "args:\n- --secret-name\n- kubecost-secrets\n- --token-file\n- /var/run/token\n"
+        "- --authorization-mode\n- Node,RBAC\n- --password-file=/etc/pw\n",
+    ),
+    "a flag followed by another flag": ("deploy.yaml", "args:\n- --password\n- --v=2\n"),
+    "a placeholder value": ("deploy.yaml", "args:\n- --password\n- $(DB_PASSWORD)\n"),
+    "prices and shell variables": ("app.log", "cost is $2$10$ and $5$ later; echo $6$HOME\n"),
+    "auth in prose": ("app.log", "auth login required; AUTH LOGIN required\n"),
+    "ssh login port": ("history", "ssh login -p 2222 host\n"),
+    "xml settings that are not secret": (
+        "web.config",
+        '<add key="LogLevel" value="info" />\n<add key="TokenLifetime" value="3600" />\n',
+    ),
+    "digest without a response": ("proxy.log", 'WWW-Authenticate: Digest realm="kc", qop="auth"\n'),
+}
+
+
+@pytest.mark.parametrize("case", sorted(KEPT))
+def test_ordinary_text_near_those_places_is_kept(case: str, tmp_path: Path) -> None:
+    name, text = KEPT[case]
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / name).write_text(text)
+    Redactor().redact_path(src, tmp_path / "out")
+    assert (tmp_path / "out" / name).read_text() == text

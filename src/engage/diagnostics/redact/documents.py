@@ -25,6 +25,7 @@ import yaml
 from engage.diagnostics.redact.detectors import normalize_key
 from engage.diagnostics.redact.pairs import (
     KeyClassifier,
+    PairScanner,
     is_file_path,
     is_placeholder,
     names_objects,
@@ -55,6 +56,7 @@ _CLOUD_SECRET_KEYS = frozenset(
 Scalar = str | int | float | bytes
 # a Secret manifest kept as a string inside another document (a test snapshot, a bug report)
 _JSON_TEXT = re.compile(r"\s*[\[{]\s*[\"{\[]")
+_FLAG = re.compile(rb"--?[A-Za-z][\w.\-]{0,80}")
 _EMBEDDED_SECRET = re.compile(r"^kind:\s*Secret\s*$", re.MULTILINE)
 
 
@@ -97,6 +99,8 @@ class DocumentRedactor:
         self.classifier = classifier
         self.key_paths = key_paths
         self.changes = changes
+        # flags and their values in lists of strings, judged as in text
+        self.flags = PairScanner(classifier, lambda rule, value: mask(rule, value).encode("utf-8"))
 
     def mask(self, rule: str, value: Scalar) -> str:
         """Token for a scalar value."""
@@ -117,7 +121,7 @@ class DocumentRedactor:
         if isinstance(obj, dict):
             return self._dict(obj, path)
         if isinstance(obj, list):
-            return [self.walk(v, (*path, "*")) for v in obj]
+            return self._list(obj, path)
         if isinstance(obj, str):
             if "\n" in obj and _EMBEDDED_SECRET.search(obj):
                 return self.nested(obj, "embedded.yaml", path)
@@ -125,6 +129,22 @@ class DocumentRedactor:
                 return self.nested(obj, "embedded.json", path)  # JSON kept in a string
             return self.text(obj)
         return obj
+
+    def _list(self, obj: list[Any], path: tuple[str, ...]) -> list[Any]:
+        """Items walked one by one; a flag naming a secret (``"--password"``) masks the string
+        after it (container ``args`` and ``command``)."""
+        out = [self.walk(v, (*path, "*")) for v in obj]
+        for i, item in enumerate(obj[:-1]):
+            if not (isinstance(item, str) and item.startswith("-") and isinstance(obj[i + 1], str)):
+                continue
+            flag = item.encode("utf-8", "replace")
+            rule = self.flags.flag_rule(flag) if _FLAG.fullmatch(flag) else None
+            if rule is None:
+                continue
+            token = self.flags.flag_value(rule, obj[i + 1].encode("utf-8", "surrogateescape"))
+            if token is not None:
+                out[i + 1] = token.decode("utf-8", "surrogateescape")
+        return out
 
     def _dict(self, obj: dict[Any, Any], path: tuple[str, ...]) -> dict[Any, Any]:
         if is_k8s_secret(obj):

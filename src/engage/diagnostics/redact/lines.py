@@ -18,13 +18,20 @@ from engage.diagnostics.redact.builtin.keys import (
     pem_digest_source,
 )
 from engage.diagnostics.redact.pairs import (
+    FLAG_VALUE_RE,
     NAME_RE,
     KeyClassifier,
     PairScanner,
     is_file_path,
     is_placeholder,
 )
-from engage.diagnostics.redact.scanner import KV_OWNER, NV_OWNER, STRUCT_OWNER, CompiledRules
+from engage.diagnostics.redact.scanner import (
+    FLAG_OWNER,
+    KV_OWNER,
+    NV_OWNER,
+    STRUCT_OWNER,
+    CompiledRules,
+)
 from engage.diagnostics.redact.tokens import Pseudonymizer, contains_token
 
 LONG_LINE = 64 << 10
@@ -151,6 +158,26 @@ class PendingValue:
         return None, self.left > 0
 
 
+class FlagValue:
+    """After ``- --password`` as a list item, the next item of the list is its value."""
+
+    def __init__(self, redactor: LineRedactor, rule: str, indent: int) -> None:
+        self.redactor, self.rule, self.indent = redactor, rule, indent
+
+    def feed(self, line: bytes) -> tuple[bytes | None, bool]:
+        """Mask the next item if it is a value (not another flag); done either way."""
+        indent, content, _eol = _split_eol(line)
+        if not content.strip():
+            return line, True
+        m = FLAG_VALUE_RE.fullmatch(line)
+        if m is None or indent != self.indent:
+            return None, False
+        token = self.redactor.pairs.flag_value(self.rule, m.group("value"))
+        if token is None:
+            return None, False
+        return line[: m.start("value")] + token + line[m.end("value") :], False
+
+
 class _Recorder:
     """Forwards counts to the file's counter and remembers which rules counted."""
 
@@ -193,7 +220,7 @@ class LineRedactor:
         self._local = threading.local()  # the file being redacted, per thread
         self._priority = {i: r.priority for i, r in enumerate(compiled.pattern_rules)}
         # JSON objects holding a Secret (audit logs, applied objects) first, while they parse
-        self._priority.update({KV_OWNER: 50, NV_OWNER: 51, STRUCT_OWNER: -1})
+        self._priority.update({KV_OWNER: 50, NV_OWNER: 51, FLAG_OWNER: 52, STRUCT_OWNER: -1})
         # walks the JSON objects of a line as documents (set by the Redactor); None: not done
         self.structured: Callable[[bytes], bytes] | None = None
         self._pem = next(
@@ -275,6 +302,10 @@ class LineRedactor:
                 line, pending = self.pairs.name_values(line)
                 if pending is not None:
                     state = PendingValue(self, pending)
+            elif owner == FLAG_OWNER:
+                line, flag_rule = self.pairs.flag_values(line)
+                if flag_rule is not None:
+                    state = FlagValue(self, flag_rule, len(line) - len(line.lstrip(b" \t")))
             elif owner == STRUCT_OWNER and self.structured is not None:
                 line = self.structured(line)
         if self._pem is not None and self._pem in owners:

@@ -36,6 +36,13 @@ NAME_RE = re.compile(
     (?P<name>[A-Za-z0-9_.\-]{1,120})""",
     re.X,
 )
+# one XML element's name and value attributes: <add key="DbPassword" value="..." />
+XML_PAIR_RE = re.compile(
+    rb"""<[\w:.\-]+[ \t][^<>\r\n]*?(?<![\w\-.])(?:key|name)[ \t]*=[ \t]*(?P<nq>["'])
+    (?P<name>[A-Za-z0-9_.:\-]{1,120})(?P=nq)[^<>\r\n]*?(?<![\w\-.])value[ \t]*=[ \t]*
+    (?P<vq>["'])(?P<value>[^"'<>\r\n]*)(?P=vq)""",
+    re.X,
+)
 VALUE_RE = re.compile(
     rb"""(?<![\w\-])\\*["']?value\\*["']?[ \t]*:[ \t]*
     (?:(?P<pq>")(?P<pqv>(?:[^"\\\r\n]|\\[^\r\n])*)(?=")
@@ -44,6 +51,14 @@ VALUE_RE = re.compile(
       |(?P<uv>[^\s"'\\,;&<>(){}\[\]`|]+))""",
     re.X,
 )
+# a command-line flag alone as a YAML list item ("- --password"): its value is the next item
+FLAG_ITEM_RE = re.compile(rb"[ \t]*-[ \t]+([\"']?)--?(?P<key>[A-Za-z][\w.\-]{0,80})\1[ \t]*\r?\n?")
+# a flag and its value as neighbouring strings of one list: ["--db-password", "value"]
+FLAG_PAIR_RE = re.compile(
+    rb"(?P<q>\\*[\"'])--?(?P<key>[A-Za-z][\w.\-]{0,80})(?P=q)[ \t]*,[ \t]*"
+    rb"(?P<vq>\\*[\"'])(?P<value>[^\"'\\\r\n]+)(?P=vq)"
+)
+FLAG_VALUE_RE = re.compile(rb"[ \t]*-[ \t]+([\"']?)(?P<value>[^\"'\r\n]+?)\1[ \t]*\r?\n?")
 _LINE_START = re.compile(rb"[ \t]*(?:-[ \t]+)?(?:export[ \t]+)?[\"']?")
 _BLOCK_REST = re.compile(rb"[ \t]*(?:[|>][-+0-9]*)?[ \t]*\r?\n?")
 _PLACEHOLDERS = frozenset(
@@ -276,6 +291,43 @@ class PairScanner:
         pieces.append(line[last:])
         return self._xml_elements(b"".join(pieces)), hit
 
+    def flag_rule(self, flag: bytes) -> str | None:
+        """The rule for a command-line flag's name (``--db-password``), or None."""
+        return self.classifier.classify(flag.lstrip(b"-"))
+
+    def flag_value(self, rule: str, value: bytes) -> bytes | None:
+        """The token for the value given to a secret flag, or None when it is not a secret
+        (another flag, a placeholder such as ``$(DB_PASSWORD)``, a file path)."""
+        if not value or value[:1] == b"-" or contains_token(value):
+            return None
+        if rule not in self.classifier.strict and self._not_secret(
+            rule, value, colon=True, prose=False
+        ):
+            return None
+        return self.mask(rule, value)
+
+    def flag_values(self, line: bytes) -> tuple[bytes, str | None]:
+        """Flags and their values as separate list items (container ``args``, ``command``).
+
+        ``["--db-password", "x"]`` on one line: the value is masked here. ``- --password`` as
+        a YAML list item: the rule is returned, and the next item is the value.
+        """
+        item = FLAG_ITEM_RE.fullmatch(line)
+        if item is not None:
+            return line, self.flag_rule(item.group("key"))
+        pieces: list[bytes] = []
+        last = 0
+        for m in FLAG_PAIR_RE.finditer(line):
+            rule = self.flag_rule(m.group("key"))
+            token = None if rule is None else self.flag_value(rule, m.group("value"))
+            if token is not None:
+                pieces += [line[last : m.start("value")], token]
+                last = m.end("value")
+        if not pieces:
+            return line, None
+        pieces.append(line[last:])
+        return b"".join(pieces), None
+
     def _xml_elements(self, line: bytes) -> bytes:
         """Mask the text of one-line XML elements named like secrets (``<password>x</...>``)."""
         if b"</" not in line:
@@ -321,6 +373,8 @@ class PairScanner:
     def name_values(self, line: bytes) -> tuple[bytes, str | None]:
         """Mask values of secret-named pairs; return a rule if the value is on a later line."""
         pending: str | None = None
+        if b"<" in line:
+            line = self._xml_pairs(line)
         for m in NAME_RE.finditer(line):
             rule = self.classifier.classify_name(m.group("name"))
             if rule is None:
@@ -328,6 +382,21 @@ class PairScanner:
             line, found = self.value_after(line, m.end(), rule)
             pending = None if found else rule
         return line, pending
+
+    def _xml_pairs(self, line: bytes) -> bytes:
+        """``<add key="DbPassword" value="..."/>``: the value attribute of a secret name."""
+
+        def replace(m: re.Match[bytes]) -> bytes:
+            rule = self.classifier.classify_name(m.group("name").rsplit(b":", 1)[-1])
+            value = m.group("value")
+            if rule is None or is_placeholder(value) or is_file_path(value):
+                return m.group(0)
+            offset = m.start()
+            whole = m.group(0)
+            start, end = m.start("value") - offset, m.end("value") - offset
+            return whole[:start] + self.mask(rule, value) + whole[end:]
+
+        return XML_PAIR_RE.sub(replace, line)
 
     def value_after(self, line: bytes, pos: int, rule: str) -> tuple[bytes, bool]:
         """Mask the first ``value: ...`` at or after ``pos``; tell whether one was found."""

@@ -27,12 +27,13 @@ _HS_VERSION = version("hyperscan")
 KV_OWNER = -1  # key: value / key=value / "key": "value" pairs
 NV_OWNER = -2  # {"name": "DB_PASSWORD", "value": "..."} pairs (env, HAR headers)
 STRUCT_OWNER = -3  # hints that a document needs structural redaction (Secret kind...)
+FLAG_OWNER = -4  # a flag alone in a list ("- --password", "--token", "x"): the value follows
 KEYWORD_BASE = 1 << 24  # KEYWORD_BASE + i: a keyword of pattern rule i (gitleaks' keywords)
 UNLESS_BASE = 1 << 25  # UNLESS_BASE + i: cancels rule i's hits that end at the same offset
 
 _SEP = r"[\"'\\]{0,3}[ \t]{0,4}(:=|=>|[:=>])"  # ">": an XML element (<password>...)
 NV_TRIGGER = (
-    r"name[\"'\\]{0,3}[ \t]{0,3}[:=][ \t]{0,3}[\"'\\]{0,3}[A-Za-z0-9_.\-]{0,60}"
+    r"(name[\"'\\]{0,3}[ \t]{0,3}[:=]|key[ \t]{0,3}=)[ \t]{0,3}[\"'\\]{0,3}[A-Za-z0-9_.\-]{0,60}"
     r"(pass|pwd|secret|token|key|credential|auth|cookie|session|signature)"
 )
 STRUCT_TRIGGERS = (
@@ -219,7 +220,11 @@ def _compile(
     if compiled.key_rules:
         fragments = sorted({f for r in compiled.key_rules for f in r.trigger_fragments()})
         kv = "(" + "|".join(fragments) + r")[A-Za-z0-9_.\-]{0,80}" + _SEP
-        for expr_text, owner in ((kv, KV_OWNER), (NV_TRIGGER, NV_OWNER)):
+        flag = (
+            r"[ \t\"'\[,]--?[A-Za-z0-9_.\-]{0,60}(" + "|".join(fragments) + r")"
+            r"[A-Za-z0-9_.\-]{0,80}[\"'\\]{0,3}[ \t]*[,\r\n]"
+        )
+        for expr_text, owner in ((kv, KV_OWNER), (NV_TRIGGER, NV_OWNER), (flag, FLAG_OWNER)):
             expressions.append(expr_text.encode())
             flags.append(hyperscan.HS_FLAG_CASELESS)
             compiled.owners.append(owner)

@@ -126,6 +126,9 @@ def _cookie_values(m: re.Match[bytes]) -> list[tuple[int, int]]:
     spans = []
     first_only = m.group("set") is not None
     pos, end = m.start("pairs"), m.end("pairs")
+    if m.group("br") is not None:  # Go's header dump: map[Cookie:[a=b; c=d] Other:[...]]
+        close = m.string.find(b"]", pos, end)
+        end = close if close != -1 else end
     while pos < end:
         pair = _COOKIE_PAIR.match(m.string, pos, end)
         if pair is None:
@@ -143,15 +146,17 @@ def _cookie_values(m: re.Match[bytes]) -> list[tuple[int, int]]:
 register(
     PatternRule(
         name="cookie",
-        description="cookie values in Cookie and Set-Cookie headers written as text",
+        description="cookie values in Cookie and Set-Cookie headers written as text "
+        "(also Go's header dumps, Cookie:[a=b])",
         triggers=(
-            r"(^|[^A-Za-z0-9_\-])(set-)?cookie[\"']?[ \t]*:[ \t]*[\"']?"
+            r"(^|[^A-Za-z0-9_\-])(set-)?cookie[\"']?[ \t]*:[ \t]*[\"'\[]?"
             r"[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,128}=",
         ),
         caseless=True,
         multiline=True,
         pattern=re.compile(
-            rb"(?i)(?<![\w\-])(?P<set>set-)?cookie[\"']?[ \t]*:[ \t]*[\"']?(?P<pairs>[^\r\n\"']+)"
+            rb"(?i)(?<![\w\-])(?P<set>set-)?cookie[\"']?[ \t]*:[ \t]*(?:[\"']|(?P<br>\[))?"
+            rb"(?P<pairs>[^\r\n\"']+)"
         ),
         spans=_cookie_values,
         priority=16,
@@ -163,15 +168,21 @@ register(
 register(
     PatternRule(
         name="cli-password",
-        description="passwords in mysql -p..., redis-cli -a ..., sshpass -p ... command lines",
+        description="passwords in mysql -p..., redis-cli -a ..., sshpass -p ..., "
+        "docker/az/helm ... login -p ... command lines",
         triggers=(
             r"(mysql|mysqldump|mysqladmin|mariadb|mariadb-dump|redis-cli|sshpass)"
             r"[^\r\n]{0,300}[ \t]-[pa]",
+            r"login[^\r\n]{0,300}[ \t]-p[ \t]",
         ),
         caseless=True,
         pattern=re.compile(
             rb"(?i)\b(?:(?:mysql|mysqldump|mysqladmin|mariadb|mariadb-dump)\b[^\r\n]{0,300}?[ \t]-p"
-            rb"|redis-cli\b[^\r\n]{0,300}?[ \t]-a[ \t]+|sshpass[ \t]+-p[ \t]*)"
+            rb"|redis-cli\b[^\r\n]{0,300}?[ \t]-a[ \t]+|sshpass[ \t]+-p[ \t]*"
+            # registry and cloud logins: -p is the password there (docker, podman, az, helm
+            # registry, oras, skopeo, crane...)
+            rb"|(?:docker|podman|nerdctl|buildah|skopeo|oras|crane|helm|az|argocd)\b"
+            rb"[^\r\n]{0,100}?\blogin\b[^\r\n]{0,300}?[ \t]-p[ \t]+)"
             rb"(?P<secret>[^\s'\"]{3,})"
         ),
         check=lambda m: not _PLACEHOLDER.match(m.group("secret")),
@@ -202,6 +213,62 @@ register(
             m.group("scheme").lower() not in _LIST_SCHEMES
             and not _PLACEHOLDER.match(m.group("secret"))
         ),
+        priority=16,
+    )
+)
+
+# Digest Authorization: the response is a hash of the password (crackable offline); the
+# username, realm, nonce and uri stay.
+register(
+    PatternRule(
+        name="digest-response",
+        description="the response hash of a Digest Authorization header",
+        triggers=(r"digest[ \t]+[^\r\n]{0,600}response[ \t]*=",),
+        caseless=True,
+        pattern=re.compile(
+            rb"(?i)\bdigest[ \t]+[^\r\n]{0,600}?\bresponse[ \t]*=[ \t]*\\*\"?"
+            rb"(?P<secret>[0-9a-f]{32,128})\b"
+        ),
+        priority=16,
+    )
+)
+
+# SMTP AUTH in a mail transcript: PLAIN carries base64(\0user\0password); XOAUTH2 a token.
+register(
+    PatternRule(
+        name="smtp-auth",
+        description="credentials of SMTP AUTH PLAIN / LOGIN / XOAUTH2 commands in transcripts",
+        triggers=(r"AUTH[ \t]+(PLAIN|LOGIN|XOAUTH2)[ \t]+[A-Za-z0-9+/]{8}",),
+        pattern=re.compile(
+            rb"\bAUTH[ \t]+(?:PLAIN|LOGIN|XOAUTH2)[ \t]+(?P<secret>[A-Za-z0-9+/]{8,}={0,2})"
+            rb"(?![A-Za-z0-9+/=])"
+        ),
+        check=lambda m: not m.group("secret").isalpha() or not m.group("secret").islower(),
+        priority=16,
+    )
+)
+
+# Password hashes (htpasswd files, /etc/shadow, user tables): crackable offline, so the salt and
+# hash go and the scheme stays (bcrypt $2y$10$..., sha-crypt $6$..., apr1, yescrypt, argon2).
+register(
+    PatternRule(
+        name="password-hash",
+        description="password hashes (bcrypt, sha-crypt, apr1-md5, yescrypt, argon2)",
+        triggers=(
+            r"\$2[abxy]?\$[0-9]{2}\$[./A-Za-z0-9]{22}",
+            r"\$(1|5|6|apr1)\$(rounds=[0-9]+\$)?[./A-Za-z0-9]{1,16}\$[./A-Za-z0-9]{22}",
+            r"\$(y|gy|7)\$[./A-Za-z0-9]{1,64}\$[./A-Za-z0-9]{1,64}\$[./A-Za-z0-9]{22}",
+            r"\$argon2(id|i|d)\$",
+        ),
+        pattern=re.compile(
+            rb"(?:\$2[abxy]?\$[0-9]{2}\$"
+            rb"|\$(?:1|5|6|apr1)\$(?:rounds=[0-9]+\$)?"
+            rb"|\$(?:y|gy|7)\$[./A-Za-z0-9]{1,64}\$"
+            rb"|\$argon2(?:id|i|d)\$(?:v=[0-9]+\$)?m=[0-9]+,t=[0-9]+,p=[0-9]+\$)"
+            rb"(?P<secret>[./A-Za-z0-9+]{1,64}(?:\$[./A-Za-z0-9+]{16,})?)"
+            rb"(?![./A-Za-z0-9+$])"
+        ),
+        check=lambda m: len(m.group("secret")) >= 22,
         priority=16,
     )
 )

@@ -86,6 +86,9 @@ _key(
         "secret_key",
         "app_key",
         "webhook_key",
+        "routing_key",  # PagerDuty Events API v2
+        "integration_key",
+        "service_key",  # PagerDuty Events API v1
     ),
 )
 _key(

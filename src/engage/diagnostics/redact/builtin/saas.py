@@ -83,6 +83,13 @@ _token(
     rb"(?P<secret>glc_[A-Za-z0-9+/]{32,}={0,2}|glsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8})",
 )
 _token(
+    "newrelic-key",
+    "New Relic user, ingest, insert and browser keys (NRAK-, NRII-, NRJS-...)",
+    r"NR(AK|II|JS|AA|RA)-[A-Za-z0-9]{19}",
+    rb"(?:(?<![\w\-])|(?<=\\[nrt]))(?P<secret>NR(?:AK|II|JS|AA|RA)-[A-Za-z0-9]{19,40})"
+    rb"(?![A-Za-z0-9])",
+)
+_token(
     "vault-token",
     "HashiCorp Vault service, batch and recovery tokens (hvs. / hvb. / hvr.)",
     r"hv[sbr]\.[A-Za-z0-9_\-]{20}",

@@ -220,11 +220,11 @@ def _compile(
     if compiled.key_rules:
         fragments = sorted({f for r in compiled.key_rules for f in r.trigger_fragments()})
         kv = "(" + "|".join(fragments) + r")[A-Za-z0-9_.\-]{0,80}" + _SEP
-        flag = (
+        flag_item = (
             r"[ \t\"'\[,]--?[A-Za-z0-9_.\-]{0,60}(" + "|".join(fragments) + r")"
             r"[A-Za-z0-9_.\-]{0,80}[\"'\\]{0,3}[ \t]*[,\r\n]"
         )
-        for expr_text, owner in ((kv, KV_OWNER), (NV_TRIGGER, NV_OWNER), (flag, FLAG_OWNER)):
+        for expr_text, owner in ((kv, KV_OWNER), (NV_TRIGGER, NV_OWNER), (flag_item, FLAG_OWNER)):
             expressions.append(expr_text.encode())
             flags.append(hyperscan.HS_FLAG_CASELESS)
             compiled.owners.append(owner)

@@ -2,9 +2,11 @@
 
 Each run draws new values (so no rule can fit an example); every case names the file it is
 written to, since the file name picks the format. The cases left whole when these were
-first tried are marked "(was left)": twelve of 55 on 2026-12-08 at first, then thirteen of
-the 24 added later that day (Go header dumps, Digest, SMTP AUTH, password hashes, registry
-logins, XML appSettings, flags and values as separate list items, PagerDuty, New Relic).
+first tried are marked "(was left)": twelve of 55 on 2026-12-08 at first, then 23 of
+the 34 added later that day (Go header dumps, Digest, SMTP AUTH, password hashes, registry
+logins, XML appSettings, flags and values as separate list items, PagerDuty, New Relic,
+blank-separated daemon directives, ``aws configure set``, ``*_PASS``/``*_PWD``/``*_PW`` keys,
+PowerShell's ``ConvertTo-SecureString``).
 """
 
 from __future__ import annotations
@@ -301,6 +303,28 @@ CASES.update(
         ),
         "ini value with a comment": ("app.ini", _single("password={} ; changed 2024\n")),
         "yaml password with spaces": ("v.yaml", _single("db:\n  password: correct {} staple\n")),
+        "redis requirepass (was left)": ("redis.conf", _single("bind 0.0.0.0\nrequirepass {}\n")),
+        "redis masterauth (was left)": ("redis.conf", _single("replicaof r 6379\nmasterauth {}\n")),
+        "sentinel auth-pass (was left)": (
+            "sentinel.conf",
+            _single("sentinel auth-pass mymaster {}\n"),
+        ),
+        "ldap bindpw (was left)": ("ldap.conf", _single("binddn cn=admin,dc=acme\nbindpw {}\n")),
+        "aws configure set (was left)": (
+            "history",
+            _single("aws configure set aws_secret_access_key {}\n", 40),
+        ),
+        "SMTP_PASS (was left)": (".env", _single("SMTP_HOST=mail\nSMTP_PASS={}\n")),
+        "MYSQL_ROOT_PASS in a pod (was left)": (
+            "deploy.yaml",
+            _single("env:\n- name: MYSQL_ROOT_PASS\n  value: {}\n"),
+        ),
+        "DB_PWD (was left)": (".env", _single("DB_PWD={}\n")),
+        "LDAP_BIND_PW (was left)": (".env", _single("LDAP_BIND_PW={}\n")),
+        "powershell securestring (was left)": (
+            "deploy.ps1",
+            _single('$password = ConvertTo-SecureString "{}" -AsPlainText -Force\n'),
+        ),
         "private key with CRLF": (
             "key.pem",
             _single(
@@ -342,6 +366,15 @@ KEPT = {  # ordinary text near the new rules: nothing in it changes
     "xml settings that are not secret": (
         "web.config",
         '<add key="LogLevel" value="info" />\n<add key="TokenLifetime" value="3600" />\n',
+    ),
+    "keys that end in pass or hold pwd but are not secrets": (
+        ".env",
+        "BYPASS=true\nPASS_RATE=0.95\nPWD=/home/kc\nCOMPASS_HEADING=north\n",
+    ),
+    "a directive whose value is a placeholder": ("ldap.conf", "bindpw ${LDAP_PW}\n"),
+    "a cmdlet after a password variable": (
+        "deploy.ps1",
+        "$password = Read-Host -AsSecureString\n",
     ),
     "digest without a response": ("proxy.log", 'WWW-Authenticate: Digest realm="kc", qop="auth"\n'),
 }

@@ -123,6 +123,9 @@ class KeyRule:
     exact: tuple[str, ...] = ()
     words: tuple[str, ...] = ()
     priority: int = 50
+    # words that name a secret only as the last word of a longer key (SMTP_PASS, DB_ROOT_PASS;
+    # not bypass, pass_rate)
+    last_words: tuple[str, ...] = ()
     strict: bool = False  # always mask (custom key names): no prose or placeholder heuristics
     _norm_suffixes: tuple[str, ...] = field(init=False, repr=False, compare=False)
     _norm_exact: frozenset[str] = field(init=False, repr=False, compare=False)
@@ -141,6 +144,8 @@ class KeyRule:
         norm = "".join(words)
         if norm in self._norm_exact or (self._norm_suffixes and norm.endswith(self._norm_suffixes)):
             return True
+        if self.last_words and len(words) > 1 and words[-1] in self.last_words:
+            return True
         for i in range(len(words) - 1, -1, -1):
             if self._word_hit(words[i]):
                 return not any(w in METADATA_WORDS for w in words[i + 1 :])
@@ -151,7 +156,7 @@ class KeyRule:
 
     def trigger_fragments(self) -> list[str]:
         """Hyperscan fragments (case-insensitive) that find these key names in text."""
-        parts = list(self.suffixes) + list(self.exact) + list(self.words)
+        parts = list(self.suffixes) + list(self.exact) + list(self.words) + list(self.last_words)
         return [r"[_.\- ]?".join(re.escape(w) for w in key_words(p)) for p in parts]
 
 

@@ -112,6 +112,15 @@ def is_placeholder(value: bytes) -> bool:
     return value.startswith((b"${", b"{{", b"$(", b"<%", b"[["))
 
 
+_CMDLET = re.compile(rb"[A-Z][a-z]+[A-Za-z]*-[A-Z][a-z]+[A-Za-z]*")
+
+
+def is_command_name(value: bytes) -> bool:
+    """A PowerShell cmdlet (``$password = ConvertTo-SecureString "..."``): a command, whose
+    argument is the secret, never the secret itself."""
+    return _CMDLET.fullmatch(value) is not None
+
+
 def names_objects(value: bytes) -> bool:
     """``secrets: etcd-client-0,kubelet-client``: references to Secret objects, not values.
 
@@ -364,7 +373,7 @@ class PairScanner:
 
     @staticmethod
     def _not_secret(rule: str, value: bytes, *, colon: bool, prose: bool) -> bool:
-        if is_placeholder(value) or is_file_path(value):
+        if is_placeholder(value) or is_file_path(value) or is_command_name(value):
             return True
         if colon and rule in ("secret", "token") and _not_a_value(value):
             return True

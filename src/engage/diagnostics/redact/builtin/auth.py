@@ -272,3 +272,52 @@ register(
         priority=16,
     )
 )
+
+# Secret directives of daemons whose config files separate key and value by blanks
+# (redis.conf, sentinel.conf, ldap.conf / slapd.conf, keepalived.conf), at the start of a line.
+register(
+    PatternRule(
+        name="config-directive",
+        description="passwords of blank-separated config directives (requirepass, masterauth, "
+        "bindpw, rootpw, auth_pass, sentinel auth-pass)",
+        triggers=(
+            r"(^|\n)[ \t]*(requirepass|masterauth|bindpw|rootpw|auth_pass|"
+            r"sentinel[ \t]+auth-pass[ \t]+\S+)[ \t]+\S",
+        ),
+        pattern=re.compile(
+            rb"^[ \t]*(?:requirepass|masterauth|bindpw|rootpw|auth_pass"
+            rb"|sentinel[ \t]+auth-pass[ \t]+\S+)[ \t]+[\"']?(?P<secret>[^\s\"']+)"
+        ),
+        check=lambda m: not _PLACEHOLDER.match(m.group("secret")),
+        priority=16,
+    )
+)
+
+# aws configure set aws_secret_access_key VALUE (shell history, CI logs)
+register(
+    PatternRule(
+        name="aws-configure-set",
+        description="values given to aws configure set for secret keys",
+        triggers=(r"configure[ \t]+set[ \t]+(\S+\.)?aws_(secret_access_key|session_token)",),
+        pattern=re.compile(
+            rb"\baws[ \t]+configure[ \t]+set[ \t]+(?:\S+\.)?"
+            rb"aws_(?:secret_access_key|session_token)[ \t]+[\"']?(?P<secret>[^\s\"']+)"
+        ),
+        check=lambda m: not _PLACEHOLDER.match(m.group("secret")),
+        priority=16,
+    )
+)
+
+# PowerShell: ConvertTo-SecureString "VALUE" -AsPlainText
+register(
+    PatternRule(
+        name="powershell-securestring",
+        description="plain-text values given to ConvertTo-SecureString",
+        triggers=(r"ConvertTo-SecureString[ \t]",),
+        caseless=True,
+        pattern=re.compile(
+            rb"(?i)ConvertTo-SecureString[ \t]+(?:-String[ \t]+)?([\"'])(?P<secret>[^\"'\r\n]+)\1"
+        ),
+        priority=14,
+    )
+)

@@ -21,8 +21,11 @@ def _key(
     suffixes: tuple[str, ...] = (),
     exact: tuple[str, ...] = (),
     words: tuple[str, ...] = (),
+    last_words: tuple[str, ...] = (),
 ) -> None:
-    rule = KeyRule(name, description, suffixes, exact, words, priority=priority)
+    rule = KeyRule(
+        name, description, suffixes, exact, words, priority=priority, last_words=last_words
+    )
     register(rule)
 
 
@@ -95,8 +98,9 @@ _key(
     "password",
     "passwords by key name (password, passwd, pwd...)",
     19,
-    words=("password", "passwd", "passphrase", "passwords"),
-    exact=("pass", "pwd", "db_pass"),
+    words=("password", "passwd", "passphrase", "passwords", "pwd", "pw"),
+    exact=("pass", "db_pass"),
+    last_words=("pass",),  # SMTP_PASS, MYSQL_ROOT_PASS (not bypass, pass_rate)
 )
 _key(
     "token",
@@ -167,9 +171,16 @@ register(
 
 
 def _prose_ok(m: re.Match[bytes]) -> bool:
-    from engage.diagnostics.redact.pairs import is_file_path, is_placeholder, looks_secret
+    from engage.diagnostics.redact.pairs import (
+        is_command_name,
+        is_file_path,
+        is_placeholder,
+        looks_secret,
+    )
 
     value = m.group("secret").rstrip(b".,;:!?)")
+    if is_command_name(value):
+        return False
     return looks_secret(value) and not is_placeholder(value) and not is_file_path(value)
 
 

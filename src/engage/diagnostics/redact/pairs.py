@@ -59,6 +59,8 @@ FLAG_PAIR_RE = re.compile(
     rb"(?P<vq>\\*[\"'])(?P<value>[^\"'\\\r\n]+)(?P=vq)"
 )
 FLAG_VALUE_RE = re.compile(rb"[ \t]*-[ \t]+([\"']?)(?P<value>[^\"'\r\n]+?)\1[ \t]*\r?\n?")
+# one more quoted value after a value (not a key: no separator follows it)
+_MORE_QUOTED = re.compile(rb"""[ \t]*,[ \t]*(?P<q>["'])(?P<v>[^"'\\\r\n]*)(?P=q)(?![ \t]*[:=])""")
 _LINE_START = re.compile(rb"[ \t]*(?:-[ \t]+)?(?:export[ \t]+)?[\"']?")
 _BLOCK_REST = re.compile(rb"[ \t]*(?:[|>][-+0-9]*)?[ \t]*\r?\n?")
 _PLACEHOLDERS = frozenset(
@@ -72,6 +74,8 @@ _TEMPLATE_DEFAULT = re.compile(rb"\|[ \t]*default[ \t]+([\"'])(?P<lit>[^\"'\r\n{
 _TEMPLATE_OPEN = re.compile(rb"[ \t]*[\"']?\{\{")
 # a flow sequence as a pair's value (tokens: [a, "b"]) and its items
 _FLOW_LIST = re.compile(rb"[ \t]*\[([^\[\]{}\r\n]{1,4096})\]")
+# a tuple of quoted strings (Python, Terraform): tokens = ("a", "b")
+_TUPLE = re.compile(rb"""[ \t]*\(((?:[ \t]*(["'])[^"'\r\n]*\2[ \t]*,?){1,64}[ \t]*)\)""")
 _FLOW_ITEM = re.compile(rb"[ \t]*([\"']?)([^,\"'\[\]]*?)\1[ \t]*(?:,|$)")
 _FILE_PATH = re.compile(rb"(?:/[\w.@\-]{1,40})+/?")
 # a bare file name with the extension of a key, certificate or config file (--tls-key=key.pem)
@@ -260,7 +264,7 @@ class PairScanner:
                 if at_start and _BLOCK_REST.fullmatch(line, m.end()):
                     rest = line[m.end() :].strip()
                     hit = PairHit(rule, True, rest[:1] in (b"|", b">"))
-                flow = _FLOW_LIST.match(line, m.end())
+                flow = _FLOW_LIST.match(line, m.end()) or _TUPLE.match(line, m.end())
                 if flow is not None and not strict_list_of_names(flow.group(1)):
                     for item in _FLOW_ITEM.finditer(line, flow.start(1), flow.end(1)):
                         value = item.group(2)
@@ -295,6 +299,16 @@ class PairScanner:
                 token = base64.b64encode(token)
             pieces += [line[last:start], token]
             last = pos = end
+            if quoted and at_start and line[end : end + 1] in (b'"', b"'"):
+                # SECRETS = 'a', 'b' (a tuple or list without brackets): every value goes
+                more = _MORE_QUOTED.match(line, end + 1)
+                while more is not None:
+                    extra = more.group("v")
+                    if not is_placeholder(extra):
+                        pieces += [line[last : more.start("v")], self.mask(rule, extra)]
+                        last = more.end("v")
+                    pos = more.end()
+                    more = _MORE_QUOTED.match(line, pos)
         if not pieces:
             return self._xml_elements(line), hit
         pieces.append(line[last:])

@@ -75,7 +75,7 @@ _URL_CREDENTIALS = re.compile(
     rb"[A-Za-z][A-Za-z0-9+.\-]{1,20}://(?P<user>[^\s/:@\"'<>]*):"
     rb"(?P<secret>[^\s/\"'<>@]+(?:[ @][^\s/\"'<>@]+)*?)"
     rb"@(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9.\-]*)(?::[0-9]{1,5})?"
-    rb"(?=[/?#\"'\s;,)\]|`]|$)"
+    rb"(?=[/?#\"'\s;,)\]|`\x80-\xff]|$)"
 )
 _OAUTH_PLACEHOLDERS = {b"x-oauth-basic", b"x-token-auth", b"x", b"oauth2", b""}
 

@@ -62,6 +62,13 @@ _key(
     suffixes=("webhook_url", "webhook_uri"),
 )
 _key(
+    "azure-identity",
+    "Azure AD tenant and application (client) ids under Azure-named keys (AZURE_TENANT_ID, "
+    "ad_tenant_id, AZURE_CLIENT_ID), as secret scanners report them",
+    16,
+    suffixes=("azure_tenant_id", "ad_tenant_id", "azure_client_id", "ad_client_id"),
+)
+_key(
     "client-secret",
     "OAuth/OIDC/SAML client secrets (Helm values, configs)",
     16,

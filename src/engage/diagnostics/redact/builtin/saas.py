@@ -83,6 +83,13 @@ _token(
     rb"(?P<secret>glc_[A-Za-z0-9+/]{32,}={0,2}|glsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8})",
 )
 _token(
+    "tailscale-key",
+    "Tailscale API, auth, OAuth client, SCIM and webhook keys (tskey-<kind>-<id>-<secret>)",
+    r"tskey-[a-z]{2,12}-[A-Za-z0-9]{6}",
+    rb"(?<![A-Za-z])(?P<secret>tskey-[a-z]{2,12}-[A-Za-z0-9]{6,}-[A-Za-z0-9]{10,})"
+    rb"(?![A-Za-z0-9])",
+)
+_token(
     "newrelic-key",
     "New Relic user, ingest, insert and browser keys (NRAK-, NRII-, NRJS-...)",
     r"NR(AK|II|JS|AA|RA)-[A-Za-z0-9]{19}",

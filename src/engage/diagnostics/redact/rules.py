@@ -33,7 +33,7 @@ _NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,62}")
 _KINDS = ("literal", "literals", "regex", "key_path", "key_paths", "keys")
 _ALLOWED = {"name", "description", "group", "ignore_case", *_KINDS}
 PSEUDONYM_RULES = {
-    "ips": ("ip", "ip-dashed", "ipv6"),
+    "ips": ("ip", "ip-dashed", "ip-underscored", "ipv6"),
     "macs": ("mac",),
     "hostnames": ("hostname", "node-name"),
     "domains": ("domain",),

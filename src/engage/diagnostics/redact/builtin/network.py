@@ -1,7 +1,7 @@
 """Network identities, pseudonymised on request (``--pseudonymize``; a policy may default it).
 
 - ``ip``: IPv4 in every written form (``10.0.1.2``, ``10.0.1.2:6443``, ``::ffff:10.0.1.2``,
-  ``ip-10-0-1-2`` and ``10-0-1-2`` inside names) and IPv6. One address is one entity: every
+  ``ip-10-0-1-2`` and ``10-0-1-2`` inside names, ``ip_10_0_1_2`` in identifiers) and IPv6. One address is one entity: every
   form gets the token of its dotted form.
 - ``mac``: MAC addresses (``:`` or ``-``), one token whatever the case or separator.
 - ``hostname``: host names under common TLDs, and node names wherever a field names them
@@ -79,6 +79,7 @@ _KEEP_PATTERN = "|".join(re.escape(d) for d in sorted(KEEP_DOMAINS, key=len, rev
 _OCTET = rb"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
 _DOTTED = _OCTET + rb"(?:\." + _OCTET + rb"){3}"
 _DASHED = _OCTET + rb"(?:-" + _OCTET + rb"){3}"
+_UNDERSCORED = _OCTET + rb"(?:_" + _OCTET + rb"){3}"
 _IPV6 = rb"(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}"
 
 
@@ -86,10 +87,10 @@ _IPV6 = rb"(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}"
 def canonical_ip(raw: bytes) -> bytes:
     """The dotted (IPv4) or compressed lower-case (IPv6) form every written form maps to."""
     text = raw.decode("ascii", "replace")
-    if text.lower().startswith("ip-"):
+    if text.lower().startswith(("ip-", "ip_")):
         text = text[3:]
-    if "-" in text:
-        text = text.replace("-", ".")
+    if "-" in text or "_" in text:
+        text = text.replace("-", ".").replace("_", ".")
     try:
         return str(ipaddress.ip_address(text)).encode()
     except ValueError:
@@ -155,6 +156,13 @@ _ip_rule(
     "IPv4 addresses written with dashes in names: ip-10-0-1-2, 10-0-1-2 (--pseudonymize ips)",
     r"[0-9]{1,3}-[0-9]{1,3}-[0-9]{1,3}-[0-9]{1,3}",
     rb"(?<![0-9])(?<![0-9]-)(?P<secret>(?:ip-)?" + _DASHED + rb")(?![0-9]|-[0-9])",
+)
+_ip_rule(
+    "ip-underscored",
+    "IPv4 addresses in identifiers derived from node names: NODE_ip_10_0_1_2_ec2_internal_IP "
+    "(--pseudonymize ips)",
+    r"[0-9]{1,3}_[0-9]{1,3}_[0-9]{1,3}_[0-9]{1,3}",
+    rb"(?<![0-9vV])(?<![0-9]_)(?P<secret>(?:ip_)?" + _UNDERSCORED + rb")(?![0-9]|_[0-9])",
 )
 _ip_rule(
     "ipv6",

@@ -1,8 +1,8 @@
 """Network identities, pseudonymised on request (``--pseudonymize``; a policy may default it).
 
 - ``ip``: IPv4 in every written form (``10.0.1.2``, ``10.0.1.2:6443``, ``::ffff:10.0.1.2``,
-  ``ip-10-0-1-2`` and ``10-0-1-2`` inside names, ``ip_10_0_1_2`` in identifiers) and IPv6. One address is one entity: every
-  form gets the token of its dotted form.
+  ``ip-10-0-1-2`` and ``10-0-1-2`` inside names, ``ip_10_0_1_2`` in identifiers) and IPv6.
+  One address is one entity: every form gets the token of its dotted form.
 - ``mac``: MAC addresses (``:`` or ``-``), one token whatever the case or separator.
 - ``hostname``: host names under common TLDs, and node names wherever a field names them
   (``nodeName:``, ``kubernetes.io/hostname=``, ``infrastructureName:``...).

@@ -107,3 +107,61 @@ def test_redacting_twice_changes_nothing(parts: list[str]) -> None:
     before = REDACTOR.report.total
     assert REDACTOR.redact_text(once) == once
     assert REDACTOR.report.total == before
+
+
+# pieces of lines where host names and IPs meet their neighbours: dots, dashes, underscores,
+# ports, @, quotes, version prefixes, kept domains, and tokens longer than any host name
+_NET_PIECES = st.sampled_from(
+    [
+        "api.acme-corp.com",
+        "node-1.eu.internal",
+        "10.0.187.218",
+        "192.168.1.1:6443",
+        "v1.2.3.4",
+        "kubernetes.io",
+        "node-role.kubernetes.io/master",
+        "a_b.example.io",
+        "x@mail.acme.com",
+        "::ffff:10.1.2.3",
+        "1.2.3.4.5",
+        "foo.com.",
+        "bar.com._x",
+        "quay.io/openshift",
+        "a" * 70 + ".com",
+        ".".join(["ab"] * 200) + ".com",
+        " ",
+        "/",
+        ":",
+        "-",
+        "_",
+        ".",
+        "@",
+        '"',
+        "'",
+        "=",
+        ",",
+        "\t",
+        "v",
+        "0",
+        "x",
+    ]
+)
+NETWORK = Redactor(pseudonymize=frozenset({"all"}), key=b"property-key")
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_NET_PIECES, min_size=1, max_size=40))
+def test_rules_run_at_their_hits_give_the_whole_line_search(pieces: list[str]) -> None:
+    """Host names and IPs are matched only at their trigger hits (``token_chars``); the result
+    must be what searching the whole line gives, whatever surrounds them."""
+    line = "".join(pieces).encode() + b"\n"
+    lines = NETWORK._lines  # the engine's own line pass, run both ways
+    owners = lines.compiled.scan(line)
+    ends: dict[int, list[int] | None] = {}
+    for end, owner in lines.compiled.gate(owners):
+        found = ends.setdefault(owner, [])
+        assert found is not None
+        found.append(end)
+    for index in lines.at_hits:
+        hits = ends.get(index)
+        assert lines._apply_at_hits(index, line, hits or []) == lines._apply(index, line)

@@ -9,6 +9,7 @@ so the output tar header can carry the new size.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 import tarfile
@@ -136,7 +137,7 @@ def _member(
             tout.addfile(info, cast(IO[bytes], spool))
 
 
-def _create(target: Path) -> IO[bytes]:
+def _create(target: str) -> IO[bytes]:
     """Open an output file, making its folder first if it is not there yet.
 
     Folders are made where the first file needs them (by whichever worker writes it), so the
@@ -145,7 +146,7 @@ def _create(target: Path) -> IO[bytes]:
     try:
         return open(target, "wb")
     except FileNotFoundError:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
         return open(target, "wb")
 
 
@@ -179,19 +180,28 @@ def _directory_link(pipeline: Pipeline, path: Path, rel: Path, dst: Path | None)
 
 
 def redact_directory_file(
-    pipeline: Pipeline, path: Path, rel: Path, dst: Path | None, progress: Progress | None
+    pipeline: Pipeline,
+    path: Path | str,
+    rel: Path | str,
+    dst: Path | None,
+    progress: Progress | None,
 ) -> None:
-    """Redact one file of a folder into the same relative path under ``dst``."""
-    display = rel.as_posix()
-    info = path.lstat()
+    """Redact one file of a folder into the same relative path under ``dst``.
+
+    ``rel``: the path under the input folder (a string is ``/``-separated). Paths are handled
+    as strings here: a must-gather is thousands of small files, and pathlib objects cost more
+    per file than the syscalls they wrap.
+    """
+    display = rel if isinstance(rel, str) else rel.as_posix()
+    info = os.lstat(path)
     mode, size = info.st_mode, info.st_size
     if stat.S_ISLNK(mode):
-        _directory_link(pipeline, path, rel, dst)
+        _directory_link(pipeline, Path(path), Path(display), dst)
         return
     if not stat.S_ISREG(mode):
         pipeline.report.problem(display, "device, FIFO or socket; refused", skipped=True)
         return
-    target = None if dst is None else dst / rel
+    target = None if dst is None else os.path.join(dst, display)
     try:
         with open(path, "rb") as raw:
             src: IO[bytes] = raw
@@ -214,4 +224,5 @@ def redact_directory_file(
     else:
         return
     if target is not None:
-        target.unlink(missing_ok=True)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(target)

@@ -67,6 +67,11 @@ class PatternRule:
     # several secret spans in one match (every resource name in an Azure resource id); None:
     # the one span of ``group``
     spans: Callable[[re.Match[bytes]], list[tuple[int, int]]] | None = None
+    # the characters of the token a match starts at, when ``pattern`` can only start after a
+    # character outside them (its look-behind) and every match ends where a trigger hit ends:
+    # the rule then runs only at its hits, from the start of the token each hit ends in,
+    # instead of searching the whole line (host names and IPs on long flagged lines)
+    token_chars: bytes = b""
 
     @property
     def token_rule(self) -> str:

@@ -71,7 +71,7 @@ class Redactor:
         self._log_lines = LineRedactor(compiled_logs, self._pseudonymizer, self._lines.classifier)
         self._log_text = TextStreamRedactor(self._log_lines)
         self._local = threading.local()  # per-thread stack of files being redacted
-        self._written: list[tuple[Path, str]] | None = None  # output files of a pool run
+        self._written: list[tuple[str, str]] | None = None  # output files of a pool run
         self._clean: set[str] = set()  # document string values no trigger fires on
         self._docs = DocumentRedactor(
             text=self._redact_value,

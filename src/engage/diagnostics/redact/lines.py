@@ -226,6 +226,13 @@ class LineRedactor:
         self._pem = next(
             (i for i, r in enumerate(compiled.pattern_rules) if r.name == PEM_RULE), None
         )
+        # rule index -> how to find, from a hit's end, the start of the token the match starts
+        # at (on the reversed text: at most two characters that end it, then the token's run)
+        self.at_hits: dict[int, re.Pattern[bytes]] = {
+            i: re.compile(rb"[^" + r.token_chars + rb"]{0,2}[" + r.token_chars + rb"]*")
+            for i, r in enumerate(compiled.pattern_rules)
+            if r.token_chars
+        }
         self._line_cache: dict[tuple[bytes, frozenset[int]], tuple[bytes, tuple[str, ...]]] = {}
         self._line_cache_bytes = 0
 
@@ -288,7 +295,11 @@ class LineRedactor:
             if line is not before and len(line) > LONG_LINE:
                 # an earlier rule changed the line: the hit offsets moved with it
                 ends, before = self._hit_ends(line), line
-            if owner >= 0:
+            if owner >= 0 and owner in self.at_hits and owner in ends:
+                if line is not before:  # an earlier rule changed the line: find the hits again
+                    ends, before = self._hit_ends(line), line
+                line = self._apply_at_hits(owner, line, ends.get(owner) or [])
+            elif owner >= 0:
                 line = self._apply_windows(owner, line, ends.get(owner))
             elif owner == KV_OWNER:
                 # the offsets hold until an earlier rule changes the line
@@ -356,7 +367,37 @@ class LineRedactor:
         pieces.append(line[last:])
         return b"".join(pieces)
 
+    def _apply_at_hits(self, index: int, line: bytes, ends: list[int]) -> bytes:
+        """A rule with ``token_chars`` run only at its hits: the same replacements as
+        :meth:`_apply` (every match starts at a token's start and ends where a hit ends), without
+        searching the rest of the line."""
+        back = self.at_hits[index]
+        pattern = self.compiled.pattern_rules[index].pattern
+        replace = self._replacer(index)
+        pieces: list[bytes] = []
+        last = 0
+        for end in sorted(set(ends)):
+            lo = max(0, end - KEY_BEFORE_MAX * 4)
+            run = back.match(line[lo:end][::-1])  # always matches (it may match nothing)
+            start = end - (run.end() if run is not None else 0)
+            if start == lo and lo > 0:  # a token longer than the look-back: the slow way
+                return self._apply(index, line)
+            if start < last:
+                continue  # in the token of an earlier hit
+            m = pattern.match(line, start)
+            if m is None:
+                continue
+            pieces += [line[last : m.start()], replace(m)]
+            last = m.end()
+        if not pieces:
+            return line
+        pieces.append(line[last:])
+        return b"".join(pieces)
+
     def _apply(self, index: int, line: bytes) -> bytes:
+        return self.compiled.pattern_rules[index].pattern.sub(self._replacer(index), line)
+
+    def _replacer(self, index: int) -> Callable[[re.Match[bytes]], bytes]:
         rule = self.compiled.pattern_rules[index]
         check, digest, token_rule = rule.check, rule.digest_source, rule.token_rule
 
@@ -390,4 +431,4 @@ class LineRedactor:
             pieces.append(whole[last:])
             return b"".join(pieces)
 
-        return rule.pattern.sub(replace, line)
+        return replace

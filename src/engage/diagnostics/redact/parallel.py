@@ -60,40 +60,50 @@ def default_workers() -> int:
 
 
 def _walk(
-    pipeline: Pipeline, src: Path, dst: Path, folders: list[Path]
-) -> Iterator[tuple[Path, Path, int]]:
+    pipeline: Pipeline, src: Path, dst: Path, folders: list[str]
+) -> Iterator[tuple[str, str, int]]:
     """Regular files under ``src`` as (path, relative path, size), as the folders are read.
 
     Links and special files are dealt with here (a link is kept if it stays inside the input,
-    a device or FIFO is refused); every folder is listed in ``folders``.
+    a device or FIFO is refused). Folders that hold no regular file and no folder are listed in
+    ``folders`` (the others are made by the worker that writes their first file). Paths are
+    strings: pathlib objects cost more per file than the syscalls, in this process and in the
+    pickles sent to the workers.
     """
+    root = os.fspath(src)
     stack = [""]
     while stack:
         rel_dir = stack.pop()
         try:
-            with os.scandir(os.path.join(src, rel_dir)) as it:
+            with os.scandir(os.path.join(root, rel_dir)) as it:
                 entries = sorted(it, key=lambda e: e.name)
         except OSError as exc:
             pipeline.report.problem(rel_dir or ".", f"unreadable folder ({exc.strerror}); skipped")
+            if rel_dir:
+                folders.append(os.path.join(dst, rel_dir))  # kept, empty, as before
             continue
+        filled = False
         for entry in entries:
             rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
             if entry.is_symlink():
-                redact_directory_file(pipeline, Path(entry.path), Path(rel), dst, None)
+                redact_directory_file(pipeline, entry.path, rel, dst, None)
             elif entry.is_dir():
-                folders.append(dst / rel)
+                filled = True
                 stack.append(rel)
             elif entry.is_file():
-                yield Path(entry.path), Path(rel), entry.stat(follow_symlinks=False).st_size
+                filled = True
+                yield entry.path, rel, entry.stat(follow_symlinks=False).st_size
             else:
-                redact_directory_file(pipeline, Path(entry.path), Path(rel), dst, None)
+                redact_directory_file(pipeline, entry.path, rel, dst, None)
+        if not filled and rel_dir:
+            folders.append(os.path.join(dst, rel_dir))
 
 
 def _batches(
-    files: Iterator[tuple[Path, Path, int]], seen: list[tuple[Path, Path, int]]
-) -> Iterator[list[tuple[Path, Path, int]]]:
+    files: Iterator[tuple[str, str, int]], seen: list[tuple[str, str, int]]
+) -> Iterator[list[tuple[str, str, int]]]:
     """Batches of about BATCH_BYTES or BATCH_FILES, each file also appended to ``seen``."""
-    batch: list[tuple[Path, Path, int]] = []
+    batch: list[tuple[str, str, int]] = []
     size = 0
     for item in files:
         seen.append(item)
@@ -106,7 +116,7 @@ def _batches(
         yield batch
 
 
-def _run_batch(batch: list[tuple[Path, Path, int]], dst: Path) -> BatchResult:
+def _run_batch(batch: list[tuple[str, str, int]], dst: Path) -> BatchResult:
     redactor = _WORKER
     assert redactor is not None, "worker started without a Redactor"
     report = RedactionReport()
@@ -135,14 +145,14 @@ def redact_directory_parallel(
     dst: Path,
     workers: int,
     progress: Callable[[int], None] | None,
-) -> list[tuple[Path, str]]:
+) -> list[tuple[str, str]]:
     """Redact the folder ``src`` into ``dst`` with ``workers`` processes.
 
     Returns the regular files handed to the workers: (output path, name in the report).
     """
     global _WORKER
-    files: list[tuple[Path, Path, int]] = []
-    folders: list[Path] = []
+    files: list[tuple[str, str, int]] = []
+    folders: list[str] = []
     _WORKER = redactor
     try:
         context = multiprocessing.get_context("fork")
@@ -157,11 +167,12 @@ def redact_directory_parallel(
     finally:
         _WORKER = None
     for folder in folders:  # the ones no file needed: empty folders stay in the output
-        folder.mkdir(parents=True, exist_ok=True)
-    return [(dst / rel, rel.as_posix()) for _path, rel, _size in files]
+        os.makedirs(folder, exist_ok=True)
+    out = os.fspath(dst)
+    return [(os.path.join(out, rel), rel) for _path, rel, _size in files]
 
 
-def _known_batch(batch: list[tuple[Path, str]]) -> tuple[dict[str, dict[str, int]], int]:
+def _known_batch(batch: list[tuple[str, str]]) -> tuple[dict[str, dict[str, int]], int]:
     known = _KNOWN
     assert known is not None, "worker started without a known-value pass"
     known.scratch.counts_by_file.clear()  # what this batch replaced, nothing before it
@@ -174,7 +185,7 @@ def _known_batch(batch: list[tuple[Path, str]]) -> tuple[dict[str, dict[str, int
 
 
 def propagate_directory_parallel(
-    redactor: Redactor, out: Path, workers: int, files: list[tuple[Path, str]] | None = None
+    redactor: Redactor, out: Path, workers: int, files: list[tuple[str, str]] | None = None
 ) -> None:
     """The known-value pass over an output folder, with ``workers`` processes.
 

@@ -49,16 +49,19 @@ class KnownValuePass:
             text_only=True,
         )
 
-    def file(self, path: Path, display: str) -> None:
+    def file(self, path: Path | str, display: str) -> None:
         """Rewrite one output file in place if it holds a known value."""
         lower = display.lower()
         packed = is_tarball(lower) or lower.endswith(tuple(_COMPRESSORS))
+        head, name = os.path.split(path)
+        partial = os.path.join(head, f".{name}.known-{os.getpid()}")
         try:
-            size = path.stat().st_size
+            size = os.stat(path).st_size
         except FileNotFoundError:
             return  # refused by the main pass: not in the output
         if not packed and size <= IN_MEMORY_MAX:
-            data = path.read_bytes()
+            with open(path, "rb") as fh:
+                data = fh.read()
             if not data or is_binary(data[:8192]):
                 return
             new, count = self.replacer.replace(data)
@@ -66,24 +69,24 @@ class KnownValuePass:
                 counter = self.scratch.counter(display)
                 for _ in range(count):
                     counter.add(KNOWN_RULE)
-                partial = path.with_name(f".{path.name}.known-{os.getpid()}")
-                partial.write_bytes(new)
+                with open(partial, "wb") as fh:
+                    fh.write(new)
                 os.replace(partial, path)
                 self.scratch.bytes_out += len(new) - len(data)
             return
-        partial = path.with_name(f".{path.name}.known-{os.getpid()}")
         before = self.scratch.total
         try:
             with open(path, "rb") as src, open(partial, "wb") as dst:
                 self.pipeline.redact_stream(src, cast(IO[bytes], dst), display)
         except UnsupportedInput:
-            partial.unlink(missing_ok=True)
+            if os.path.exists(partial):
+                os.unlink(partial)
             return
         if self.scratch.total != before:
-            self.scratch.bytes_out += partial.stat().st_size - path.stat().st_size
+            self.scratch.bytes_out += os.stat(partial).st_size - os.stat(path).st_size
             os.replace(partial, path)
         else:
-            partial.unlink()
+            os.unlink(partial)
 
     def finish(self) -> None:
         """Add what this pass replaced to the run's report (files were counted already)."""
@@ -94,14 +97,16 @@ class KnownValuePass:
                 self.report.counts_by_file.setdefault(name, type(counts)())[rule] += n
 
 
-def output_files(out: Path) -> list[tuple[Path, str]]:
+def output_files(out: Path) -> list[tuple[str, str]]:
     """(path, name shown in the report) of every regular file under an output folder."""
     files = []
-    for root, _dirs, names in os.walk(out):
+    top = os.fspath(out)
+    for root, _dirs, names in os.walk(top):
+        rel_root = os.path.relpath(root, top).replace(os.sep, "/")
         for name in sorted(names):
-            path = Path(root, name)
-            if path.is_file() and not path.is_symlink():
-                files.append((path, path.relative_to(out).as_posix()))
+            path = os.path.join(root, name)
+            if os.path.isfile(path) and not os.path.islink(path):
+                files.append((path, name if rel_root == "." else f"{rel_root}/{name}"))
     return files
 
 

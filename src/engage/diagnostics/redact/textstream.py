@@ -209,6 +209,7 @@ class TextStreamRedactor:
         # ``check`` then wants one on the line itself)
         present = {o for _, o in found if o >= KEYWORD_BASE} if gated else set()
         structured = self.lines.structured is not None
+        at_hits = self.lines.at_hits  # rules run at their hits: they need the offsets
         for hit_end, owner in found:
             if owner >= KEYWORD_BASE or (owner == STRUCT_OWNER and not structured):
                 continue
@@ -221,7 +222,7 @@ class TextStreamRedactor:
                 line_end = end if nl < 0 else nl + 1
                 long_line = line_end - line_start > LONG_LINE
                 hits = flagged.setdefault(line_start, {})
-            if long_line or owner == KV_OWNER:
+            if long_line or owner == KV_OWNER or owner in at_hits:
                 # key/value hits keep their offsets on every line: the keys they end at tell
                 # whether the line holds a secret key at all (most hits are "secretName:")
                 ends = hits.get(owner)

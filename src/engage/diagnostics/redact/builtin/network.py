@@ -125,7 +125,9 @@ def _host_value_ok(raw: bytes) -> bool:
     return not any(host == d or host.endswith("." + d) for d in KEEP_DOMAINS)
 
 
-def _ip_rule(name: str, description: str, trigger: str, pattern: bytes) -> None:
+def _ip_rule(
+    name: str, description: str, trigger: str, pattern: bytes, token_chars: bytes = b""
+) -> None:
     register(
         PatternRule(
             name=name,
@@ -138,6 +140,7 @@ def _ip_rule(name: str, description: str, trigger: str, pattern: bytes) -> None:
             token_name="ip",  # every written form of one address gets the same token
             kind="pseudonym",
             priority=90,
+            token_chars=token_chars,
         )
     )
 
@@ -150,6 +153,8 @@ _ip_rule(
     # with what ends an address: one report per address, not one per digit of its last part
     r"[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}([^0-9.]|\.[^0-9]|\.?$)",
     rb"(?<![0-9.vV])(?=[0-9]{1,3}\.[0-9]{1,3}\.)(?P<secret>" + _DOTTED + rb")(?![0-9]|\.[0-9])",
+    # a match starts at the start of a run of digits and dots, and ends where its trigger does
+    token_chars=rb"0-9.",
 )
 _ip_rule(
     "ip-dashed",
@@ -236,6 +241,8 @@ register(
         check=_host_ok,
         kind="pseudonym",
         priority=92,
+        # a match starts where a run of [\w.@-] starts (its look-behind), ends at a trigger hit
+        token_chars=rb"\w.@\-",
     )
 )
 

@@ -25,6 +25,11 @@ def _basic_ok(m: re.Match[bytes]) -> bool:
     return b":" in decoded and all(32 <= c < 127 for c in decoded)
 
 
+def _not_placeholder(m: re.Match[bytes]) -> bool:
+    """The secret is a value, not a template or mask (``${PW}``, ``<password>``, ``***``)."""
+    return not _PLACEHOLDER.match(m.group("secret"))
+
+
 def _url_password_ok(m: re.Match[bytes]) -> bool:
     password = m.group("secret")
     return not _PLACEHOLDER.match(password) and b"$" not in password[:2]
@@ -185,7 +190,7 @@ register(
             rb"[^\r\n]{0,100}?\blogin\b[^\r\n]{0,300}?[ \t]-p[ \t]+)"
             rb"(?P<secret>[^\s'\"]{3,})"
         ),
-        check=lambda m: not _PLACEHOLDER.match(m.group("secret")),
+        check=_not_placeholder,
         priority=16,
     )
 )
@@ -288,7 +293,7 @@ register(
             rb"^[ \t]*(?:requirepass|masterauth|bindpw|rootpw|auth_pass"
             rb"|sentinel[ \t]+auth-pass[ \t]+\S+)[ \t]+[\"']?(?P<secret>[^\s\"']+)"
         ),
-        check=lambda m: not _PLACEHOLDER.match(m.group("secret")),
+        check=_not_placeholder,
         priority=16,
     )
 )
@@ -303,7 +308,7 @@ register(
             rb"\baws[ \t]+configure[ \t]+set[ \t]+(?:\S+\.)?"
             rb"aws_(?:secret_access_key|session_token)[ \t]+[\"']?(?P<secret>[^\s\"']+)"
         ),
-        check=lambda m: not _PLACEHOLDER.match(m.group("secret")),
+        check=_not_placeholder,
         priority=16,
     )
 )

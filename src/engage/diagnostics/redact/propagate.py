@@ -70,7 +70,8 @@ def forms(value: bytes) -> list[bytes]:
     """The value as written, URL-encoded and base64-encoded (when those differ)."""
     found = [value]
     text = value.decode("utf-8", "surrogateescape")
-    for encoded in (quote(text, safe=""), quote_plus(text, safe="")):
+    # from the bytes: a value that is not UTF-8 (decoded Secret data) is encoded as it is
+    for encoded in (quote(value, safe=""), quote_plus(value, safe="")):
         raw = encoded.encode("ascii")
         if raw != value and raw not in found:
             found.append(raw)

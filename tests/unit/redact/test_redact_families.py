@@ -432,16 +432,23 @@ def test_ordinary_text_near_those_places_is_kept(case: str, tmp_path: Path) -> N
     assert (tmp_path / "out" / name).read_text() == text
 
 
-def test_secret_data_that_is_not_text_spreads_without_a_crash(tmp_path: Path) -> None:
+@pytest.mark.parametrize("layout", ["yaml", "json"])
+def test_secret_data_that_is_not_text_spreads_without_a_crash(tmp_path: Path, layout: str) -> None:
     """Secret data that decodes to bytes which are not UTF-8 (a Helm release, a keystore) is a
-    known value too: its URL-encoded forms are made from the bytes (it crashed the run)."""
-    blob = base64.b64encode(b"\xad\xff" + secrets.token_bytes(46)).decode()
+    known value too: its URL-encoded forms are made from the bytes (it crashed the run), and
+    blanks among those bytes do not make it prose (its echoes were left)."""
+    blob = base64.b64encode(b"\x1f\x8b\x08" + secrets.token_bytes(46) + b" \n\t").decode()
     src = tmp_path / "in"
     src.mkdir()
-    (src / "secret.yaml").write_text(
-        f"apiVersion: v1\nkind: Secret\ntype: helm.sh/release.v1\ndata:\n  release: {blob}\n"
-    )
+    if layout == "yaml":
+        name = "secret.yaml"
+        text = f"apiVersion: v1\nkind: Secret\ntype: helm.sh/release.v1\ndata:\n  release: {blob}\n"
+    else:
+        name = "secrets.json"
+        item = {"apiVersion": "v1", "kind": "Secret", "data": {"release": blob}}
+        text = json.dumps({"kind": "List", "items": [item]})
+    (src / name).write_text(text)
     (src / "echo.log").write_text(f"stored release {blob}\n")
     Redactor().redact_path(src, tmp_path / "out")
-    for name in ("secret.yaml", "echo.log"):
-        assert blob not in (tmp_path / "out" / name).read_text()
+    for out in (name, "echo.log"):
+        assert blob not in (tmp_path / "out" / out).read_text()

@@ -51,8 +51,10 @@ def propagatable(value: bytes, rule: str = "") -> bool:
     """
     if len(value) < MIN_LENGTH or contains_token(value) or value.startswith(_PUBLIC):
         return False
-    if any(c in b" \t\r\n" for c in value) or len(set(value)) < 5:
+    if len(set(value)) < 5:
         return False
+    if any(c in b" \t\r\n" for c in value) and _is_text(value):
+        return False  # prose; in binary data (a decoded Helm release) such bytes mean nothing
     if rule in TRUSTED_SOURCES:
         return True
     if rule in NUMERIC_ID_SOURCES and value.isdigit() and len(value) >= NUMERIC_ID_LENGTH:
@@ -64,6 +66,14 @@ def propagatable(value: bytes, rule: str = "") -> bool:
         + any(not (48 <= c <= 57 or 65 <= c <= 90 or 97 <= c <= 122) for c in value)
     )
     return classes >= 2
+
+
+def _is_text(value: bytes) -> bool:
+    try:
+        value.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def forms(value: bytes) -> list[bytes]:

@@ -2,13 +2,14 @@
 
 Each run draws new values (so no rule can fit an example); every case names the file it is
 written to, since the file name picks the format. The cases left whole when these were
-first tried are marked "(was left)": twelve of 55 on 2026-12-08 at first, then 30 of
-the 41 added later that day (Go header dumps, Digest, SMTP AUTH, password hashes, registry
+first tried are marked "(was left)": twelve of 55 on 2026-12-08 at first, then 34 of
+the 45 added later that day (Go header dumps, Digest, SMTP AUTH, password hashes, registry
 logins, XML appSettings, flags and values as separate list items, PagerDuty, New Relic,
 blank-separated daemon directives, ``aws configure set``, ``*_PASS``/``*_PWD``/``*_PW`` keys,
 PowerShell's ``ConvertTo-SecureString``, Tailscale keys, Azure tenant/client ids under
 Azure-named keys, URL credentials followed by non-ASCII text, several quoted values or a tuple
-after a secret key).
+after a secret key, Kubernetes static token files, ``vault operator init`` output, Pushover
+keys).
 """
 
 from __future__ import annotations
@@ -357,6 +358,22 @@ CASES.update(
         "a tuple of tokens (was left)": (
             "settings.py",
             lambda: (lambda a, b: (f'TOKENS = ("{a}", "{b}")\n', [a, b]))(fresh(), fresh()),
+        ),
+        "kubernetes static token file (was left)": (
+            "known_tokens.csv",
+            _single('{},kubelet,kubelet,"system:nodes"\n# comment\n', 32),
+        ),
+        "kubernetes basic-auth file (was left)": (
+            "basic_auth.csv",
+            _single("{},admin,admin,system:masters\n"),
+        ),
+        "vault operator init output (was left)": (
+            "vault-init.log",
+            _single("Unseal Key 1: {}\nUnseal Key 2: x\n", 44, _ALNUM + "+/"),
+        ),
+        "pushover user key (was left)": (
+            "alertmanager.yml",
+            _single("receivers:\n- name: p\n  pushover_configs:\n  - user_key: {}\n", 30),
         ),
         "private key with CRLF": (
             "key.pem",

@@ -52,6 +52,18 @@ _PGPASS_LINE = re.compile(
     rb"(?m)^(?:[^:\s\\]|\\.){1,253}:(?:[0-9]{1,5}|\*):(?:[^:\s\\]|\\.){1,63}:"
     rb"(?:[^:\s\\]|\\.){1,63}:(?P<secret>\S+?)[ \t]*\r?$"
 )
+# Kubernetes static token and basic-auth files (--token-auth-file, --basic-auth-file):
+# token-or-password,user,uid[,"groups"] lines
+STATIC_TOKEN_NAMES = frozenset(
+    {"known_tokens.csv", "known-tokens.csv", "tokens.csv", "token.csv", "static-tokens.csv"}
+    | {"basic_auth.csv", "basic-auth.csv", "basicauth.csv"}
+)
+_STATIC_TOKEN_LINE = re.compile(rb'(?m)^[ \t]*"?(?P<secret>[^,#\s"][^,\s"]*)"?[ \t]*,[^\r\n]*$')
+# file name -> (rule, the lines and where their secret is); other lines go through the rules
+LINE_SECRET_FILES = {
+    **{name: ("pgpass", _PGPASS_LINE) for name in PGPASS_NAMES},
+    **{name: ("static-token-file", _STATIC_TOKEN_LINE) for name in STATIC_TOKEN_NAMES},
+}
 Opener = Callable[[IO[bytes], str], Any]
 _COMPRESSORS: dict[str, tuple[Opener, Callable[[], Any], str]] = {
     ".gz": (
@@ -181,16 +193,18 @@ class Pipeline:
         """Small files whose name says how their secrets are laid out (True: written).
 
         ``productkey`` holds one credential and nothing else; a PostgreSQL password file holds
-        ``host:port:database:user:password`` lines (its other lines go through the text rules).
+        ``host:port:database:user:password`` lines, a Kubernetes static token file
+        ``token,user,uid,...`` lines (their other lines go through the text rules).
         """
         base = name.rsplit("/", 1)[-1].lower()
         mask = self.text.lines.mask
         with self.using(counter):
-            if base in PGPASS_NAMES:
-                data = _PGPASS_LINE.sub(
+            if base in LINE_SECRET_FILES:
+                rule_name, lines = LINE_SECRET_FILES[base]
+                data = lines.sub(
                     lambda m: (
                         head[m.start() : m.start("secret")]
-                        + mask("pgpass", m.group("secret"))
+                        + mask(rule_name, m.group("secret"))
                         + head[m.end("secret") : m.end()]
                     ),
                     head,

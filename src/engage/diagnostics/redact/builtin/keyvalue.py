@@ -99,6 +99,7 @@ _key(
         "routing_key",  # PagerDuty Events API v2
         "integration_key",
         "service_key",  # PagerDuty Events API v1
+        "user_key",  # Pushover
     ),
 )
 _key(

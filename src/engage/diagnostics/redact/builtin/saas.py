@@ -82,6 +82,18 @@ _token(
     r"(glc_[A-Za-z0-9+/]{32}|glsa_[A-Za-z0-9]{32}_)",
     rb"(?P<secret>glc_[A-Za-z0-9+/]{32,}={0,2}|glsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8})",
 )
+register(
+    PatternRule(
+        name="vault-init-output",
+        description="unseal and recovery keys and the root token printed by vault operator init",
+        triggers=(r"(Unseal|Recovery) Key [0-9]{1,2}:|Initial Root Token:",),
+        pattern=re.compile(
+            rb"(?:(?:Unseal|Recovery) Key [0-9]{1,2}|Initial Root Token):[ \t]*"
+            rb"(?P<secret>[A-Za-z0-9+/=._\-]{8,})"
+        ),
+        priority=19,
+    )
+)
 _token(
     "tailscale-key",
     "Tailscale API, auth, OAuth client, SCIM and webhook keys (tskey-<kind>-<id>-<secret>)",

@@ -2,14 +2,14 @@
 
 Each run draws new values (so no rule can fit an example); every case names the file it is
 written to, since the file name picks the format. The cases left whole when these were
-first tried are marked "(was left)": twelve of 55 on 2026-12-08 at first, then 34 of
-the 45 added later that day (Go header dumps, Digest, SMTP AUTH, password hashes, registry
+first tried are marked "(was left)": twelve of 55 on 2026-12-08 at first, then 36 of
+the 47 added later that day (Go header dumps, Digest, SMTP AUTH, password hashes, registry
 logins, XML appSettings, flags and values as separate list items, PagerDuty, New Relic,
 blank-separated daemon directives, ``aws configure set``, ``*_PASS``/``*_PWD``/``*_PW`` keys,
 PowerShell's ``ConvertTo-SecureString``, Tailscale keys, Azure tenant/client ids under
 Azure-named keys, URL credentials followed by non-ASCII text, several quoted values or a tuple
 after a secret key, Kubernetes static token files, ``vault operator init`` output, Pushover
-keys).
+keys, secret columns of CSV/TSV files).
 """
 
 from __future__ import annotations
@@ -375,6 +375,14 @@ CASES.update(
             "alertmanager.yml",
             _single("receivers:\n- name: p\n  pushover_configs:\n  - user_key: {}\n", 30),
         ),
+        "password column of a csv export (was left)": (
+            "credentials.csv",
+            _single("User name,Password,Console login link\nkc,{},https://1.signin.aws/c\n"),
+        ),
+        "quoted token column of a tsv (was left)": (
+            "users.tsv",
+            _single('user\tapi_token\tteam\nkc\t"{}"\tplatform\n', 32),
+        ),
         "private key with CRLF": (
             "key.pem",
             _single(
@@ -435,6 +443,10 @@ KEPT = {  # ordinary text near the new rules: nothing in it changes
         'got {"token_type": "bearer", "expires_in": 3600}\n',
     ),
     "a tailscale key word in prose": ("app.log", "the tskey-auth format is documented\n"),
+    "a cost export csv": (
+        "allocation.csv",
+        "name,cpuCost,key,secretName,tokenCount\nkubecost,1.25,ns/kubecost,kc-secret,3\n",
+    ),
     "digest without a response": ("proxy.log", 'WWW-Authenticate: Digest realm="kc", qop="auth"\n'),
 }
 
@@ -469,3 +481,12 @@ def test_secret_data_that_is_not_text_spreads_without_a_crash(tmp_path: Path, la
     Redactor().redact_path(src, tmp_path / "out")
     for out in (name, "echo.log"):
         assert blob not in (tmp_path / "out" / out).read_text()
+
+
+def test_csv_fields_with_quotes_and_separators_inside() -> None:
+    from engage.diagnostics.redact.tables import field_spans
+
+    line = b'a,"b,c","d""e",,f\r\n'
+    assert [line[s:e] for s, e in field_spans(line, b",")] == [b"a", b"b,c", b'd""e', b"", b"f"]
+    tsv = b'x\t"y'  # an unterminated quote runs to the end of the line
+    assert [tsv[s:e] for s, e in field_spans(tsv, b"\t")] == [b"x", b"y"]

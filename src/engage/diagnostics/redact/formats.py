@@ -36,6 +36,7 @@ from engage.diagnostics.redact.streams import (
     is_binary,
     refused_kind,
 )
+from engage.diagnostics.redact.tables import TABLE_SUFFIXES, mask_secret_columns
 from engage.diagnostics.redact.textstream import StreamState, TextStreamRedactor
 
 STRUCTURED_MAX = 128 << 20
@@ -183,9 +184,25 @@ class Pipeline:
         with self.using(counter):
             if name.lower().endswith(_STRUCTURED) and not self.text_only:
                 self._structured(src, dst, name, head, counter)
+            elif name.lower().endswith(tuple(TABLE_SUFFIXES)) and not self.text_only:
+                self._table(src, dst, name, head, counter)
             else:
                 text = self.log_text if is_log_name(name) else self.text
                 self._notes(name, text.stream(src, dst, counter, head=head))
+
+    def _table(
+        self, src: IO[bytes], dst: IO[bytes], name: str, head: bytes, counter: FileCounter
+    ) -> None:
+        """A CSV/TSV file: the columns its header names as secrets, then the text rules."""
+        data = head + src.read(STRUCTURED_MAX + 1 - len(head))
+        if len(data) <= STRUCTURED_MAX:
+            sep = TABLE_SUFFIXES[name.lower()[name.rfind(".") :]]
+            classify = self.text.lines.classifier.classify_name
+            data = mask_secret_columns(data, sep, classify, self.text.lines.mask)
+            self._notes(name, self.text.stream(io.BytesIO(data), dst, counter))
+            return
+        self.report.problem(name, f"larger than {STRUCTURED_MAX >> 20} MiB: text rules only")
+        self._notes(name, self.text.stream(src, dst, counter, head=data))
 
     def _named_secret_file(
         self, head: bytes, dst: IO[bytes], name: str, counter: FileCounter

@@ -295,7 +295,9 @@ class LineRedactor:
             if line is not before and len(line) > LONG_LINE:
                 # an earlier rule changed the line: the hit offsets moved with it
                 ends, before = self._hit_ends(line), line
-            if owner >= 0 and owner in self.at_hits and owner in ends:
+            if owner >= 0 and owner in self.at_hits and ends.get(owner) is not None:
+                # hit offsets known (the text pass keeps them for these rules); without them
+                # the rule searches the whole line below
                 if line is not before:  # an earlier rule changed the line: find the hits again
                     ends, before = self._hit_ends(line), line
                 line = self._apply_at_hits(owner, line, ends.get(owner) or [])

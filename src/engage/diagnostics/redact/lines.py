@@ -49,6 +49,9 @@ _SCHEMA_KEYS = frozenset(
 _MAPPING_LINE = re.compile(rb"[ \t]*(?:-[ \t]+)?[\"']?[\w.\-]+[\"']?[ \t]*[:=]")
 PEM_RULE = "private-key"
 KEY_BEFORE_MAX = 256
+# how far before a hit a rule run at its hits looks for the token's start (a host name is at
+# most 253 characters); a longer token falls back to the whole-line search
+HIT_TOKEN_MAX = 1024
 _KEY_RUN = re.compile(rb"[A-Za-z0-9_.\-]+")  # key characters (matched on reversed text)
 
 
@@ -379,9 +382,9 @@ class LineRedactor:
         pieces: list[bytes] = []
         last = 0
         for end in sorted(set(ends)):
-            lo = max(0, end - KEY_BEFORE_MAX * 4)
-            run = back.match(line[lo:end][::-1])  # always matches (it may match nothing)
-            start = end - (run.end() if run is not None else 0)
+            lo = max(0, end - HIT_TOKEN_MAX)
+            run = back.match(line[lo:end][::-1])
+            start = end - (run.end() if run is not None else 0)  # it always matches (maybe "")
             if start == lo and lo > 0:  # a token longer than the look-back: the slow way
                 return self._apply(index, line)
             if start < last:
